@@ -1,0 +1,368 @@
+"""`boardpapers` command line: a thin front over ingest/ and index/ (see README for the contract)."""
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import os
+import sys
+from pathlib import Path
+
+EXIT_OK, EXIT_PARTIAL, EXIT_USAGE = 0, 1, 2
+
+
+class CliError(Exception):
+    """A usage or index problem: printed as one line, exit code 2."""
+
+
+def default_index() -> str:
+    return os.environ.get("BOARDPAPERS_INDEX") or "./.boardpapers"
+
+
+# ----------------------------------------------------------------- helpers
+def _filters(a):
+    from ingest.dates import parse_user_date
+    from index.search import Filters
+
+    try:
+        since = parse_user_date(a.since) if a.since else None
+        until = parse_user_date(a.until) if a.until else None
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    return Filters(council=a.council, body=a.body, since=since, until=until, doc_type=a.type, decisions=a.decisions)
+
+
+def _open_index(a):
+    from index.search import Index, IndexError_
+
+    try:
+        idx = Index(Path(a.index))
+    except IndexError_ as exc:
+        raise CliError(str(exc)) from None
+    if getattr(a, "model", None):
+        try:
+            idx.check_model(a.model)
+        except IndexError_ as exc:
+            raise CliError(str(exc)) from None
+    return idx
+
+
+def _read_queries(path: str, key: str = "query") -> list[dict]:
+    out = []
+    try:
+        fh = sys.stdin if path == "-" else open(path, encoding="utf-8")
+    except OSError as exc:
+        raise CliError(f"cannot read queries file {path}: {exc.strerror}") from None
+    with fh:
+        for n, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+                if not isinstance(obj, dict) or not isinstance(obj.get(key), str):
+                    raise ValueError(f"needs a string field {key!r}")
+            except ValueError as exc:
+                raise CliError(f"{path}, line {n}: not a JSON object with {key!r}: {exc}") from None
+            obj.setdefault("id", str(n))
+            out.append(obj)
+    return out
+
+
+CSV_FIELDS = (
+    "rank", "score", "passage_id", "council", "body", "meeting_date", "doc_type", "title", "item", "minute_number",
+    "page", "page_end", "printed_page", "is_decision", "path", "source_url", "also_in", "citation", "text",
+)
+
+
+def safe_cell(value) -> str:
+    """A CSV cell that spreadsheets will not run as a formula."""
+    s = "" if value is None else str(value)
+    if s and s[0] in "=+-@\t\r":
+        return "'" + s
+    return s
+
+
+def hits_csv(hits: list[dict]) -> str:
+    from index.search import citation
+
+    buf = io.StringIO()
+    w = csv.writer(buf, quoting=csv.QUOTE_MINIMAL)
+    w.writerow(CSV_FIELDS)
+    for h in hits:
+        row = dict(h)
+        row["citation"] = citation(h)
+        row["also_in"] = "; ".join(f"{x.get('title')} ({x.get('meeting_date')}, p. {x.get('page')})" for x in h.get("also_in", []))
+        w.writerow([safe_cell(row.get(f)) for f in CSV_FIELDS])
+    return buf.getvalue()
+
+
+def _public(hit: dict) -> dict:
+    h = dict(hit)
+    h.pop("seq", None)
+    return h
+
+
+def _print_hits_text(res, out=sys.stdout) -> None:
+    from index.search import citation
+
+    if res.notes:
+        print("(query expanded: " + "; ".join(res.notes) + ")", file=out)
+    if not res.hits:
+        print("no matching passages", file=out)
+    for h in res.hits:
+        badge = " [DECISION]" if h["is_decision"] else ""
+        print(f"{h['rank']:>3}. {citation(h)}{badge}  (score {h['score']:.4f})", file=out)
+        text = " ".join(h["text"].split())
+        print("     " + (text[:400] + ("…" if len(text) > 400 else "")), file=out)
+        for x in h["also_in"]:
+            print(f"     also in: {x['title']} ({x['meeting_date']}, p. {x['page']})", file=out)
+
+
+# ----------------------------------------------------------------- commands
+def cmd_ingest(a) -> int:
+    from ingest.pipeline import Limits, LockedError, ingest, summary_table
+    from index.embed import ModelError
+    from index.store import StoreError
+
+    limits = Limits(timeout_s=a.timeout, max_pages=a.max_pages, max_file_mb=a.max_file_mb)
+    quiet = a.quiet
+
+    def progress(msg: str) -> None:
+        if not quiet:
+            print(msg, file=sys.stderr, flush=True)
+
+    try:
+        report = ingest(a.paths, a.index, model=a.model, workers=a.workers, limits=limits, rebuild=a.rebuild, progress=progress)
+    except (LockedError, ModelError, StoreError) as exc:
+        raise CliError(str(exc)) from None
+    except OSError as exc:
+        raise CliError(f"cannot write the index at {a.index}: {exc.strerror or exc} ({getattr(exc, 'filename', '') or ''}); the previous index is unchanged") from None
+    print(summary_table(report))
+    return EXIT_PARTIAL if report.failed else EXIT_OK
+
+
+def _run_search(idx, query: str, a):
+    from index.search import QueryError, search
+
+    try:
+        return search(idx, query, k=a.k, filters=_filters(a), mode=a.mode, sort=a.sort, fusion=a.fusion)
+    except QueryError as exc:
+        raise CliError(str(exc)) from None
+
+
+def cmd_search(a) -> int:
+    if not a.query and not a.queries:
+        raise CliError("give a QUERY or --queries FILE")
+    idx = _open_index(a)
+    if a.queries:
+        for q in _read_queries(a.queries):
+            try:
+                res = _run_search(idx, q["query"], a)
+                print(json.dumps({"id": q["id"], "query": q["query"], "hits": [_public(h) for h in res.hits]}, ensure_ascii=False))
+            except CliError as exc:
+                print(json.dumps({"id": q["id"], "query": q["query"], "hits": [], "error": str(exc)}, ensure_ascii=False))
+        return EXIT_OK
+    res = _run_search(idx, a.query, a)
+    _emit_hits(res, a.format)
+    return EXIT_OK
+
+
+def _emit_hits(res, fmt: str, out=None) -> None:
+    out = out or sys.stdout
+    if fmt == "json":
+        json.dump([_public(h) for h in res.hits], out, ensure_ascii=False, indent=1)
+        out.write("\n")
+    elif fmt == "jsonl":
+        for h in res.hits:
+            out.write(json.dumps(_public(h), ensure_ascii=False) + "\n")
+    elif fmt == "csv":
+        out.write(hits_csv(res.hits))
+    else:
+        _print_hits_text(res, out)
+
+
+def cmd_export(a) -> int:
+    idx = _open_index(a)
+    res = _run_search(idx, a.query, a)
+    target = Path(a.output)
+    try:
+        with open(target, "w", encoding="utf-8", newline="") as f:
+            _emit_hits(res, a.format, f)
+    except OSError as exc:
+        raise CliError(f"cannot write {target}: {exc.strerror}") from None
+    print(f"wrote {len(res.hits)} hits to {target}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_info(a) -> int:
+    from index.search import Index, IndexError_
+
+    try:
+        idx = Index(Path(a.index))
+    except IndexError_ as exc:
+        raise CliError(str(exc)) from None
+    m = idx.manifest
+    docs = idx.store.documents()
+    fails = idx.store.failures()
+    info = {
+        "index": str(Path(a.index).resolve()),
+        "generation": idx.gen_name,
+        "model": m["model"],
+        "dim": m["dim"],
+        "documents": m["documents"],
+        "passages": m["passages"],
+        "glossary_terms": m["glossary_terms"],
+        "built_at": m["built_at"],
+        "schema_version": m["schema_version"],
+        "councils": [c for c in idx.facets["council"] if c],
+        "bodies": [b for b in idx.facets["body"] if b],
+        "failures": fails,
+    }
+    if a.format == "json":
+        info["documents_list"] = docs
+        print(json.dumps(info, ensure_ascii=False, indent=1))
+        return EXIT_OK
+    for k in ("index", "generation", "model", "documents", "passages", "glossary_terms", "built_at"):
+        print(f"{k:>15}: {info[k]}")
+    print(f"{'councils':>15}: {', '.join(info['councils'])}")
+    print(f"{'bodies':>15}: {', '.join(info['bodies'])}")
+    print("documents:")
+    for d in docs:
+        print(f"  {d['meeting_date'] or '????-??-??'}  {d['doc_type'] or '':<10} {d['council'] or '?'} · {d['body'] or '?'} · {Path(d['path']).name}")
+    if fails:
+        print("failed files:")
+        for f in fails:
+            print(f"  {Path(f['path']).name}: {f['reason']}")
+    return EXIT_OK
+
+
+def cmd_eval(a) -> int:
+    from index.evaluate import evaluate_beir, evaluate_gold
+
+    if bool(a.beir) == bool(a.gold):
+        raise CliError("give exactly one of --beir DIR or --gold FILE.jsonl")
+    if a.gold:
+        idx = _open_index(a)
+        result = evaluate_gold(idx, Path(a.gold), modes=[a.mode] if a.mode != "all" else ["bm25", "dense", "hybrid"], fusion=a.fusion)
+    else:
+        result = evaluate_beir(Path(a.beir), Path(a.index) if a.index_given else None, modes=[a.mode] if a.mode != "all" else ["bm25", "dense", "hybrid"], model=a.model, fusion=a.fusion)
+    if a.format == "json":
+        out = result if len(result) > 1 else next(iter(result.values()))
+        print(json.dumps(out, indent=1))
+    else:
+        for mode, r in result.items():
+            print(f"[{mode}] " + "  ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in r.items() if not isinstance(v, (list, dict))))
+    return EXIT_OK
+
+
+def cmd_app(a) -> int:
+    import subprocess
+
+    app = Path(__file__).resolve().parent / "app.py"
+    env = dict(os.environ, BOARDPAPERS_INDEX=str(Path(a.index).resolve()))
+    cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(a.port), "--server.address", a.address,
+           "--browser.gatherUsageStats", "false", "--server.headless", "true"]
+    return subprocess.call(cmd, env=env)
+
+
+# ----------------------------------------------------------------- parser
+def _add_filters(p) -> None:
+    g = p.add_argument_group("filters")
+    g.add_argument("--council", help="council name (substring, case-insensitive)")
+    g.add_argument("--body", help="committee/board name (substring, case-insensitive)")
+    g.add_argument("--since", metavar="YYYY-MM-DD", help="meetings on or after this date")
+    g.add_argument("--until", metavar="YYYY-MM-DD", help="meetings on or before this date")
+    g.add_argument("--type", metavar="DOC_TYPE", help="agenda | minutes | report | appendix | supplement | other")
+    g.add_argument("--decisions", action="store_true", help="only decision passages (RESOLVED / AGREED ...)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="boardpapers", description="Search and cited answers over council board papers.")
+    p.add_argument("--version", action="version", version="boardpapers 0.1.0")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    def common(sp):
+        sp.add_argument("--index", default=None, metavar="DIR", help="index directory (default: $BOARDPAPERS_INDEX or ./.boardpapers)")
+
+    s = sub.add_parser("ingest", help="add PDFs / text files to the index")
+    common(s)
+    s.add_argument("paths", nargs="+", metavar="PATH")
+    s.add_argument("--model", default=None, help="sentence-transformers model name or local path (default all-MiniLM-L6-v2, bundled)")
+    s.add_argument("--workers", type=int, default=None, help="parallel parser processes (default: all cores)")
+    s.add_argument("--rebuild", action="store_true", help="build a fresh index beside the live one, then swap it in")
+    s.add_argument("--timeout", type=int, default=300, help="per-file time limit in seconds (default 300)")
+    s.add_argument("--max-pages", type=int, default=5000, help="per-file page limit (default 5000)")
+    s.add_argument("--max-file-mb", type=int, default=512, help="per-file size limit in MB (default 512)")
+    s.add_argument("-q", "--quiet", action="store_true", help="no per-file progress lines")
+    s.set_defaults(func=cmd_ingest)
+
+    s = sub.add_parser("search", help="ranked, cited passages")
+    common(s)
+    s.add_argument("query", nargs="?", help='query; "quoted words" must occur verbatim')
+    s.add_argument("--queries", metavar="FILE", help="JSON Lines of {id, query}; prints one JSON line per query")
+    s.add_argument("-k", type=int, default=10, help="number of hits (default 10)")
+    s.add_argument("--sort", choices=("relevance", "newest", "oldest"), default="relevance")
+    s.add_argument("--mode", choices=("hybrid", "bm25", "dense"), default="hybrid")
+    s.add_argument("--fusion", choices=("rrf", "linear"), default="rrf", help=argparse.SUPPRESS)
+    s.add_argument("--model", default=None, help="must match the index's model")
+    s.add_argument("--format", choices=("text", "json", "jsonl", "csv"), default="text")
+    _add_filters(s)
+    s.set_defaults(func=cmd_search)
+
+    s = sub.add_parser("export", help="write a complete hit list with citations (CSV or JSON Lines)")
+    common(s)
+    s.add_argument("query")
+    s.add_argument("--format", choices=("csv", "jsonl"), required=True)
+    s.add_argument("-o", "--output", required=True, metavar="FILE")
+    s.add_argument("-k", type=int, default=1000, help="maximum hits (default 1000)")
+    s.add_argument("--sort", choices=("relevance", "newest", "oldest"), default="relevance")
+    s.add_argument("--mode", choices=("hybrid", "bm25", "dense"), default="hybrid")
+    s.add_argument("--fusion", choices=("rrf", "linear"), default="rrf", help=argparse.SUPPRESS)
+    s.add_argument("--model", default=None)
+    _add_filters(s)
+    s.set_defaults(func=cmd_export)
+
+    s = sub.add_parser("eval", help="retrieval quality on gold queries or a BEIR folder")
+    common(s)
+    s.add_argument("--gold", metavar="FILE.jsonl")
+    s.add_argument("--beir", metavar="DIR")
+    s.add_argument("--mode", choices=("hybrid", "bm25", "dense", "all"), default="hybrid")
+    s.add_argument("--fusion", choices=("rrf", "linear"), default="rrf")
+    s.add_argument("--model", default=None)
+    s.add_argument("--format", choices=("text", "json"), default="text")
+    s.set_defaults(func=cmd_eval)
+
+    s = sub.add_parser("info", help="what the index holds")
+    common(s)
+    s.add_argument("--format", choices=("text", "json"), default="text")
+    s.set_defaults(func=cmd_info)
+
+    s = sub.add_parser("app", help="start the Streamlit app")
+    common(s)
+    s.add_argument("--port", type=int, default=8501)
+    s.add_argument("--address", default="127.0.0.1")
+    s.set_defaults(func=cmd_app)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    a = parser.parse_args(argv)
+    if not getattr(a, "func", None):
+        parser.print_help()
+        return EXIT_USAGE
+    a.index_given = a.index is not None
+    a.index = a.index or default_index()
+    try:
+        return a.func(a)
+    except CliError as exc:
+        print(f"boardpapers: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("boardpapers: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Indexes over the passage store: BM25, dense vectors, hybrid search, answers."""

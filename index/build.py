@@ -1,0 +1,163 @@
+"""Build an index generation from the store and switch to it atomically.
+
+Layout of an index directory::
+
+    store.sqlite          documents, passages, embeddings cache, failures, glossary
+    CURRENT               name of the live generation (replaced atomically)
+    gens/gen-.../         one generation: manifest.json, BM25 files, vectors.npy, per-passage arrays
+    .lock                 held by a running ingest
+
+A generation is written under a temporary name, flushed to disk, renamed, and only then named in
+CURRENT; a reader therefore sees the old generation or the new one, never a half-built one.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+import uuid
+from pathlib import Path
+
+import numpy as np
+
+from ingest.chunk import CHUNKER_VERSION
+from ingest.structure import PARSER_VERSION
+
+from .bm25 import BM25
+from .store import SCHEMA_VERSION, Store
+from .tokenize import tokenize
+
+INDEX_FORMAT = "boardpapers-index"
+ARRAYS = ("pids", "dates", "council", "body", "doc_type", "decision")
+
+
+def bm25_text(row) -> str:
+    """What BM25 sees for a passage: its item title and its verbatim text."""
+    item = row["item"] or ""
+    return f"{item}\n{row['text']}" if item else row["text"]
+
+
+def _date_int(iso: str | None) -> int:
+    if not iso:
+        return 0
+    try:
+        y, m, d = iso.split("-")
+        return int(y) * 10000 + int(m) * 100 + int(d)
+    except ValueError:
+        return 0
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(str(path), os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _write_json(path: Path, obj) -> None:
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(obj, f, ensure_ascii=False, indent=1)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def _save_npy(path: Path, arr: np.ndarray) -> None:
+    with open(path, "wb") as f:
+        np.save(f, arr, allow_pickle=False)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def build_generation(store: Store, model_id: str, dim: int, progress=None) -> Path:
+    """Write a new generation from the store's active passages and make it current."""
+    t0 = time.time()
+    gens = store.dir / "gens"
+    gens.mkdir(exist_ok=True)
+    name = time.strftime("gen-%Y%m%dT%H%M%S-") + uuid.uuid4().hex[:6]
+    tmp = gens / f".tmp-{name}"
+    tmp.mkdir()
+    try:
+        pids, dates, decision, keys = [], [], [], []
+        codes: dict[str, dict[str, int]] = {"council": {}, "body": {}, "doc_type": {}}
+        col: dict[str, list[int]] = {"council": [], "body": [], "doc_type": []}
+        docs_seen: set[str] = set()
+
+        def token_stream():
+            for row in store.iter_active_passages():
+                pids.append(row["pid"])
+                dates.append(_date_int(row["meeting_date"]))
+                decision.append(bool(row["is_decision"]))
+                keys.append(row["embed_key"])
+                docs_seen.add(row["doc_id"])
+                for f in col:
+                    v = row[f] or ""
+                    col[f].append(codes[f].setdefault(v, len(codes[f])))
+                yield tokenize(bm25_text(row))
+
+        bm25 = BM25.build(token_stream())
+        bm25.save(tmp)
+        n = len(pids)
+        vectors = store.vectors_for(model_id, keys, dim) if n else np.zeros((0, dim), dtype=np.float32)
+        missing = int((np.abs(vectors).sum(axis=1) == 0).sum()) if n else 0
+        _save_npy(tmp / "vectors.npy", vectors)
+        _save_npy(tmp / "pids.npy", np.asarray(pids, dtype=np.int64))
+        _save_npy(tmp / "dates.npy", np.asarray(dates, dtype=np.int32))
+        _save_npy(tmp / "decision.npy", np.asarray(decision, dtype=np.bool_))
+        for f in col:
+            _save_npy(tmp / f"{f}.npy", np.asarray(col[f], dtype=np.int32))
+        facets = {f: sorted(codes[f], key=codes[f].get) for f in codes}
+        _write_json(tmp / "facets.json", facets)
+        glossary = store.glossary()
+        _write_json(tmp / "glossary.json", glossary)
+        manifest = {
+            "format": INDEX_FORMAT,
+            "schema_version": SCHEMA_VERSION,
+            "model": model_id,
+            "dim": dim,
+            "passages": n,
+            "documents": len(docs_seen),
+            "glossary_terms": len(glossary),
+            "missing_vectors": missing,
+            "store_version": store.version(),
+            "chunker": CHUNKER_VERSION,
+            "parser": PARSER_VERSION,
+            "bm25": {"k1": bm25.k1, "b": bm25.b, "epsilon": bm25.epsilon, "terms": bm25.n_terms},
+            "dense": {"type": "flat-ip", "metric": "cosine"},
+            "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "build_seconds": round(time.time() - t0, 3),
+        }
+        _write_json(tmp / "manifest.json", manifest)
+        _fsync_dir(tmp)
+        final = gens / name
+        os.rename(tmp, final)
+        _fsync_dir(gens)
+        cur_tmp = store.dir / f".CURRENT.{uuid.uuid4().hex[:6]}"
+        with open(cur_tmp, "w") as f:
+            f.write(name + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+        previous = current_generation_name(store.dir)
+        os.replace(cur_tmp, store.dir / "CURRENT")
+        _fsync_dir(store.dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    # keep the live generation and the one before it (a reader may still be opening it)
+    for old in gens.iterdir():
+        if old.name not in (name, previous):
+            shutil.rmtree(old, ignore_errors=True)
+    return final
+
+
+def current_generation_name(index_dir: Path) -> str | None:
+    try:
+        return (Path(index_dir) / "CURRENT").read_text().strip() or None
+    except OSError:
+        return None

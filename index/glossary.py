@@ -1,0 +1,81 @@
+"""Acronyms the papers define ("Delayed Transfers of Care (DTOC)"), mined at ingest, used to expand queries."""
+from __future__ import annotations
+
+import re
+
+_SMALL = {"of", "and", "the", "for", "in", "on", "to", "a", "&", "at", "by", "with"}
+_LONG_ACR = re.compile(r"((?:[A-Za-z][\w'’\-]*[,]?\s+){1,12}?)\(\s*([A-Z][A-Za-z&]{1,9})\s*\)")
+_ACR_LONG = re.compile(r"\b([A-Z][A-Z&]{1,9}s?)\s*\(\s*([A-Z][A-Za-z'’\-]*(?:[,]?\s+[A-Za-z][\w'’\-]*){1,10})\s*\)")
+_STOP_ACRONYMS = {"AND", "THE", "FOR", "NOT", "ALL", "ANY", "ARE", "WAS", "HAS", "ITS", "OUR", "ONE", "TWO", "NEW", "NHS"}
+
+
+def _letters(acr: str) -> str:
+    return "".join(c for c in acr if c.isalpha() and c.isupper()) or acr.upper()
+
+
+def _match(words: list[str], acr: str) -> list[str] | None:
+    """The shortest tail of ``words`` whose initials spell the acronym (small words optional)."""
+    target = _letters(acr).lower()
+    if len(target) < 2:
+        return None
+    for n in range(1, min(len(words), len(target) + 4) + 1):
+        tail = words[-n:]
+        if tail[0].lower() in _SMALL:
+            continue
+        full = "".join(w[0].lower() for w in tail if w)
+        content = "".join(w[0].lower() for w in tail if w and w.lower() not in _SMALL)
+        # multi-letter initials like 'SEND' from 'Special Educational Needs and Disabilities' -> 'sendad' prefix
+        if full == target or content == target:
+            return tail
+    return None
+
+
+def mine(text: str) -> list[tuple[str, str]]:
+    """(ACRONYM, expansion) pairs defined in ``text``."""
+    found: dict[tuple[str, str], None] = {}
+    flat = re.sub(r"\s+", " ", text)
+    for m in _LONG_ACR.finditer(flat):
+        acr = m.group(2)
+        if acr.upper() in _STOP_ACRONYMS or sum(c.isupper() for c in acr) < 2:
+            continue
+        words = [w.strip(",") for w in m.group(1).split()]
+        tail = _match(words, acr)
+        if tail:
+            found[(acr, " ".join(tail))] = None
+    for m in _ACR_LONG.finditer(flat):
+        acr = m.group(1)
+        if acr.upper() in _STOP_ACRONYMS:
+            continue
+        words = [w.strip(",") for w in m.group(2).split()]
+        if _match(words, acr) == words:
+            found[(acr, " ".join(words))] = None
+    return list(found)
+
+
+def expand_query(query: str, glossary: dict[str, list[str]]) -> tuple[list[str], list[str]]:
+    """Extra text for the query: expansions of acronyms it uses, and acronyms of long forms it spells out.
+
+    Returns (extra_terms_for_bm25, notes) where notes read like 'DTOC = Delayed Transfers of Care'.
+    """
+    if not glossary:
+        return [], []
+    extra: list[str] = []
+    notes: list[str] = []
+    words = set(re.findall(r"[A-Za-z&]+", query))
+    lower_query = " " + re.sub(r"[^a-z0-9&]+", " ", query.lower()) + " "
+    by_lower = {a.lower(): a for a in glossary}
+    for w in words:
+        acr = by_lower.get(w.lower())
+        if acr is None or (w.islower() and len(w) <= 2):
+            continue
+        exps = glossary[acr][:3]
+        extra.extend(exps)
+        notes.append(f"{acr} = {exps[0]}")
+    for acr, exps in glossary.items():
+        for e in exps:
+            norm = " " + re.sub(r"[^a-z0-9&]+", " ", e.lower()).strip() + " "
+            if len(norm) > 6 and norm in lower_query and acr.lower() not in words:
+                extra.append(acr)
+                notes.append(f"{acr} = {e}")
+                break
+    return extra, notes

@@ -1,0 +1,404 @@
+"""Hybrid search over an index generation: BM25 + dense, fusion, filters, phrases, duplicate folding."""
+from __future__ import annotations
+
+import json
+import re
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .bm25 import BM25
+from .build import INDEX_FORMAT, current_generation_name
+from .glossary import expand_query
+from .store import SCHEMA_VERSION, Store, StoreError
+from .tokenize import tokenize_query
+
+
+class IndexError_(Exception):
+    """The index cannot be used; the message says what is wrong and how to fix it."""
+
+
+REBUILD_HINT = "rebuild it with `boardpapers ingest --rebuild PATH...`"
+MODES = ("hybrid", "bm25", "dense")
+FUSIONS = ("rrf", "linear")
+DEFAULT_FUSION = "rrf"
+RRF_K = 60
+LINEAR_ALPHA = 0.5  # weight of the dense score in linear fusion
+CANDIDATES = 100
+
+
+@dataclass
+class Filters:
+    council: str | None = None
+    body: str | None = None
+    since: str | None = None
+    until: str | None = None
+    doc_type: str | None = None
+    decisions: bool = False
+
+    def active(self) -> bool:
+        return any([self.council, self.body, self.since, self.until, self.doc_type, self.decisions])
+
+
+@dataclass
+class ParsedQuery:
+    text: str  # the query without quote marks
+    phrases: list[str] = field(default_factory=list)
+
+
+def parse_query(query: str) -> ParsedQuery:
+    """Split out "quoted phrases"; an unmatched quote is treated as plain text."""
+    q = query.replace("“", '"').replace("”", '"')
+    phrases = [p.strip() for p in re.findall(r'"([^"]+)"', q) if p.strip()]
+    text = re.sub(r'\s+', " ", q.replace('"', " ")).strip()
+    return ParsedQuery(text=text, phrases=phrases)
+
+
+def _norm(s: str) -> str:
+    return re.sub(r"\s+", " ", s).strip().casefold()
+
+
+def _shingles(text: str, n: int = 4) -> set[int]:
+    w = re.findall(r"\w+", text.casefold())
+    if len(w) < n:
+        return {hash(tuple(w))} if w else set()
+    return {hash(tuple(w[i: i + n])) for i in range(len(w) - n + 1)}
+
+
+class Index:
+    """A loaded index generation plus a read-only handle on the passage store."""
+
+    def __init__(self, index_dir: Path):
+        self.dir = Path(index_dir)
+        self._lock = threading.Lock()
+        name = current_generation_name(self.dir)
+        if not (self.dir / "store.sqlite").exists() or name is None:
+            raise IndexError_(f"no index at {self.dir}: build one with `boardpapers ingest PATH... --index {self.dir}`")
+        gen = self.dir / "gens" / name
+        self.gen_name = name
+        try:
+            manifest = json.loads((gen / "manifest.json").read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise IndexError_(f"the index at {self.dir} is missing its manifest ({gen / 'manifest.json'}); {REBUILD_HINT}") from None
+        except (OSError, ValueError) as exc:
+            raise IndexError_(f"the index manifest {gen / 'manifest.json'} is unreadable ({exc}); {REBUILD_HINT}") from None
+        if manifest.get("format") != INDEX_FORMAT:
+            raise IndexError_(f"{gen} is not a boardpapers index; {REBUILD_HINT}")
+        if int(manifest.get("schema_version", 0)) > SCHEMA_VERSION:
+            raise IndexError_(
+                f"the index at {self.dir} has schema version {manifest['schema_version']}, newer than this boardpapers "
+                f"({SCHEMA_VERSION}); upgrade boardpapers or {REBUILD_HINT}"
+            )
+        self.manifest = manifest
+        n = int(manifest["passages"])
+        try:
+            self.bm25 = BM25.load(gen, mmap=True)
+            self.vectors = np.load(gen / "vectors.npy", mmap_mode="r", allow_pickle=False)
+            arr = {a: np.load(gen / f"{a}.npy", allow_pickle=False) for a in ("pids", "dates", "council", "body", "doc_type", "decision")}
+            self.facets = json.loads((gen / "facets.json").read_text(encoding="utf-8"))
+            self.glossary = json.loads((gen / "glossary.json").read_text(encoding="utf-8"))
+        except Exception as exc:  # noqa: BLE001 - any damaged file gets the same advice
+            raise IndexError_(f"the index at {self.dir} is damaged ({type(exc).__name__}: {str(exc)[:160]}); {REBUILD_HINT}") from None
+        if self.vectors.shape != (n, int(manifest["dim"])) or any(len(v) != n for v in arr.values()) or self.bm25.n_docs != n:
+            raise IndexError_(f"the index at {self.dir} is damaged (file sizes disagree with the manifest); {REBUILD_HINT}")
+        self.pids = arr["pids"]
+        self.dates = arr["dates"]
+        self.council = arr["council"]
+        self.body = arr["body"]
+        self.doc_type = arr["doc_type"]
+        self.decision = arr["decision"]
+        self.model_id = manifest["model"]
+        self._faiss = None
+        try:
+            self.store = Store(self.dir, readonly=True)
+        except StoreError as exc:
+            raise IndexError_(str(exc)) from None
+
+    # ----------------------------------------------------------- helpers
+    def __len__(self) -> int:
+        return len(self.pids)
+
+    def faiss_index(self):
+        with self._lock:
+            if self._faiss is None:
+                import faiss
+
+                idx = faiss.IndexFlatIP(int(self.manifest["dim"]))
+                if len(self):
+                    idx.add(np.ascontiguousarray(self.vectors, dtype=np.float32))
+                self._faiss = idx
+            return self._faiss
+
+    def check_model(self, model: str | None) -> None:
+        from .embed import resolve_model
+
+        if model is None:
+            return
+        wanted, _ = resolve_model(model)
+        if wanted != self.model_id:
+            raise IndexError_(
+                f"the index at {self.dir} was built with model {self.model_id!r}, not {wanted!r}; "
+                f"search without --model, or rebuild with `boardpapers ingest --rebuild --model {model} PATH...`"
+            )
+
+    def mask(self, f: Filters) -> np.ndarray | None:
+        if not f.active():
+            return None
+        m = np.ones(len(self), dtype=bool)
+        for name, value, arr in (("council", f.council, self.council), ("body", f.body, self.body), ("doc_type", f.doc_type, self.doc_type)):
+            if value:
+                want = value.casefold().strip()
+                ok = [i for i, v in enumerate(self.facets[name]) if v and (v.casefold() == want or want in v.casefold())]
+                m &= np.isin(arr, np.asarray(ok, dtype=np.int32))
+        if f.since:
+            m &= self.dates >= int(f.since.replace("-", ""))
+        if f.until:
+            m &= (self.dates <= int(f.until.replace("-", ""))) & (self.dates > 0)
+        if f.since:
+            m &= self.dates > 0
+        if f.decisions:
+            m &= self.decision
+        return m
+
+    def phrase_mask(self, phrases: list[str], base: np.ndarray | None) -> np.ndarray:
+        """Rows whose text contains every phrase verbatim (case and spacing aside)."""
+        m = np.ones(len(self), dtype=bool) if base is None else base.copy()
+        for ph in phrases:
+            toks = tokenize_query(ph)
+            for t in toks:
+                r = self.bm25.vocab.get(t)
+                if r is None:
+                    return np.zeros(len(self), dtype=bool)
+                rows = np.zeros(len(self), dtype=bool)
+                rows[self.bm25.indices[int(self.bm25.indptr[r]): int(self.bm25.indptr[r + 1])]] = True
+                m &= rows
+        cand = np.flatnonzero(m)
+        if cand.size == 0:
+            return m
+        texts = self.store.passages_by_pid([int(self.pids[i]) for i in cand])
+        wanted = [_norm(p) for p in phrases]
+        keep = np.zeros(len(self), dtype=bool)
+        for i in cand:
+            row = texts.get(int(self.pids[i]))
+            if row is not None:
+                t = _norm(row["text"])
+                if all(w in t for w in wanted):
+                    keep[i] = True
+        return keep
+
+    # ----------------------------------------------------------- retrieval
+    def bm25_rank(self, tokens: list[str], n: int, mask: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        return self.bm25.top_k(tokens, n, mask=mask)
+
+    def dense_rank(self, qvec: np.ndarray, n: int, mask: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        if len(self) == 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        q = np.asarray(qvec, dtype=np.float32).reshape(1, -1)
+        if mask is None:
+            scores, idx = self.faiss_index().search(q, min(n, len(self)))
+            keep = idx[0] >= 0
+            return idx[0][keep].astype(np.int64), scores[0][keep]
+        cand = np.flatnonzero(mask)
+        if cand.size == 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        s = np.asarray(self.vectors[cand] @ q[0], dtype=np.float32)
+        top = np.argsort(-s, kind="stable")[:n]
+        return cand[top].astype(np.int64), s[top]
+
+
+def fuse(ranked: list[tuple[np.ndarray, np.ndarray]], method: str = DEFAULT_FUSION, alpha: float = LINEAR_ALPHA) -> list[tuple[int, float]]:
+    """Combine rankings [(bm25 idx, scores), (dense idx, scores)] into one list of (row, score)."""
+    total: dict[int, float] = {}
+    if method == "rrf":
+        for idx, _ in ranked:
+            for r, i in enumerate(idx):
+                total[int(i)] = total.get(int(i), 0.0) + 1.0 / (RRF_K + r + 1)
+    elif method == "linear":
+        weights = [1.0 - alpha, alpha] if len(ranked) == 2 else [1.0] * len(ranked)
+        for (idx, sc), w in zip(ranked, weights):
+            if len(idx) == 0:
+                continue
+            sc = np.asarray(sc, dtype=np.float64)
+            lo, hi = float(sc.min()), float(sc.max())
+            norm = (sc - lo) / (hi - lo) if hi > lo else np.ones_like(sc)
+            for i, v in zip(idx, norm):
+                total[int(i)] = total.get(int(i), 0.0) + w * float(v)
+    else:
+        raise ValueError(f"unknown fusion {method!r}; choose one of {', '.join(FUSIONS)}")
+    return sorted(total.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+@dataclass
+class SearchResult:
+    hits: list[dict]
+    query: str
+    notes: list[str] = field(default_factory=list)
+    total_candidates: int = 0
+
+
+class QueryError(ValueError):
+    """The query cannot be run as given (empty, all stopwords...)."""
+
+
+def search(
+    index: Index,
+    query: str,
+    k: int = 10,
+    filters: Filters | None = None,
+    mode: str = "hybrid",
+    sort: str = "relevance",
+    embedder=None,
+    fusion: str = DEFAULT_FUSION,
+    candidates: int = CANDIDATES,
+    fold: bool = True,
+) -> SearchResult:
+    """Ranked, folded, cited hits for ``query``."""
+    if mode not in MODES:
+        raise QueryError(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}")
+    if sort not in ("relevance", "newest", "oldest"):
+        raise QueryError(f"unknown sort {sort!r}; choose relevance, newest or oldest")
+    filters = filters or Filters()
+    pq = parse_query(query or "")
+    if not pq.text.strip():
+        raise QueryError("the query is empty: type some words to search for")
+    extra, notes = expand_query(pq.text, index.glossary)
+    tokens = tokenize_query(pq.text)
+    for e in extra:
+        tokens.extend(tokenize_query(e))
+    if not tokens and mode == "bm25":
+        raise QueryError(f"the query {query!r} has only very common words (stopwords); add a more specific word")
+    if not tokens and not re.search(r"\w", pq.text):
+        raise QueryError(f"the query {query!r} has no words to search for")
+    mask = index.mask(filters)
+    if pq.phrases:
+        mask = index.phrase_mask(pq.phrases, mask)
+    k = max(1, int(k))
+    n = max(candidates, k * 3)
+    ranked = []
+    if mode in ("hybrid", "bm25") and tokens:
+        ranked.append(index.bm25_rank(tokens, n, mask))
+    if mode in ("hybrid", "dense"):
+        if embedder is None:
+            from .embed import get_embedder
+
+            embedder = get_embedder(None if index.model_id == "all-MiniLM-L6-v2" else index.model_id)
+        if getattr(embedder, "model_id", index.model_id) != index.model_id:
+            raise IndexError_(
+                f"the index at {index.dir} was built with model {index.model_id!r}, not {embedder.model_id!r}; "
+                "rebuild with `boardpapers ingest --rebuild --model NAME PATH...`"
+            )
+        dense_q = pq.text + (" (" + "; ".join(notes) + ")" if notes else "")
+        ranked.append(index.dense_rank(embedder.encode_query(dense_q), n, mask))
+    if len(ranked) == 1:
+        idx, sc = ranked[0]
+        fused = [(int(i), float(s)) for i, s in zip(idx, sc)]
+    else:
+        fused = fuse(ranked, fusion)
+    hits = _materialise(index, fused, k, fold)
+    if sort != "relevance":
+        hits.sort(key=lambda h: (h["meeting_date"] or ""), reverse=(sort == "newest"))
+    for r, h in enumerate(hits, 1):
+        h["rank"] = r
+    return SearchResult(hits=hits, query=query, notes=notes, total_candidates=len(fused))
+
+
+HIT_FIELDS = (
+    "rank", "score", "passage_id", "text", "context", "path", "title", "council", "body", "meeting_date", "doc_type",
+    "item", "minute_number", "page", "page_end", "printed_page", "is_decision", "also_in", "doc_id", "source_url",
+)
+
+
+def _materialise(index: Index, fused: list[tuple[int, float]], k: int, fold: bool) -> list[dict]:
+    """Fetch passages for the fused rows and fold near-duplicates until k distinct hits are found."""
+    hits: list[dict] = []
+    sigs: list[tuple[str, set[int]]] = []
+    pos = 0
+    batch = max(3 * k, 30)
+    while len(hits) < k and pos < len(fused):
+        chunk = fused[pos: pos + batch]
+        pos += batch
+        rows = index.store.passages_by_pid([int(index.pids[i]) for i, _ in chunk])
+        for i, score in chunk:
+            row = rows.get(int(index.pids[i]))
+            if row is None:  # superseded since this generation was built
+                continue
+            hit = _hit(row, score)
+            if fold:
+                norm = _norm(row["text"])
+                sh = _shingles(row["text"])
+                dup_of = None
+                for j, (n2, sh2) in enumerate(sigs):
+                    if norm == n2:
+                        dup_of = j
+                        break
+                    if sh and sh2:
+                        inter = len(sh & sh2)
+                        if inter and inter / min(len(sh), len(sh2)) >= 0.6:
+                            dup_of = j
+                            break
+                if dup_of is not None:
+                    kept = hits[dup_of]
+                    if all(a["passage_id"] != row["passage_id"] for a in kept["also_in"]):
+                        kept["also_in"].append(_also(row))
+                    continue
+                sigs.append((norm, sh))
+            hits.append(hit)
+            if len(hits) >= k:
+                break
+    return hits
+
+
+def _hit(row: dict, score: float) -> dict:
+    return {
+        "rank": 0,
+        "score": round(float(score), 6),
+        "passage_id": row["passage_id"],
+        "text": row["text"],
+        "context": row["context"],
+        "path": row["path"],
+        "title": row["title"],
+        "council": row["council"],
+        "body": row["body"],
+        "meeting_date": row["meeting_date"],
+        "doc_type": row["doc_type"],
+        "item": row["item"],
+        "minute_number": row["minute_number"],
+        "page": row["page"],
+        "page_end": row["page_end"],
+        "printed_page": row["printed_page"],
+        "is_decision": bool(row["is_decision"]),
+        "also_in": [],
+        "doc_id": row["doc_id"],
+        "source_url": row.get("source_url"),
+        "seq": row["seq"],
+    }
+
+
+def _also(row: dict) -> dict:
+    return {
+        "passage_id": row["passage_id"],
+        "doc_id": row["doc_id"],
+        "path": row["path"],
+        "title": row["title"],
+        "council": row["council"],
+        "body": row["body"],
+        "meeting_date": row["meeting_date"],
+        "page": row["page"],
+    }
+
+
+def citation(hit: dict) -> str:
+    """One line a user can check: council · body · meeting date · item · page."""
+    parts = [hit.get("council"), hit.get("body"), hit.get("meeting_date")]
+    item = hit.get("item")
+    if item:
+        parts.append(item)
+    if hit.get("page") is not None:
+        pg = f"p. {hit['page']}" if hit.get("page_end") in (None, hit["page"]) else f"pp. {hit['page']}–{hit['page_end']}"
+        if hit.get("printed_page") and str(hit["printed_page"]) != str(hit["page"]):
+            pg += f" (printed page {hit['printed_page']})"
+        parts.append(pg)
+    parts.append(Path(hit.get("path") or "").name or None)
+    return " · ".join(str(p) for p in parts if p)

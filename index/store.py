@@ -1,0 +1,295 @@
+"""The passage store: SQLite holding documents, passages, embeddings, failures and the glossary.
+
+One transaction per document. Documents are keyed by content hash; a path that changes content
+points at the new document and the old one is marked superseded (kept until the next index
+generation is live, so a reader of the previous generation never loses its passages).
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import numpy as np
+
+from ingest.model import Passage
+
+SCHEMA_VERSION = 1
+STORE_FILE = "store.sqlite"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS documents(
+  doc_id TEXT PRIMARY KEY,
+  path TEXT NOT NULL,
+  title TEXT, council TEXT, body TEXT, meeting_date TEXT, doc_type TEXT,
+  pages INTEGER, sha256 TEXT NOT NULL, source_url TEXT, ingested_at TEXT,
+  warnings TEXT NOT NULL DEFAULT '[]', encoding TEXT, size INTEGER, parser TEXT,
+  status TEXT NOT NULL DEFAULT 'active'
+);
+CREATE TABLE IF NOT EXISTS doc_paths(path TEXT PRIMARY KEY, doc_id TEXT NOT NULL, size INTEGER, mtime REAL);
+CREATE TABLE IF NOT EXISTS passages(
+  pid INTEGER PRIMARY KEY,
+  passage_id TEXT UNIQUE NOT NULL,
+  doc_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  text TEXT NOT NULL, context TEXT NOT NULL,
+  page INTEGER, page_end INTEGER, printed_page TEXT,
+  item TEXT, minute_number TEXT, meeting_date TEXT,
+  is_decision INTEGER NOT NULL, char_start INTEGER, char_end INTEGER,
+  section_kind TEXT, embed_key TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS passages_doc ON passages(doc_id);
+CREATE TABLE IF NOT EXISTS embeddings(model TEXT NOT NULL, key TEXT NOT NULL, vec BLOB NOT NULL, PRIMARY KEY(model, key));
+CREATE TABLE IF NOT EXISTS failures(path TEXT PRIMARY KEY, sha256 TEXT, reason TEXT NOT NULL, at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS glossary(acronym TEXT NOT NULL, expansion TEXT NOT NULL, doc_id TEXT NOT NULL,
+  PRIMARY KEY(acronym, expansion, doc_id));
+"""
+
+DOC_FIELDS = (
+    "doc_id", "path", "title", "council", "body", "meeting_date", "doc_type", "pages", "sha256",
+    "source_url", "ingested_at", "warnings", "encoding", "size", "parser", "status",
+)
+PASSAGE_FIELDS = (
+    "pid", "passage_id", "doc_id", "seq", "text", "context", "page", "page_end", "printed_page", "item",
+    "minute_number", "meeting_date", "is_decision", "char_start", "char_end", "section_kind", "embed_key",
+)
+
+
+class StoreError(Exception):
+    """The store cannot be used; the message says why and what to do."""
+
+
+def connect(path: Path, readonly: bool = False) -> sqlite3.Connection:
+    if readonly:
+        if not path.exists():
+            raise StoreError(f"no passage store at {path}")
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30, check_same_thread=False)
+    else:
+        con = sqlite3.connect(str(path), timeout=60, check_same_thread=False)
+    con.row_factory = sqlite3.Row
+    try:
+        if not readonly:
+            con.execute("PRAGMA journal_mode=WAL")
+            con.execute("PRAGMA synchronous=NORMAL")
+        con.execute("PRAGMA busy_timeout=30000")
+        con.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.DatabaseError as exc:
+        con.close()
+        raise StoreError(f"the passage store {path} is damaged ({exc}); rebuild it with `boardpapers ingest --rebuild PATH...`") from None
+    return con
+
+
+class Store:
+    """Read/write access to the passage store of one index directory."""
+
+    def __init__(self, index_dir: Path, readonly: bool = False):
+        self.dir = Path(index_dir)
+        self.path = self.dir / STORE_FILE
+        self.readonly = readonly
+        if not readonly:
+            self.dir.mkdir(parents=True, exist_ok=True)
+        self.con = connect(self.path, readonly)
+        if not readonly:
+            try:
+                self.con.executescript(_SCHEMA)
+                v = self.get_meta("schema_version")
+                if v is None:
+                    self.set_meta("schema_version", str(SCHEMA_VERSION))
+                    self.con.commit()
+            except sqlite3.DatabaseError as exc:
+                raise StoreError(f"the passage store {self.path} is damaged ({exc}); rebuild it with `boardpapers ingest --rebuild PATH...`") from None
+        v = self.get_meta("schema_version")
+        if v is not None and int(v) > SCHEMA_VERSION:
+            raise StoreError(
+                f"the passage store {self.path} has schema version {v}, newer than this boardpapers understands ({SCHEMA_VERSION}); "
+                "upgrade boardpapers or rebuild with `boardpapers ingest --rebuild PATH...`"
+            )
+
+    def close(self) -> None:
+        self.con.close()
+
+    # --- meta
+    def get_meta(self, key: str) -> str | None:
+        try:
+            row = self.con.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"the passage store {self.path} is damaged ({exc}); rebuild it with `boardpapers ingest --rebuild PATH...`") from None
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.con.execute("INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value", (key, value))
+
+    def version(self) -> int:
+        """Bumped by every change that a built index must reflect."""
+        return int(self.get_meta("store_version") or 0)
+
+    def _bump(self) -> None:
+        self.set_meta("store_version", str(self.version() + 1))
+
+    # --- documents
+    def path_state(self, path: str) -> sqlite3.Row | None:
+        return self.con.execute(
+            "SELECT p.path, p.doc_id, p.size, p.mtime, d.sha256 FROM doc_paths p JOIN documents d USING(doc_id) WHERE p.path=?",
+            (path,),
+        ).fetchone()
+
+    def has_doc(self, doc_id: str) -> bool:
+        return self.con.execute("SELECT 1 FROM documents WHERE doc_id=? AND status='active'", (doc_id,)).fetchone() is not None
+
+    def add_path(self, path: str, doc_id: str, size: int, mtime: float) -> None:
+        """Point ``path`` at an already stored document (a renamed copy, or a touched file)."""
+        with self.con:
+            self._point_path(path, doc_id, size, mtime)
+
+    def _point_path(self, path: str, doc_id: str, size: int, mtime: float) -> None:
+        old = self.con.execute("SELECT doc_id FROM doc_paths WHERE path=?", (path,)).fetchone()
+        self.con.execute(
+            "INSERT INTO doc_paths(path, doc_id, size, mtime) VALUES(?,?,?,?) "
+            "ON CONFLICT(path) DO UPDATE SET doc_id=excluded.doc_id, size=excluded.size, mtime=excluded.mtime",
+            (path, doc_id, size, mtime),
+        )
+        self.con.execute("DELETE FROM failures WHERE path=?", (path,))
+        if old and old[0] != doc_id:
+            left = self.con.execute("SELECT count(*) FROM doc_paths WHERE doc_id=?", (old[0],)).fetchone()[0]
+            if not left:
+                self.con.execute("UPDATE documents SET status='superseded' WHERE doc_id=?", (old[0],))
+                self._bump()
+
+    def add_document(
+        self,
+        doc: dict,
+        passages: list[Passage],
+        embed_keys: list[str],
+        vectors: dict[str, np.ndarray],
+        model_id: str,
+        glossary: Iterable[tuple[str, str]] = (),
+        size: int = 0,
+        mtime: float = 0.0,
+    ) -> None:
+        """Store one document, its passages, new embeddings and glossary entries in one transaction."""
+        doc = dict(doc)
+        doc.setdefault("ingested_at", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+        doc["warnings"] = json.dumps(doc.get("warnings") or [])
+        doc["status"] = "active"
+        cols = [f for f in DOC_FIELDS if f in doc]
+        with self.con:
+            self.con.execute("DELETE FROM passages WHERE doc_id=?", (doc["doc_id"],))
+            self.con.execute(
+                f"INSERT OR REPLACE INTO documents({','.join(cols)}) VALUES({','.join('?' * len(cols))})",
+                [doc[c] for c in cols],
+            )
+            rows = []
+            for seq, (p, key) in enumerate(zip(passages, embed_keys)):
+                d = asdict(p)
+                rows.append(
+                    (
+                        f"{doc['doc_id'][:16]}-{seq:05d}", doc["doc_id"], seq, d["text"], d["context"], d["page"], d["page_end"],
+                        d["printed_page"], d["item"], d["minute_number"], d["meeting_date"], int(d["is_decision"]),
+                        d["char_start"], d["char_end"], d["section_kind"], key,
+                    )
+                )
+            self.con.executemany(
+                "INSERT INTO passages(passage_id, doc_id, seq, text, context, page, page_end, printed_page, item, minute_number, "
+                "meeting_date, is_decision, char_start, char_end, section_kind, embed_key) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                rows,
+            )
+            self.con.executemany(
+                "INSERT OR IGNORE INTO embeddings(model, key, vec) VALUES(?,?,?)",
+                [(model_id, k, np.asarray(v, dtype=np.float32).tobytes()) for k, v in vectors.items()],
+            )
+            self.con.executemany(
+                "INSERT OR IGNORE INTO glossary(acronym, expansion, doc_id) VALUES(?,?,?)",
+                [(a, e, doc["doc_id"]) for a, e in glossary],
+            )
+            self._point_path(doc["path"], doc["doc_id"], size, mtime)
+            self._bump()
+
+    def record_failure(self, path: str, sha256: str | None, reason: str) -> None:
+        with self.con:
+            self.con.execute(
+                "INSERT OR REPLACE INTO failures(path, sha256, reason, at) VALUES(?,?,?,?)",
+                (path, sha256, reason, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())),
+            )
+
+    def known_embeddings(self, model_id: str, keys: list[str]) -> set[str]:
+        found: set[str] = set()
+        for i in range(0, len(keys), 500):
+            chunk = keys[i: i + 500]
+            q = f"SELECT key FROM embeddings WHERE model=? AND key IN ({','.join('?' * len(chunk))})"
+            found.update(r[0] for r in self.con.execute(q, [model_id, *chunk]))
+        return found
+
+    def collect_garbage(self) -> None:
+        """Drop superseded documents (after a new index generation no longer needs them)."""
+        with self.con:
+            self.con.execute("DELETE FROM passages WHERE doc_id IN (SELECT doc_id FROM documents WHERE status='superseded')")
+            self.con.execute("DELETE FROM glossary WHERE doc_id IN (SELECT doc_id FROM documents WHERE status='superseded')")
+            self.con.execute("DELETE FROM documents WHERE status='superseded'")
+
+    # --- reading
+    def documents(self, include_superseded: bool = False) -> list[dict]:
+        q = "SELECT * FROM documents" + ("" if include_superseded else " WHERE status='active'") + " ORDER BY meeting_date, path"
+        out = []
+        for r in self.con.execute(q):
+            d = dict(r)
+            d["warnings"] = json.loads(d["warnings"] or "[]")
+            d["paths"] = [x[0] for x in self.con.execute("SELECT path FROM doc_paths WHERE doc_id=? ORDER BY path", (d["doc_id"],))]
+            out.append(d)
+        return out
+
+    def failures(self) -> list[dict]:
+        return [dict(r) for r in self.con.execute("SELECT * FROM failures ORDER BY path")]
+
+    def iter_active_passages(self) -> Iterator[sqlite3.Row]:
+        yield from self.con.execute(
+            "SELECT p.*, d.council, d.body, d.doc_type, d.path, d.title FROM passages p JOIN documents d USING(doc_id) "
+            "WHERE d.status='active' ORDER BY p.pid"
+        )
+
+    def passages_by_pid(self, pids: list[int]) -> dict[int, dict]:
+        out: dict[int, dict] = {}
+        for i in range(0, len(pids), 500):
+            chunk = [int(x) for x in pids[i: i + 500]]
+            q = (
+                "SELECT p.*, d.council, d.body, d.doc_type, d.path, d.title, d.source_url, d.meeting_date AS doc_meeting_date "
+                f"FROM passages p JOIN documents d USING(doc_id) WHERE p.pid IN ({','.join('?' * len(chunk))})"
+            )
+            for r in self.con.execute(q, chunk):
+                out[r["pid"]] = dict(r)
+        return out
+
+    def vectors_for(self, model_id: str, keys: list[str], dim: int) -> np.ndarray:
+        out = np.zeros((len(keys), dim), dtype=np.float32)
+        pos: dict[str, list[int]] = {}
+        for i, k in enumerate(keys):
+            pos.setdefault(k, []).append(i)
+        uniq = list(pos)
+        for i in range(0, len(uniq), 500):
+            chunk = uniq[i: i + 500]
+            q = f"SELECT key, vec FROM embeddings WHERE model=? AND key IN ({','.join('?' * len(chunk))})"
+            for k, blob in self.con.execute(q, [model_id, *chunk]):
+                v = np.frombuffer(blob, dtype=np.float32)
+                for j in pos[k]:
+                    out[j] = v
+        return out
+
+    def glossary(self) -> dict[str, list[str]]:
+        g: dict[str, set[str]] = {}
+        for a, e in self.con.execute(
+            "SELECT g.acronym, g.expansion FROM glossary g JOIN documents d USING(doc_id) WHERE d.status='active'"
+        ):
+            g.setdefault(a, set()).add(e)
+        return {a: sorted(es) for a, es in g.items()}
+
+    def context_window(self, doc_id: str, seq: int, before: int = 1, after: int = 1) -> list[dict]:
+        return [
+            dict(r)
+            for r in self.con.execute(
+                "SELECT passage_id, seq, text, page, page_end FROM passages WHERE doc_id=? AND seq BETWEEN ? AND ? ORDER BY seq",
+                (doc_id, seq - before, seq + after),
+            )
+        ]

@@ -1,0 +1,1 @@
+"""Ingestion: load board papers, find their structure, chunk them into citable passages."""

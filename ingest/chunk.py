@@ -1,0 +1,201 @@
+"""Split segments into passages that fit the embedding model's window, on sentence/paragraph boundaries."""
+from __future__ import annotations
+
+import bisect
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable
+
+from .model import LoadedDocument, Passage
+from .structure import Segment, Structure
+
+CHUNKER_VERSION = "chunk-1"
+MAX_TOKENS = 200  # passage text; + context (<= 40) + 2 special tokens stays inside a 256 window
+CONTEXT_TOKENS = 40
+MIN_TOKENS = 24
+
+# sentence ends, or a line break before something that starts a new unit (bullet, number, capital after a full stop)
+_SENT_END = re.compile(r"(?<=[.!?;:])[\"'”’)]*\s+(?=[\"“'(\[]?[A-Z0-9•\-–])|\n(?=\s*(?:[-•–▪●◦]\s|\(?[a-z0-9ivx]{1,4}[.)]\s|[A-Z][A-Z ]{3,}$))", re.M)
+_PARA_BREAK = re.compile(r"\n\s*\n|(?<=[.:!?])\n(?=[A-Z(•\-–])")
+_WORDISH = re.compile(r"\w+|[^\w\s]")
+
+TokenCounter = Callable[[list[str]], list[int]]
+
+
+def heuristic_counter(texts: list[str]) -> list[int]:
+    """Word-piece estimate when no tokenizer is at hand (about 1.3 pieces per word-ish token)."""
+    return [int(len(_WORDISH.findall(t)) * 1.3) + 1 for t in texts]
+
+
+@lru_cache(maxsize=4)
+def tokenizer_counter(model_path: str) -> TokenCounter:
+    """Count word pieces with the model's own tokenizer (tokenizers library; no torch import)."""
+    tok_file = Path(model_path) / "tokenizer.json"
+    if not tok_file.is_file():
+        return heuristic_counter
+    from tokenizers import Tokenizer
+
+    tok = Tokenizer.from_file(str(tok_file))
+    tok.no_truncation()
+    tok.no_padding()
+
+    def count(texts: list[str]) -> list[int]:
+        return [len(e.ids) - 2 for e in tok.encode_batch(texts)]  # without [CLS]/[SEP]
+
+    return count
+
+
+def _units(text: str, start: int, end: int) -> list[tuple[int, int, bool]]:
+    """Sentence-like units (abs_start, abs_end, starts_paragraph) within text[start:end]."""
+    seg = text[start:end]
+    cuts = {0}
+    for m in _SENT_END.finditer(seg):
+        cuts.add(m.end())
+    paras = {m.end() for m in _PARA_BREAK.finditer(seg)}
+    cuts |= paras
+    cuts.add(len(seg))
+    out = []
+    bounds = sorted(cuts)
+    for a, b in zip(bounds, bounds[1:]):
+        piece = seg[a:b]
+        if not piece.strip():
+            continue
+        lead = len(piece) - len(piece.lstrip())
+        trail = len(piece) - len(piece.rstrip())
+        out.append((start + a + lead, start + b - trail, a in paras or a == 0))
+    return out
+
+
+def _split_long(text: str, s: int, e: int, count: TokenCounter, limit: int) -> list[tuple[int, int]]:
+    """Split one over-long unit at line breaks, then at word boundaries."""
+    pieces: list[tuple[int, int]] = []
+    words = [(m.start() + s, m.end() + s) for m in re.finditer(r"\S+", text[s:e])]
+    if not words:
+        return []
+    cur_start = words[0][0]
+    cur_end = words[0][1]
+    cur_words = 1
+    # estimate by words first (cheap), then verify with the tokenizer
+    step = max(8, int(limit / 1.6))
+    for ws, we in words[1:]:
+        if cur_words >= step:
+            pieces.append((cur_start, cur_end))
+            cur_start, cur_words = ws, 0
+        cur_end = we
+        cur_words += 1
+    pieces.append((cur_start, cur_end))
+    fixed: list[tuple[int, int]] = []
+    for a, b in pieces:
+        n = count([text[a:b]])[0]
+        if n > limit and b - a > 20:
+            mid = text.rfind(" ", a, a + (b - a) // 2) if text.rfind(" ", a, a + (b - a) // 2) > a else a + (b - a) // 2
+            fixed.extend(_split_long(text, a, mid, count, limit) + _split_long(text, mid, b, count, limit))
+        else:
+            fixed.append((a, b))
+    return fixed
+
+
+def make_context(meta, seg: Segment) -> str:
+    """The heading trail a passage needs to be understood alone (kept apart from the verbatim text)."""
+    parts = []
+    who = " ".join(x for x in (meta.council, meta.body) if x)
+    if who:
+        parts.append(who)
+    if seg.meeting_date:
+        parts.append(seg.meeting_date)
+    if seg.item:
+        parts.append(seg.item)
+    if seg.heading and (not seg.item or seg.heading.lower() not in seg.item.lower()):
+        parts.append(seg.heading)
+    if seg.is_decision:
+        parts.append("Decision")
+    return " — ".join(parts)
+
+
+def chunk_document(
+    doc: LoadedDocument,
+    text: str,
+    page_starts: list[int],
+    structure: Structure,
+    count: TokenCounter = heuristic_counter,
+    max_tokens: int = MAX_TOKENS,
+) -> list[Passage]:
+    """Passages for every segment; never crosses a segment (item / minute / decision) boundary."""
+    passages: list[Passage] = []
+    page_numbers = [p.number for p in doc.pages]
+    printed = [p.printed_page for p in doc.pages]
+
+    def page_of(off: int) -> int:
+        return max(0, bisect.bisect_right(page_starts, off) - 1)
+
+    for seg in structure.segments:
+        units = _units(text, seg.start, seg.end)
+        if not units:
+            continue
+        counts = count([text[a:b] for a, b, _ in units])
+        expanded: list[tuple[int, int, bool, int]] = []
+        for (a, b, para), n in zip(units, counts):
+            if n > max_tokens:
+                subs = _split_long(text, a, b, count, max_tokens)
+                sub_counts = count([text[x:y] for x, y in subs])
+                expanded.extend((x, y, para and i == 0, c) for i, ((x, y), c) in enumerate(zip(subs, sub_counts)))
+            else:
+                expanded.append((a, b, para, n))
+        # greedy packing; prefer to close a chunk at a paragraph start once it is 60% full
+        chunks: list[list[tuple[int, int, bool, int]]] = []
+        cur: list[tuple[int, int, bool, int]] = []
+        cur_n = 0
+        for u in expanded:
+            n = u[3] + 1
+            # close a chunk when full, at a paragraph once 60% full, or at a page break once 30% full
+            # (so a passage's page is, as often as possible, the page its words are on)
+            new_page = bool(cur) and page_of(u[0]) != page_of(cur[-1][0])
+            if cur and (cur_n + n > max_tokens or (u[2] and cur_n >= 0.6 * max_tokens) or (new_page and cur_n >= 0.3 * max_tokens)):
+                chunks.append(cur)
+                cur, cur_n = [], 0
+            cur.append(u)
+            cur_n += n
+        if cur:
+            if chunks and cur_n < MIN_TOKENS and sum(x[3] + 1 for x in chunks[-1]) + cur_n <= max_tokens:
+                chunks[-1].extend(cur)
+            else:
+                chunks.append(cur)
+        context = make_context(structure.meta, seg)
+        ctx_n = count([context])[0] if context else 0
+        if ctx_n > CONTEXT_TOKENS:
+            context = context[: int(len(context) * CONTEXT_TOKENS / ctx_n)].rstrip() + "…"
+        for ch in chunks:
+            a, b = ch[0][0], ch[-1][1]
+            body = text[a:b]
+            if not re.search(r"[A-Za-z0-9]{2}", body):
+                continue
+            p0, p1 = page_of(a), page_of(max(a, b - 1))
+            passages.append(
+                Passage(
+                    text=body,
+                    context=context,
+                    page=page_numbers[p0],
+                    page_end=page_numbers[p1],
+                    printed_page=printed[p0],
+                    item=seg.item,
+                    minute_number=seg.minute_number,
+                    meeting_date=seg.meeting_date,
+                    is_decision=seg.is_decision,
+                    char_start=a,
+                    char_end=b,
+                    section_kind=seg.kind,
+                )
+            )
+    return passages
+
+
+def join_pages(doc: LoadedDocument) -> tuple[str, list[int]]:
+    """The document text with pages joined by newlines, and each page's start offset."""
+    starts, parts, pos = [], [], 0
+    for p in doc.pages:
+        t = p.text if p.text.endswith("\n") else p.text + "\n"
+        starts.append(pos)
+        parts.append(t)
+        pos += len(t)
+    return "".join(parts), starts

@@ -1,0 +1,380 @@
+"""Loaders: one file -> ``LoadedDocument`` (pages of text), or ``IngestError`` with a one-line reason.
+
+``load_document`` is the only entry point the rest of ``ingest/`` needs. It
+dispatches on the file suffix (.pdf, .txt, .md; case-insensitive) and turns
+every failure, including anything pypdf raises on hostile or broken input,
+into ``IngestError(reason)``; the caller prefixes the file name.
+
+The loader reads only the named file (bytes into memory, size-capped): it
+follows no references to other files or URLs in a PDF and unpickles nothing.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import re
+import stat
+import threading
+from io import BytesIO
+from pathlib import Path
+
+from .clean import remove_running_lines
+from .model import IngestError, LoadedDocument, Page
+
+__all__ = ["load_document", "load_pdf_bytes", "load_text_bytes", "SUPPORTED_SUFFIXES"]
+
+SUPPORTED_SUFFIXES = (".pdf", ".txt", ".md")
+
+PDF_META_KEYS = ("title", "author", "subject", "creator", "producer", "keywords", "creationdate", "moddate")
+MAX_PAGE_WARNINGS = 10  # per-page extraction failures listed individually
+MAX_PYPDF_WARNINGS = 3  # distinct pypdf log messages copied into warnings
+
+# C0 control characters except \t and \n (\r, \f, \v are turned into \n first), and DEL.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def normalise_text(text: str) -> str:
+    """\\r\\n and lone \\r, \\f, \\v -> \\n; NUL and other C0 control characters (bar \\n, \\t) removed."""
+    text = text.replace("\r\n", "\n")
+    text = text.translate({0x0D: "\n", 0x0C: "\n", 0x0B: "\n"})
+    return _CONTROL.sub("", text)
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def load_document(path: str | os.PathLike, *, max_pages: int = 5000, max_file_mb: int = 512) -> LoadedDocument:
+    """Load a .pdf, .txt or .md file into pages; any failure raises ``IngestError`` with a one-line reason."""
+    try:
+        p = Path(path)
+        suffix = p.suffix.lower()
+        if suffix not in SUPPORTED_SUFFIXES:
+            shown = suffix or "(no suffix)"
+            raise IngestError(f"unsupported file type '{_one_line(shown, 20)}'")
+        data = _read_capped(p, max_file_mb)
+        if suffix == ".pdf":
+            return load_pdf_bytes(data, str(path), max_pages=max_pages)
+        return load_text_bytes(data, str(path))
+    except IngestError:
+        raise
+    except RecursionError:
+        raise IngestError("refused: structure nested too deeply") from None
+    except MemoryError:
+        raise IngestError("refused: not enough memory to load this file") from None
+    except Exception as exc:  # last line of defence: never leak another exception type
+        raise IngestError(f"unexpected error: {_short(exc)}") from exc
+
+
+def _read_capped(p: Path, max_file_mb: int) -> bytes:
+    """The file's bytes; refuses non-regular files (FIFOs, devices, folders) and files over the cap."""
+    try:
+        st = os.stat(p)
+    except FileNotFoundError:
+        raise IngestError("file not found") from None
+    except OSError as exc:
+        raise IngestError(f"cannot read file: {exc.strerror or _short(exc)}") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise IngestError("not a regular file")
+    if st.st_size == 0:
+        raise IngestError("empty file (0 bytes)")
+    limit = max_file_mb * 1024 * 1024
+    if st.st_size > limit:
+        raise IngestError(f"file too large ({st.st_size / 2**20:.0f} MB > limit {max_file_mb} MB)")
+    try:
+        with open(p, "rb") as fh:
+            data = fh.read(limit + 1)
+    except OSError as exc:
+        raise IngestError(f"cannot read file: {exc.strerror or _short(exc)}") from None
+    if not data:
+        raise IngestError("empty file (0 bytes)")
+    if len(data) > limit:
+        raise IngestError(f"file too large (> limit {max_file_mb} MB)")
+    return data
+
+
+# --------------------------------------------------------------------------- text
+
+
+def load_text_bytes(data: bytes, path: str = "<bytes>") -> LoadedDocument:
+    """Decode a plain-text/Markdown file: UTF-8 (BOM optional), UTF-16 with BOM, else cp1252, else latin-1."""
+    if not data:
+        raise IngestError("empty file (0 bytes)")
+    warnings: list[str] = []
+    if data.startswith(b"\xef\xbb\xbf"):
+        encoding, text = "utf-8-sig", data[3:].decode("utf-8", errors="replace")
+        if "\ufffd" in text and b"\xef\xbf\xbd" not in data:
+            warnings.append("invalid UTF-8 bytes replaced with U+FFFD")
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encoding = "utf-16"
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError:
+            text = data.decode("utf-16", errors="replace")
+            warnings.append("invalid UTF-16 data replaced with U+FFFD")
+    else:
+        kind = _binary_kind(data)
+        if kind is not None:
+            raise IngestError(f"not a text file (binary content{kind})")
+        try:
+            encoding, text = "utf-8", data.decode("utf-8")
+        except UnicodeDecodeError:
+            if _control_share(data) > 0.01:  # real cp1252/latin-1 text has next to no control bytes
+                raise IngestError("not a text file (binary content)") from None
+            try:
+                encoding, text = "cp1252", data.decode("cp1252")
+                warnings.append("decoded as cp1252 (not valid UTF-8)")
+            except UnicodeDecodeError:
+                encoding, text = "latin-1", data.decode("latin-1")
+                warnings.append("decoded as latin-1 (not valid UTF-8 or cp1252)")
+    text = normalise_text(text.lstrip("\ufeff"))
+    if not text.strip():
+        raise IngestError("no text")
+    return LoadedDocument(path=path, kind="text", pages=[Page(None, text)], warnings=warnings, encoding=encoding)
+
+
+def _control_share(data: bytes) -> float:
+    """Share of NUL and other control bytes (bar tab, newlines, form feed, escape) in the first 64 KB."""
+    sample = data[:65536]
+    bad = sum(sample.count(b) for b in range(0, 32) if b not in (9, 10, 12, 13, 27))
+    return bad / len(sample)
+
+
+def _binary_kind(data: bytes) -> str | None:
+    """None for text; for binary content '' or a detail for the reason ('; looks like ...')."""
+    if data.startswith(b"%PDF"):
+        return "; looks like a PDF: name it .pdf"
+    for magic, what in _MAGIC:
+        if data.startswith(magic):
+            return f"; looks like {what}"
+    sample = data[:65536]
+    nul = sample.count(0)
+    if (nul >= 4 and nul * 100 >= len(sample)) or _control_share(data) > 0.05:
+        return ""
+    return None
+
+
+# --------------------------------------------------------------------------- PDF
+
+_MAGIC = [
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"\x89PNG", "a PNG image"),
+    (b"GIF8", "a GIF image"),
+    (b"II*\x00", "a TIFF image"),
+    (b"MM\x00*", "a TIFF image"),
+    (b"PK\x03\x04", "a ZIP archive, e.g. .docx/.xlsx"),
+    (b"\xd0\xcf\x11\xe0", "an old Office document (.doc/.xls)"),
+    (b"{\\rtf", "an RTF document"),
+    (b"\x1f\x8b", "a gzip file"),
+]
+
+
+def _not_pdf_reason(data: bytes) -> str:
+    head = data[:16]
+    reason = f"not a PDF (file starts with {head!r}"
+    for magic, what in _MAGIC:
+        if data.startswith(magic):
+            return reason + f"; looks like {what})"
+    low = data[:512].lstrip().lower()
+    if low.startswith((b"<!doctype html", b"<html", b"<?xml", b"<head")):
+        return reason + "; looks like an HTML/XML page, e.g. a saved error page)"
+    return reason + ")"
+
+
+class _PypdfLogCapture(logging.Handler):
+    """Collects pypdf's log warnings for the thread that is loading a document (thread-safe)."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.WARNING)
+        self._local = threading.local()
+
+    def start(self) -> list[str]:
+        self._local.records = []
+        return self._local.records
+
+    def stop(self) -> None:
+        self._local.records = None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        records = getattr(self._local, "records", None)
+        if records is not None and len(records) < 100:
+            try:
+                records.append(_one_line(record.getMessage(), 160))
+            except Exception:  # a bad format string must not break loading
+                pass
+
+
+_capture = _PypdfLogCapture()
+_pypdf_logger = logging.getLogger("pypdf")
+if not any(isinstance(h, _PypdfLogCapture) for h in _pypdf_logger.handlers):
+    # Also keeps pypdf's chatter off stderr unless the application configures logging.
+    _pypdf_logger.addHandler(_capture)
+
+
+def load_pdf_bytes(data: bytes, path: str = "<bytes>", *, max_pages: int = 5000) -> LoadedDocument:
+    """Extract text page by page (1-based numbers), drop running headers/footers, keep Info metadata."""
+    if not data:
+        raise IngestError("empty file (0 bytes)")
+    if data[:1024].find(b"%PDF") < 0:
+        raise IngestError(_not_pdf_reason(data))
+    truncated = data[-2048:].find(b"%%EOF") < 0
+    logs = _capture.start()
+    try:
+        doc = _load_pdf(data, path, max_pages)
+    except IngestError:
+        raise
+    except Exception as exc:
+        raise IngestError(_pdf_reason(exc, truncated)) from None
+    finally:
+        _capture.stop()
+    if truncated:
+        doc.warnings.insert(0, "no %%EOF marker at the end (file may be truncated); loaded what could be read")
+    seen: list[str] = []
+    for msg in logs:
+        if msg not in seen:
+            seen.append(msg)
+    doc.warnings.extend(f"pypdf: {m}" for m in seen[:MAX_PYPDF_WARNINGS])
+    return doc
+
+
+def _load_pdf(data: bytes, path: str, max_pages: int) -> LoadedDocument:
+    from pypdf import PdfReader  # imported here so text-only use never needs pypdf
+
+    reader = PdfReader(BytesIO(data), strict=False)
+    warnings: list[str] = []
+    if reader.is_encrypted:
+        if not reader.decrypt(""):
+            raise IngestError("encrypted PDF needs a password")
+    n = len(reader.pages)
+    if n == 0:
+        raise IngestError("damaged PDF: no pages")
+    if n > max_pages:
+        raise IngestError(f"too many pages ({n} > limit {max_pages})")
+    meta = _pdf_meta(reader, warnings)
+
+    pages: list[Page] = []
+    failures: list[tuple[int, str]] = []
+    for number in range(1, n + 1):
+        try:
+            text = reader.pages[number - 1].extract_text() or ""
+        except (RecursionError, MemoryError):
+            raise
+        except Exception as exc:
+            if _is_limit(exc):
+                raise
+            failures.append((number, _short(exc, 100)))
+            text = ""
+        pages.append(Page(number, normalise_text(text)))
+
+    if len(failures) == n:
+        raise IngestError(f"damaged PDF: text extraction failed on every page ({failures[0][1]})")
+    for number, why in failures[:MAX_PAGE_WARNINGS]:
+        warnings.append(f"page {number}: text extraction failed ({why})")
+    if len(failures) > MAX_PAGE_WARNINGS:
+        warnings.append(f"text extraction failed on {len(failures) - MAX_PAGE_WARNINGS} more pages")
+    failed = {f[0] for f in failures}
+    empty = [p.number for p in pages if not p.text.strip() and p.number not in failed]
+    if len(empty) + len(failed) == n:
+        raise IngestError("no text layer (scanned or image-only PDF?); nothing indexed")
+    if empty:
+        warnings.append(f"no extractable text on page{'s' if len(empty) > 1 else ''} {_ranges(empty)} (blank or scanned)")
+
+    cleaned = remove_running_lines(pages)
+    if cleaned.running_header:
+        meta["running_header"] = cleaned.running_header
+    return LoadedDocument(path=path, kind="pdf", pages=cleaned.pages, meta=meta, warnings=warnings)
+
+
+def _pdf_meta(reader, warnings: list[str]) -> dict:
+    """The Info dict as plain ``str`` values, keys lowercased without the slash."""
+    meta: dict[str, str] = {}
+    try:
+        info = reader.metadata
+        if not info:
+            return meta
+        for key in list(info.keys()):
+            name = str(key).lstrip("/").lower()
+            if name not in PDF_META_KEYS:
+                continue
+            value = info[key]  # DictionaryObject.__getitem__ resolves indirect objects
+            if isinstance(value, bytes):
+                value = value.decode("latin-1")
+            if not isinstance(value, str):
+                continue
+            value = _one_line(normalise_text(str(value)), 500).strip()
+            if value:
+                meta[name] = value
+    except (RecursionError, MemoryError):
+        raise
+    except Exception as exc:
+        if _is_limit(exc):
+            raise
+        warnings.append(f"document info unreadable ({_short(exc, 80)})")
+    return meta
+
+
+def _is_limit(exc: BaseException) -> bool:
+    from pypdf.errors import LimitReachedError
+
+    return isinstance(exc, LimitReachedError)
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    out: list[BaseException] = []
+    cur: BaseException | None = exc
+    while cur is not None and cur not in out and len(out) < 20:
+        out.append(cur)
+        cur = cur.__cause__ or cur.__context__
+    return out
+
+
+def _pdf_reason(exc: BaseException, truncated: bool) -> str:
+    """One line for a PDF that pypdf could not read."""
+    from pypdf.errors import DependencyError, EmptyFileError, FileNotDecryptedError, LimitReachedError
+
+    chain = _chain(exc)
+    if any(isinstance(e, RecursionError) for e in chain):
+        return "refused: PDF structure nested too deeply"
+    if any(isinstance(e, MemoryError) for e in chain):
+        return "refused: not enough memory to read this PDF"
+    if isinstance(exc, LimitReachedError):
+        msg = _short(exc, 100)
+        low = msg.lower()
+        if "decompress" in low or "decod" in low:
+            return f"refused: exceeds decompression limit ({msg})"
+        if "depth" in low or "nest" in low:
+            return f"refused: PDF structure nested too deeply ({msg})"
+        return f"refused: exceeds a PDF safety limit ({msg})"
+    if isinstance(exc, FileNotDecryptedError):
+        return "encrypted PDF needs a password"
+    if isinstance(exc, DependencyError):
+        return f"encrypted PDF cannot be decrypted here ({_short(exc, 100)})"
+    if isinstance(exc, EmptyFileError):
+        return "empty file (0 bytes)"
+    if truncated:
+        return f"damaged PDF: file is truncated (no %%EOF marker; {_short(exc, 80)})"
+    return f"damaged PDF: {_short(exc, 120)}"
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _one_line(text: str, limit: int) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _short(exc: BaseException, limit: int = 120) -> str:
+    msg = _one_line(str(exc), limit)
+    return msg or type(exc).__name__
+
+
+def _ranges(numbers: list[int]) -> str:
+    """[1, 2, 3, 7] -> '1-3, 7' (at most 8 groups shown)."""
+    groups: list[list[int]] = []
+    for n in sorted(numbers):
+        if groups and n == groups[-1][1] + 1:
+            groups[-1][1] = n
+        else:
+            groups.append([n, n])
+    parts = [f"{a}-{b}" if a != b else str(a) for a, b in groups]
+    return ", ".join(parts[:8]) + (f" and {len(parts) - 8} more ranges" if len(parts) > 8 else "")

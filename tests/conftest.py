@@ -1,0 +1,72 @@
+"""Shared fixtures: paths to the shared material, a fake embedder for fast unit tests, small real indexes."""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+CORPUS = ROOT / "corpus"
+
+
+def shared_or_skip(*parts: str) -> Path:
+    p = SHARED.joinpath(*parts)
+    if not p.exists():
+        pytest.skip(f"{p} is not available (../shared is absent)")
+    return p
+
+
+class HashEmbedder:
+    """A deterministic bag-of-words embedder: fast, lexical, good enough to test the plumbing."""
+
+    model_id = "test-hash-embedder"
+    dim = 64
+
+    def encode(self, texts, batch_size=None):
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, t in enumerate(texts):
+            for w in re.findall(r"[a-z0-9]+", t.lower()):
+                h = int(hashlib.md5(w.encode()).hexdigest()[:8], 16)
+                out[i, h % self.dim] += 1.0 if (h >> 8) & 1 else -1.0
+            n = np.linalg.norm(out[i])
+            if n:
+                out[i] /= n
+        return out
+
+    def encode_query(self, text):
+        return self.encode([text])[0]
+
+
+@pytest.fixture
+def hash_embedder():
+    return HashEmbedder()
+
+
+def build_index(paths, index_dir, embedder=None, **kw):
+    from ingest.pipeline import ingest
+
+    model = embedder.model_id if embedder is not None else None
+    return ingest([str(p) for p in paths], index_dir, model=model, embedder=embedder, workers=1, **kw)
+
+
+@pytest.fixture(scope="session")
+def real_index(tmp_path_factory):
+    """Two real packs (PDF) indexed with the real bundled model; shared by the integration tests."""
+    d = tmp_path_factory.mktemp("real")
+    src = d / "papers"
+    src.mkdir()
+    for name in ("004_6f7fe29cf4be1230.pdf", "003_a7b28d8a4ec9b5b9.pdf"):
+        shutil.copy(CORPUS / name, src / name)
+    report = build_index([src], d / "index")
+    assert report.count("ingested") == 2, report.outcomes
+    return d / "index"

@@ -1,0 +1,192 @@
+"""Search behaviour: filters, phrases, duplicate folding, acronyms, sorting, model checks, atomic switch."""
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import HashEmbedder, build_index
+from index.search import Filters, Index, IndexError_, QueryError, fuse, parse_query, search
+
+SHARED_PARAGRAPH = (
+    "The Board noted that the community equipment contract had been extended for a further twelve months "
+    "while a joint procurement exercise with neighbouring authorities was completed in the autumn."
+)
+
+
+def write(d: Path, name: str, text: str) -> Path:
+    p = d / name
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory):
+    d = tmp_path_factory.mktemp("small")
+    src = d / "src"
+    src.mkdir()
+    write(src, "a.txt", f"""Minutes of a meeting of the Health and Wellbeing Board of Northshire County Council held on Thursday, 2 March 2017.
+
+10. DELAYED TRANSFERS OF CARE
+Delayed Transfers of Care (DTOC) remained above the national target throughout the winter months.
+RESOLVED:
+That the improvement plan for hospital discharge be approved.
+
+11. EQUIPMENT
+{SHARED_PARAGRAPH}
+""")
+    write(src, "b.txt", f"""Minutes of a meeting of the Cabinet of Northshire County Council held on Tuesday, 5 December 2017.
+
+40. HOSPITAL DISCHARGE
+DTOC figures for October showed 312 delayed days attributable to social care.
+
+41. EQUIPMENT SERVICES
+{SHARED_PARAGRAPH}
+
+42. LIBRARIES
+The community managed libraries programme saved £0.3m a year from staffing.
+RESOLVED:
+That the libraries report be noted.
+""")
+    write(src, "c.txt", """Minutes of a meeting of the Adults Scrutiny Committee of Southshire District Council held on Monday, 6 June 2016.
+
+5. PARKS
+The parks strategy was discussed at length, covering play areas, bowling greens and tree planting.
+""")
+    idx = d / "idx"
+    report = build_index([src], idx, HashEmbedder())
+    assert not report.failed
+    return Index(idx)
+
+
+def run(index, q, **kw):
+    return search(index, q, embedder=HashEmbedder(), **kw).hits
+
+
+def test_filters_apply_before_the_cut(small):
+    hits = run(small, "equipment contract", k=10, filters=Filters(body="cabinet"))
+    assert hits and all(h["body"] == "Cabinet" for h in hits)
+    hits = run(small, "parks", k=10, filters=Filters(council="Southshire"))
+    assert hits and all(h["council"] == "Southshire District Council" for h in hits)
+    # a filter leaving a single matching passage still returns it, whatever the query
+    hits = run(small, "hospital discharge improvement", k=10, filters=Filters(since="2016-01-01", until="2016-12-31"))
+    assert len(hits) >= 1 and all(h["meeting_date"].startswith("2016") for h in hits)
+    hits = run(small, "plan", k=10, filters=Filters(decisions=True))
+    assert hits and all(h["is_decision"] for h in hits)
+    assert run(small, "plan", k=10, filters=Filters(doc_type="appendix")) == []
+
+
+def test_phrase_must_occur_verbatim(small):
+    hits = run(small, '"community managed libraries" savings', k=10)
+    assert len(hits) == 1 and "community managed libraries" in hits[0]["text"]
+    assert run(small, '"managed community libraries"', k=10) == []
+    assert parse_query('"a b" c "d').phrases == ["a b"]
+
+
+def test_duplicates_fold_with_also_in(small):
+    hits = run(small, "community equipment contract extended procurement", k=10)
+    same = [h for h in hits if "community equipment contract" in h["text"]]
+    assert len(same) == 1
+    also = same[0]["also_in"]
+    assert len(also) == 1 and also[0]["meeting_date"] != same[0]["meeting_date"]
+
+
+def test_acronym_and_long_form_find_each_other(small):
+    assert small.glossary.get("DTOC") == ["Delayed Transfers of Care"]
+    res = search(small, "delayed transfers of care", k=10, mode="bm25")
+    assert any("DTOC figures for October" in h["text"] for h in res.hits)
+    assert any("DTOC" in n for n in res.notes)
+    res = search(small, "DTOC", k=10, mode="bm25")
+    assert any("Delayed Transfers of Care" in h["text"] for h in res.hits)
+
+
+def test_sorting_by_date(small):
+    hits = run(small, "equipment discharge libraries parks", k=10, sort="newest")
+    dates = [h["meeting_date"] for h in hits]
+    assert dates == sorted(dates, reverse=True) and len(set(dates)) > 1
+    hits = run(small, "equipment discharge libraries parks", k=10, sort="oldest")
+    assert [h["meeting_date"] for h in hits] == sorted(h["meeting_date"] for h in hits)
+
+
+def test_bad_queries_get_clear_messages(small):
+    with pytest.raises(QueryError, match="empty"):
+        run(small, "   ")
+    with pytest.raises(QueryError, match="stopwords"):
+        search(small, "the of and", mode="bm25")
+
+
+def test_model_mismatch_is_an_error(small):
+    with pytest.raises(IndexError_, match="built with model"):
+        small.check_model("some-other-model")
+
+    class Other(HashEmbedder):
+        model_id = "another-model"
+
+    with pytest.raises(IndexError_, match="built with model"):
+        search(small, "parks", embedder=Other())
+
+
+def test_fusion_methods():
+    a = (np.array([1, 2, 3]), np.array([3.0, 2.0, 1.0]))
+    b = (np.array([3, 1]), np.array([0.9, 0.8]))
+    rrf = [i for i, _ in fuse([a, b], "rrf")]
+    lin = [i for i, _ in fuse([a, b], "linear")]
+    assert rrf[0] == 1 and set(rrf) == {1, 2, 3}
+    assert set(lin) == {1, 2, 3}
+    with pytest.raises(ValueError):
+        fuse([a], "nope")
+
+
+def test_readers_never_see_a_half_built_index(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    write(src, "first.txt", "Minutes of the Cabinet held on 1 May 2020.\n\n1. BUDGET\nThe budget was discussed and RESOLVED that it be approved.\n")
+    idx = tmp_path / "idx"
+    emb = HashEmbedder()
+    build_index([src], idx, emb)
+    errors: list[BaseException] = []
+    stop = threading.Event()
+    seen_sizes = set()
+
+    def reader():
+        while not stop.is_set():
+            try:
+                ix = Index(idx)
+                hits = search(ix, "budget", embedder=emb).hits
+                seen_sizes.add(len(ix))
+                assert hits
+                ix.store.close()
+            except BaseException as exc:  # noqa: BLE001
+                errors.append(exc)
+                return
+
+    threads = [threading.Thread(target=reader) for _ in range(3)]
+    for t in threads:
+        t.start()
+    try:
+        for i in range(6):
+            write(src, f"more{i}.txt", f"Minutes of the Cabinet held on {i + 2} June 2020.\n\n{i + 2}. BUDGET UPDATE {i}\nThe budget update number {i} was noted.\n")
+            build_index([src], idx, emb)
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
+    assert not errors, errors[:1]
+    assert len(seen_sizes) > 1
+
+
+@pytest.mark.slow
+def test_real_hybrid_search_finds_decisions(real_index):
+    ix = Index(real_index)
+    res = search(ix, "Richmond Fellowship preventative mental health contract", k=5)
+    assert res.hits
+    top = res.hits[0]
+    assert top["council"] == "Leicestershire County Council"
+    assert any("Richmond Fellowship" in h["text"] for h in res.hits[:3])
+    dec = search(ix, "Richmond Fellowship contract", k=5, filters=Filters(decisions=True)).hits
+    assert dec and all(h["is_decision"] for h in dec)
+    assert all(h["meeting_date"] == "2015-03-03" for h in dec)

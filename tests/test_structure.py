@@ -1,0 +1,167 @@
+"""Metadata and structure found from the content of the real packs (no embedding involved)."""
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+
+import pytest
+
+from conftest import CORPUS, SHARED, shared_or_skip
+from ingest.chunk import chunk_document, join_pages, tokenizer_counter
+from ingest.loaders import load_document
+from ingest.structure import analyse, parse_agenda, smart_title
+from index.embed import default_model_path
+
+EXPECTED = {
+    "000_f2458a1a6d162554.pdf": ("Leicester City Council", "Health and Wellbeing Board", "2016-12-15", "agenda"),
+    "001_418e79fd6130f93b.pdf": ("Leicestershire County Council", "Health and Wellbeing Board", "2017-09-21", "agenda"),
+    "002_932f3f7f4997683a.pdf": ("Leicester City Council", "Health and Wellbeing Scrutiny Commission", "2017-01-04", "agenda"),
+    "003_a7b28d8a4ec9b5b9.pdf": ("Leicester City Council", "Health and Wellbeing Board", "2017-06-19", "agenda"),
+    "004_6f7fe29cf4be1230.pdf": ("Leicestershire County Council", "Adults and Communities Overview and Scrutiny Committee", "2015-06-02", "agenda"),
+}
+
+
+@lru_cache(maxsize=None)
+def parsed(name: str):
+    doc = load_document(CORPUS / name)
+    text, starts = join_pages(doc)
+    st = analyse(doc, text, starts)
+    passages = chunk_document(doc, text, starts, st, tokenizer_counter(default_model_path()))
+    return doc, text, starts, st, passages
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_pack_metadata(name):
+    _, _, _, st, _ = parsed(name)
+    council, body, date, dtype = EXPECTED[name]
+    assert (st.meta.council, st.meta.body, st.meta.meeting_date, st.meta.doc_type) == (council, body, date, dtype)
+
+
+@pytest.mark.parametrize("name", ["000_f2458a1a6d162554.pdf", "004_6f7fe29cf4be1230.pdf"])
+def test_metadata_without_pdf_hints(name):
+    """Council, body and date come from the page text even with no PDF title or running header."""
+    doc, text, starts, _, _ = parsed(name)
+    bare = type(doc)(doc.path, doc.kind, doc.pages, {}, doc.warnings, doc.encoding)
+    st = analyse(bare, text, starts)
+    council, body, date, _ = EXPECTED[name]
+    assert (st.meta.council, st.meta.body, st.meta.meeting_date) == (council, body, date)
+
+
+def test_earlier_minutes_inside_pack_carry_their_own_date():
+    _, _, _, st, passages = parsed("000_f2458a1a6d162554.pdf")
+    assert "2016-10-10" in st.minutes_dates
+    stp = [p for p in passages if p.minute_number == "29"]
+    assert stp and all(p.meeting_date == "2016-10-10" for p in stp)
+    assert all("Sustainability and Transformation Plan" in p.item for p in stp)
+    # the STP report itself (agenda item 4) belongs to the December meeting
+    report = [p for p in passages if p.item and p.item.startswith("4. Sustainability") and p.minute_number is None]
+    assert report and all(p.meeting_date == "2016-12-15" for p in report)
+
+
+def test_agenda_items_with_appendix_and_pages():
+    _, _, _, st, _ = parsed("000_f2458a1a6d162554.pdf")
+    items = {i.number: i for i in st.items}
+    assert items[4].title == "Sustainability and Transformation Plan"
+    assert (items[4].appendix, items[4].pages) == ("B", "13-96")
+    assert (items[3].appendix, items[3].pages) == ("A", "1-12")
+    assert [i.number for i in st.items] == list(range(1, 11))
+
+
+def test_decision_blocks_flagged():
+    _, _, _, _, passages = parsed("001_418e79fd6130f93b.pdf")
+    dec = [p for p in passages if "becomes a work stream of the Unified" in " ".join(p.text.split())]
+    assert dec and all(p.is_decision for p in dec)
+    assert dec[0].minute_number == "26" and dec[0].meeting_date == "2017-07-20"
+    confirmed = [p for p in passages if "taken as read, confirmed" in " ".join(p.text.split())]
+    assert confirmed and confirmed[0].is_decision
+    # discussion before the RESOLVED block is not a decision
+    assert any(p.minute_number == "26" and not p.is_decision for p in passages)
+
+
+def test_every_passage_is_verbatim_and_within_one_segment():
+    for name in EXPECTED:
+        _, text, _, st, passages = parsed(name)
+        bounds = [(s.start, s.end) for s in st.segments]
+        for p in passages:
+            assert text[p.char_start:p.char_end] == p.text
+            assert any(a <= p.char_start and p.char_end <= b for a, b in bounds), (name, p.text[:60])
+
+
+def test_passages_fit_the_model_window():
+    count = tokenizer_counter(default_model_path())
+    for name in EXPECTED:
+        passages = parsed(name)[4]
+        n = count([p.context + "\n" + p.text for p in passages])
+        assert max(n) <= 254, name  # 256 minus [CLS] and [SEP]
+        assert sum(n) / len(n) > 60  # not shredded into fragments
+
+
+def _norm(s: str) -> str:
+    return re.sub(r"\s+", " ", s.replace("*", "")).strip()
+
+
+def test_every_gold_quote_lies_in_one_passage_on_its_page():
+    gold = shared_or_skip("eval", "council-dev.jsonl")
+    checked = exact = 0
+    for line in gold.read_text().splitlines():
+        q = json.loads(line)
+        for ev in q["evidence"]:
+            name = ev["file"].replace(".txt", ".pdf")
+            doc, text, starts, _, passages = parsed(name)
+            quote = _norm(ev["quote"])
+            holders = [p for p in passages if quote in _norm(p.text)]
+            assert holders, (q["id"], quote[:60])
+            # the page the quote starts on, found independently in the page texts
+            first_words = quote[:40]
+            pages = [pg.number for pg in doc.pages if first_words in _norm(pg.text)]
+            assert pages, (q["id"], "quote start not found on any page")
+            # the cited page range covers the quote's page; almost always it starts there
+            assert any(h.page <= pg <= h.page_end for h in holders for pg in pages), (q["id"], [h.page for h in holders], pages)
+            exact += any(h.page in pages for h in holders)
+            checked += 1
+    assert checked >= 50
+    assert exact / checked >= 0.95
+
+
+def test_plain_text_minutes_fixture():
+    from pathlib import Path
+
+    path = Path(__file__).parent / "fixtures" / "minutes_excerpt.txt"
+    doc = load_document(path)
+    text, starts = join_pages(doc)
+    st = analyse(doc, text, starts)
+    assert st.meta.doc_type == "minutes"
+    assert st.meta.meeting_date == "2015-03-03"
+    assert st.meta.body == "Adults and Communities Overview and Scrutiny Committee"
+    passages = chunk_document(doc, text, starts, st)
+    assert {p.minute_number for p in passages} >= {"68", "69", "70"}
+    assert all(p.page is None for p in passages)
+    assert any(p.is_decision for p in passages)
+
+
+def test_parse_agenda_two_line_items():
+    lines = ["AGENDA", "1.", "Apologies for absence", "2. MINUTES OF THE LAST MEETING", "Appendix A", "(Pages 1 - 4)", "3. BUDGET 2017/18", "Appendix B", "(Pages 5 - 20)", "4. ANY OTHER BUSINESS", "Report text 5. not an item"]
+    items, end = parse_agenda(lines)
+    assert [(i.number, i.appendix, i.pages) for i in items] == [(1, None, None), (2, "A", "1-4"), (3, "B", "5-20"), (4, None, None)]
+    assert end == 10
+
+
+def test_smart_title():
+    assert smart_title("HEALTH AND WELLBEING BOARD") == "Health and Wellbeing Board"
+    assert smart_title("Adults and Communities Overview") == "Adults and Communities Overview"
+
+
+@pytest.mark.slow
+def test_real_kent_pdfs_get_metadata():
+    root = shared_or_skip("realpdf")
+    minutes = next(root.rglob("Printed minutes 09th-Jan-2025*.pdf"))
+    doc = load_document(minutes)
+    text, starts = join_pages(doc)
+    st = analyse(doc, text, starts)
+    assert st.meta.council == "Kent County Council"
+    assert st.meta.meeting_date == "2025-01-09"
+    assert st.meta.doc_type == "minutes"
+    passages = chunk_document(doc, text, starts, st)
+    assert any(p.is_decision for p in passages)
+    assert {"285"} <= {p.minute_number for p in passages}
