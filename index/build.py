@@ -12,6 +12,7 @@ CURRENT; a reader therefore sees the old generation or the new one, never a half
 """
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import shutil
@@ -32,10 +33,24 @@ INDEX_FORMAT = "boardpapers-index"
 ARRAYS = ("pids", "dates", "council", "body", "doc_type", "decision")
 
 
+def _date_words(iso: str | None) -> str:
+    """'2015-03-03' -> '3 March 2015': people type meeting dates in words, the store keeps ISO dates."""
+    try:
+        d = datetime.date.fromisoformat(iso or "")
+    except ValueError:
+        return ""
+    return f"{d.day} {d:%B} {d.year}"
+
+
 def bm25_text(row) -> str:
-    """What BM25 sees for a passage: its item title and its verbatim text."""
-    item = row["item"] or ""
-    return f"{item}\n{row['text']}" if item else row["text"]
+    """What BM25 sees for a passage: its item title, its meeting date in words, and its verbatim text.
+
+    The date lets "... in March 2015" match the passages of that meeting (measured on the council gold
+    set: BM25 MRR@10 0.548 -> 0.572; hybrid trace coverage 0.408 -> 0.442); the item title gives field
+    weight to what the item is about.
+    """
+    head = " ".join(x for x in (row["item"] or "", _date_words(row["meeting_date"])) if x)
+    return f"{head}\n{row['text']}" if head else row["text"]
 
 
 def _date_int(iso: str | None) -> int:

@@ -119,7 +119,7 @@ def _ndcg(ranked: list[str], rels: dict[str, int], k: int = 10) -> float:
     return dcg / idcg if idcg else 0.0
 
 
-def evaluate_beir(folder: Path, index_dir: Path | None, modes=("hybrid",), model: str | None = None, fusion: str = "rrf") -> dict:
+def evaluate_beir(folder: Path, index_dir: Path | None, modes=("hybrid",), model: str | None = None, fusion: str = "rrf", embedder=None) -> dict:
     """Index a BEIR corpus (one passage per document) and score retrieval on its test queries."""
     from .beir_index import build_beir_index
 
@@ -129,14 +129,14 @@ def evaluate_beir(folder: Path, index_dir: Path | None, modes=("hybrid",), model
         tmp = tempfile.TemporaryDirectory(prefix="boardpapers-beir-")
         index_dir = Path(tmp.name)
     try:
-        build_beir_index(corpus, index_dir, model)
+        build_beir_index(corpus, index_dir, model, embedder=embedder)
         idx = Index(index_dir)
         out = {}
         for mode in modes:
             nd = r10 = r100 = mrr = 0.0
             qids = [q for q in qrels if q in queries]
             for qid in qids:
-                res = search(idx, queries[qid], k=100, mode=mode, fusion=fusion, fold=False)
+                res = search(idx, queries[qid], k=100, mode=mode, fusion=fusion, fold=False, embedder=embedder)
                 ranked = [h["title"] for h in res.hits]  # BEIR doc id is stored as the title
                 rels = qrels[qid]
                 nd += _ndcg(ranked, rels)

@@ -25,8 +25,15 @@ MODES = ("hybrid", "bm25", "dense")
 FUSIONS = ("rrf", "linear")
 DEFAULT_FUSION = "rrf"
 RRF_K = 60
+RRF_WEIGHTS = (1.0, 1.0)  # (bm25, dense) weights; k 10-60 and weights 1.5:1 / 1:1.5 measured, none clearly better
 LINEAR_ALPHA = 0.5  # weight of the dense score in linear fusion
 CANDIDATES = 100
+# A query that asks what was decided gets decision passages (RESOLVED / AGREED blocks) lifted: their
+# score is multiplied by this factor (all modes). The intent test is a fixed list of decision verbs.
+# Council gold set, hybrid rrf MRR@10: 0.581 -> 0.729 at 1.25 (1.15 same, 1.5: 0.70); recall unchanged.
+DECISION_BOOST = 1.25
+_DECISION_INTENT = re.compile(r"\b(?:decid\w*|decision\w*|agree\w*|resolv\w*|resolution\w*|approv\w*|endors\w*)\b", re.I)
+FOLD_OVERLAP = 0.6  # share of the shorter passage's 4-word shingles two passages must share to be folded (0.4-0.8: same scores)
 
 
 @dataclass
@@ -208,13 +215,15 @@ class Index:
         return cand[top].astype(np.int64), s[top]
 
 
-def fuse(ranked: list[tuple[np.ndarray, np.ndarray]], method: str = DEFAULT_FUSION, alpha: float = LINEAR_ALPHA) -> list[tuple[int, float]]:
+def fuse(ranked: list[tuple[np.ndarray, np.ndarray]], method: str = DEFAULT_FUSION, alpha: float | None = None) -> list[tuple[int, float]]:
     """Combine rankings [(bm25 idx, scores), (dense idx, scores)] into one list of (row, score)."""
+    alpha = LINEAR_ALPHA if alpha is None else alpha
     total: dict[int, float] = {}
     if method == "rrf":
-        for idx, _ in ranked:
+        weights = RRF_WEIGHTS if len(ranked) == len(RRF_WEIGHTS) else (1.0,) * len(ranked)
+        for (idx, _), w in zip(ranked, weights):
             for r, i in enumerate(idx):
-                total[int(i)] = total.get(int(i), 0.0) + 1.0 / (RRF_K + r + 1)
+                total[int(i)] = total.get(int(i), 0.0) + w / (RRF_K + r + 1)
     elif method == "linear":
         weights = [1.0 - alpha, alpha] if len(ranked) == 2 else [1.0] * len(ranked)
         for (idx, sc), w in zip(ranked, weights):
@@ -296,6 +305,8 @@ def search(
         fused = [(int(i), float(s)) for i, s in zip(idx, sc)]
     else:
         fused = fuse(ranked, fusion)
+    if DECISION_BOOST != 1.0 and _DECISION_INTENT.search(pq.text):
+        fused = sorted(((i, s * DECISION_BOOST if index.decision[i] and s > 0 else s) for i, s in fused), key=lambda kv: (-kv[1], kv[0]))
     hits = _materialise(index, fused, k, fold)
     if sort != "relevance":
         hits.sort(key=lambda h: (h["meeting_date"] or ""), reverse=(sort == "newest"))
@@ -335,7 +346,7 @@ def _materialise(index: Index, fused: list[tuple[int, float]], k: int, fold: boo
                         break
                     if sh and sh2:
                         inter = len(sh & sh2)
-                        if inter and inter / min(len(sh), len(sh2)) >= 0.6:
+                        if inter and inter / min(len(sh), len(sh2)) >= FOLD_OVERLAP:
                             dup_of = j
                             break
                 if dup_of is not None:

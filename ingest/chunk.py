@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import bisect
+import datetime
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -10,8 +11,8 @@ from typing import Callable
 from .model import LoadedDocument, Passage
 from .structure import Segment, Structure
 
-CHUNKER_VERSION = "chunk-1"
-MAX_TOKENS = 200  # passage text; + context (<= 40) + 2 special tokens stays inside a 256 window
+CHUNKER_VERSION = "chunk-2"  # chunk-2: meeting date in words in the context line
+MAX_TOKENS = 200  # passage text; + context (<= 40) + 2 special tokens stays inside a 256 window (128 measured worse: hybrid MRR 0.676 -> 0.575)
 CONTEXT_TOKENS = 40
 MIN_TOKENS = 24
 
@@ -96,6 +97,16 @@ def _split_long(text: str, s: int, e: int, count: TokenCounter, limit: int) -> l
     return fixed
 
 
+def _date_words(iso: str) -> str:
+    """'2015-03-03' -> '3 March 2015': the embedding model matches a query's "March 2015" far better
+    than an ISO date (and it reads better in the context line shown with a hit)."""
+    try:
+        d = datetime.date.fromisoformat(iso)
+    except ValueError:
+        return iso
+    return f"{d.day} {d:%B} {d.year}"
+
+
 def make_context(meta, seg: Segment) -> str:
     """The heading trail a passage needs to be understood alone (kept apart from the verbatim text)."""
     parts = []
@@ -103,7 +114,7 @@ def make_context(meta, seg: Segment) -> str:
     if who:
         parts.append(who)
     if seg.meeting_date:
-        parts.append(seg.meeting_date)
+        parts.append(_date_words(seg.meeting_date))
     if seg.item:
         parts.append(seg.item)
     if seg.heading and (not seg.item or seg.heading.lower() not in seg.item.lower()):

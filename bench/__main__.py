@@ -1,0 +1,50 @@
+"""One entry point for the benchmarks: `python -m bench all [--quick]` rewrites sections of docs/BENCHMARKS.md.
+
+Each section sits between `<!-- bench:NAME -->` and `<!-- /bench:NAME -->` markers; text outside the
+markers (hand-written notes, quality tables) is left alone.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DOC = ROOT / "docs" / "BENCHMARKS.md"
+
+
+def write_section(name: str, body: str, doc: Path = DOC) -> None:
+    doc.parent.mkdir(exist_ok=True)
+    text = doc.read_text(encoding="utf-8") if doc.exists() else "# Benchmarks\n"
+    block = f"<!-- bench:{name} -->\n{body.rstrip()}\n<!-- /bench:{name} -->"
+    pat = re.compile(rf"<!-- bench:{re.escape(name)} -->.*?<!-- /bench:{re.escape(name)} -->", re.S)
+    text = pat.sub(lambda _: block, text) if pat.search(text) else text.rstrip() + "\n\n" + block + "\n"
+    doc.write_text(text, encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m bench")
+    ap.add_argument("what", choices=("all", "bm25", "latency"))
+    ap.add_argument("--quick", action="store_true", help="smaller sizes (10k and 100k passages)")
+    ap.add_argument("--source-index", default=os.environ.get("BOARDPAPERS_INDEX", ".boardpapers"),
+                    help="an index of corpus/ (latency benchmark samples its passages and vectors)")
+    a = ap.parse_args(argv)
+    if a.what in ("all", "bm25"):
+        from bench import bm25_bench
+
+        res = bm25_bench.run([10_000, 100_000], 50)
+        write_section("bm25", "## BM25: serving implementation vs rank-bm25\n\nCommand: `python -m bench bm25`\n\n" + bm25_bench.markdown(res))
+    if a.what in ("all", "latency"):
+        from bench import latency
+
+        sizes = [10_000, 100_000] if a.quick else [10_000, 100_000, 1_000_000]
+        res = latency.run(sizes, 40, Path(a.source_index))
+        write_section("latency", latency.markdown(res))
+    print(f"updated {DOC}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
