@@ -266,6 +266,94 @@ def cmd_app(a) -> int:
     return subprocess.call(cmd, env=env)
 
 
+def _print_answer_text(r: dict, out=None) -> None:
+    from index.search import citation
+
+    out = out or sys.stdout
+    print(r["answer"], file=out)
+    if r["abstained"]:
+        if r.get("related"):
+            print("\nclosest passages:", file=out)
+            for i, h in enumerate(r["related"], 1):
+                print(f"  - {citation(h)}", file=out)
+    else:
+        print("", file=out)
+        for c in r["citations"]:
+            badge = " [DECISION]" if c.get("is_decision") else ""
+            print(f"[{c['n']}] {citation(c)}{badge}", file=out)
+    for n in r.get("notes", []):
+        print(f"({n})", file=out)
+
+
+def _ask_obj(r: dict) -> dict:
+    out = {k: r[k] for k in ("question", "answer", "abstained", "citations")}
+    if r["abstained"]:
+        out["related"] = r.get("related", [])
+    if r.get("notes"):
+        out["notes"] = r["notes"]
+    return out
+
+
+def cmd_ask(a) -> int:
+    from index.answer import ask
+    from index.search import QueryError
+
+    if not a.question and not a.queries:
+        raise CliError("give a QUESTION or --queries FILE")
+    idx = _open_index(a)
+    filters = _filters(a)
+
+    def run(q: str) -> dict:
+        try:
+            return ask(idx, q, k=a.k, filters=filters, llm=a.llm, llm_model=a.llm_model)
+        except QueryError as exc:
+            raise CliError(str(exc)) from None
+
+    if a.queries:
+        for q in _read_queries(a.queries, key="query"):
+            try:
+                obj = _ask_obj(run(q["query"]))
+            except CliError as exc:
+                obj = {"question": q["query"], "answer": None, "abstained": True, "citations": [], "error": str(exc)}
+            print(json.dumps({"id": q["id"], **obj}, ensure_ascii=False))
+        return EXIT_OK
+    r = run(a.question)
+    if a.format == "json":
+        print(json.dumps(_ask_obj(r), ensure_ascii=False, indent=1))
+    elif a.format == "jsonl":
+        print(json.dumps(_ask_obj(r), ensure_ascii=False))
+    else:
+        _print_answer_text(r)
+    return EXIT_OK
+
+
+def cmd_trace(a) -> int:
+    from index.search import QueryError, citation
+    from index.trace import trace
+
+    idx = _open_index(a)
+    try:
+        r = trace(idx, a.topic, filters=_filters(a), per_meeting=a.per_meeting)
+    except QueryError as exc:
+        raise CliError(str(exc)) from None
+    if a.format == "json":
+        print(json.dumps({"topic": r["topic"], "meetings": r["meetings"], "first_mention": r["first_mention"],
+                          "latest_mention": r["latest_mention"]}, ensure_ascii=False, indent=1))
+        return EXIT_OK
+    if not r["meetings"]:
+        print(f"no meeting in the index is clearly about {a.topic!r}")
+        return EXIT_OK
+    print(f"{a.topic}: {len(r['meetings'])} meeting(s)")
+    for m in r["meetings"]:
+        dec = f", {m['decisions']} decision passage(s)" if m["decisions"] else ""
+        print(f"\n{m['meeting_date'] or '????-??-??'}  {m['council'] or '?'} · {m['body'] or '?'}{dec}")
+        for h in m["hits"]:
+            text = " ".join(h["text"].split())
+            print(f"   {citation(h)}")
+            print("     " + (text[:300] + ("…" if len(text) > 300 else "")))
+    return EXIT_OK
+
+
 # ----------------------------------------------------------------- parser
 def _add_filters(p) -> None:
     g = p.add_argument_group("filters")
@@ -332,6 +420,27 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--model", default=None)
     s.add_argument("--format", choices=("text", "json"), default="text")
     s.set_defaults(func=cmd_eval)
+
+    s = sub.add_parser("ask", help="a cited answer from the papers (or an honest 'not found')")
+    common(s)
+    s.add_argument("question", nargs="?")
+    s.add_argument("--queries", metavar="FILE", help="JSON Lines of {id, query}; prints one JSON line per question")
+    s.add_argument("-k", type=int, default=8, help="passages to read (default 8)")
+    s.add_argument("--format", choices=("text", "json", "jsonl"), default="text")
+    s.add_argument("--llm", metavar="URL", default=None, help="OpenAI-compatible /v1/chat/completions URL for a generated answer")
+    s.add_argument("--llm-model", metavar="NAME", default=None, help="model name (default $BOARDPAPERS_LLM_MODEL)")
+    s.add_argument("--model", default=None, help="must match the index's model")
+    _add_filters(s)
+    s.set_defaults(func=cmd_ask)
+
+    s = sub.add_parser("trace", help="every meeting that touched a topic, in date order")
+    common(s)
+    s.add_argument("topic")
+    s.add_argument("--per-meeting", type=int, default=2, help="best passages shown per meeting (default 2)")
+    s.add_argument("--model", default=None, help="must match the index's model")
+    s.add_argument("--format", choices=("text", "json"), default="text")
+    _add_filters(s)
+    s.set_defaults(func=cmd_trace)
 
     s = sub.add_parser("info", help="what the index holds")
     common(s)

@@ -1,0 +1,399 @@
+"""Cited answers: pick the sentences in the top hits that answer a question, or abstain when the evidence is weak.
+
+Extractive by default: every sentence in an answer is quoted verbatim from a retrieved passage (``quote`` is an
+exact substring of the cited passage's ``text``) and followed by its ``[n]`` citation. An optional generative mode
+asks an OpenAI-compatible chat endpoint to write the answer from the numbered passages only, keeps only the
+sentences that carry a valid ``[n]``, and falls back to the extractive answer on any endpoint failure.
+
+Calibration of the abstention threshold is documented in docs/ANSWERS.md.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import urllib.error
+import urllib.request
+
+import numpy as np
+
+from .search import Filters, QueryError, search
+from .tokenize import tokenize_query
+
+ABSTAIN_TEXT = "The indexed papers don't seem to answer this question."
+
+# --- scoring weights (see docs/ANSWERS.md) -------------------------------------------------------------
+W_OVERLAP = 0.35       # share of the question's terms that the sentence holds
+W_DECISION = 0.08      # sentence from a decision passage, when the question asks what was decided
+W_RECENCY = 0.02       # newest meeting among the hits gets the full bonus (a tie-breaker between near-equals)
+W_RANK = 0.06          # retrieval rank prior: hit 1 gets the full bonus, decaying as 1/rank
+W_PASSAGE = 0.3        # cosine(question, whole passage): context for short sentences ("That the report be noted.")
+W_DECISION_SENT = 0.2  # a RESOLVED/AGREED/"That ..." sentence in a decision passage, for a decision question
+W_DATE = 0.08          # the question names the meeting's year (and month)
+JUNK_PENALTY = 0.3
+DECISION_DENSE_GAP = 0.15  # a decision passage this close to the best passage's similarity leads the answer     # table rows and number runs
+DROP = 0.2            # stop adding sentences once the score is this far below the best
+MAX_SENTENCES = 4
+MIN_WORDS = 4
+MAX_SENTENCE_CHARS = 600
+DUP_COSINE = 0.92
+
+# --- abstention (calibrated on council-dev over the demo corpus; docs/ANSWERS.md) ------------------------
+# abstention score = max over the top hits of cosine(question, passage) [dense, stored vectors]
+#                    combined with the best sentence cosine; abstain when below the threshold.
+ABSTAIN_THRESHOLD = 0.51
+
+DECISION_Q = re.compile(
+    r"\b(decid\w*|decision\w*|agree\w*|agreed|resolv\w*|resolution|approv\w*|endorse\w*|welcom\w*|"
+    r"recommend\w*|ratif\w*|sign(?:ed)? off|hand(?:ed)? responsibility|made responsible)\b",
+    re.I,
+)
+
+# sentence boundary: end punctuation + space before a capital / digit / bracket / quote, a blank line, or a
+# new line that opens a list item or heading
+_BOUNDARY = re.compile(
+    r"(?<=[.!?])[\"')\]”’]*\s+(?=[A-Z0-9(\"“‘'•\-–])"
+    r"|\n\s*\n"
+    r"|\n(?=\s*(?:[•●▪\-–*]|\(?[a-z0-9ivx]{1,4}[).]\s|\d+(?:\.\d+)*\.?\s+[A-Z]))"
+)
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """(start, end) spans of the sentences in ``text``; ``text[start:end]`` is stripped of outer whitespace."""
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    cuts = [m for m in _BOUNDARY.finditer(text)]
+    bounds = []
+    for m in cuts:
+        bounds.append((pos, m.start()))
+        pos = m.end()
+    bounds.append((pos, len(text)))
+    for s, e in bounds:
+        for s2, e2 in _split_long(text, s, e):
+            while s2 < e2 and text[s2].isspace():
+                s2 += 1
+            while e2 > s2 and text[e2 - 1].isspace():
+                e2 -= 1
+            if e2 > s2:
+                spans.append((s2, e2))
+    return spans
+
+
+def _split_long(text: str, s: int, e: int) -> list[tuple[int, int]]:
+    """Very long 'sentences' (tables, run-on lists) are cut at '; ' or newlines so quotes stay readable."""
+    if e - s <= MAX_SENTENCE_CHARS:
+        return [(s, e)]
+    out = []
+    start = s
+    for m in re.finditer(r";\s+|\n", text[s:e]):
+        cut = s + m.end()
+        if cut - start >= 80:
+            out.append((start, s + m.start() + (1 if text[s + m.start()] == ";" else 0)))
+            start = cut
+    out.append((start, e))
+    return out
+
+
+def display(quote: str) -> str:
+    """The display form of a quote: internal whitespace (PDF line breaks) collapsed."""
+    return " ".join(quote.split())
+
+
+_DECISION_SENT = re.compile(
+    r"^\W*(?:\(?[a-z0-9ivx]{1,4}[).]\s*)?(?:RESOLVED|AGREED|That\b|It was (?:agreed|resolved|noted))"
+    r"|\b(?:RESOLVED|AGREED|was agreed|were agreed|be approved|was approved|be endorsed|be welcomed|be noted)\b")
+_MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"]
+_YEAR = re.compile(r"(?<![\d/\-])(19|20)\d\d(?![\d/\-])")
+
+
+def _question_dates(question: str) -> tuple[set[str], set[str]]:
+    """Years and year-months ('2015', '2015-03') the question names (not financial years like 2016/17)."""
+    years = {m.group(0) for m in _YEAR.finditer(question)}
+    months = set()
+    low = question.casefold()
+    for i, name in enumerate(_MONTHS, 1):
+        for m in re.finditer(rf"\b{name}\s+((?:19|20)\d\d)\b", low):
+            months.add(f"{m.group(1)}-{i:02d}")
+    return years, months
+
+
+def _junk(quote: str) -> bool:
+    toks = quote.split()
+    words = [t for t in toks if re.fullmatch(r"[A-Za-z][a-z'’-]{2,}[,.;:]?", t)]
+    return len(toks) >= 6 and len(words) / len(toks) < 0.5
+
+
+def _asks_decision(question: str) -> bool:
+    return bool(DECISION_Q.search(question))
+
+
+def _passage_rows(index, hits: list[dict]) -> list[int | None]:
+    """Row numbers in the index arrays of the hits (None when a passage is not in this generation)."""
+    ids = [h["passage_id"] for h in hits]
+    if not ids:
+        return []
+    q = f"SELECT passage_id, pid FROM passages WHERE passage_id IN ({','.join('?' * len(ids))})"
+    pid_of = {r[0]: int(r[1]) for r in index.store.con.execute(q, ids)}
+    out: list[int | None] = []
+    for pid_ in ids:
+        pid = pid_of.get(pid_)
+        if pid is None:
+            out.append(None)
+            continue
+        r = int(np.searchsorted(index.pids, pid))
+        out.append(r if r < len(index.pids) and int(index.pids[r]) == pid else None)
+    return out
+
+
+def dense_similarities(index, hits: list[dict], qvec: np.ndarray, embedder=None) -> list[float]:
+    """cosine(question, passage) for each hit, from the index's stored vectors (re-encoded when missing)."""
+    rows = _passage_rows(index, hits)
+    sims = [0.0] * len(hits)
+    missing = []
+    for i, r in enumerate(rows):
+        if r is None:
+            missing.append(i)
+        else:
+            sims[i] = float(np.asarray(index.vectors[r], dtype=np.float32) @ qvec)
+    if missing and embedder is not None:
+        v = embedder.encode([hits[i]["text"] for i in missing])
+        for i, vec in zip(missing, v):
+            sims[i] = float(vec @ qvec)
+    return sims
+
+
+def _embedder_for(index, embedder):
+    if embedder is None:
+        from .embed import get_embedder
+
+        embedder = get_embedder(None if index.model_id == "all-MiniLM-L6-v2" else index.model_id)
+    return embedder
+
+
+def _public(hit: dict) -> dict:
+    h = dict(hit)
+    h.pop("seq", None)
+    return h
+
+
+def abstention_score(best_sentence_cos: float, top_dense: float) -> float:
+    """One number for 'how well does the evidence match': the mean of the two cosines (docs/ANSWERS.md)."""
+    return 0.5 * (best_sentence_cos + top_dense)
+
+
+def score_sentences(index, question: str, hits: list[dict], embedder) -> tuple[list[dict], dict]:
+    """Every candidate sentence of the hits with its scores; plus the evidence summary used for abstention."""
+    qvec = embedder.encode_query(question)
+    qterms = set(tokenize_query(question))
+    decision_q = _asks_decision(question)
+    dates = sorted({h["meeting_date"] for h in hits if h.get("meeting_date")})
+    recency = {d: (i / (len(dates) - 1) if len(dates) > 1 else 1.0) for i, d in enumerate(dates)}
+    cands: list[dict] = []
+    for hi, h in enumerate(hits):
+        text = h["text"]
+        for s, e in split_sentences(text):
+            quote = text[s:e]
+            words = re.findall(r"\w+", quote)
+            if len(words) < MIN_WORDS:
+                continue
+            cands.append({"hit": hi, "start": s, "end": e, "quote": quote})
+    dense = dense_similarities(index, hits, qvec, embedder)
+    years, months = _question_dates(question)
+    if not cands:
+        return [], {"best_sentence_cos": 0.0, "top_dense": max(dense, default=0.0), "dense": dense, "qvec": qvec}
+    vecs = embedder.encode([display(c["quote"]) for c in cands])
+    cos = vecs @ qvec
+    for c, v, cs in zip(cands, vecs, cos):
+        h = hits[c["hit"]]
+        sterms = set(tokenize_query(c["quote"]))
+        overlap = len(qterms & sterms) / len(qterms) if qterms else 0.0
+        c["vec"] = v
+        c["cos"] = float(cs)
+        c["overlap"] = overlap
+        score = float(cs) + W_OVERLAP * overlap + W_RANK / (c["hit"] + 1) + W_PASSAGE * dense[c["hit"]]
+        if decision_q and h.get("is_decision"):
+            score += W_DECISION
+            if _DECISION_SENT.search(c["quote"]):
+                score += W_DECISION_SENT
+        md = h.get("meeting_date") or ""
+        if md[:7] in months:
+            score += W_DATE
+        elif md[:4] in years and not months:
+            score += W_DATE / 2
+        if _junk(c["quote"]):
+            score -= JUNK_PENALTY
+        score += W_RECENCY * recency.get(h.get("meeting_date"), 0.0)
+        c["score"] = score
+        c["decision_sent"] = bool(decision_q and _DECISION_SENT.search(c["quote"])
+                                  and (h.get("is_decision") or re.search(r"\b(RESOLVED|AGREED|[Ii]t was (agreed|resolved))\b", c["quote"])))
+        c["dense"] = dense[c["hit"]]
+    cands.sort(key=lambda c: (-c["score"], c["hit"], c["start"]))
+    evidence = {"best_sentence_cos": max(c["cos"] for c in cands), "top_dense": max(dense, default=0.0), "dense": dense, "qvec": qvec}
+    return cands, evidence
+
+
+def select_sentences(cands: list[dict]) -> list[dict]:
+    """Greedy: best first, skip near-duplicates, stop when the score drops well below the best."""
+    chosen: list[dict] = []
+    if not cands:
+        return chosen
+    best = cands[0]["score"]
+    # decision questions: lead with the decision itself when a relevant passage records one
+    top_dense = max(c["dense"] for c in cands)
+    dec = [c for c in cands if c.get("decision_sent") and c["dense"] >= top_dense - DECISION_DENSE_GAP]
+    if dec:
+        lead = dec[0]
+        chosen.append(lead)
+        chosen.extend([c for c in dec[1:] if c["hit"] == lead["hit"]][:1])
+    for c in cands:
+        if c in chosen:
+            continue
+        if len(chosen) >= MAX_SENTENCES or c["score"] < best - DROP:
+            break
+        if any(float(c["vec"] @ x["vec"]) >= DUP_COSINE or display(c["quote"]).casefold() == display(x["quote"]).casefold() for x in chosen):
+            continue
+        chosen.append(c)
+    return chosen
+
+
+def _citation_entry(hit: dict, n: int) -> dict:
+    h = _public(hit)
+    h["n"] = n
+    return h
+
+
+def _compose(chosen: list[dict], hits: list[dict]) -> tuple[str, list[dict], list[dict]]:
+    """Answer text 'sentence [n] sentence [m]', citations numbered by first use, and the sentence records."""
+    # keep the reading order of the passage for sentences from the same hit, ranked order across hits
+    order: dict[int, int] = {}
+    for c in chosen:
+        order.setdefault(c["hit"], len(order))
+    chosen = sorted(chosen, key=lambda c: (order[c["hit"]], c["start"]))
+    numbers: dict[int, int] = {}
+    citations: list[dict] = []
+    parts: list[str] = []
+    sentences: list[dict] = []
+    for c in chosen:
+        if c["hit"] not in numbers:
+            numbers[c["hit"]] = len(numbers) + 1
+            citations.append(_citation_entry(hits[c["hit"]], numbers[c["hit"]]))
+        n = numbers[c["hit"]]
+        parts.append(f"{display(c['quote'])} [{n}]")
+        sentences.append({"n": n, "quote": c["quote"], "display": display(c["quote"]), "start": c["start"], "end": c["end"],
+                          "score": round(c["score"], 4)})
+    return " ".join(parts), citations, sentences
+
+
+def ask(index, question: str, k: int = 8, filters: Filters | None = None, embedder=None, llm: str | None = None,
+        llm_model: str | None = None, llm_key: str | None = None, timeout: float = 60.0,
+        threshold: float | None = None, pool: int = 0) -> dict:
+    """A cited answer to ``question`` from the top ``k`` hybrid hits (see module doc)."""
+    threshold = ABSTAIN_THRESHOLD if threshold is None else threshold
+    embedder = _embedder_for(index, embedder)
+    res = search(index, question, k=max(k, pool), filters=filters, embedder=embedder)
+    hits = res.hits
+    notes = list(f"query expanded: {n}" for n in res.notes)
+    out = {"question": question, "answer": ABSTAIN_TEXT, "abstained": True, "citations": [], "related": [], "notes": notes}
+    if not hits:
+        notes.append("no passages matched")
+        return out
+    cands, ev = score_sentences(index, question, hits, embedder)
+    a_score = abstention_score(ev["best_sentence_cos"], ev["top_dense"])
+    out["evidence"] = {"score": round(a_score, 4), "threshold": threshold, "best_sentence_cos": round(ev["best_sentence_cos"], 4),
+                       "top_dense": round(ev["top_dense"], 4)}
+    if a_score < threshold or not cands:
+        notes.append(f"evidence too weak (score {a_score:.3f} < threshold {threshold:.2f})" if cands else "no quotable sentences")
+        out["related"] = [_public(h) for h in hits[:5]]
+        return out
+    chosen = select_sentences(cands)
+    answer, citations, sentences = _compose(chosen, hits)
+    out.update({"answer": answer, "abstained": False, "citations": citations, "sentences": sentences, "mode": "extractive"})
+    if llm:
+        gen = _generate(question, hits, llm, llm_model, llm_key, timeout)
+        if gen.get("error"):
+            notes.append(f"generative answer unavailable ({gen['error']}); showing the extractive answer")
+        else:
+            out.update(gen["result"])
+            out["mode"] = "generative"
+            out.pop("sentences", None)
+            notes.extend(gen.get("notes", []))
+    return out
+
+
+# ----------------------------------------------------------------- generative mode
+SYSTEM_PROMPT = (
+    "You answer questions about council board papers using ONLY the numbered passages given. "
+    "After every sentence put the number of the passage that supports it in square brackets, e.g. [2]. "
+    "Do not use any other knowledge. If the passages do not answer the question, say so in one sentence without a citation."
+)
+
+
+def _prompt(question: str, hits: list[dict]) -> str:
+    blocks = []
+    for i, h in enumerate(hits, 1):
+        head = " · ".join(str(x) for x in (h.get("council"), h.get("body"), h.get("meeting_date"), h.get("item")) if x)
+        blocks.append(f"[{i}] ({head})\n{h['text'].strip()}")
+    return "Passages:\n\n" + "\n\n".join(blocks) + f"\n\nQuestion: {question}\nAnswer with [n] citations:"
+
+
+_CITE = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
+
+
+def filter_cited(reply: str, n_passages: int) -> tuple[list[tuple[str, list[int]]], int]:
+    """Sentences of ``reply`` that carry at least one valid [n]; invalid numbers are removed. (kept, dropped count)."""
+    kept = []
+    dropped = 0
+    text = " ".join(reply.split())
+    parts = re.split(r"(?<=[.!?\]])\s+(?=[A-Z(\"“])", text)
+    for sent in parts:
+        if not sent.strip():
+            continue
+        nums = [int(x) for m in _CITE.finditer(sent) for x in m.group(1).split(",")]
+        valid = [n for n in nums if 1 <= n <= n_passages]
+        if not valid:
+            dropped += 1
+            continue
+        clean = _CITE.sub(lambda m: "".join(f"[{x}]" for x in (int(y) for y in m.group(1).split(",")) if 1 <= x <= n_passages), sent)
+        kept.append((clean.strip(), valid))
+    return kept, dropped
+
+
+def _generate(question: str, hits: list[dict], url: str, model: str | None, key: str | None, timeout: float) -> dict:
+    model = model or os.environ.get("BOARDPAPERS_LLM_MODEL") or "default"
+    key = key or os.environ.get("BOARDPAPERS_LLM_KEY")
+    body = json.dumps({
+        "model": model,
+        "messages": [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": _prompt(question, hits)}],
+        "temperature": 0,
+    }).encode("utf-8")
+    headers = {"Content-Type": "application/json"}
+    if key:
+        headers["Authorization"] = f"Bearer {key}"
+    req = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
+            payload = json.loads(resp.read().decode("utf-8"))
+        reply = payload["choices"][0]["message"]["content"]
+        if not isinstance(reply, str):
+            raise ValueError("reply content is not text")
+    except urllib.error.HTTPError as exc:
+        return {"error": f"HTTP {exc.code} from {url}"}
+    except (urllib.error.URLError, TimeoutError, OSError) as exc:
+        return {"error": f"cannot reach {url}: {getattr(exc, 'reason', exc)}"}
+    except (ValueError, KeyError, IndexError, TypeError) as exc:
+        return {"error": f"unreadable reply from {url}: {type(exc).__name__}"}
+    kept, dropped = filter_cited(reply, len(hits))
+    if not kept:
+        return {"error": "the reply had no sentence with a valid [n] citation"}
+    # renumber the cited passages in order of first use
+    numbers: dict[int, int] = {}
+    for _, nums in kept:
+        for n in nums:
+            numbers.setdefault(n, len(numbers) + 1)
+    sentences = [_CITE.sub(lambda m: "".join(f"[{numbers[int(x)]}]" for x in m.group(1).split(",") if int(x) in numbers), s) for s, _ in kept]
+    citations = [_citation_entry(hits[n - 1], new) for n, new in numbers.items()]
+    notes = [f"dropped {dropped} generated sentence(s) without a valid citation"] if dropped else []
+    return {"result": {"answer": " ".join(sentences), "citations": citations, "abstained": False}, "notes": notes}
+
+
+__all__ = ["ask", "split_sentences", "display", "filter_cited", "ABSTAIN_TEXT", "ABSTAIN_THRESHOLD", "QueryError"]
