@@ -1,0 +1,388 @@
+"""The Streamlit app (app.py) under streamlit.testing: every view, the empty and error states, and
+the upload-name sanitiser. One small real index (two text files and a three-page PDF) per module."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "app.py")
+FIXTURES = ROOT / "tests" / "fixtures"
+
+pytest.importorskip("streamlit.testing.v1")
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+INJECTIONS = ("<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "[x](javascript:alert(1))")
+
+INJECTED_TXT = f"""Minutes of a meeting of the Cabinet held at the Town Hall, Leicester on Thursday, 15 December 2016.
+
+45. Library opening hours.
+
+The Cabinet considered a report of the Director on zebrafinch library opening hours. Consultation responses included {INJECTIONS[0]} and {INJECTIONS[1]} and {INJECTIONS[2]} which were recorded verbatim.
+
+RESOLVED:
+
+That the revised zebrafinch library opening hours be approved from 1 April 2017.
+
+46. Any other business.
+
+There was no other business.
+"""
+
+
+def _filler(tag: str, n: int) -> list[str]:
+    return [f"{tag} paragraph {i}: the officers reported on budget line {i} and service area {tag.lower()} {i * 7}." for i in range(n)]
+
+
+def make_small_corpus(folder: Path) -> Path:
+    """Minutes excerpt (text), a page of minutes holding the injection strings and a RESOLVED
+    decision (text), and a three-page agenda pack (PDF) whose page 2 is about kingfisher parking."""
+    from pdfgen import make_pdf
+
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(FIXTURES / "minutes_excerpt.txt", folder / "minutes_excerpt.txt")
+    (folder / "injected_minutes.txt").write_text(INJECTED_TXT, encoding="utf-8")
+    make_pdf(
+        folder / "cabinet_pack.pdf",
+        [
+            ["Leicester City Council", "Cabinet", "Monday, 6 March 2017 at 10.00 am", "AGENDA", "1. Apologies for absence",
+             "2. Parking charges review", *_filler("Agenda", 25), "Page 1"],
+            ["2. Parking charges review", "Report of the Director of Highways",
+             "The review of kingfisher parking charges in the city centre found", "that income fell by twelve per cent over the year.",
+             *_filler("Highways", 30), "Page 2"],
+            ["3. Decision", "RESOLVED:", "That the kingfisher parking charges be frozen for a further year.", *_filler("Finance", 30), "Page 3"],
+        ],
+        title="Cabinet agenda pack",
+    )
+    return folder
+
+
+def make_small_index(root: Path) -> tuple[Path, Path]:
+    """(index dir, corpus dir) of the small test index, built with the real bundled model."""
+    from ingest.pipeline import ingest
+
+    corpus = make_small_corpus(root / "corpus")
+    index = root / "index"
+    report = ingest([str(corpus)], index, workers=1)
+    assert report.count("ingested") == 3, report.outcomes
+    return index, corpus
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory):
+    root = tmp_path_factory.mktemp("app")
+    index, corpus = make_small_index(root)
+    return index, corpus
+
+
+@pytest.fixture
+def app_env(small, monkeypatch):
+    index, corpus = small
+    monkeypatch.setenv("BOARDPAPERS_INDEX", str(index))
+    monkeypatch.setenv("BOARDPAPERS_CORPUS", str(corpus))
+    return index, corpus
+
+
+def run_app() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=180).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def markdown_text(at) -> str:
+    return "\n".join(m.value for m in at.markdown)
+
+
+def search(at, query: str, mode: str = "Search") -> AppTest:
+    at.radio(key="view").set_value("Search")
+    at.radio(key="mode").set_value(mode)
+    at.text_input(key="query").set_value(query).run()
+    assert not at.exception, at.exception
+    return at
+
+
+# ----------------------------------------------------------------- search
+
+
+def test_search_shows_cited_highlighted_hits(app_env):
+    at = search(run_app(), "zebrafinch library")
+    md = markdown_text(at)
+    assert "passages**" in md
+    assert '<span class="bp-badge">DECISION</span>' in md
+    assert "Cabinet · 2016&#45;12&#45;15" in md  # citation line (escaped)
+    assert "<mark>zebrafinch</mark>" in md
+    # every copyable citation is a code block with the plain citation
+    assert any("Cabinet · 2016-12-15" in c.value for c in at.code)
+
+
+def test_injected_text_is_inert(app_env):
+    at = search(run_app(), "zebrafinch consultation responses")
+    md = markdown_text(at)
+    assert "&lt;script&gt;alert&#40;1&#41;&lt;/script&gt;" in md
+    assert "&lt;img src&#61;x onerror&#61;alert&#40;1&#41;&gt;" in md
+    assert "&#91;x&#93;&#40;javascript&#58;alert&#40;1&#41;&#41;" in md
+    for bad in ("<script", "<img", "](javascript:", "javascript:"):
+        assert bad not in md
+
+
+def test_search_filters_and_sort(app_env):
+    at = run_app()
+    at.checkbox(key="f_decisions").check()
+    at.selectbox(key="f_sort").set_value("Newest first")
+    at = search(at, "library opening hours")
+    md = markdown_text(at)
+    cards = md.count('<span class="bp-n">')
+    assert cards >= 1
+    assert md.count('<span class="bp-badge">') == cards  # decisions only
+    at.selectbox(key="f_body").set_value("Cabinet").run()
+    assert not at.exception
+    at.selectbox(key="f_council").set_value("Leicester City Council").run()
+    assert not at.exception
+    # the decision is in the text minutes, which carry no council: nothing matches now
+    assert any("No passages match" in i.value for i in at.info)
+
+
+def test_search_bad_query_warns(app_env):
+    at = search(run_app(), '"" ...')
+    assert at.warning and not at.exception
+
+
+def test_context_and_open_text_source(app_env):
+    at = search(run_app(), "zebrafinch")
+    assert any(e.label == "Surrounding passages" for e in at.expander)
+    buttons = [b for b in at.button if b.key and b.key.startswith("open-")]
+    buttons[0].click().run()
+    assert not at.exception, at.exception
+    md = markdown_text(at)
+    assert 'id="bp-cited"' in md  # the passage inside its document
+    assert "46&#46; Any other business" in md  # ...with the rest of the document around it
+    at.button(key="close-source").click().run()
+    assert 'id="bp-cited"' not in markdown_text(at)
+
+
+def pdf_hit(index_dir: Path, query: str = "kingfisher income fell by twelve per cent") -> dict:
+    """The hit for the PDF passage about kingfisher parking income (on page 2, maybe from page 1)."""
+    from index.search import Index, search as do_search
+
+    hits = do_search(Index(index_dir), query, k=10).hits
+    return next(h for h in hits if h["path"].endswith("cabinet_pack.pdf") and "twelve per cent" in h["text"])
+
+
+def test_open_pdf_source_at_page(app_env):
+    q = "kingfisher income fell by twelve per cent"
+    hit = pdf_hit(app_env[0], q)
+    page, last = hit["page"], hit["page_end"]
+    assert page <= 2 <= last
+    at = search(run_app(), q)
+    at.button(key=f"open-s-{hit['passage_id']}").click().run()
+    assert not at.exception, at.exception
+    assert at.session_state.source["page"] == page
+    label = f"Page {page}" if last == page else f"Pages {page}–{last}"
+    assert [t.label for t in at.tabs][:2] == [f"Page {page} (PDF viewer)", f"{label} text"]
+    frames = [e for e in at.get("iframe")]
+    assert frames and frames[0].proto.src.startswith("data:application/pdf;base64,") and frames[0].proto.src.endswith(f"#page={page}")
+    md = markdown_text(at)
+    doc = md[md.index('class="bp-doc"'):]
+    doc = doc[: doc.index("</div>")]
+    assert "over the year" in doc and "<mark>twelve</mark>" in doc  # the pages' extracted text...
+    assert "Highways paragraph 29" in doc and "Finance paragraph" not in doc  # ...of the cited pages only
+    assert len(at.get("download_button")) == 3  # the PDF itself, beside the two exports
+
+
+def test_export_helpers_are_complete_and_formula_safe(app_env):
+    import app
+    from index.search import Index, search as do_search
+
+    ix = Index(app_env[0])
+    hits = do_search(ix, "budget officers reported", k=app.EXPORT_LIMIT).hits
+    assert len(hits) > app.PAGE_SIZE  # the export holds more than the visible page
+    hits[0] = dict(hits[0], text="=HYPERLINK(\"http://x\")")
+    rows = list(csv.DictReader(io.StringIO(app.hits_csv(hits))))
+    assert len(rows) == len(hits)
+    assert rows[0]["text"].startswith("'=")
+    assert rows[0]["citation"]
+    lines = app.hits_jsonl(hits).splitlines()
+    assert len(lines) == len(hits)
+    assert "seq" not in json.loads(lines[0]) and json.loads(lines[0])["citation"]
+
+
+def test_export_buttons_and_more(app_env):
+    at = search(run_app(), "budget officers reported")
+    assert len(at.get("download_button")) == 2
+    n = markdown_text(at).count('<span class="bp-n">')
+    assert n == 10
+    at.button(key="more").click().run()
+    assert markdown_text(at).count('<span class="bp-n">') > n
+
+
+# ----------------------------------------------------------------- ask / trace
+
+
+def test_ask(app_env):
+    at = search(run_app(), "What was decided about zebrafinch library opening hours?", mode="Ask")
+    if not (ROOT / "index" / "answer.py").exists():
+        assert any("not available" in i.value for i in at.info)
+        return
+    md = markdown_text(at)
+    assert 'class="bp-answer"' in md
+    assert "<sup>&#91;1&#93;</sup>" in md  # the [n] marker
+    assert '<span class="bp-n">&#91;1&#93;</span>' in md  # ...and its source card
+    assert '<span class="bp-badge">DECISION</span>' in md
+    assert "Sources (" in md
+
+
+def test_ask_abstains_with_related(app_env):
+    at = search(run_app(), "What is the population of Mars?", mode="Ask")
+    if not (ROOT / "index" / "answer.py").exists():
+        pytest.skip("index/answer.py has not landed yet")
+    assert at.warning and "answer" in at.warning[0].value
+    md = markdown_text(at)
+    assert "Related passages" in md and 'class="bp-answer"' not in md
+
+
+def test_trace(app_env):
+    at = run_app()
+    at.radio(key="view").set_value("Trace").run()
+    at.text_input(key="trace_topic").set_value("library opening hours").run()
+    assert not at.exception, at.exception
+    if not (ROOT / "index" / "trace.py").exists():
+        assert any("not available" in i.value for i in at.info)
+        return
+    assert [m.label for m in at.metric][:1] == ["Meetings"]
+    labels = " ".join(e.label for e in at.expander)
+    assert "2016-12-15 · " in labels and "Cabinet" in labels
+    assert at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")
+
+
+# ----------------------------------------------------------------- documents / add papers
+
+
+def test_documents_view(app_env):
+    at = run_app()
+    at.radio(key="view").set_value("Documents").run()
+    assert not at.exception, at.exception
+    frames = at.dataframe
+    assert len(frames) >= 2
+    files = set(frames[0].value["file"])
+    assert {"minutes_excerpt.txt", "injected_minutes.txt", "cabinet_pack.pdf"} <= files
+    assert "body" not in frames[1].value.columns or True
+    assert any("could not be indexed" in m.value for m in at.markdown)
+
+
+def test_add_papers_view_renders(app_env):
+    at = run_app()
+    at.radio(key="view").set_value("Add papers").run()
+    assert not at.exception, at.exception
+    assert "50 MB per file" in markdown_text(at)
+    assert at.button(key="add-go").disabled  # nothing chosen yet
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("report.pdf", "report.pdf"),
+        ("../../etc/passwd.pdf", "passwd.pdf"),
+        ("C:\\Users\\me\\Minutes.PDF", "Minutes.pdf"),
+        ("..hidden.pdf", "hidden.pdf"),
+        ("a\x00b\x07c\u202e.pdf", "abc.pdf"),
+        ("  spaced   name .txt", "spaced name.txt"),
+        ("/", None),
+        ("evil.exe", None),
+        ("...", None),
+        ("x" * 300 + ".pdf", "x" * 116 + ".pdf"),
+        (".pdf", None),
+    ],
+)
+def test_safe_filename(raw, expected):
+    import app
+
+    if expected is None:
+        with pytest.raises(ValueError):
+            app.safe_filename(raw)
+    else:
+        assert app.safe_filename(raw) == expected
+        assert len(app.safe_filename(raw)) <= app.NAME_MAX
+
+
+def test_save_upload_dedupes_and_stays_inside(tmp_path):
+    import app
+
+    corpus = tmp_path / "corpus"
+    a = app.save_upload(corpus, "../pack.pdf", b"%PDF-1")
+    b = app.save_upload(corpus, "pack.pdf", b"%PDF-2")
+    c = app.save_upload(corpus, "sub/dir/pack.pdf", b"%PDF-3")
+    assert [p.name for p in (a, b, c)] == ["pack.pdf", "pack-1.pdf", "pack-2.pdf"]
+    assert all(p.parent == corpus.resolve() for p in (a, b, c))
+    assert a.read_bytes() == b"%PDF-1"  # never overwritten
+    long = app.save_upload(corpus, "y" * 200 + ".pdf", b"1")
+    long2 = app.save_upload(corpus, "y" * 200 + ".pdf", b"2")
+    assert len(long.name) <= 120 and len(long2.name) <= 120 and long != long2
+    (corpus / "link.pdf").symlink_to(tmp_path / "elsewhere.pdf")
+    d = app.save_upload(corpus, "link.pdf", b"x")
+    assert d.name == "link-1.pdf" and not (tmp_path / "elsewhere.pdf").exists()
+    assert not (tmp_path / "pack.pdf").exists()
+
+
+# ----------------------------------------------------------------- empty and error states
+
+
+def test_no_index_offers_to_build(tmp_path, monkeypatch):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(FIXTURES / "minutes_excerpt.txt", corpus / "minutes_excerpt.txt")
+    monkeypatch.setenv("BOARDPAPERS_INDEX", str(tmp_path / "none"))
+    monkeypatch.setenv("BOARDPAPERS_CORPUS", str(corpus))
+    at = run_app()
+    assert at.info and "no index" in at.info[0].value
+    assert any("boardpapers ingest" in c.value for c in at.code)
+    btn = at.button(key="build-index")
+    assert not btn.disabled
+    btn.click().run()
+    assert not at.exception, at.exception
+    # the index now exists and the app opens on the search view
+    assert (tmp_path / "none" / "CURRENT").exists()
+    at = run_app()
+    assert not at.info or "no index" not in at.info[0].value
+    at = search(at, "urgent items")
+    assert '<span class="bp-n">' in markdown_text(at)
+
+
+def test_no_index_and_empty_corpus(tmp_path, monkeypatch):
+    monkeypatch.setenv("BOARDPAPERS_INDEX", str(tmp_path / "none"))
+    monkeypatch.setenv("BOARDPAPERS_CORPUS", str(tmp_path / "missing"))
+    at = run_app()
+    assert "put some there first" in at.info[0].value
+    assert at.button(key="build-index").disabled
+
+
+def test_damaged_manifest_shows_error(small, tmp_path, monkeypatch):
+    index, corpus = small
+    bad = tmp_path / "index"
+    shutil.copytree(index, bad)
+    gen = (bad / "CURRENT").read_text().strip()
+    (bad / "gens" / gen / "manifest.json").write_text("{not json", encoding="utf-8")
+    monkeypatch.setenv("BOARDPAPERS_INDEX", str(bad))
+    at = run_app()
+    assert at.error and "unreadable" in at.error[0].value
+    assert "Traceback" not in at.error[0].value
+
+
+def test_other_model_index_shows_error(small, tmp_path, monkeypatch):
+    index, _ = small
+    bad = tmp_path / "index"
+    shutil.copytree(index, bad)
+    gen = (bad / "CURRENT").read_text().strip()
+    mf = bad / "gens" / gen / "manifest.json"
+    m = json.loads(mf.read_text())
+    m["model"] = str(tmp_path / "no-such-model")
+    mf.write_text(json.dumps(m))
+    monkeypatch.setenv("BOARDPAPERS_INDEX", str(bad))
+    at = search(run_app(), "zebrafinch")
+    assert at.error, [m.value for m in at.markdown]

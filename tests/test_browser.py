@@ -1,0 +1,206 @@
+"""End to end: `streamlit run app.py` over the small test index, driven by headless Chromium.
+
+Uses the system Chromium (/usr/bin/chromium; never downloads a browser). Skipped when it is missing.
+"""
+from __future__ import annotations
+
+import csv
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run"]
+
+if not Path(CHROMIUM).exists():
+    pytest.skip(f"{CHROMIUM} is not installed", allow_module_level=True)
+sync_api = pytest.importorskip("playwright.sync_api")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_app(index: Path, corpus: Path, log: Path) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    env = dict(os.environ, BOARDPAPERS_INDEX=str(index), BOARDPAPERS_CORPUS=str(corpus),
+               HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", TOKENIZERS_PARALLELISM="false")
+    fh = open(log, "w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+         "--server.headless", "true", "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=fh, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"streamlit exited: {log.read_text()[-2000:]}")
+        try:
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return proc, url
+        except OSError:
+            time.sleep(0.3)
+    proc.terminate()
+    raise RuntimeError(f"streamlit did not start: {log.read_text()[-2000:]}")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    from test_app import make_small_index
+
+    root = tmp_path_factory.mktemp("browser")
+    index, corpus = make_small_index(root)
+    proc, url = start_app(index, corpus, root / "streamlit.log")
+    yield url, root
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    ctx = browser.new_context(viewport={"width": 1440, "height": 900}, accept_downloads=True)
+    pg = ctx.new_page()
+    pg.dialogs = []
+    pg.on("dialog", lambda d: (pg.dialogs.append(d.message), d.dismiss()))
+    pg.goto(server[0])
+    pg.get_by_label("Search the papers").wait_for(timeout=60_000)
+    yield pg
+    ctx.close()
+
+
+def run_query(page, text: str, label: str = "Search the papers") -> None:
+    box = page.get_by_label(label)
+    box.fill(text)
+    box.press("Enter")
+    page.locator(".bp-n").first.wait_for(timeout=60_000)
+    page.wait_for_timeout(300)
+    page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden", timeout=60_000)
+
+
+def test_search_citation_badge_and_csv(page, tmp_path):
+    run_query(page, "zebrafinch library")
+    cite = page.locator(".bp-cite .bp-cite").first.inner_text()
+    assert "Cabinet · 2016-12-15" in cite and "injected_minutes.txt" in cite
+    badge = page.locator(".bp-badge").first
+    assert badge.inner_text() == "DECISION"
+    assert page.locator("mark", has_text="zebrafinch").count() >= 1
+    shown = page.locator(".bp-n").count()
+    with page.expect_download() as dl:
+        page.get_by_role("button", name="⬇ CSV").click()
+    path = tmp_path / "hits.csv"
+    dl.value.save_as(path)
+    rows = list(csv.DictReader(path.open(encoding="utf-8")))
+    assert len(rows) >= shown
+    assert rows[0]["citation"] and "Cabinet" in rows[0]["citation"]
+    assert any(r["is_decision"] == "True" for r in rows)
+    with page.expect_download() as dl2:
+        page.get_by_role("button", name="⬇ JSON Lines").click()
+    assert dl2.value.suggested_filename.endswith(".jsonl")
+    assert page.dialogs == []
+
+
+def test_injected_text_renders_as_text(page):
+    run_query(page, "zebrafinch consultation responses")
+    text = page.locator(".bp-text").all_inner_texts()
+    joined = "\n".join(text)
+    assert "<script>alert(1)</script>" in joined
+    assert "<img src=x onerror=alert(1)>" in joined
+    assert "[x](javascript:alert(1))" in joined
+    assert page.locator(".bp-text script, .bp-text img, .bp-text a[href^='javascript']").count() == 0
+    assert page.locator("a[href^='javascript']").count() == 0
+    # open the text source: the whole document, the passage marked, still inert
+    page.get_by_role("button", name="Open source").first.click()
+    page.locator("#bp-cited").wait_for(timeout=30_000)
+    assert "<script>alert(1)</script>" in page.locator(".bp-doc").inner_text()
+    page.wait_for_timeout(500)
+    assert page.dialogs == []
+
+
+def test_ask_answers_with_citations(page):
+    page.locator('[data-testid="stRadio"]').get_by_text("Ask", exact=True).click()
+    page.get_by_label("Ask a question").wait_for()
+    box = page.get_by_label("Ask a question")
+    box.fill("What was decided about zebrafinch library opening hours?")
+    box.press("Enter")
+    answer = page.locator(".bp-answer")
+    answer.wait_for(timeout=60_000)
+    assert "[1]" in answer.inner_text()
+    assert "zebrafinch" in answer.inner_text()
+    assert page.locator(".bp-n", has_text="[1]").count() >= 1
+    assert page.dialogs == []
+
+
+def test_open_pdf_source_at_page(page, server):
+    from test_app import pdf_hit
+
+    q = "kingfisher income fell by twelve per cent"
+    hit = pdf_hit(server[1] / "index", q)
+    run_query(page, q)
+    page.locator(f".st-key-hit-s-{hit['passage_id']}").get_by_role("button", name="Open source").click()
+    frame = page.locator('iframe[src^="data:application/pdf;base64,"]')
+    frame.wait_for(state="attached", timeout=30_000)
+    src = frame.get_attribute("src")
+    assert src.endswith(f"#page={hit['page']}"), src[-40:]
+    page.get_by_role("tab", name=re.compile(r"Pages? .* text")).click()
+    doc = page.locator(".bp-doc")
+    doc.wait_for()
+    assert "twelve per cent" in doc.inner_text()
+    assert page.get_by_role("button", name="Download cabinet_pack.pdf").count() == 1
+    assert page.dialogs == []
+
+
+def test_trace_view(page):
+    page.locator('[data-testid="stSidebar"]').get_by_text("Trace", exact=True).click()
+    box = page.get_by_role("textbox", name="Topic")
+    box.wait_for()
+    box.fill("library opening hours")
+    box.press("Enter")
+    if not (ROOT / "index" / "trace.py").exists():
+        page.get_by_text("Trace is not available").wait_for(timeout=30_000)
+        return
+    page.locator('[data-testid="stVegaLiteChart"], [data-testid="stArrowVegaLiteChart"]').first.wait_for(timeout=60_000)
+    assert page.get_by_text("Meetings").count() >= 1
+
+
+def test_add_papers_upload_then_search(page, tmp_path):
+    page.locator('[data-testid="stSidebar"]').get_by_text("Add papers", exact=True).click()
+    page.get_by_text("50 MB per file").wait_for()
+    paper = tmp_path / "new report.txt"
+    paper.write_text(
+        "Minutes of a meeting of the Cabinet held on Tuesday, 2 May 2017.\n\n12. Quokka sanctuary.\n\n"
+        "The Cabinet considered the quokka sanctuary proposal.\n\nRESOLVED:\n\nThat the quokka sanctuary be funded.\n",
+        encoding="utf-8",
+    )
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(paper))
+    page.get_by_text("new report.txt").first.wait_for()
+    page.get_by_role("button", name="Add and index").click()
+    page.get_by_text("updated the index").wait_for(timeout=120_000)
+    page.locator('[data-testid="stSidebar"]').get_by_text("Search", exact=True).click()
+    run_query(page, "quokka sanctuary")
+    assert "quokka" in page.locator(".bp-text").first.inner_text().lower()
