@@ -415,6 +415,55 @@ def _lines(text: str, page_starts: list[int]) -> list[_Line]:
     return out
 
 
+_REPORT_OF_RE = re.compile(r"^\s*REPORT\s+(?:OF|BY|FROM)\b")
+_PURPOSE_RE = re.compile(r"^\s*(?:\d+\.\s*)?purpose\s+of\s+(?:the\s+)?report\b|^\s*(?:executive\s+)?summary\s*$", re.I)
+_AUTHOR_WORDS = re.compile(r"\b(DIRECTOR|CHIEF|OFFICER|EXECUTIVE|HEAD OF|CCG|CCGS|MANAGER|LEAD|CHAIR)\b")
+_HAS_DATE = re.compile(r"\b(19|20)\d\d\b.*\b(JANUARY|FEBRUARY|MARCH|APRIL|MAY|JUNE|JULY|AUGUST|SEPTEMBER|OCTOBER|NOVEMBER|DECEMBER)\b|"
+                       r"\b(JANUARY|FEBRUARY|MARCH|APRIL|MAY|JUNE|JULY|AUGUST|SEPTEMBER|OCTOBER|NOVEMBER|DECEMBER)\b.*\b(19|20)\d\d\b", re.I)
+
+
+def _is_caps_line(t: str) -> bool:
+    t = t.strip()
+    letters = [c for c in t if c.isalpha()]
+    return 3 <= len(t) <= 120 and len(letters) >= 3 and sum(c.isupper() for c in letters) / len(letters) > 0.9
+
+
+def _report_starts(lines: list["_Line"]) -> dict[int, str]:
+    """Where officers' reports begin (their title block) and their titles.
+
+    A report opens with a block of capitalised lines holding 'REPORT OF <author>', usually the meeting
+    name and date, and the title; 'Purpose of the report' follows within a few lines.
+    """
+    out: dict[int, str] = {}
+    for k, ln in enumerate(lines):
+        if not _REPORT_OF_RE.match(ln.text):
+            continue
+        ahead = [x.text for x in lines[k + 1: k + 9]]
+        if not any(_PURPOSE_RE.match(t) for t in ahead):
+            continue
+        before = lines[k - 1].text.strip() if k else ""
+        title = None
+        if before and _is_caps_line(before) and not _HAS_DATE.search(before) and not before.endswith(":"):
+            title = before
+        else:
+            after = []
+            for t in ahead:
+                if _PURPOSE_RE.match(t) or not t.strip():
+                    break
+                after.append(t.strip())
+            cands = [t for t in after if _is_caps_line(t) and not re.match(r"^PART\s+[A-Z]\b", t) and not _AUTHOR_WORDS.search(t)
+                     and not t.startswith("(")]
+            if cands:
+                title = cands[-1]
+        if not title:
+            continue
+        start = k
+        while start > 0 and k - start < 3 and _is_caps_line(lines[start - 1].text):
+            start -= 1
+        out[start] = smart_title(title)
+    return out
+
+
 @dataclass
 class Structure:
     meta: DocMeta
@@ -468,6 +517,7 @@ def analyse(doc: LoadedDocument, text: str, page_starts: list[int]) -> Structure
 
     minutes_closed = False
     last_minutes_item = -1
+    report_starts = _report_starts(lines)
     first_papers = next((it for it in items if it.appendix or it.pages), None)
     for k, ln in enumerate(lines):
         s = ln.text
@@ -487,6 +537,20 @@ def analyse(doc: LoadedDocument, text: str, page_starts: list[int]) -> Structure
                 cur_item, cur_item_label = None, f"Agenda Item {im.group(1)}"
                 in_minutes, in_decision, minute_no, minute_title = False, False, None, None
                 kind = "report"
+            if k in report_starts and (not in_minutes or minutes_closed or not doc_is_minutes):
+                title = report_starts[k]
+                toks = _title_tokens(title)
+                later = [it for it in paper_items if item_index(it) > item_index(cur_item)
+                         and len(_title_tokens(it.title) & toks) >= max(1, 0.6 * len(_title_tokens(it.title)))]
+                if later:
+                    newitem = later[0]
+                elif not paper_items:
+                    cur_item, cur_item_label, heading = None, title, None
+                    if not doc_is_minutes:
+                        in_minutes, in_decision, minute_no, minute_title = False, False, None, None
+                    kind = "report"
+                else:
+                    heading = title
             if newitem is not None and item_index(newitem) > item_index(cur_item):
                 cur_item, cur_item_label, heading = newitem, newitem.label(), None
                 if not doc_is_minutes:
@@ -537,7 +601,10 @@ def analyse(doc: LoadedDocument, text: str, page_starts: list[int]) -> Structure
                         continue
                     window = " ".join(x.text for x in lines[k: k + 3]).lower()
                     wtoks = set(_WORD_RE.findall(window))
-                    if len(toks & wtoks) >= 0.75 * len(toks) and len(_title_tokens(stripped) & toks) >= max(2, 0.6 * len(toks)):
+                    line_toks = _title_tokens(stripped)
+                    # the heading names the item and not much else (short titles need an almost exact heading)
+                    if (len(toks & wtoks) >= 0.75 * len(toks) and len(line_toks & toks) >= max(2, 0.6 * len(toks))
+                            and len(line_toks - toks) <= max(2, len(toks) // 2)):
                         cur_item, cur_item_label, heading = it, it.label(), None
                         kind = "report"
                         break
