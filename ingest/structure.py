@@ -29,7 +29,13 @@ COUNCIL_RE = re.compile(
 COUNCIL_KIND_RE = re.compile(r"\b(City|County|Borough|District|Metropolitan Borough|Town|Parish|Combined)\s+Council\b", re.I)
 _KIND_WORDS = {"city", "county", "borough", "district", "metropolitan", "town", "parish", "combined", "council", "councils"}
 COUNCIL_OF_RE = re.compile(r"\b(London Borough|Royal Borough|City|County Borough) of ([A-Z][A-Za-z]+(?: [A-Z][A-Za-z]+){0,2})\b")
-_NOT_PLACES = {"the", "this", "each", "every", "a", "an", "local", "our", "full", "whole", "and", "of", "members"}
+_NOT_PLACES = {
+    "the", "this", "each", "every", "a", "an", "local", "our", "full", "whole", "and", "of", "members", "to", "by", "from",
+    # heading words that end up before 'County Council' when a line break is flattened
+    "budget", "recommendations", "recommendation", "paper", "report", "cabinet", "agenda", "meeting", "minutes", "committee",
+    "board", "plan", "strategy", "draft", "final", "annual", "appendix", "item", "decision", "key", "proposed", "revenue",
+    "capital", "summary", "future", "pathway", "past", "for", "at", "with", "that", "note", "new", "all", "dear", "member",
+}
 
 
 def smart_title(s: str) -> str:
@@ -54,7 +60,8 @@ def smart_title(s: str) -> str:
 # Document-level metadata
 
 
-def _council(text_first: str, header: str, meta_title: str, text_all: str) -> str | None:
+def _council(text_first: str, header: str, meta_title: str, text_all: str) -> list[str]:
+    """Council names found, most likely first (header and first pages weigh more)."""
     counts: Counter[str] = Counter()
     display: dict[str, str] = {}
 
@@ -68,15 +75,17 @@ def _council(text_first: str, header: str, meta_title: str, text_all: str) -> st
             while before and len(words) < 4:
                 w = before.pop().strip(",.;:()")
                 lw = w.lower()
-                if lw in ("upon", "on", "under") and words:
+                if lw == "&":
+                    w = lw = "and"
+                if lw in ("upon", "on", "under", "and") and words and (lw != "and" or (before and before[-1][:1].isupper())):
                     words.insert(0, lw)
                     continue
-                if not w or not w[0].isupper() or lw in _NOT_PLACES or lw in _KIND_WORDS or not w[0].isalpha():
+                if not w or not w[0].isupper() or lw in _NOT_PLACES or lw in _KIND_WORDS or not w.replace("-", "").replace("'", "").isalpha():
                     break
                 words.insert(0, w)
-                if len(words) >= 2 and words[0][0].isupper():
+                if len(words) >= 2 and words[0][0].isupper() and not (before and before[-1].lower() == "and"):
                     break
-            while words and words[0] in ("upon", "on", "under"):
+            while words and words[0] in ("upon", "on", "under", "and"):
                 words.pop(0)
             if not words:
                 continue
@@ -93,9 +102,7 @@ def _council(text_first: str, header: str, meta_title: str, text_all: str) -> st
     scan(meta_title, 6)
     scan(text_first, 2)
     scan(text_all[:400_000], 1)
-    if not counts:
-        return None
-    return display[counts.most_common(1)[0][0]]
+    return [display[k] for k, _ in counts.most_common()]
 
 
 def _strip_place(body: str, council: str | None) -> str:
@@ -142,6 +149,8 @@ def _clean_body(candidate: str, council: str | None) -> str | None:
 
 
 _BODY_PATTERNS = [
+    re.compile(r"^\s*To:\s*(.{3,80}?)\s*(?:[-–—,]\s*\d|$)", re.I | re.M),
+    re.compile(r"decision to be taken by:\s*\n\s*(.{3,80})$", re.I | re.M),
     re.compile(r"minutes of (?:the|a)\s+(?:meeting|proceedings)\s+of\s+(?:the\s+)?(.{3,120}?)\s+(?:held|which took place)\b", re.I | re.S),
     re.compile(r"\bmeeting of the\s+(.{3,100}?)(?:\n\s*\n|\s+(?:held|will be held|to be held|on)\b|\n(?:date|time|place|venue)\b)", re.I | re.S),
     re.compile(r"^\s*[-•]?\s*Meeting:\s*(.{3,100}?)\s*\n\s*[-•]?\s*(?:Date|Time|Venue|Location)", re.I | re.S | re.M),
@@ -152,7 +161,9 @@ _BODY_PATTERNS = [
 def _body(text_first: str, header: str, meta_title: str, council: str | None) -> str | None:
     for hint in (header, meta_title):
         if hint:
-            h = re.split(r"\s+[–—-]\s+|\s*\|\s*", hint)[0]
+            hint = re.sub(r"^\(public pack\)\s*", "", hint.strip(), flags=re.I)
+            hint = re.sub(r"^(?:agenda|minutes|public reports pack|printed minutes)(?:\s+(?:document|supplement))?\s+for\s+", "", hint, flags=re.I)
+            h = re.split(r"\s+[–—-]\s+|\s*\|\s*|,\s*\d", hint)[0]
             b = _clean_body(h, council)
             if b:
                 return b
@@ -175,7 +186,7 @@ def _body(text_first: str, header: str, meta_title: str, council: str | None) ->
     return None
 
 
-_DATE_LABEL_RE = re.compile(r"^\s*[-•]?\s*(?:date(?:/time)?|held|meeting date)\s*:?\s*(.{0,80})$", re.I | re.M)
+_DATE_LABEL_RE = re.compile(r"^\s*[-•]?\s*(?:(?:date(?:/time)?|held|meeting date)\s*:?|to\s*:)\s*(.{0,80})$", re.I | re.M)
 
 
 def _meeting_date(text_first: str, header: str, meta: dict) -> str | None:
@@ -188,7 +199,7 @@ def _meeting_date(text_first: str, header: str, meta: dict) -> str | None:
         if d:
             return d
     # 'held at ... on Thursday, 20 July 2017'
-    m = re.search(r"\b(?:held|meeting)\b.{0,200}?\bon\b", text_first[:5000], re.I | re.S)
+    m = re.search(r"^\W*(?:\S+\s+){0,6}minutes\s+of\b.{0,300}?\bheld\b.{0,200}?\bon\b", text_first[:800], re.I | re.S)
     if m:
         d = first_date(text_first[m.end(): m.end() + 60])
         if d:
@@ -240,11 +251,20 @@ def document_meta(doc: LoadedDocument, text: str) -> DocMeta:
     first = "\n".join(p.text for p in pages[:3]) if doc.kind == "pdf" else text[:12000]
     header = doc.meta.get("running_header", "") or ""
     meta_title = doc.meta.get("title", "") or ""
-    council = _council(first, header, meta_title, text)
+    councils = _council(first, header, meta_title, text)
+    council = councils[0] if councils else None
     body = _body(first, header, meta_title, council)
+    if body and body.endswith("Council") and council and not council.endswith(body):
+        # a meeting of the 'County Council' is held by a county council named in the papers
+        # (unknown beats wrong: a district merely mentioned in a county's papers is not its council)
+        council = next((c for c in councils if c.endswith(body)), None)
     date = _meeting_date(first, header, doc.meta)
     dtype = _doc_type(first, doc.meta)
-    title = meta_title.strip() if meta_title.strip() and meta_title.strip().lower() not in {"agenda template", "untitled"} else ""
+    generic = {"agenda template", "untitled", "the report", "powerpoint presentation", "document", "report", "microsoft word"}
+    title = meta_title.strip() if meta_title.strip() and meta_title.strip().lower() not in generic else ""
+    subject = re.search(r"^\s*Subject:\s*(\S.{3,150})$(?:\n([^:\n]{3,100})$)?", first[:4000], re.M)
+    if not title and subject:
+        title = " ".join(x.strip() for x in subject.groups() if x)
     if not title:
         for line in first.splitlines():
             s = line.strip(" -•*#")
