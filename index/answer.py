@@ -32,6 +32,7 @@ W_DECISION_SENT = 0.2  # a RESOLVED/AGREED/"That ..." sentence in a decision pas
 W_DATE = 0.08          # the question names the meeting's year (and month)
 JUNK_PENALTY = 0.3
 DECISION_DENSE_GAP = 0.15  # a decision passage this close to the best passage's similarity leads the answer     # table rows and number runs
+MAX_PER_HIT = 2         # sentences quoted from any one passage
 DROP = 0.2            # stop adding sentences once the score is this far below the best
 MAX_SENTENCES = 4
 MIN_WORDS = 4
@@ -181,11 +182,18 @@ def abstention_score(best_sentence_cos: float, top_dense: float) -> float:
     return 0.5 * (best_sentence_cos + top_dense)
 
 
+W_FIGURE = 0.2  # a sentence stating a figure, when the question asks for a quantity
+_QUANTITY_Q = re.compile(r"\b(how (many|much)|number of|cost|costs|total|percentage|proportion|rate|amount|figure|budget|savings?|target)\b|%", re.I)
+_FIGURE = re.compile(r"£\s?\d|\d\s?%|\b\d{1,3}(?:,\d{3})+\b|\b\d+(?:\.\d+)?\s?(?:m|bn|k|million|billion)\b|(?<=\w )(?!(?:19|20)\d\d\b)\d+(?:\.\d+)?\s+[a-z]")
+_REPORTED_DECISION = re.compile(r"\b(?:RESOLVED|AGREED|[Ii]t was (?:agreed|resolved|decided)|(?:agreed|decided|resolved) to)\b")
+
+
 def score_sentences(index, question: str, hits: list[dict], embedder) -> tuple[list[dict], dict]:
     """Every candidate sentence of the hits with its scores; plus the evidence summary used for abstention."""
     qvec = embedder.encode_query(question)
     qterms = set(tokenize_query(question))
     decision_q = _asks_decision(question)
+    quantity_q = bool(_QUANTITY_Q.search(question))
     dates = sorted({h["meeting_date"] for h in hits if h.get("meeting_date")})
     recency = {d: (i / (len(dates) - 1) if len(dates) > 1 else 1.0) for i, d in enumerate(dates)}
     cands: list[dict] = []
@@ -215,6 +223,11 @@ def score_sentences(index, question: str, hits: list[dict], embedder) -> tuple[l
             score += W_DECISION
             if _DECISION_SENT.search(c["quote"]):
                 score += W_DECISION_SENT
+        elif decision_q and _REPORTED_DECISION.search(c["quote"]):
+            # a decision reported in an officer's report ('It was agreed to approve ...') is also an answer
+            score += W_DECISION_SENT / 2
+        if quantity_q and _FIGURE.search(c["quote"]):
+            score += W_FIGURE
         md = h.get("meeting_date") or ""
         if md[:7] in months:
             score += W_DATE
@@ -225,7 +238,7 @@ def score_sentences(index, question: str, hits: list[dict], embedder) -> tuple[l
         score += W_RECENCY * recency.get(h.get("meeting_date"), 0.0)
         c["score"] = score
         c["decision_sent"] = bool(decision_q and _DECISION_SENT.search(c["quote"])
-                                  and (h.get("is_decision") or re.search(r"\b(RESOLVED|AGREED|[Ii]t was (agreed|resolved))\b", c["quote"])))
+                                  and (h.get("is_decision") or _REPORTED_DECISION.search(c["quote"])))
         c["dense"] = dense[c["hit"]]
     cands.sort(key=lambda c: (-c["score"], c["hit"], c["start"]))
     evidence = {"best_sentence_cos": max(c["cos"] for c in cands), "top_dense": max(dense, default=0.0), "dense": dense, "qvec": qvec}
@@ -250,6 +263,8 @@ def select_sentences(cands: list[dict]) -> list[dict]:
             continue
         if len(chosen) >= MAX_SENTENCES or c["score"] < best - DROP:
             break
+        if sum(1 for x in chosen if x["hit"] == c["hit"]) >= MAX_PER_HIT:
+            continue  # leave room for the other passages' best sentences
         if any(float(c["vec"] @ x["vec"]) >= DUP_COSINE or display(c["quote"]).casefold() == display(x["quote"]).casefold() for x in chosen):
             continue
         chosen.append(c)
@@ -284,6 +299,25 @@ def _compose(chosen: list[dict], hits: list[dict]) -> tuple[str, list[dict], lis
     return " ".join(parts), citations, sentences
 
 
+CONTINUATIONS = 3  # the passage after each of the top hits is read too: a report's point often runs on
+
+
+def _continuations(index, hits: list[dict]) -> list[dict]:
+    """The next passage of the same document for the top hits (not already among the hits)."""
+    from .search import _hit
+
+    have = {h["passage_id"] for h in hits}
+    extra = []
+    for h in hits[:CONTINUATIONS]:
+        if h.get("seq") is None:
+            continue
+        row = index.store.passage_at(h["doc_id"], int(h["seq"]) + 1)
+        if row is not None and row["passage_id"] not in have and row.get("item") == h.get("item"):
+            have.add(row["passage_id"])
+            extra.append(_hit(row, 0.0))
+    return extra
+
+
 def ask(index, question: str, k: int = 8, filters: Filters | None = None, embedder=None, llm: str | None = None,
         llm_model: str | None = None, llm_key: str | None = None, timeout: float = 60.0,
         threshold: float | None = None, pool: int = 0) -> dict:
@@ -297,6 +331,7 @@ def ask(index, question: str, k: int = 8, filters: Filters | None = None, embedd
     if not hits:
         notes.append("no passages matched")
         return out
+    hits = hits + _continuations(index, hits)
     cands, ev = score_sentences(index, question, hits, embedder)
     a_score = abstention_score(ev["best_sentence_cos"], ev["top_dense"])
     out["evidence"] = {"score": round(a_score, 4), "threshold": threshold, "best_sentence_cos": round(ev["best_sentence_cos"], 4),

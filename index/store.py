@@ -262,6 +262,15 @@ class Store:
                 out[r["pid"]] = dict(r)
         return out
 
+    def passage_at(self, doc_id: str, seq: int) -> dict | None:
+        """The passage at position ``seq`` of a document, with the same fields as passages_by_pid."""
+        r = self.con.execute(
+            "SELECT p.*, d.council, d.body, d.doc_type, d.path, d.title, d.source_url, d.meeting_date AS doc_meeting_date "
+            "FROM passages p JOIN documents d USING(doc_id) WHERE p.doc_id=? AND p.seq=?",
+            (doc_id, seq),
+        ).fetchone()
+        return dict(r) if r else None
+
     def vectors_for(self, model_id: str, keys: list[str], dim: int) -> np.ndarray:
         out = np.zeros((len(keys), dim), dtype=np.float32)
         pos: dict[str, list[int]] = {}

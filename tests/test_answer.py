@@ -178,3 +178,29 @@ def test_cli_ask_json_and_queries(idx_dir, capsys, tmp_path):
     code = cli.main(["ask", "library savings each year", "--index", str(idx_dir)])
     out = capsys.readouterr().out
     assert code == 0 and "[1] " in out
+
+
+def test_figures_and_reported_decisions_are_recognised():
+    from index.answer import _FIGURE, _QUANTITY_Q, _REPORTED_DECISION
+
+    assert _QUANTITY_Q.search("How many patients were affected?") and _QUANTITY_Q.search("what did it cost")
+    assert not _QUANTITY_Q.search("Who chairs the board?")
+    for s in ("Around 360 patients per year will be affected.", "It cost £42,000.", "A rate of 3.5% was set.", "Savings of £0.3m a year."):
+        assert _FIGURE.search(s), s
+    for s in ("5 Spinal fusion should be offered.", "The plan runs to 2019 and beyond."):
+        assert not _FIGURE.search(s), s
+    assert _REPORTED_DECISION.search("It was agreed to approve the 3.5% target by March.")
+    assert not _REPORTED_DECISION.search("The target was discussed at length.")
+
+
+def test_next_passage_of_a_top_hit_is_read(index):
+    from index.answer import _continuations
+    from index.search import search
+
+    hits = search(index, "self-care campaign", k=3).hits
+    extra = _continuations(index, hits)
+    have = {h["passage_id"] for h in hits}
+    for e in extra:
+        assert e["passage_id"] not in have
+        prev = next(h for h in hits if h["doc_id"] == e["doc_id"] and h["seq"] == e["seq"] - 1)
+        assert prev["item"] == e["item"]
