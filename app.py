@@ -247,7 +247,7 @@ def hits_jsonl(hits: list[dict]) -> str:
 
 
 def hits_csv(hits: list[dict]) -> str:
-    from cli import hits_csv as _csv  # formula-safe cells (cli.safe_cell)
+    from index.export import hits_csv as _csv  # formula-safe cells
 
     return _csv([public_hit(h) for h in hits])
 

@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import json
 import os
 import sys
@@ -69,32 +67,7 @@ def _read_queries(path: str, key: str = "query") -> list[dict]:
     return out
 
 
-CSV_FIELDS = (
-    "rank", "score", "passage_id", "council", "body", "meeting_date", "doc_type", "title", "item", "minute_number",
-    "page", "page_end", "printed_page", "is_decision", "path", "source_url", "also_in", "citation", "text",
-)
-
-
-def safe_cell(value) -> str:
-    """A CSV cell that spreadsheets will not run as a formula."""
-    s = "" if value is None else str(value)
-    if s and s[0] in "=+-@\t\r":
-        return "'" + s
-    return s
-
-
-def hits_csv(hits: list[dict]) -> str:
-    from index.search import citation
-
-    buf = io.StringIO()
-    w = csv.writer(buf, quoting=csv.QUOTE_MINIMAL)
-    w.writerow(CSV_FIELDS)
-    for h in hits:
-        row = dict(h)
-        row["citation"] = citation(h)
-        row["also_in"] = "; ".join(f"{x.get('title')} ({x.get('meeting_date')}, p. {x.get('page')})" for x in h.get("also_in", []))
-        w.writerow([safe_cell(row.get(f)) for f in CSV_FIELDS])
-    return buf.getvalue()
+from index.export import CSV_FIELDS, hits_csv, safe_cell  # noqa: E402,F401 - re-exported for scripts
 
 
 def _public(hit: dict) -> dict:

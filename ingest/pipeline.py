@@ -358,13 +358,13 @@ def _ingest_locked(paths, index_dir: Path, model, workers, limits: Limits, progr
                     if not res["ok"]:
                         report.outcomes.append(FileOutcome(str(f), "failed", res["reason"]))
                         store.record_failure(str(f), digest, res["reason"])
-                        say(f"[{done}/{len(todo)}] {f.name}: FAILED: {res['reason']}")
+                        say(f"{_bar(done, len(todo), t_start)} {f.name}: FAILED: {res['reason']}")
                         continue
                     t_parse += res["seconds"]
                     if emb is None:
                         emb = get_embedder(model)
                     n_new = _store_parsed(store, emb, model_id, f, digest, size, mtime, res, manifest.get(f.resolve()), report)
-                    say(f"[{done}/{len(todo)}] {f.name}: {len(res['passages'])} passages ({n_new} newly embedded)")
+                    say(f"{_bar(done, len(todo), t_start)} {f.name}: {len(res['passages'])} passages ({n_new} newly embedded)")
     report.parse_seconds = t_parse
     cur = current_generation_name(index_dir)
     needs_build = cur is None or _gen_store_version(index_dir, cur) != store.version()
@@ -385,6 +385,15 @@ def _ingest_locked(paths, index_dir: Path, model, workers, limits: Limits, progr
     store.close()
     report.seconds = time.perf_counter() - t_start
     return report
+
+
+def _bar(done: int, total: int, t0: float, width: int = 20) -> str:
+    """'[#######-------------]  7/20  35%  0:42 left' for the progress line of each finished file."""
+    frac = done / total if total else 1.0
+    elapsed = time.perf_counter() - t0
+    left = elapsed / done * (total - done) if done else 0.0
+    fill = int(round(frac * width))
+    return f"[{'#' * fill}{'-' * (width - fill)}] {done:>{len(str(total))}}/{total} {frac:4.0%}  {int(left // 60)}:{int(left % 60):02d} left"
 
 
 def _gen_store_version(index_dir: Path, name: str) -> int | None:
