@@ -182,6 +182,8 @@ def abstention_score(best_sentence_cos: float, top_dense: float) -> float:
     return 0.5 * (best_sentence_cos + top_dense)
 
 
+W_META = 0.1  # "The purpose of this report is ..." says what a paper is about, rarely the fact asked for
+_META_SENT = re.compile(r"^\W*(?:\d+(?:\.\d+)*\.?\s+)?(?:the\s+purpose\s+of\s+this\s+(?:report|paper)|this\s+(?:report|paper)\s+(?:sets\s+out|provides|presents|seeks|outlines|summarises|informs))", re.I)
 W_FIGURE = 0.2  # a sentence stating a figure, when the question asks for a quantity
 _QUANTITY_Q = re.compile(r"\b(how (many|much)|number of|cost|costs|total|percentage|proportion|rate|amount|figure|budget|savings?|target)\b|%", re.I)
 _FIGURE = re.compile(r"£\s?\d|\d\s?%|\b\d{1,3}(?:,\d{3})+\b|\b\d+(?:\.\d+)?\s?(?:m|bn|k|million|billion)\b|(?<=\w )(?!(?:19|20)\d\d\b)\d+(?:\.\d+)?\s+[a-z]")
@@ -194,6 +196,7 @@ def score_sentences(index, question: str, hits: list[dict], embedder) -> tuple[l
     qterms = set(tokenize_query(question))
     decision_q = _asks_decision(question)
     quantity_q = bool(_QUANTITY_Q.search(question))
+    meta_q = bool(re.search(r"\b(purpose|about|aim|summary|overview)\b", question, re.I))
     dates = sorted({h["meeting_date"] for h in hits if h.get("meeting_date")})
     recency = {d: (i / (len(dates) - 1) if len(dates) > 1 else 1.0) for i, d in enumerate(dates)}
     cands: list[dict] = []
@@ -226,6 +229,8 @@ def score_sentences(index, question: str, hits: list[dict], embedder) -> tuple[l
         elif decision_q and _REPORTED_DECISION.search(c["quote"]):
             # a decision reported in an officer's report ('It was agreed to approve ...') is also an answer
             score += W_DECISION_SENT / 2
+        if not meta_q and _META_SENT.search(c["quote"]):
+            score -= W_META
         if quantity_q and _FIGURE.search(c["quote"]):
             score += W_FIGURE
         md = h.get("meeting_date") or ""

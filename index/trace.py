@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from .answer import _embedder_for, _public, dense_similarities
-from .search import Filters, search
+from .search import Filters
+from .glossary import expand_query
 from .tokenize import tokenize_query
 
 # relevance floor (measured over the demo corpus, docs/ANSWERS.md): a hit counts when the topic and the passage
@@ -16,16 +17,54 @@ def _relevant(dense: float, overlap: float) -> bool:
     return dense >= DENSE_FLOOR or (overlap >= OVERLAP_FLOOR and dense >= DENSE_WITH_OVERLAP)
 
 
+DEPTH = 3000  # fused candidates scanned for meetings; a long report must not crowd out the other meetings
+
+
+def _per_meeting_candidates(index, topic: str, filters: Filters | None, embedder, per_meeting: int) -> tuple[list[dict], list[str]]:
+    """The best few fused hits of every meeting among the top DEPTH rows (grouped before materialising)."""
+    import numpy as np
+
+    from .search import QueryError, _hit, fuse, parse_query
+
+    pq = parse_query(topic or "")
+    if not pq.text.strip():
+        raise QueryError("the topic is empty: type what to trace")
+    extra, notes = expand_query(pq.text, index.glossary)
+    tokens = tokenize_query(pq.text) + [t for e in extra for t in tokenize_query(e)]
+    mask = index.mask(filters or Filters())
+    if pq.phrases:
+        mask = index.phrase_mask(pq.phrases, mask)
+    ranked = []
+    if tokens:
+        ranked.append(index.bm25_rank(tokens, DEPTH, mask))
+    dense_q = pq.text + (" (" + "; ".join(notes) + ")" if notes else "")
+    ranked.append(index.dense_rank(embedder.encode_query(dense_q), DEPTH, mask))
+    fused = fuse(ranked) if len(ranked) > 1 else [(int(i), float(x)) for i, x in zip(*ranked[0])]
+    taken: dict[tuple, int] = {}
+    rows: list[tuple[int, float]] = []
+    for i, score in fused:
+        key = (int(index.council[i]), int(index.body[i]), int(index.dates[i]))
+        if taken.get(key, 0) < 3 * per_meeting:
+            taken[key] = taken.get(key, 0) + 1
+            rows.append((i, score))
+    found = index.store.passages_by_pid([int(index.pids[i]) for i, _ in rows])
+    hits = [_hit(found[int(index.pids[i])], sc) for i, sc in rows if int(index.pids[i]) in found]
+    return hits, notes
+
+
 def trace(index, topic: str, filters: Filters | None = None, embedder=None, per_meeting: int = 2, k: int = 200) -> dict:
     embedder = _embedder_for(index, embedder)
-    res = search(index, topic, k=k, filters=filters, embedder=embedder)
-    hits = res.hits
+    hits, expansion_notes = _per_meeting_candidates(index, topic, filters, embedder, per_meeting)
     qvec = embedder.encode_query(topic)
     dense = dense_similarities(index, hits, qvec, embedder)
     terms = set(tokenize_query(topic))
+    # the topic's other spelling from the papers' glossary counts as a mention ('BCF' for 'Better Care Fund')
+    extra, _ = expand_query(topic, index.glossary)
+    forms = [t for t in [terms, *(set(tokenize_query(e)) for e in extra)] if t]
     groups: dict[tuple, list[dict]] = {}
     for h, d in zip(hits, dense):
-        ov = len(terms & set(tokenize_query(h["text"]))) / len(terms) if terms else 0.0
+        words = set(tokenize_query(h["text"]))
+        ov = max((len(f & words) / len(f) for f in forms), default=0.0)
         if not _relevant(d, ov):
             continue
         hh = _public(h)
@@ -47,4 +86,4 @@ def trace(index, topic: str, filters: Filters | None = None, embedder=None, per_
         return {"council": m["council"], "body": m["body"], "meeting_date": m["meeting_date"], "hit": m["hits"][0]}
 
     return {"topic": topic, "meetings": meetings, "first_mention": mention(first), "latest_mention": mention(last),
-            "notes": [f"query expanded: {n}" for n in res.notes]}
+            "notes": [f"query expanded: {n}" for n in expansion_notes]}

@@ -159,10 +159,10 @@ def chunk_document(
         cur_n = 0
         for u in expanded:
             n = u[3] + 1
-            # close a chunk when full, at a paragraph once 60% full, or at a page break once 30% full
+            # close a chunk when full, at a paragraph once 60% full, or at a page break once 15% full
             # (so a passage's page is, as often as possible, the page its words are on)
             new_page = bool(cur) and page_of(u[0]) != page_of(cur[-1][0])
-            if cur and (cur_n + n > max_tokens or (u[2] and cur_n >= 0.6 * max_tokens) or (new_page and cur_n >= 0.3 * max_tokens)):
+            if cur and (cur_n + n > max_tokens or (u[2] and cur_n >= 0.6 * max_tokens) or (new_page and cur_n >= 0.15 * max_tokens)):
                 chunks.append(cur)
                 cur, cur_n = [], 0
             cur.append(u)

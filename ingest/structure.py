@@ -484,6 +484,16 @@ def _report_starts(lines: list["_Line"]) -> dict[int, str]:
     return out
 
 
+def _is_heading(line: str) -> bool:
+    """A section heading inside a report: a short capitalised line, or a short numbered title."""
+    if not 3 < len(line) < 90 or line.endswith((",", ";", ".", ":")):
+        return line.isupper() and 3 < len(line) < 90 and line.endswith(":") and len(re.findall(r"[A-Za-z]{3,}", line)) >= 2
+    if line.isupper():
+        return len(re.findall(r"[A-Za-z]{3,}", line)) >= 2
+    m = re.match(r"^\d+(?:\.\d+)*\.?\s+([A-Z].*)$", line)
+    return bool(m) and len(m.group(1).split()) <= 8 and not re.search(r"\b(is|are|was|were|will|has|have|be)\b", m.group(1))
+
+
 @dataclass
 class Structure:
     meta: DocMeta
@@ -630,7 +640,7 @@ def analyse(doc: LoadedDocument, text: str, page_starts: list[int]) -> Structure
                         break
             if in_minutes and DECISION_RE.search(s):
                 in_decision = True
-            if kind == "report" and not in_minutes and 3 < len(stripped) < 90 and (stripped.isupper() or re.match(r"^\d+(\.\d+)*\.?\s+[A-Z]", stripped)) and not stripped.endswith((",", ";")):
+            if kind == "report" and not in_minutes and _is_heading(stripped):
                 heading = smart_title(stripped)
         # attributes of this line
         if in_minutes:
@@ -650,8 +660,12 @@ def analyse(doc: LoadedDocument, text: str, page_starts: list[int]) -> Structure
 
     segments: list[Segment] = []
     for ln, attrs in zip(lines, seg_attrs):
-        if segments and (segments[-1].kind, segments[-1].item, segments[-1].minute_number, segments[-1].meeting_date, segments[-1].is_decision, segments[-1].heading) == attrs:
-            segments[-1].end = ln.end
+        last = segments[-1] if segments else None
+        if last and (last.kind, last.item, last.minute_number, last.meeting_date, last.is_decision, last.heading) == attrs:
+            last.end = ln.end
+        elif last and (last.kind, last.item, last.minute_number, last.meeting_date, last.is_decision) == attrs[:5] and last.end - last.start < 160:
+            # a run of headings with almost no text under them joins the section they introduce
+            last.end, last.heading = ln.end, attrs[5]
         else:
             segments.append(Segment(ln.start, ln.end, attrs[0], attrs[1], attrs[2], attrs[3], attrs[4], attrs[5]))
     return Structure(meta=meta, items=items, segments=segments, minutes_dates=minutes_dates)

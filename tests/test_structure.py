@@ -165,3 +165,18 @@ def test_real_kent_pdfs_get_metadata():
     passages = chunk_document(doc, text, starts, st)
     assert any(p.is_decision for p in passages)
     assert {"285"} <= {p.minute_number for p in passages}
+
+
+def test_headings_and_heading_runs():
+    from ingest.structure import _is_heading
+
+    assert _is_heading("DELAYED TRANSFERS OF CARE")
+    assert _is_heading("4. Budget Overview")
+    assert not _is_heading("PART A")
+    assert not _is_heading("1. The purpose of this report is to update the Cabinet on the revised targets")
+    assert not _is_heading("The Board noted the report.")
+    # a title block of capitalised lines does not become passages of its own
+    for name in EXPECTED:
+        passages = parsed(name)[4]
+        tiny = [p for p in passages if len(p.text) < 40 and p.text.isupper()]
+        assert len(tiny) <= 0.02 * len(passages), (name, [p.text for p in tiny][:5])
