@@ -47,10 +47,19 @@ def tokenizer_counter(model_path: str) -> TokenCounter:
     return count
 
 
-def _units(text: str, start: int, end: int) -> list[tuple[int, int, bool]]:
-    """Sentence-like units (abs_start, abs_end, starts_paragraph) within text[start:end]."""
+def _units(text: str, start: int, end: int, page_starts: list[int] | None = None) -> list[tuple[int, int, bool]]:
+    """Sentence-like units (abs_start, abs_end, starts_paragraph) within text[start:end].
+
+    A page break also ends a unit unless the text runs on across it (the last word before it is
+    lower-case or ends in a comma or hyphen: a sentence continued on the next page).
+    """
     seg = text[start:end]
     cuts = {0}
+    for ps in page_starts or ():
+        if start < ps < end:
+            before = text[start:ps].rstrip()
+            if before and not (before[-1].islower() or before[-1] in ",-–("):
+                cuts.add(ps - start)
     for m in _SENT_END.finditer(seg):
         cuts.add(m.end())
     paras = {m.end() for m in _PARA_BREAK.finditer(seg)}
@@ -141,7 +150,7 @@ def chunk_document(
         return max(0, bisect.bisect_right(page_starts, off) - 1)
 
     for seg in structure.segments:
-        units = _units(text, seg.start, seg.end)
+        units = _units(text, seg.start, seg.end, page_starts)
         if not units:
             continue
         counts = count([text[a:b] for a, b, _ in units])
@@ -153,25 +162,30 @@ def chunk_document(
                 expanded.extend((x, y, para and i == 0, c) for i, ((x, y), c) in enumerate(zip(subs, sub_counts)))
             else:
                 expanded.append((a, b, para, n))
-        # greedy packing; prefer to close a chunk at a paragraph start once it is 60% full
+        # greedy packing: close a chunk when full, at a paragraph start once 60% full, and at every page break
+        # (a sentence running over a page break stays whole), so a passage's page is the page its words are on;
+        # then fold fragments shorter than MIN_TOKENS into the chunk before them where they fit
         chunks: list[list[tuple[int, int, bool, int]]] = []
         cur: list[tuple[int, int, bool, int]] = []
         cur_n = 0
         for u in expanded:
             n = u[3] + 1
-            # close a chunk when full, at a paragraph once 60% full, or at a page break once 15% full
-            # (so a passage's page is, as often as possible, the page its words are on)
             new_page = bool(cur) and page_of(u[0]) != page_of(cur[-1][0])
-            if cur and (cur_n + n > max_tokens or (u[2] and cur_n >= 0.6 * max_tokens) or (new_page and cur_n >= 0.15 * max_tokens)):
+            if cur and (cur_n + n > max_tokens or (u[2] and cur_n >= 0.6 * max_tokens) or new_page):
                 chunks.append(cur)
                 cur, cur_n = [], 0
             cur.append(u)
             cur_n += n
         if cur:
-            if chunks and cur_n < MIN_TOKENS and sum(x[3] + 1 for x in chunks[-1]) + cur_n <= max_tokens:
-                chunks[-1].extend(cur)
+            chunks.append(cur)
+        folded: list[list[tuple[int, int, bool, int]]] = []
+        for ch in chunks:
+            n = sum(x[3] + 1 for x in ch)
+            if folded and n < MIN_TOKENS and sum(x[3] + 1 for x in folded[-1]) + n <= max_tokens:
+                folded[-1].extend(ch)
             else:
-                chunks.append(cur)
+                folded.append(ch)
+        chunks = folded
         context = make_context(structure.meta, seg)
         ctx_n = count([context])[0] if context else 0
         if ctx_n > CONTEXT_TOKENS:

@@ -103,7 +103,7 @@ def _norm(s: str) -> str:
 
 def test_every_gold_quote_lies_in_one_passage_on_its_page():
     gold = shared_or_skip("eval", "council-dev.jsonl")
-    checked = exact = 0
+    checked = 0
     for line in gold.read_text().splitlines():
         q = json.loads(line)
         for ev in q["evidence"]:
@@ -116,12 +116,10 @@ def test_every_gold_quote_lies_in_one_passage_on_its_page():
             first_words = quote[:40]
             pages = [pg.number for pg in doc.pages if first_words in _norm(pg.text)]
             assert pages, (q["id"], "quote start not found on any page")
-            # the cited page range covers the quote's page; almost always it starts there
-            assert any(h.page <= pg <= h.page_end for h in holders for pg in pages), (q["id"], [h.page for h in holders], pages)
-            exact += any(h.page in pages for h in holders)
+            # the passage's (first) page is the page the quote is on
+            assert any(h.page in pages for h in holders), (q["id"], [h.page for h in holders], pages)
             checked += 1
     assert checked >= 50
-    assert exact / checked >= 0.95
 
 
 def test_plain_text_minutes_fixture():
