@@ -22,7 +22,6 @@ DEPTH = 3000  # fused candidates scanned for meetings; a long report must not cr
 
 def _per_meeting_candidates(index, topic: str, filters: Filters | None, embedder, per_meeting: int) -> tuple[list[dict], list[str]]:
     """The best few fused hits of every meeting among the top DEPTH rows (grouped before materialising)."""
-    import numpy as np
 
     from .search import QueryError, _hit, fuse, parse_query
 

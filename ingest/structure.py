@@ -10,7 +10,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from .dates import find_dates, first_date
+from .dates import first_date
 from .model import LoadedDocument
 
 PARSER_VERSION = "structure-1"

@@ -1,5 +1,5 @@
 """Measure answer quality + abstention score distributions on a gold file (docs/ANSWERS.md)."""
-import json, sys, time
+import sys, time
 from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from index.search import Index

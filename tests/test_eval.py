@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 
 from conftest import HashEmbedder, build_index
 from index.evaluate import evaluate_beir, evaluate_gold, quote_in

@@ -1,7 +1,6 @@
 """Ingest end to end with a fast fake embedder: incremental runs, bad input, locking, manifests, CLI summary."""
 from __future__ import annotations
 
-import json
 import shutil
 import subprocess
 import sys
@@ -9,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CORPUS, ROOT, HashEmbedder, build_index
-from ingest.pipeline import IndexLock, LockedError, ingest, summary_table
+from conftest import ROOT, HashEmbedder, build_index
+from ingest.pipeline import IndexLock, LockedError, summary_table
 from index.store import Store
 from pdfgen import make_decompression_bomb_pdf, make_image_only_pdf, make_pdf, make_truncated_pdf
 

@@ -7,7 +7,7 @@ from functools import lru_cache
 
 import pytest
 
-from conftest import CORPUS, SHARED, shared_or_skip
+from conftest import CORPUS, shared_or_skip
 from ingest.chunk import chunk_document, join_pages, tokenizer_counter
 from ingest.loaders import load_document
 from ingest.structure import analyse, parse_agenda, smart_title
