@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import json
 import os
 import re
 import unicodedata
@@ -234,15 +233,15 @@ def cite(hit: dict) -> str:
 
 
 def public_hit(hit: dict) -> dict:
-    h = dict(hit)
-    h.pop("seq", None)
-    return h
+    from index.search import public_hit as _public
+
+    return _public(hit)
 
 
 def hits_jsonl(hits: list[dict]) -> str:
-    from index.search import citation
+    from index.export import hits_jsonl as _jsonl  # each hit with its citation
 
-    return "".join(json.dumps({**public_hit(h), "citation": citation(h)}, ensure_ascii=False) + "\n" for h in hits)
+    return _jsonl(hits)
 
 
 def hits_csv(hits: list[dict]) -> str:

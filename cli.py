@@ -68,12 +68,7 @@ def _read_queries(path: str, key: str = "query") -> list[dict]:
 
 
 from index.export import CSV_FIELDS, hits_csv, safe_cell  # noqa: E402,F401 - re-exported for scripts
-
-
-def _public(hit: dict) -> dict:
-    h = dict(hit)
-    h.pop("seq", None)
-    return h
+from index.search import public_hit as _public  # noqa: E402
 
 
 def _print_hits_text(res, out=sys.stdout) -> None:

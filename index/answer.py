@@ -17,7 +17,7 @@ import urllib.request
 
 import numpy as np
 
-from .search import Filters, QueryError, search
+from .search import Filters, QueryError, search, public_hit as _public
 from .tokenize import tokenize_query
 
 ABSTAIN_TEXT = "The indexed papers don't seem to answer this question."
@@ -169,12 +169,6 @@ def _embedder_for(index, embedder):
 
         embedder = get_embedder(None if index.model_id == "all-MiniLM-L6-v2" else index.model_id)
     return embedder
-
-
-def _public(hit: dict) -> dict:
-    h = dict(hit)
-    h.pop("seq", None)
-    return h
 
 
 def abstention_score(best_sentence_cos: float, top_dense: float) -> float:

@@ -5,7 +5,7 @@ import csv
 import io
 import json
 
-from .search import citation
+from .search import citation, public_hit
 
 CSV_FIELDS = (
     "rank", "score", "passage_id", "council", "body", "meeting_date", "doc_type", "title", "item", "minute_number",
@@ -19,13 +19,6 @@ def safe_cell(value) -> str:
     if s and s[0] in "=+-@\t\r":
         return "'" + s
     return s
-
-
-def public_hit(hit: dict) -> dict:
-    """A hit without internal fields."""
-    h = dict(hit)
-    h.pop("seq", None)
-    return h
 
 
 def hits_csv(hits: list[dict]) -> str:

@@ -251,6 +251,57 @@ class QueryError(ValueError):
     """The query cannot be run as given (empty, all stopwords...)."""
 
 
+def rank(
+    index: Index,
+    query: str,
+    depth: int,
+    filters: Filters | None = None,
+    mode: str = "hybrid",
+    embedder=None,
+    fusion: str = DEFAULT_FUSION,
+) -> tuple[list[tuple[int, float]], list[str]]:
+    """Fused (row, score) candidates for ``query`` (filters and phrases applied first), best first, plus notes."""
+    if mode not in MODES:
+        raise QueryError(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}")
+    pq = parse_query(query or "")
+    if not pq.text.strip():
+        raise QueryError("the query is empty: type some words to search for")
+    extra, notes = expand_query(pq.text, index.glossary)
+    tokens = tokenize_query(pq.text)
+    for e in extra:
+        tokens.extend(tokenize_query(e))
+    if not tokens and mode == "bm25":
+        raise QueryError(f"the query {query!r} has only very common words (stopwords); add a more specific word")
+    if not tokens and not re.search(r"\w", pq.text):
+        raise QueryError(f"the query {query!r} has no words to search for")
+    mask = index.mask(filters or Filters())
+    if pq.phrases:
+        mask = index.phrase_mask(pq.phrases, mask)
+    ranked = []
+    if mode in ("hybrid", "bm25") and tokens:
+        ranked.append(index.bm25_rank(tokens, depth, mask))
+    if mode in ("hybrid", "dense"):
+        if embedder is None:
+            from .embed import get_embedder
+
+            embedder = get_embedder(None if index.model_id == "all-MiniLM-L6-v2" else index.model_id)
+        if getattr(embedder, "model_id", index.model_id) != index.model_id:
+            raise IndexError_(
+                f"the index at {index.dir} was built with model {index.model_id!r}, not {embedder.model_id!r}; "
+                "rebuild with `boardpapers ingest --rebuild --model NAME PATH...`"
+            )
+        dense_q = pq.text + (" (" + "; ".join(notes) + ")" if notes else "")
+        ranked.append(index.dense_rank(embedder.encode_query(dense_q), depth, mask))
+    if len(ranked) == 1:
+        idx, sc = ranked[0]
+        fused = [(int(i), float(x)) for i, x in zip(idx, sc)]
+    else:
+        fused = fuse(ranked, fusion)
+    if DECISION_BOOST != 1.0 and _DECISION_INTENT.search(pq.text):
+        fused = sorted(((i, x * DECISION_BOOST if index.decision[i] and x > 0 else x) for i, x in fused), key=lambda kv: (-kv[1], kv[0]))
+    return fused, notes
+
+
 def search(
     index: Index,
     query: str,
@@ -264,49 +315,10 @@ def search(
     fold: bool = True,
 ) -> SearchResult:
     """Ranked, folded, cited hits for ``query``."""
-    if mode not in MODES:
-        raise QueryError(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}")
     if sort not in ("relevance", "newest", "oldest"):
         raise QueryError(f"unknown sort {sort!r}; choose relevance, newest or oldest")
-    filters = filters or Filters()
-    pq = parse_query(query or "")
-    if not pq.text.strip():
-        raise QueryError("the query is empty: type some words to search for")
-    extra, notes = expand_query(pq.text, index.glossary)
-    tokens = tokenize_query(pq.text)
-    for e in extra:
-        tokens.extend(tokenize_query(e))
-    if not tokens and mode == "bm25":
-        raise QueryError(f"the query {query!r} has only very common words (stopwords); add a more specific word")
-    if not tokens and not re.search(r"\w", pq.text):
-        raise QueryError(f"the query {query!r} has no words to search for")
-    mask = index.mask(filters)
-    if pq.phrases:
-        mask = index.phrase_mask(pq.phrases, mask)
     k = max(1, int(k))
-    n = max(candidates, k * 3)
-    ranked = []
-    if mode in ("hybrid", "bm25") and tokens:
-        ranked.append(index.bm25_rank(tokens, n, mask))
-    if mode in ("hybrid", "dense"):
-        if embedder is None:
-            from .embed import get_embedder
-
-            embedder = get_embedder(None if index.model_id == "all-MiniLM-L6-v2" else index.model_id)
-        if getattr(embedder, "model_id", index.model_id) != index.model_id:
-            raise IndexError_(
-                f"the index at {index.dir} was built with model {index.model_id!r}, not {embedder.model_id!r}; "
-                "rebuild with `boardpapers ingest --rebuild --model NAME PATH...`"
-            )
-        dense_q = pq.text + (" (" + "; ".join(notes) + ")" if notes else "")
-        ranked.append(index.dense_rank(embedder.encode_query(dense_q), n, mask))
-    if len(ranked) == 1:
-        idx, sc = ranked[0]
-        fused = [(int(i), float(s)) for i, s in zip(idx, sc)]
-    else:
-        fused = fuse(ranked, fusion)
-    if DECISION_BOOST != 1.0 and _DECISION_INTENT.search(pq.text):
-        fused = sorted(((i, s * DECISION_BOOST if index.decision[i] and s > 0 else s) for i, s in fused), key=lambda kv: (-kv[1], kv[0]))
+    fused, notes = rank(index, query, max(candidates, k * 3), filters, mode, embedder, fusion)
     hits = _materialise(index, fused, k, fold)
     if sort != "relevance":
         hits.sort(key=lambda h: (h["meeting_date"] or ""), reverse=(sort == "newest"))
@@ -385,6 +397,13 @@ def _hit(row: dict, score: float) -> dict:
         "source_url": row.get("source_url"),
         "seq": row["seq"],
     }
+
+
+def public_hit(hit: dict) -> dict:
+    """A hit without internal fields (what users, exports and JSON output see)."""
+    h = dict(hit)
+    h.pop("seq", None)
+    return h
 
 
 def _also(row: dict) -> dict:

@@ -22,23 +22,9 @@ DEPTH = 3000  # fused candidates scanned for meetings; a long report must not cr
 
 def _per_meeting_candidates(index, topic: str, filters: Filters | None, embedder, per_meeting: int) -> tuple[list[dict], list[str]]:
     """The best few fused hits of every meeting among the top DEPTH rows (grouped before materialising)."""
+    from .search import _hit, rank
 
-    from .search import QueryError, _hit, fuse, parse_query
-
-    pq = parse_query(topic or "")
-    if not pq.text.strip():
-        raise QueryError("the topic is empty: type what to trace")
-    extra, notes = expand_query(pq.text, index.glossary)
-    tokens = tokenize_query(pq.text) + [t for e in extra for t in tokenize_query(e)]
-    mask = index.mask(filters or Filters())
-    if pq.phrases:
-        mask = index.phrase_mask(pq.phrases, mask)
-    ranked = []
-    if tokens:
-        ranked.append(index.bm25_rank(tokens, DEPTH, mask))
-    dense_q = pq.text + (" (" + "; ".join(notes) + ")" if notes else "")
-    ranked.append(index.dense_rank(embedder.encode_query(dense_q), DEPTH, mask))
-    fused = fuse(ranked) if len(ranked) > 1 else [(int(i), float(x)) for i, x in zip(*ranked[0])]
+    fused, notes = rank(index, topic, DEPTH, filters, "hybrid", embedder)
     taken: dict[tuple, int] = {}
     rows: list[tuple[int, float]] = []
     for i, score in fused:
