@@ -333,8 +333,8 @@ def _ingest_locked(paths, index_dir: Path, model, workers, limits: Limits, progr
             continue
         if store.has_doc(digest) and f.resolve() not in manifest:
             store.add_path(str(f), digest, st.st_size, st.st_mtime)
-            first = [p for p in store.documents() if p["doc_id"] == digest]
-            report.outcomes.append(FileOutcome(str(f), "duplicate", f"same content as {first[0]['path'] if first else 'a stored document'}"))
+            first = store.con.execute("SELECT path FROM documents WHERE doc_id=?", (digest,)).fetchone()
+            report.outcomes.append(FileOutcome(str(f), "duplicate", f"same content as {first[0] if first else 'a stored document'}"))
             continue
         todo.append((f, digest, st.st_size, st.st_mtime))
 
