@@ -31,7 +31,7 @@ W_PASSAGE = 0.3        # cosine(question, whole passage): context for short sent
 W_DECISION_SENT = 0.2  # a RESOLVED/AGREED/"That ..." sentence in a decision passage, for a decision question
 W_DATE = 0.08          # the question names the meeting's year (and month)
 JUNK_PENALTY = 0.3
-DECISION_DENSE_GAP = 0.15  # a decision passage this close to the best passage's similarity leads the answer     # table rows and number runs
+DECISION_DENSE_GAP = 0.1  # a decision passage this close to the best passage's similarity leads the answer (council dev: 0.15 let an unrelated RESOLVED block lead q078; 0.03-0.1 same elsewhere)
 MAX_PER_HIT = 2         # sentences quoted from any one passage
 DROP = 0.2            # stop adding sentences once the score is this far below the best
 MAX_SENTENCES = 4
@@ -184,6 +184,23 @@ _FIGURE = re.compile(r"£\s?\d|\d\s?%|\b\d{1,3}(?:,\d{3})+\b|\b\d+(?:\.\d+)?\s?(
 _REPORTED_DECISION = re.compile(r"\b(?:RESOLVED|AGREED|[Ii]t was (?:agreed|resolved|decided)|(?:agreed|decided|resolved) to)\b")
 
 
+def _inherit_item_relevance(hits: list[dict], dense: list[float]) -> list[float]:
+    """A decision passage is as relevant as the discussion it closes.
+
+    A minute's RESOLVED block ("That the report be noted") rarely repeats what the item was about; the
+    discussion before it does. For decision questions a decision passage takes the best question similarity
+    of any hit from the same document and agenda item / minute, so the resolution of the minute that
+    matches the question can lead the answer.
+    """
+    best: dict[tuple, float] = {}
+    for h, d in zip(hits, dense):
+        if h.get("item"):
+            key = (h.get("doc_id"), h["item"])
+            best[key] = max(best.get(key, d), d)
+    return [max(d, best.get((h.get("doc_id"), h.get("item")), d)) if h.get("is_decision") and h.get("item") else d
+            for h, d in zip(hits, dense)]
+
+
 def score_sentences(index, question: str, hits: list[dict], embedder) -> tuple[list[dict], dict]:
     """Every candidate sentence of the hits with its scores; plus the evidence summary used for abstention."""
     qvec = embedder.encode_query(question)
@@ -203,6 +220,8 @@ def score_sentences(index, question: str, hits: list[dict], embedder) -> tuple[l
                 continue
             cands.append({"hit": hi, "start": s, "end": e, "quote": quote})
     dense = dense_similarities(index, hits, qvec, embedder)
+    if decision_q:
+        dense = _inherit_item_relevance(hits, dense)
     years, months = _question_dates(question)
     if not cands:
         return [], {"best_sentence_cos": 0.0, "top_dense": max(dense, default=0.0), "dense": dense, "qvec": qvec}

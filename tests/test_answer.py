@@ -204,3 +204,19 @@ def test_next_passage_of_a_top_hit_is_read(index):
         assert e["passage_id"] not in have
         prev = next(h for h in hits if h["doc_id"] == e["doc_id"] and h["seq"] == e["seq"] - 1)
         assert prev["item"] == e["item"]
+
+
+def test_decision_passage_inherits_the_relevance_of_its_minute():
+    """A RESOLVED block that doesn't repeat the topic still answers 'what was resolved about X' when its
+    minute's discussion matches X; decision blocks of other items, and non-decision passages, keep their own."""
+    from index.answer import _inherit_item_relevance
+
+    hits = [
+        {"doc_id": "d1", "item": "Minute 75: Preventative Mental Health", "is_decision": False},
+        {"doc_id": "d1", "item": "Minute 75: Preventative Mental Health", "is_decision": True},
+        {"doc_id": "d1", "item": "Minute 26: Communications", "is_decision": True},
+        {"doc_id": "d2", "item": "Minute 75: Preventative Mental Health", "is_decision": True},
+        {"doc_id": "d1", "item": None, "is_decision": True},
+    ]
+    dense = [0.68, 0.51, 0.58, 0.40, 0.30]
+    assert _inherit_item_relevance(hits, dense) == [0.68, 0.68, 0.58, 0.40, 0.30]
