@@ -47,7 +47,6 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 import numpy as np
-import scipy.sparse as sp
 
 __all__ = ["BM25", "FORMAT_VERSION"]
 
@@ -108,6 +107,8 @@ class BM25:
     ) -> "BM25":
         """Index ``token_lists`` (one list of tokens per document, in order;
         may be a generator -- it is consumed once)."""
+        import scipy.sparse as sp  # here, not at module level: searching needs no scipy (cold start of info / bm25 search)
+
         vocab: defaultdict[str, int] = defaultdict()
         vocab.default_factory = vocab.__len__  # new term -> next id (C speed)
         term_of = vocab.__getitem__

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime
 import json
 import os
+import re
 import shutil
 import time
 import uuid
@@ -25,6 +26,7 @@ import numpy as np
 from ingest.chunk import CHUNKER_VERSION
 from ingest.structure import PARSER_VERSION
 
+from . import ann
 from .bm25 import BM25
 from .store import SCHEMA_VERSION, Store
 from .tokenize import tokenize
@@ -90,8 +92,11 @@ def _save_npy(path: Path, arr: np.ndarray) -> None:
         os.fsync(f.fileno())
 
 
-def build_generation(store: Store, model_id: str, dim: int, progress=None) -> Path:
-    """Write a new generation from the store's active passages and make it current."""
+def build_generation(store: Store, model_id: str, dim: int, progress=None, ann_threshold: int | None = None) -> Path:
+    """Write a new generation from the store's active passages and make it current.
+
+    From ``ann_threshold`` passages (default `index.ann.ann_threshold()`) the generation also gets an
+    approximate dense index (index/ann.py), written like every other file before the rename."""
     t0 = time.time()
     gens = store.dir / "gens"
     gens.mkdir(exist_ok=True)
@@ -131,6 +136,10 @@ def build_generation(store: Store, model_id: str, dim: int, progress=None) -> Pa
         _write_json(tmp / "facets.json", facets)
         glossary = store.glossary()
         _write_json(tmp / "glossary.json", glossary)
+        threshold = ann.ann_threshold() if ann_threshold is None else int(ann_threshold)
+        dense = {"type": "flat-ip", "metric": "cosine", "ann_threshold": threshold}
+        if n >= max(2, threshold):  # large: an approximate index beside the vectors (index/ann.py)
+            dense = ann.build(vectors, tmp / ann.ANN_FILE, threshold)
         manifest = {
             "format": INDEX_FORMAT,
             "schema_version": SCHEMA_VERSION,
@@ -144,7 +153,7 @@ def build_generation(store: Store, model_id: str, dim: int, progress=None) -> Pa
             "chunker": CHUNKER_VERSION,
             "parser": PARSER_VERSION,
             "bm25": {"k1": bm25.k1, "b": bm25.b, "epsilon": bm25.epsilon, "terms": bm25.n_terms},
-            "dense": {"type": "flat-ip", "metric": "cosine"},
+            "dense": dense,
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "build_seconds": round(time.time() - t0, 3),
         }
@@ -164,6 +173,8 @@ def build_generation(store: Store, model_id: str, dim: int, progress=None) -> Pa
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    for stale in store.dir.glob(".CURRENT.*"):  # left by an ingest that was killed mid-switch
+        stale.unlink(missing_ok=True)
     # keep the live generation and the one before it (a reader may still be opening it)
     for old in gens.iterdir():
         if old.name not in (name, previous):
@@ -172,7 +183,13 @@ def build_generation(store: Store, model_id: str, dim: int, progress=None) -> Pa
 
 
 def current_generation_name(index_dir: Path) -> str | None:
+    """The name in CURRENT (unchecked: a damaged file gives a name that `valid_generation_name` rejects)."""
     try:
-        return (Path(index_dir) / "CURRENT").read_text().strip() or None
+        return (Path(index_dir) / "CURRENT").read_text(encoding="utf-8", errors="replace").strip() or None
     except OSError:
         return None
+
+
+def valid_generation_name(name: str) -> bool:
+    """A name build_generation writes: never a path, so CURRENT cannot send a reader outside gens/."""
+    return bool(re.fullmatch(r"gen-[0-9A-Za-z-]{1,64}", name or ""))

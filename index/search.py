@@ -9,11 +9,18 @@ from pathlib import Path
 
 import numpy as np
 
+from . import ann
 from .bm25 import BM25
-from .build import INDEX_FORMAT, current_generation_name
+from .build import INDEX_FORMAT, current_generation_name, valid_generation_name
 from .glossary import expand_query
 from .store import SCHEMA_VERSION, Store, StoreError
-from .tokenize import tokenize_query
+from .tokenize import MAX_TOKEN_LEN, tokenize_query
+
+
+# np.load parses each .npy header with ast.literal_eval; with several threads loading at once CPython 3.11.7
+# once raised "SystemError: AST constructor recursion depth mismatch" here (test_search's reader threads,
+# under heavy load). Loading is milliseconds, so generations are loaded one at a time.
+_NPY_LOCK = threading.Lock()
 
 
 class IndexError_(Exception):
@@ -74,8 +81,21 @@ def _shingles(text: str, n: int = 4) -> set[int]:
     return {hash(tuple(w[i: i + n])) for i in range(len(w) - n + 1)}
 
 
+def facet_codes(values: list[str], wanted: str) -> list[int]:
+    """Positions of the facet values a filter matches: equal to it or containing it, case aside."""
+    want = wanted.casefold().strip()
+    return [i for i, v in enumerate(values) if v and (v.casefold() == want or want in v.casefold())]
+
+
 class Index:
-    """A loaded index generation plus a read-only handle on the passage store."""
+    """A loaded index generation plus a read-only handle on the passage store.
+
+    The backend seams that rank(), _materialise(), answer, trace and the app use -- mask, phrase_mask, bm25_rank,
+    dense_rank, pid_of, decisions_of, meeting_keys, rows_for_passage_ids, vectors_at, store, glossary, facets,
+    manifest, dates, model_id -- are implemented for PostgreSQL by index.pgindex.PgIndex (see index/backend.py).
+    """
+
+    backend = "embedded"
 
     def __init__(self, index_dir: Path):
         self.dir = Path(index_dir)
@@ -83,6 +103,8 @@ class Index:
         name = current_generation_name(self.dir)
         if not (self.dir / "store.sqlite").exists() or name is None:
             raise IndexError_(f"no index at {self.dir}: build one with `boardpapers ingest PATH... --index {self.dir}`")
+        if not valid_generation_name(name):
+            raise IndexError_(f"the index at {self.dir} is damaged (CURRENT names no generation: {name[:40]!r}); {REBUILD_HINT}")
         gen = self.dir / "gens" / name
         self.gen_name = name
         try:
@@ -91,24 +113,32 @@ class Index:
             raise IndexError_(f"the index at {self.dir} is missing its manifest ({gen / 'manifest.json'}); {REBUILD_HINT}") from None
         except (OSError, ValueError) as exc:
             raise IndexError_(f"the index manifest {gen / 'manifest.json'} is unreadable ({exc}); {REBUILD_HINT}") from None
-        if manifest.get("format") != INDEX_FORMAT:
+        if not isinstance(manifest, dict) or manifest.get("format") != INDEX_FORMAT:
             raise IndexError_(f"{gen} is not a boardpapers index; {REBUILD_HINT}")
-        if int(manifest.get("schema_version", 0)) > SCHEMA_VERSION:
+        try:
+            schema = int(manifest.get("schema_version", 0))
+            n, dim = int(manifest["passages"]), int(manifest["dim"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise IndexError_(f"the index manifest {gen / 'manifest.json'} is damaged ({type(exc).__name__}: {exc}); {REBUILD_HINT}") from None
+        if schema > SCHEMA_VERSION:
             raise IndexError_(
                 f"the index at {self.dir} has schema version {manifest['schema_version']}, newer than this boardpapers "
                 f"({SCHEMA_VERSION}); upgrade boardpapers or {REBUILD_HINT}"
             )
         self.manifest = manifest
-        n = int(manifest["passages"])
         try:
-            self.bm25 = BM25.load(gen, mmap=True)
-            self.vectors = np.load(gen / "vectors.npy", mmap_mode="r", allow_pickle=False)
-            arr = {a: np.load(gen / f"{a}.npy", allow_pickle=False) for a in ("pids", "dates", "council", "body", "doc_type", "decision")}
+            with _NPY_LOCK:
+                self.bm25 = BM25.load(gen, mmap=True)
+                self.vectors = np.load(gen / "vectors.npy", mmap_mode="r", allow_pickle=False)
+                arr = {a: np.load(gen / f"{a}.npy", allow_pickle=False) for a in ("pids", "dates", "council", "body", "doc_type", "decision")}
             self.facets = json.loads((gen / "facets.json").read_text(encoding="utf-8"))
             self.glossary = json.loads((gen / "glossary.json").read_text(encoding="utf-8"))
         except Exception as exc:  # noqa: BLE001 - any damaged file gets the same advice
-            raise IndexError_(f"the index at {self.dir} is damaged ({type(exc).__name__}: {str(exc)[:160]}); {REBUILD_HINT}") from None
-        if self.vectors.shape != (n, int(manifest["dim"])) or any(len(v) != n for v in arr.values()) or self.bm25.n_docs != n:
+            detail = "a file is not a plain array file" if "pickle" in str(exc) else f"{type(exc).__name__}: {str(exc)[:160]}"
+            raise IndexError_(f"the index at {self.dir} is damaged ({detail}); {REBUILD_HINT}") from None
+        if (self.vectors.shape != (n, dim) or any(len(v) != n for v in arr.values()) or self.bm25.n_docs != n
+                or not isinstance(self.facets, dict) or not all(isinstance(self.facets.get(f), list) for f in ("council", "body", "doc_type"))
+                or not isinstance(self.glossary, dict)):
             raise IndexError_(f"the index at {self.dir} is damaged (file sizes disagree with the manifest); {REBUILD_HINT}")
         self.pids = arr["pids"]
         self.dates = arr["dates"]
@@ -118,6 +148,18 @@ class Index:
         self.decision = arr["decision"]
         self.model_id = manifest["model"]
         self._faiss = None
+        dense = manifest.get("dense") if isinstance(manifest.get("dense"), dict) else {}
+        self.dense_type = dense.get("type", "flat-ip")
+        self._ann_path = gen / ann.ANN_FILE
+        if self.dense_type == ann.ANN_TYPE:
+            try:
+                size = self._ann_path.stat().st_size
+            except OSError:
+                size = None
+            if size != dense.get("bytes") or not isinstance(dense.get("nprobe"), int):
+                raise IndexError_(f"the index at {self.dir} is damaged ({ann.ANN_FILE} is missing or not as its manifest describes); {REBUILD_HINT}")
+        elif self.dense_type != "flat-ip":
+            raise IndexError_(f"the index at {self.dir} has a dense index of unknown type {str(self.dense_type)[:40]!r}; {REBUILD_HINT}")
         try:
             self.store = Store(self.dir, readonly=True)
         except StoreError as exc:
@@ -127,9 +169,38 @@ class Index:
     def __len__(self) -> int:
         return len(self.pids)
 
+    def pid_of(self, rows) -> list[int]:
+        return [int(self.pids[i]) for i in rows]
+
+    def decisions_of(self, rows) -> np.ndarray:
+        return self.decision[np.asarray(rows, dtype=np.int64)] if len(rows) else np.zeros(0, dtype=bool)
+
+    def meeting_keys(self, rows) -> list[tuple]:
+        return [(int(self.council[i]), int(self.body[i]), int(self.dates[i])) for i in rows]
+
+    def rows_for_passage_ids(self, passage_ids: list[str]) -> list[int | None]:
+        """Rows in this generation of the passages (None when a passage is not in it)."""
+        pid_of = self.store.pids_for_passage_ids(passage_ids)
+        out: list[int | None] = []
+        for p in passage_ids:
+            pid = pid_of.get(p)
+            r = int(np.searchsorted(self.pids, pid)) if pid is not None else len(self.pids)
+            out.append(r if r < len(self.pids) and int(self.pids[r]) == pid else None)
+        return out
+
+    def vectors_at(self, rows) -> np.ndarray:
+        return np.asarray(self.vectors[np.asarray(rows, dtype=np.int64)], dtype=np.float32)
+
     def faiss_index(self):
+        """The dense index: the generation's approximate one (read on first use), else exact, built in memory."""
         with self._lock:
-            if self._faiss is None:
+            if self._faiss is None and self.dense_type == ann.ANN_TYPE:
+                try:
+                    self._faiss = ann.load(self._ann_path, self.manifest["dense"], len(self), int(self.manifest["dim"]))
+                except Exception as exc:  # noqa: BLE001 - any damaged file gets the same advice
+                    raise IndexError_(f"the index at {self.dir} is damaged ({ann.ANN_FILE}: {type(exc).__name__}: "
+                                      f"{str(exc).strip().splitlines()[0][:160] if str(exc).strip() else ''}); {REBUILD_HINT}") from None
+            elif self._faiss is None:
                 import faiss
 
                 idx = faiss.IndexFlatIP(int(self.manifest["dim"]))
@@ -156,8 +227,7 @@ class Index:
         m = np.ones(len(self), dtype=bool)
         for name, value, arr in (("council", f.council, self.council), ("body", f.body, self.body), ("doc_type", f.doc_type, self.doc_type)):
             if value:
-                want = value.casefold().strip()
-                ok = [i for i, v in enumerate(self.facets[name]) if v and (v.casefold() == want or want in v.casefold())]
+                ok = facet_codes(self.facets[name], value)
                 m &= np.isin(arr, np.asarray(ok, dtype=np.int32))
         if f.since:
             m &= self.dates >= int(f.since.replace("-", ""))
@@ -203,16 +273,15 @@ class Index:
         if len(self) == 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         q = np.asarray(qvec, dtype=np.float32).reshape(1, -1)
-        if mask is None:
+        if self.dense_type == ann.ANN_TYPE:
+            # approximate unless a filter leaves few enough rows to score them all (index/ann.py)
+            if mask is None or int(np.count_nonzero(mask)) > ann.EXACT_MASK_MAX:
+                return ann.search(self.faiss_index(), self.vectors, q[0], n, int(self.manifest["dense"]["nprobe"]), mask)
+        elif mask is None:
             scores, idx = self.faiss_index().search(q, min(n, len(self)))
             keep = idx[0] >= 0
             return idx[0][keep].astype(np.int64), scores[0][keep]
-        cand = np.flatnonzero(mask)
-        if cand.size == 0:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        s = np.asarray(self.vectors[cand] @ q[0], dtype=np.float32)
-        top = np.argsort(-s, kind="stable")[:n]
-        return cand[top].astype(np.int64), s[top]
+        return ann.exact_search(self.vectors, q[0], n, np.flatnonzero(mask))
 
 
 def fuse(ranked: list[tuple[np.ndarray, np.ndarray]], method: str = DEFAULT_FUSION, alpha: float | None = None) -> list[tuple[int, float]]:
@@ -270,10 +339,14 @@ def rank(
     tokens = tokenize_query(pq.text)
     for e in extra:
         tokens.extend(tokenize_query(e))
-    if not tokens and mode == "bm25":
-        raise QueryError(f"the query {query!r} has only very common words (stopwords); add a more specific word")
+    shown = repr(query[:200])
+    shown = shown if len(shown) <= 80 and len(query) <= 200 else shown[:70] + f"… ({len(query):,} characters)"
     if not tokens and not re.search(r"\w", pq.text):
-        raise QueryError(f"the query {query!r} has no words to search for")
+        raise QueryError(f"the query {shown} has no words to search for")
+    if not tokens:  # every mode: the nearest passages to "the of and" are noise, not an answer
+        long_words = any(len(w) > MAX_TOKEN_LEN for w in re.findall(r"\w+", pq.text))
+        why = f"words over {MAX_TOKEN_LEN} characters" if long_words else "very common words (stopwords)"
+        raise QueryError(f"the query {shown} has only {why}; add a more specific word")
     mask = index.mask(filters or Filters())
     if pq.phrases:
         mask = index.phrase_mask(pq.phrases, mask)
@@ -298,7 +371,8 @@ def rank(
     else:
         fused = fuse(ranked, fusion)
     if DECISION_BOOST != 1.0 and _DECISION_INTENT.search(pq.text):
-        fused = sorted(((i, x * DECISION_BOOST if index.decision[i] and x > 0 else x) for i, x in fused), key=lambda kv: (-kv[1], kv[0]))
+        dec = index.decisions_of([i for i, _ in fused])
+        fused = sorted(((i, x * DECISION_BOOST if d and x > 0 else x) for (i, x), d in zip(fused, dec)), key=lambda kv: (-kv[1], kv[0]))
     return fused, notes
 
 
@@ -342,9 +416,10 @@ def _materialise(index: Index, fused: list[tuple[int, float]], k: int, fold: boo
     while len(hits) < k and pos < len(fused):
         chunk = fused[pos: pos + batch]
         pos += batch
-        rows = index.store.passages_by_pid([int(index.pids[i]) for i, _ in chunk])
-        for i, score in chunk:
-            row = rows.get(int(index.pids[i]))
+        pids = index.pid_of([i for i, _ in chunk])
+        rows = index.store.passages_by_pid(pids)
+        for (i, score), pid in zip(chunk, pids):
+            row = rows.get(pid)
             if row is None:  # superseded since this generation was built
                 continue
             hit = _hit(row, score)
