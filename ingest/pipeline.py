@@ -121,8 +121,12 @@ def discover(paths: Iterable[str | os.PathLike]) -> tuple[list[Path], list[FileO
             for name in MANIFEST_NAMES:
                 if (p / name).is_file():
                     manifest.update(read_manifest(p / name))
+            root = p.resolve()
             for f in sorted(p.rglob("*")):
                 if f.is_file() and f.suffix.lower() in SUPPORTED and not any(part.startswith(".") for part in f.relative_to(p).parts):
+                    if f.is_symlink() and root not in f.resolve().parents:
+                        bad.append(FileOutcome(str(f), "failed", f"symbolic link to a file outside {p}: not followed (pass the target itself to ingest it)"))
+                        continue
                     files.append(f)
         elif p.suffix.lower() in SUPPORTED:
             files.append(p)
@@ -134,9 +138,16 @@ def discover(paths: Iterable[str | os.PathLike]) -> tuple[list[Path], list[FileO
     unique = []
     for f in files:
         r = f.resolve()
-        if r not in seen:
-            seen.add(r)
-            unique.append(f)
+        if r in seen:
+            continue
+        seen.add(r)
+        try:
+            str(f).encode("utf-8")
+        except UnicodeEncodeError:  # bytes that are not UTF-8 in the name: the store and every output need UTF-8
+            shown = str(f).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+            bad.append(FileOutcome(shown, "failed", "file name is not valid UTF-8: rename the file"))
+            continue
+        unique.append(f)
     return unique, bad, manifest
 
 
@@ -154,7 +165,10 @@ def read_manifest(csv_path: Path) -> dict[Path, dict]:
                 rel = (row.get("path") or row.get("file") or "").strip()
                 if not rel:
                     continue
-                target = (root / rel).resolve()
+                try:
+                    target = (root / rel).resolve()
+                except (OSError, ValueError, RuntimeError):  # NUL byte, name too long, symlink loop
+                    continue
                 if root not in target.parents and target != root:
                     continue
                 fields = {k: (v or "").strip() for k, v in row.items() if k in DOC_OVERRIDABLE and (v or "").strip()}
@@ -173,8 +187,8 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-class _Timeout(Exception):
-    pass
+class _Timeout(BaseException):
+    """Raised by the per-file alarm; a BaseException so that no `except Exception` in a parser can swallow it."""
 
 
 def _alarm(signum, frame):  # pragma: no cover - runs in worker processes
@@ -243,21 +257,35 @@ def ingest(
     rebuild: bool = False,
     progress: Progress | None = None,
     embedder=None,
+    backend: str | None = None,
 ) -> IngestReport:
-    """Ingest ``paths`` into the index at ``index_dir`` and switch to the new generation."""
+    """Ingest ``paths`` into the index at ``index_dir`` and switch to the new generation.
+
+    ``backend`` (torch | onnx | onnx-int8 | openvino) is how passages are embedded; None means the
+    index's own backend, or PyTorch for a new index.
+    """
+    import sqlite3
+
+    from index.store import STORE_FILE, StoreError, sqlite_message
+
     index_dir = Path(index_dir)
-    if rebuild:
-        return _rebuild(paths, index_dir, model, workers, limits, progress, embedder)
-    with IndexLock(index_dir):
-        return _ingest_locked(paths, index_dir, model, workers, limits or Limits(), progress, embedder)
+    try:
+        if rebuild:
+            return _rebuild(paths, index_dir, model, workers, limits, progress, embedder, backend)
+        with IndexLock(index_dir):
+            _recover(index_dir, progress or (lambda msg: None))
+            return _ingest_locked(paths, index_dir, model, workers, limits or Limits(), progress, embedder, backend)
+    except sqlite3.Error as exc:  # a full disk, a read-only folder or a damaged store: one line, never a traceback
+        raise StoreError(sqlite_message(index_dir / STORE_FILE, exc)) from None
 
 
-def _rebuild(paths, index_dir: Path, model, workers, limits, progress, embedder) -> IngestReport:
+def _rebuild(paths, index_dir: Path, model, workers, limits, progress, embedder, backend) -> IngestReport:
     """Build a fresh index beside the live one (reusing cached embeddings), then swap it in."""
     from index.store import Store, StoreError
 
     index_dir.mkdir(parents=True, exist_ok=True)
     with IndexLock(index_dir):
+        _recover(index_dir, progress or (lambda msg: None))
         fresh = index_dir.parent / f".{index_dir.name}.rebuild-{os.getpid()}"
         shutil.rmtree(fresh, ignore_errors=True)
         fresh.mkdir(parents=True)
@@ -274,26 +302,53 @@ def _rebuild(paths, index_dir: Path, model, workers, limits, progress, embedder)
                 new.con.execute("DETACH DATABASE old")
             except Exception:  # noqa: BLE001 - a damaged cache is simply not reused
                 pass
+            backend = backend or _same_model_backend(old, model)
             old.close()
         new.close()
-        report = _ingest_locked(paths, fresh, model, workers, limits or Limits(), progress, embedder)
-        trash = index_dir.parent / f".{index_dir.name}.old-{os.getpid()}"
-        keep = {".lock"}
-        trash.mkdir()
-        for entry in index_dir.iterdir():
-            if entry.name not in keep:
-                os.rename(entry, trash / entry.name)
-        for entry in fresh.iterdir():
-            if entry.name not in keep:
-                os.rename(entry, index_dir / entry.name)
-        shutil.rmtree(fresh, ignore_errors=True)
-        shutil.rmtree(trash, ignore_errors=True)
+        report = _ingest_locked(paths, fresh, model, workers, limits or Limits(), progress, embedder, backend)
+        _swap_in(index_dir, fresh, index_dir.parent / f".{index_dir.name}.old-{os.getpid()}")
         return report
 
 
-def _ingest_locked(paths, index_dir: Path, model, workers, limits: Limits, progress, embedder) -> IngestReport:
+def _swap_in(index_dir: Path, fresh: Path, trash: Path) -> None:
+    """Move the live index into ``trash`` and the complete ``fresh`` one into its place.
+
+    Resumable: a crash part-way leaves ``trash`` (marked once the live entries are all out) and ``fresh``
+    beside the index, and running this again with the same folders finishes the swap.
+    """
+    trash.mkdir(exist_ok=True)
+    moved_out = trash / ".moved-out"
+    if not moved_out.exists():
+        for entry in index_dir.iterdir():
+            if entry.name != ".lock":
+                os.rename(entry, trash / entry.name)
+        moved_out.touch()
+    for entry in fresh.iterdir():
+        if entry.name != ".lock":
+            os.rename(entry, index_dir / entry.name)
+    shutil.rmtree(fresh, ignore_errors=True)
+    shutil.rmtree(trash, ignore_errors=True)
+
+
+def _recover(index_dir: Path, say: Progress) -> None:
+    """Under the index lock: finish a `--rebuild` swap a crash interrupted, and drop what a killed rebuild left."""
+    parent, name = index_dir.parent, index_dir.name
+    if not parent.is_dir():
+        return
+    for trash in sorted(parent.glob(f".{name}.old-*")):
+        fresh = parent / f".{name}.rebuild-{trash.name.rsplit('-', 1)[1]}"
+        if fresh.is_dir():
+            say(f"finishing the --rebuild of {index_dir} that was interrupted while swapping in")
+            _swap_in(index_dir, fresh, trash)
+        else:  # the swap was complete; only the old files were left
+            shutil.rmtree(trash, ignore_errors=True)
+    for fresh in parent.glob(f".{name}.rebuild-*"):  # a rebuild killed before its swap: the live index is intact
+        shutil.rmtree(fresh, ignore_errors=True)
+
+
+def _ingest_locked(paths, index_dir: Path, model, workers, limits: Limits, progress, embedder, backend=None) -> IngestReport:
     from index.build import build_generation, current_generation_name
-    from index.embed import get_embedder, model_tokenizer_dir, resolve_model
+    from index.embed import get_embedder, model_tokenizer_dir
     from index.store import Store
 
     t_start = time.perf_counter()
@@ -302,20 +357,14 @@ def _ingest_locked(paths, index_dir: Path, model, workers, limits: Limits, progr
     files, bad, manifest = discover(paths)
     report.outcomes.extend(bad)
     store = Store(index_dir)
-    model_id, _ = resolve_model(model)
-    indexed_model = store.get_meta("model")
-    if indexed_model and indexed_model != model_id:
+    try:
+        model_id = _embedding_space(store, index_dir, model, backend, embedder)
+    except Exception:
         store.close()
-        from index.embed import ModelError
-
-        raise ModelError(
-            f"the index at {index_dir} holds embeddings from model {indexed_model!r}, not {model_id!r}; "
-            f"use --rebuild to re-index with the new model (cached embeddings of the old one are kept)"
-        )
-    store.set_meta("model", model_id)
-    store.con.commit()
+        raise
 
     todo: list[tuple[Path, str, int, float]] = []
+    copies: dict[str, list[tuple[Path, int, float]]] = {}  # content hash -> later files of this run with that content
     for f in files:
         try:
             st = f.stat()
@@ -336,42 +385,59 @@ def _ingest_locked(paths, index_dir: Path, model, workers, limits: Limits, progr
             first = store.con.execute("SELECT path FROM documents WHERE doc_id=?", (digest,)).fetchone()
             report.outcomes.append(FileOutcome(str(f), "duplicate", f"same content as {first[0] if first else 'a stored document'}"))
             continue
+        if f.resolve() not in manifest:
+            if digest in copies:  # the same file twice in this run: parse it once
+                copies[digest].append((f, st.st_size, st.st_mtime))
+                continue
+            copies[digest] = []
         todo.append((f, digest, st.st_size, st.st_mtime))
 
     tok_dir = model_tokenizer_dir(model)
     n_workers = max(1, min(workers or os.cpu_count() or 1, len(todo) or 1))
-    emb = embedder
+    queue = _EmbedQueue(store, model_id, report, embedder, load=lambda: (say("loading the embedding model…"), get_embedder(model_id))[1])
     t_parse = 0.0
     done = 0
     if todo:
+        say(f"parsing {len(todo)} file{'s' * (len(todo) != 1)} with {n_workers} worker process{'es' * (n_workers != 1)}…")
         with ProcessPoolExecutor(max_workers=n_workers) as pool:
             pending = {pool.submit(parse_file, str(f), limits, tok_dir): (f, digest, size, mtime) for f, digest, size, mtime in todo}
-            while pending:
-                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+            while pending or queue.texts:
+                # take every parsed file that is ready, but never wait for one while there is text to encode
+                finished, _ = wait(pending, timeout=0 if queue.texts else None, return_when=FIRST_COMPLETED)
                 for fut in finished:
                     f, digest, size, mtime = pending.pop(fut)
-                    done += 1
                     try:
                         res = fut.result()
                     except Exception as exc:  # noqa: BLE001 - a crashed worker fails only its file
                         res = {"ok": False, "reason": f"parser process failed: {type(exc).__name__}: {exc}"}
                     if not res["ok"]:
+                        done += 1
                         report.outcomes.append(FileOutcome(str(f), "failed", res["reason"]))
                         store.record_failure(str(f), digest, res["reason"])
                         say(f"{_bar(done, len(todo), t_start)} {f.name}: FAILED: {res['reason']}")
+                        for c, _, _ in copies.get(digest, []):
+                            report.outcomes.append(FileOutcome(str(c), "failed", f"{res['reason']} (same content as {f})"))
+                            store.record_failure(str(c), digest, res["reason"])
                         continue
                     t_parse += res["seconds"]
-                    if emb is None:
-                        emb = get_embedder(model)
-                    n_new = _store_parsed(store, emb, model_id, f, digest, size, mtime, res, manifest.get(f.resolve()), report)
-                    say(f"{_bar(done, len(todo), t_start)} {f.name}: {len(res['passages'])} passages ({n_new} newly embedded)")
+                    queue.add(_parsed_document(f, digest, size, mtime, res, manifest.get(f.resolve())))
+                queue.encode_some(busy_workers=min(len(pending), n_workers))
+                for d in queue.write_ready():
+                    done += 1
+                    report.outcomes.append(FileOutcome(str(d.path), "ingested", "", len(d.passages), d.res["pages"] or 0))
+                    say(f"{_bar(done, len(todo), t_start)} {d.path.name}: {len(d.passages)} passages ({len(d.owned)} newly embedded)")
+                    for c, size, mtime in copies.get(d.digest, []):
+                        store.add_path(str(c), d.digest, size, mtime)
+                        report.outcomes.append(FileOutcome(str(c), "duplicate", f"same content as {d.path}"))
+        queue.restore_threads()
+    emb = queue.embedder
     report.parse_seconds = t_parse
     cur = current_generation_name(index_dir)
     needs_build = cur is None or _gen_store_version(index_dir, cur) != store.version()
     if needs_build:
         dim = emb.dim if emb is not None else _stored_dim(store, model_id)
         if dim is None:
-            emb = emb or get_embedder(model)
+            emb = emb or get_embedder(model_id)
             dim = emb.dim
         say("building index generation…")
         gen = build_generation(store, model_id, dim)
@@ -397,12 +463,17 @@ def _bar(done: int, total: int, t0: float, width: int = 20) -> str:
 
 
 def _gen_store_version(index_dir: Path, name: str) -> int | None:
+    """The store version the live generation was built from; None when it is missing or damaged (so it is rebuilt)."""
     import json
 
+    from index.search import Index, IndexError_
+
     try:
-        return int(json.loads((index_dir / "gens" / name / "manifest.json").read_text())["store_version"])
-    except (OSError, ValueError, KeyError):
+        version = int(json.loads((index_dir / "gens" / name / "manifest.json").read_text())["store_version"])
+        Index(index_dir).store.close()  # loads and checks every file of the generation
+    except (OSError, ValueError, KeyError, TypeError, IndexError_):
         return None
+    return version
 
 
 def _stored_dim(store, model_id: str) -> int | None:
@@ -410,7 +481,66 @@ def _stored_dim(store, model_id: str) -> int | None:
     return len(row[0]) // 4 if row else None
 
 
-def _store_parsed(store, emb, model_id, f: Path, digest, size, mtime, res, overrides, report: IngestReport) -> int:
+def _same_model_backend(old_store, model) -> str | None:
+    """The backend an existing index used, when it holds the same model (a plain --rebuild keeps it)."""
+    from index.embed import resolve_model, split_space_id
+
+    try:
+        recorded = old_store.get_meta("model")
+    except Exception:  # noqa: BLE001 - a damaged store: nothing to keep
+        return None
+    if not recorded:
+        return None
+    base, backend = split_space_id(recorded)
+    return backend if base == resolve_model(model)[0] else None
+
+
+def _embedding_space(store, index_dir: Path, model, backend, embedder) -> str:
+    """The model id (with its backend) this ingest embeds with; recorded in the store, checked against it."""
+    from index.embed import ModelError, check_backend_installed, resolve_model, space_id, split_space_id
+
+    indexed = store.get_meta("model")
+    if embedder is not None:
+        model_id = getattr(embedder, "model_id", None) or resolve_model(model)[0]
+    else:
+        base, _ = resolve_model(model)
+        if backend is None and indexed and split_space_id(indexed)[0] == base:
+            model_id = indexed  # keep the index's backend
+        else:
+            model_id = space_id(base, backend)
+    if indexed and indexed != model_id:
+        (m_old, b_old), (m_new, b_new) = split_space_id(indexed), split_space_id(model_id)
+        what = f"backend {b_old!r}, not {b_new!r}" if m_old == m_new else f"model {indexed!r}, not {model_id!r}"
+        raise ModelError(
+            f"the index at {index_dir} holds embeddings from {what}; vectors of different models or backends are "
+            f"never mixed: use --rebuild to re-index (cached embeddings of the old one are kept)"
+        )
+    if embedder is None:
+        check_backend_installed(split_space_id(model_id)[1])
+    store.set_meta("model", model_id)
+    store.con.commit()
+    return model_id
+
+
+@dataclass
+class _Parsed:
+    """A parsed document waiting in the embed queue until every new text of it has a vector."""
+
+    path: Path
+    digest: str
+    size: int
+    mtime: float
+    res: dict
+    meta: dict
+    passages: list[Passage]
+    texts: list[str]
+    keys: list[str]
+    need: set[str] = field(default_factory=set)  # keys without a stored vector when it arrived
+    owned: set[str] = field(default_factory=set)  # of those, the ones this document put in the queue first
+
+
+def _parsed_document(f: Path, digest: str, size: int, mtime: float, res: dict, overrides: dict | None) -> _Parsed:
+    """A worker's result as passages and embed texts, with sidecar-manifest fields applied."""
     from index.embed import embed_key
 
     meta = res["meta"]
@@ -424,36 +554,110 @@ def _store_parsed(store, emb, model_id, f: Path, digest, size, mtime, res, overr
                 if p.meeting_date == detected_date:
                     p.meeting_date = overrides["meeting_date"]
     texts = [embed_text(asdict(p)) for p in passages]
-    keys = [embed_key(t) for t in texts]
-    known = store.known_embeddings(model_id, list(set(keys)))
-    new_keys: dict[str, str] = {}
-    for k, t in zip(keys, texts):
-        if k not in known and k not in new_keys:
-            new_keys[k] = t
-    t0 = time.perf_counter()
-    vecs = emb.encode(list(new_keys.values())) if new_keys else []
-    report.embed_seconds += time.perf_counter() - t0
-    report.embedded += len(new_keys)
-    report.reused_embeddings += len(keys) - len(new_keys)
-    doc = {
-        "doc_id": digest,
-        "path": str(f),
-        "title": meta.get("title"),
-        "council": meta.get("council"),
-        "body": meta.get("body"),
-        "meeting_date": meta.get("meeting_date"),
-        "doc_type": meta.get("doc_type"),
-        "pages": res["pages"],
-        "sha256": digest,
-        "source_url": meta.get("source_url"),
-        "warnings": res["warnings"],
-        "encoding": res["encoding"],
-        "size": size,
-        "parser": PARSER_VERSION,
-    }
-    store.add_document(doc, passages, keys, dict(zip(new_keys, vecs)), model_id, res["glossary"], size, mtime)
-    report.outcomes.append(FileOutcome(str(f), "ingested", "", len(passages), res["pages"] or 0))
-    return len(new_keys)
+    return _Parsed(f, digest, size, mtime, res, meta, passages, texts, [embed_key(t) for t in texts])
+
+
+class _EmbedQueue:
+    """Texts of parsed documents wait here to be encoded in large batches; each distinct text is encoded once.
+
+    A text whose vector is in the store's embedding cache is never encoded; a text that occurs in
+    several documents of the run (or twice in one) is encoded once. A document is written, in its own
+    transaction with the vectors it needs, as soon as all its texts have vectors.
+    """
+
+    BATCH = 256  # texts per encode call; the model sorts a call's texts by length, so bigger calls pad less
+
+    def __init__(self, store, model_id: str, report: IngestReport, embedder=None, load: Callable | None = None):
+        self.store, self.model_id, self.report = store, model_id, report
+        self.embedder = embedder
+        self._load = load  # loads the embedder, the first time something needs encoding
+        self.texts: dict[str, str] = {}  # key -> text, waiting to be encoded
+        self.vectors: dict[str, object] = {}  # key -> vector, encoded but not yet stored
+        self.docs: list[_Parsed] = []  # waiting for vectors, in arrival order
+        self._threads: int | None = None
+
+    def _get_embedder(self):
+        if self.embedder is None:
+            self.embedder = self._load()
+        return self.embedder
+
+    def add(self, doc: _Parsed) -> None:
+        unseen = [k for k in dict.fromkeys(doc.keys) if k not in self.texts and k not in self.vectors]
+        stored = self.store.known_embeddings(self.model_id, unseen)
+        doc.need = {k for k in doc.keys if k not in stored}
+        for k, t in zip(doc.keys, doc.texts):
+            if k in doc.need and k not in self.texts and k not in self.vectors:
+                self.texts[k] = t
+                doc.owned.add(k)
+        self.docs.append(doc)
+
+    def encode_some(self, busy_workers: int = 0) -> None:
+        """Encode the next batch of waiting texts (``busy_workers`` parse workers are running meanwhile)."""
+        if not self.texts:
+            return
+        batch = dict(list(self.texts.items())[: self.BATCH])
+        emb = self._get_embedder()
+        self.threads_for_encoding(busy_workers)
+        t0 = time.perf_counter()
+        vecs = emb.encode(list(batch.values()))
+        self.report.embed_seconds += time.perf_counter() - t0
+        self.report.embedded += len(batch)
+        for k, v in zip(batch, vecs):
+            del self.texts[k]
+            self.vectors[k] = v
+        # (vectors stay here until the documents that need them are written)
+
+    def write_ready(self) -> list[_Parsed]:
+        """Store every waiting document whose texts all have vectors; returns them."""
+        ready = [d for d in self.docs if all(k in self.vectors for k in d.need)]
+        for d in ready:
+            self._store(d)
+            self.docs.remove(d)
+            self.report.reused_embeddings += len(d.keys) - len(d.owned)
+        if ready:
+            still = {k for d in self.docs for k in d.need}
+            self.vectors = {k: v for k, v in self.vectors.items() if k in still}
+        return ready
+
+    def _store(self, d: _Parsed) -> None:
+        meta = d.meta
+        doc = {
+            "doc_id": d.digest,
+            "path": str(d.path),
+            "title": meta.get("title"),
+            "council": meta.get("council"),
+            "body": meta.get("body"),
+            "meeting_date": meta.get("meeting_date"),
+            "doc_type": meta.get("doc_type"),
+            "pages": d.res["pages"],
+            "sha256": d.digest,
+            "source_url": meta.get("source_url"),
+            "warnings": d.res["warnings"],
+            "encoding": d.res["encoding"],
+            "size": d.size,
+            "parser": PARSER_VERSION,
+        }
+        vectors = {k: self.vectors[k] for k in d.need}
+        self.store.add_document(doc, d.passages, d.keys, vectors, self.model_id, d.res["glossary"], d.size, d.mtime)
+
+    def threads_for_encoding(self, busy_workers: int) -> None:
+        """PyTorch threads = the cores the parse workers leave free (at least one), so encoding and parsing
+        do not oversubscribe the CPU (measured in bench/ingest_bench.py)."""
+        if getattr(self.embedder, "backend", None) != "torch":
+            return
+        import torch
+
+        if self._threads is None:
+            self._threads = torch.get_num_threads()
+        want = max(1, min(self._threads, (os.cpu_count() or 1) - busy_workers))
+        if torch.get_num_threads() != want:
+            torch.set_num_threads(want)
+
+    def restore_threads(self) -> None:
+        if self._threads is not None:
+            import torch
+
+            torch.set_num_threads(self._threads)
 
 
 def summary_table(report: IngestReport) -> str:

@@ -1,0 +1,239 @@
+"""Ingestion does as little encoding as it can: each distinct text once, cached texts never, and the
+embedding backend is part of what an index records (issue 8)."""
+from __future__ import annotations
+
+import shutil
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from conftest import CORPUS, ROOT, HashEmbedder, build_index
+from ingest.pipeline import ingest
+from index.embed import ModelError, get_embedder, missing_backend_packages, space_id, split_space_id
+from index.store import Store
+from pdfgen import make_pdf
+
+
+class CountingEmbedder(HashEmbedder):
+    """HashEmbedder that records every text it is asked to encode, call by call."""
+
+    def __init__(self, model_id: str = HashEmbedder.model_id, fail_after: int | None = None):
+        self.model_id = model_id
+        self.calls: list[list[str]] = []
+        self.fail_after = fail_after
+
+    def encode(self, texts, batch_size=None):
+        if self.fail_after is not None and len(self.calls) >= self.fail_after:
+            raise RuntimeError("simulated crash while encoding")
+        self.calls.append(list(texts))
+        return super().encode(texts, batch_size)
+
+    @property
+    def encoded(self) -> Counter:
+        return Counter(t for call in self.calls for t in call)
+
+
+def counts(index_dir: Path) -> tuple[int, int, int]:
+    """(active documents, their passages, distinct embed keys of those passages)."""
+    s = Store(index_dir, readonly=True)
+    try:
+        docs = s.con.execute("SELECT count(*) FROM documents WHERE status='active'").fetchone()[0]
+        p, k = s.con.execute(
+            "SELECT count(*), count(DISTINCT embed_key) FROM passages JOIN documents d USING(doc_id) WHERE d.status='active'"
+        ).fetchone()
+        return docs, p, k
+    finally:
+        s.close()
+
+
+SHARED_MINUTES = [
+    "Minutes of the meeting of the Licensing Committee held on Tuesday, 7 February 2023",
+    "12. TAXI LICENSING FEES",
+    "The Committee considered a report on hackney carriage fees and the consultation responses received.",
+    "RESOLVED:",
+    "That the hackney carriage fees for 2023/24 be increased by 5%.",
+]
+
+
+def _pack(path: Path, date: str, extra: list[str]) -> None:
+    make_pdf(path, [
+        ["Example Borough Council", "MEETING OF THE LICENSING COMMITTEE", f"Date: Tuesday, {date}", "AGENDA",
+         "1. Apologies for absence", "2. Minutes of the previous meeting"],
+        SHARED_MINUTES,  # the previous meeting's minutes, reprinted in each pack
+        extra,
+    ])
+
+
+def test_repeated_text_is_encoded_once_across_and_within_documents(tmp_path):
+    src = tmp_path / "papers"
+    src.mkdir()
+    _pack(src / "march.pdf", "7 March 2023", ["13. STREET TRADING", "Street trading consents are renewed every year in April."])
+    _pack(src / "april.pdf", "4 April 2023", ["14. SEX ESTABLISHMENTS", "The policy on sex establishment venues was reviewed."])
+    (src / "notes.txt").write_text("Boilerplate paragraph about data protection.\n\nBoilerplate paragraph about data protection.\n")
+    shutil.copy(src / "march.pdf", src / "march (sent to cabinet).pdf")  # the same file twice in one run
+    (src / "broken.pdf").write_bytes(b"%PDF-1.4 not really")
+    shutil.copy(src / "broken.pdf", src / "broken copy.pdf")
+    emb = CountingEmbedder()
+    report = build_index([src], tmp_path / "idx", emb)
+    assert report.count("ingested") == 3
+    # the copy is parsed once and recorded as a second path of the same document; a broken file's copy fails with it
+    assert [o.path for o in report.outcomes if o.status == "duplicate"] == [str(src / "march.pdf")]
+    assert sorted(Path(o.path).name for o in report.failed) == ["broken copy.pdf", "broken.pdf"]
+    s = Store(tmp_path / "idx", readonly=True)
+    assert len(s.con.execute("SELECT path FROM doc_paths").fetchall()) == 4
+    s.close()
+    docs, passages, distinct = counts(tmp_path / "idx")
+    assert docs == 3 and passages == report.passages_total
+    # the reprinted minutes and the repeated paragraph are stored in full but encoded once
+    assert distinct < passages
+    assert max(emb.encoded.values()) == 1, [t for t, n in emb.encoded.items() if n > 1]
+    assert sum(emb.encoded.values()) == distinct == report.embedded
+    assert report.reused_embeddings == passages - distinct
+
+
+def test_crash_while_encoding_keeps_previous_index_and_next_run_completes(tmp_path):
+    from index.search import Index
+
+    src = tmp_path / "papers"
+    src.mkdir()
+    _pack(src / "march.pdf", "7 March 2023", ["13. STREET TRADING", "Street trading consents are renewed every year in April."])
+    idx = tmp_path / "idx"
+    first = build_index([src], idx, HashEmbedder())
+    for i in range(4):
+        (src / f"report{i}.txt").write_text(f"Report {i} on the licensing budget line {i}.\n\nParagraph two of report {i} about fees.\n")
+    crashing = CountingEmbedder(fail_after=1)  # the first encode call works, the second raises
+    # one document per encode call, so the crash comes after something was written
+    from ingest import pipeline
+
+    old_batch = pipeline._EmbedQueue.BATCH
+    pipeline._EmbedQueue.BATCH = 2
+    try:
+        with pytest.raises(RuntimeError, match="simulated crash"):
+            build_index([src], idx, crashing)
+    finally:
+        pipeline._EmbedQueue.BATCH = old_batch
+    # the live generation is still the one before the crash
+    assert Index(idx).manifest["passages"] == first.passages_total
+    # every document the crashed run stored is complete (its own transaction)
+    s = Store(idx, readonly=True)
+    stored = {r[0]: r[1] for r in s.con.execute("SELECT d.path, count(*) FROM documents d JOIN passages USING(doc_id) GROUP BY d.path")}
+    s.close()
+    written = [p for p in stored if p.endswith(".txt")]
+    assert 1 <= len(written) < 4
+    # the next run embeds exactly what is missing and ends equal to a clean build
+    emb = CountingEmbedder()
+    again = build_index([src], idx, emb)
+    assert not again.failed and again.count("unchanged") == 1 + len(written)
+    assert max(emb.encoded.values()) == 1
+    clean = build_index([src], tmp_path / "clean", HashEmbedder())
+    assert counts(idx) == counts(tmp_path / "clean")
+    assert again.passages_total == clean.passages_total
+    s = Store(tmp_path / "clean", readonly=True)
+    clean_counts = {Path(r[0]).name: r[1] for r in s.con.execute("SELECT d.path, count(*) FROM documents d JOIN passages USING(doc_id) GROUP BY d.path")}
+    s.close()
+    assert all(n == clean_counts[Path(p).name] for p, n in stored.items())  # what the crashed run stored was complete
+
+
+def test_reingest_corpus_with_renamed_and_resaved_copies_embeds_nothing(tmp_path):
+    """The five demo packs, then again with a renamed copy and a re-saved copy (different bytes, same
+    text) of each: the second pass parses the re-saved copies and encodes nothing."""
+    packs = sorted(CORPUS.glob("*.pdf"))
+    assert len(packs) == 5
+    emb = CountingEmbedder()
+    idx = tmp_path / "idx"
+    first = ingest([str(CORPUS)], idx, model=emb.model_id, embedder=emb, workers=2)
+    assert first.count("ingested") == 5 and not first.failed
+    docs1, passages1, distinct1 = counts(idx)
+    assert docs1 == 5 and passages1 == first.passages_total > 2000
+    assert sum(emb.encoded.values()) == distinct1 == first.embedded and max(emb.encoded.values()) == 1
+
+    copies = tmp_path / "copies"
+    copies.mkdir()
+    for p in packs:
+        shutil.copy(p, copies / f"renamed {p.name}")
+        data = p.read_bytes() + b"\n% re-saved copy\n"  # a different file (new content hash), the same text
+        (copies / f"resaved {p.name}").write_bytes(data)
+    emb2 = CountingEmbedder()
+    second = ingest([str(CORPUS), str(copies)], idx, model=emb2.model_id, embedder=emb2, workers=2)
+    assert second.count("unchanged") == 5
+    assert second.count("duplicate") == 5  # renamed copies: recognised by content hash, not even parsed
+    assert second.count("ingested") == 5 and not second.failed  # re-saved copies: parsed only
+    assert second.embedded == 0 and emb2.calls == []
+    assert second.reused_embeddings == passages1
+    docs2, passages2, distinct2 = counts(idx)
+    assert (docs2, passages2, distinct2) == (10, 2 * passages1, distinct1)
+
+
+def test_space_ids_record_the_backend():
+    assert space_id("all-MiniLM-L6-v2", None) == "all-MiniLM-L6-v2"
+    assert space_id("all-MiniLM-L6-v2", "torch") == "all-MiniLM-L6-v2"
+    assert space_id("all-MiniLM-L6-v2", "onnx-int8") == "all-MiniLM-L6-v2@onnx-int8"
+    assert split_space_id("all-MiniLM-L6-v2@onnx-int8") == ("all-MiniLM-L6-v2", "onnx-int8")
+    assert split_space_id("/models/me@work/minilm") == ("/models/me@work/minilm", "torch")
+    with pytest.raises(ModelError, match="unknown embedding backend 'tensorrt'.*torch, onnx, onnx-int8, openvino"):
+        space_id("all-MiniLM-L6-v2", "tensorrt")
+
+
+def test_backend_mismatch_is_refused_before_any_work(tmp_path):
+    src = tmp_path / "papers"
+    src.mkdir()
+    (src / "a.txt").write_text("Report on the licensing budget.\n")
+    idx = tmp_path / "idx"
+    build_index([src], idx, HashEmbedder())
+    (src / "b.txt").write_text("Another report on taxi fees.\n")
+    onnx_ids = CountingEmbedder(model_id=f"{HashEmbedder.model_id}@onnx-int8")
+    with pytest.raises(ModelError, match="holds embeddings from backend 'torch', not 'onnx-int8'.*--rebuild"):
+        ingest([str(src)], idx, embedder=onnx_ids, workers=1)
+    assert onnx_ids.calls == []
+    # --rebuild re-indexes with the new backend; the cache keeps both backends' vectors apart
+    report = ingest([str(src)], idx, embedder=onnx_ids, workers=1, rebuild=True)
+    assert report.embedded == 2 and not report.failed
+    s = Store(idx, readonly=True)
+    assert s.get_meta("model") == f"{HashEmbedder.model_id}@onnx-int8"
+    by_model = dict(s.con.execute("SELECT model, count(*) FROM embeddings GROUP BY model").fetchall())
+    s.close()
+    assert by_model == {HashEmbedder.model_id: 1, f"{HashEmbedder.model_id}@onnx-int8": 2}
+
+
+def test_default_model_index_refuses_another_backend(tmp_path):
+    """Without an embedder: the recorded model 'all-MiniLM-L6-v2' (PyTorch) against --backend onnx."""
+    idx = tmp_path / "idx"
+    s = Store(idx)
+    s.set_meta("model", "all-MiniLM-L6-v2")
+    s.con.commit()
+    s.close()
+    (tmp_path / "a.txt").write_text("text\n")
+    with pytest.raises(ModelError, match="backend 'torch', not 'onnx'"):
+        ingest([str(tmp_path / "a.txt")], idx, backend="onnx")
+    with pytest.raises(ModelError, match="unknown embedding backend 'bogus'"):
+        ingest([str(tmp_path / "a.txt")], tmp_path / "fresh", backend="bogus")
+
+
+@pytest.mark.skipif(not missing_backend_packages("onnx-int8"), reason="the ONNX backend's packages are installed here")
+def test_missing_backend_packages_are_named(tmp_path):
+    (tmp_path / "a.txt").write_text("text\n")
+    with pytest.raises(ModelError, match="needs the package\\(s\\) .*(onnxruntime|optimum-onnx).*boardpapers\\[backends\\]"):
+        ingest([str(tmp_path / "a.txt")], tmp_path / "idx", backend="onnx-int8")
+    # a query against an index recorded as onnx-int8 asks for that backend too, never silently PyTorch
+    with pytest.raises(ModelError, match="backend 'onnx-int8' needs"):
+        get_embedder("all-MiniLM-L6-v2@onnx-int8")
+    # a plain --rebuild of an onnx-int8 index keeps its backend (here: asks for its missing packages)
+    idx = tmp_path / "int8"
+    s = Store(idx)
+    s.set_meta("model", "all-MiniLM-L6-v2@onnx-int8")
+    s.con.commit()
+    s.close()
+    with pytest.raises(ModelError, match="backend 'onnx-int8' needs"):
+        ingest([str(tmp_path / "a.txt")], idx, rebuild=True)
+    assert Store(idx, readonly=True).get_meta("model") == "all-MiniLM-L6-v2@onnx-int8"
+
+
+def test_cli_backend_option(tmp_path):
+    import subprocess
+    import sys
+
+    (tmp_path / "a.txt").write_text("text\n")
+    r = subprocess.run([sys.executable, str(ROOT / "cli.py"), "ingest", str(tmp_path / "a.txt"), "--index", str(tmp_path / "idx"),
+                        "--backend", "tensorrt"], capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 2 and "--backend" in r.stderr and "onnx-int8" in r.stderr
