@@ -19,6 +19,7 @@ from pathlib import Path
 import streamlit as st
 
 INDEX_DIR = Path(os.environ.get("BOARDPAPERS_INDEX") or "./.boardpapers")
+STORE_URL = os.environ.get("BOARDPAPERS_STORE") or None  # a shared PostgreSQL store (docs/DEPLOY.md) instead of INDEX_DIR
 CORPUS_DIR = Path(os.environ.get("BOARDPAPERS_CORPUS") or "./corpus")
 PAGE_SIZE = 10
 EXPORT_LIMIT = 500  # hits fetched per query: what the page shows and what the exports hold
@@ -164,9 +165,19 @@ def save_upload(corpus_dir: Path, name: str, data: bytes) -> Path:
 # ------------------------------------------------------------------ cached resources
 
 
+@st.cache_resource(show_spinner="Connecting to the store…")
+def load_store(url: str):
+    """One connection pool per app process for the PostgreSQL store."""
+    from index.pgstore import PgStore
+
+    return PgStore(url)
+
+
 def current_generation() -> str | None:
     from index.build import current_generation_name
 
+    if STORE_URL:  # what ingest workers have committed so far: a new version reloads counts and facets
+        return f"store-version-{load_store(STORE_URL).version()}"
     try:
         return current_generation_name(INDEX_DIR)
     except OSError:
@@ -178,6 +189,10 @@ def load_index(index_dir: str, generation: str):
     """One Index per (directory, generation): a new generation loads fresh."""
     from index.search import Index
 
+    if STORE_URL:
+        from index.pgindex import PgIndex
+
+        return PgIndex(STORE_URL, store=load_store(STORE_URL))
     return Index(Path(index_dir))
 
 
@@ -691,7 +706,12 @@ def run_ingest(paths: list[str], model: str | None, note: str) -> object | None:
             bar.progress(0.95, text="Building the search index…")
 
     try:
-        report = ingest(paths, INDEX_DIR, model=model, progress=progress)
+        if STORE_URL:
+            from ingest.pg_ingest import ingest_pg
+
+            report = ingest_pg(paths, STORE_URL, model=model, progress=progress, store=load_store(STORE_URL))
+        else:
+            report = ingest(paths, INDEX_DIR, model=model, progress=progress)
     except (LockedError, ModelError, StoreError) as exc:
         bar.empty()
         st.error(str(exc))
@@ -779,15 +799,21 @@ def main() -> None:
     st.caption("Search and cited answers over council board papers")
     from index.search import IndexError_
 
-    gen = current_generation()
-    if gen is None or not (INDEX_DIR / "store.sqlite").exists():
+    from index.store import StoreError
+
+    try:
+        gen = current_generation()
+    except StoreError as exc:  # the PostgreSQL store is unreachable, or its schema is newer than this code
+        st.error(str(exc))
+        st.stop()
+    if not STORE_URL and (gen is None or not (INDEX_DIR / "store.sqlite").exists()):
         no_index()
     try:
-        index = load_index(str(INDEX_DIR.resolve()), gen)
+        index = load_index(STORE_URL or str(INDEX_DIR.resolve()), gen)
     except IndexError_ as exc:
         st.error(str(exc))
         st.stop()
-    index_key = f"{INDEX_DIR.resolve()}::{gen}"
+    index_key = f"{STORE_URL or INDEX_DIR.resolve()}::{gen}"
     st.sidebar.radio("View", VIEWS, key="view")
     ft = sidebar_filters(index)
     st.sidebar.caption(f"Index: {index.manifest.get('documents', '?')} documents · {len(index):,} passages · {index.model_id}")
@@ -804,10 +830,15 @@ def main() -> None:
     except IndexError_ as exc:
         st.error(str(exc))
     except Exception as exc:  # noqa: BLE001 - e.g. the model failed to load: a message, not a traceback
-        from index.embed import ModelError
+        import sqlite3
 
-        if isinstance(exc, ModelError):
+        from index.embed import ModelError
+        from index.store import STORE_FILE, StoreError, sqlite_message
+
+        if isinstance(exc, (ModelError, StoreError)):
             st.error(str(exc))
+        elif isinstance(exc, sqlite3.Error):  # the passage store broke while the page was being drawn
+            st.error(sqlite_message(INDEX_DIR / STORE_FILE, exc, readonly=True))
         else:
             raise
 

@@ -7,11 +7,13 @@ generation is live, so a reader of the previous generation never loses its passa
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import time
 from dataclasses import asdict
 from pathlib import Path
 from typing import Iterable, Iterator
+from urllib.parse import quote
 
 import numpy as np
 
@@ -63,11 +65,26 @@ class StoreError(Exception):
     """The store cannot be used; the message says why and what to do."""
 
 
-def connect(path: Path, readonly: bool = False) -> sqlite3.Connection:
+REBUILD_HINT = "rebuild it with `boardpapers ingest --rebuild PATH...`"
+# SQLite errors that say the disk or the directory refuses writes, not that the file is damaged
+_WRITE_REFUSED = ("disk is full", "readonly", "read-only", "unable to open", "disk i/o error", "locking protocol")
+
+
+def sqlite_message(path: Path, exc: BaseException, readonly: bool = False) -> str:
+    """One line for an SQLite error on the store at ``path``: what is wrong and what to do."""
+    msg = " ".join(str(exc).split()) or type(exc).__name__
+    if readonly and "unable to open" in msg.lower():
+        return f"cannot open the passage store {path} ({msg}): check that it exists and is readable, or {REBUILD_HINT}"
+    if any(k in msg.lower() for k in _WRITE_REFUSED):
+        return (f"cannot write the passage store {path} ({msg}): free some disk space or make the index folder writable, "
+                "then run the ingest again; the previous index is unchanged")
+    return f"the passage store {path} is damaged ({msg}); {REBUILD_HINT}"
+
+
+def _open(path: Path, readonly: bool, immutable: bool = False) -> sqlite3.Connection:
     if readonly:
-        if not path.exists():
-            raise StoreError(f"no passage store at {path}")
-        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30, check_same_thread=False)
+        uri = f"file:{quote(str(path))}?mode=ro" + ("&immutable=1" if immutable else "")
+        con = sqlite3.connect(uri, uri=True, timeout=30, check_same_thread=False)
     else:
         con = sqlite3.connect(str(path), timeout=60, check_same_thread=False)
     con.row_factory = sqlite3.Row
@@ -77,10 +94,35 @@ def connect(path: Path, readonly: bool = False) -> sqlite3.Connection:
             con.execute("PRAGMA synchronous=NORMAL")
         con.execute("PRAGMA busy_timeout=30000")
         con.execute("SELECT count(*) FROM sqlite_master").fetchone()
-    except sqlite3.DatabaseError as exc:
+    except BaseException:
         con.close()
-        raise StoreError(f"the passage store {path} is damaged ({exc}); rebuild it with `boardpapers ingest --rebuild PATH...`") from None
+        raise
     return con
+
+
+def connect(path: Path, readonly: bool = False) -> sqlite3.Connection:
+    if readonly and not path.exists():
+        raise StoreError(f"no passage store at {path}")
+    try:
+        try:
+            return _open(path, readonly)
+        except sqlite3.OperationalError as exc:
+            # A WAL store on a read-only folder or disk (a shared index): SQLite cannot create the -shm file a
+            # reader needs. Nothing can write there either, so reading it as an immutable file is exact.
+            wal = path.with_name(path.name + "-wal")
+            if readonly and "unable to open" in str(exc) and not os.access(path.parent, os.W_OK) and not wal.exists():
+                return _open(path, readonly, immutable=True)
+            raise
+    except sqlite3.Error as exc:
+        raise StoreError(sqlite_message(path, exc, readonly)) from None
+
+
+def _int(v: str) -> int:
+    """A schema version from the meta table; an unreadable one counts as newer (never guess at a format)."""
+    try:
+        return int(v)
+    except ValueError:
+        return SCHEMA_VERSION + 1
 
 
 class Store:
@@ -100,10 +142,12 @@ class Store:
                 if v is None:
                     self.set_meta("schema_version", str(SCHEMA_VERSION))
                     self.con.commit()
-            except sqlite3.DatabaseError as exc:
-                raise StoreError(f"the passage store {self.path} is damaged ({exc}); rebuild it with `boardpapers ingest --rebuild PATH...`") from None
+            except sqlite3.Error as exc:
+                self.con.close()
+                raise StoreError(sqlite_message(self.path, exc)) from None
         v = self.get_meta("schema_version")
-        if v is not None and int(v) > SCHEMA_VERSION:
+        if v is not None and _int(v) > SCHEMA_VERSION:
+            self.con.close()
             raise StoreError(
                 f"the passage store {self.path} has schema version {v}, newer than this boardpapers understands ({SCHEMA_VERSION}); "
                 "upgrade boardpapers or rebuild with `boardpapers ingest --rebuild PATH...`"
@@ -116,8 +160,8 @@ class Store:
     def get_meta(self, key: str) -> str | None:
         try:
             row = self.con.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"the passage store {self.path} is damaged ({exc}); rebuild it with `boardpapers ingest --rebuild PATH...`") from None
+        except sqlite3.Error as exc:
+            raise StoreError(sqlite_message(self.path, exc, self.readonly)) from None
         return row[0] if row else None
 
     def set_meta(self, key: str, value: str) -> None:
@@ -260,6 +304,14 @@ class Store:
             )
             for r in self.con.execute(q, chunk):
                 out[r["pid"]] = dict(r)
+        return out
+
+    def pids_for_passage_ids(self, passage_ids: list[str]) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for i in range(0, len(passage_ids), 500):
+            chunk = list(passage_ids[i: i + 500])
+            q = f"SELECT passage_id, pid FROM passages WHERE passage_id IN ({','.join('?' * len(chunk))})"
+            out.update((r[0], int(r[1])) for r in self.con.execute(q, chunk))
         return out
 
     def passage_at(self, doc_id: str, seq: int) -> dict | None:

@@ -31,13 +31,17 @@ MAX_PYPDF_WARNINGS = 3  # distinct pypdf log messages copied into warnings
 
 # C0 control characters except \t and \n (\r, \f, \v are turned into \n first), and DEL.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# Lone UTF-16 surrogates (a PDF's ToUnicode map can produce them): not encodable as UTF-8, so SQLite,
+# JSON files and CSV exports would fail on them.
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 def normalise_text(text: str) -> str:
-    """\\r\\n and lone \\r, \\f, \\v -> \\n; NUL and other C0 control characters (bar \\n, \\t) removed."""
+    """\\r\\n and lone \\r, \\f, \\v -> \\n; NUL and other C0 control characters (bar \\n, \\t) removed;
+    lone surrogates -> U+FFFD (the result always encodes as UTF-8)."""
     text = text.replace("\r\n", "\n")
     text = text.translate({0x0D: "\n", 0x0C: "\n", 0x0B: "\n"})
-    return _CONTROL.sub("", text)
+    return _SURROGATE.sub("\ufffd", _CONTROL.sub("", text))
 
 
 # --------------------------------------------------------------------------- entry point

@@ -204,3 +204,52 @@ def test_add_papers_upload_then_search(page, tmp_path):
     page.locator('[data-testid="stSidebar"]').get_by_text("Search", exact=True).click()
     run_query(page, "quokka sanctuary")
     assert "quokka" in page.locator(".bp-text").first.inner_text().lower()
+
+
+@pytest.fixture(scope="module")
+def hostile_server(tmp_path_factory):
+    """The app over test_hostile's corpus: a PDF with a JavaScript open action, a javascript: link, HTML and
+    markdown in its text and metadata, a 20,000-character token; and Markdown minutes with the same payloads."""
+    from ingest.pipeline import ingest
+    from test_hostile import hostile_corpus
+
+    root = tmp_path_factory.mktemp("browser-hostile")
+    corpus = hostile_corpus(root / "corpus")
+    report = ingest([str(corpus)], root / "index", workers=1)
+    assert report.count("ingested") == 2 and not report.failed, report.outcomes
+    proc, url = start_app(root / "index", corpus, root / "streamlit.log")
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def test_hostile_pdf_and_metadata_render_inert(browser, hostile_server):
+    ctx = browser.new_context(viewport={"width": 1440, "height": 900})
+    pg = ctx.new_page()
+    dialogs, requests = [], []
+    pg.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    pg.on("request", lambda r: requests.append(r.url))
+    try:
+        pg.goto(hostile_server)
+        pg.get_by_label("Search the papers").wait_for(timeout=60_000)
+        run_query(pg, "kestrel survey nesting sites script alert")
+        shown = "\n".join(pg.locator(".bp-text").all_inner_texts())
+        assert "<script>alert('kestrel')</script>" in shown or "<img src=x onerror=alert(2)>" in shown
+        assert pg.locator(".bp-text script, .bp-text img, .bp-text iframe, .bp-text b").count() == 0
+        assert pg.locator("a[href^='javascript'], iframe[src^='javascript']").count() == 0
+        # the PDF's title metadata (<script>…) is shown as text wherever it appears
+        assert pg.locator("script", has_text="alert('title')").count() == 0
+        # open the PDF source: it is embedded as data, its open action never runs in the app page
+        pg.get_by_role("button", name="Open source").first.click()
+        pg.wait_for_timeout(1500)
+        pg.locator('[data-testid="stSidebar"]').get_by_text("Documents", exact=True).click()
+        pg.get_by_text("hostile pack.pdf").first.wait_for(timeout=30_000)
+        pg.wait_for_timeout(500)
+        assert pg.locator("a[href^='javascript']").count() == 0
+        assert dialogs == []
+        assert not [u for u in requests if "evil.example" in u]
+    finally:
+        ctx.close()

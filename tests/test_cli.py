@@ -92,8 +92,10 @@ def test_usage_errors_exit_2_with_one_line(tmp_path, capsys):
     assert code == 2
 
 
-@pytest.mark.parametrize("args", [["info"], ["search", "libraries", "--mode", "bm25", "--format", "json"]])
-def test_commands_without_a_model_do_not_import_torch(bm25_index, args):
+@pytest.mark.parametrize("args", [["info"], ["search", "libraries", "--mode", "bm25", "--format", "json"],
+                                  ["export", "libraries", "--mode", "bm25", "--format", "csv", "-o", "OUT"]])
+def test_commands_without_a_model_do_not_import_torch(bm25_index, args, tmp_path):
+    args = [str(tmp_path / "hits.csv") if x == "OUT" else x for x in args]
     code = (
         "import sys, cli\n"
         f"rc = cli.main({args + ['--index', str(bm25_index)]!r})\n"
