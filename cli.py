@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -31,13 +32,24 @@ def _filters(a):
     return Filters(council=a.council, body=a.body, since=since, until=until, doc_type=a.type, decisions=a.decisions)
 
 
+_OPENED: list = []
+
+
+def _location(a) -> str:
+    """The --store URL when one is in force (option or $BOARDPAPERS_STORE), else the --index directory."""
+    return a.store or a.index
+
+
 def _open_index(a):
-    from index.search import Index, IndexError_
+    from index.backend import open_index
+    from index.search import IndexError_
 
     try:
-        idx = Index(Path(a.index))
+        idx = open_index(_location(a))
     except IndexError_ as exc:
         raise CliError(str(exc)) from None
+    if hasattr(idx, "close"):  # a PostgreSQL connection pool: closed when the command ends
+        _OPENED.append(idx)
     if getattr(a, "model", None):
         try:
             idx.check_model(a.model)
@@ -68,6 +80,7 @@ def _read_queries(path: str, key: str = "query") -> list[dict]:
 
 
 from index.export import CSV_FIELDS, hits_csv, safe_cell  # noqa: E402,F401 - re-exported for scripts
+from index.store import StoreError  # noqa: E402
 from index.search import public_hit as _public  # noqa: E402
 
 
@@ -101,7 +114,15 @@ def cmd_ingest(a) -> int:
             print(msg, file=sys.stderr, flush=True)
 
     try:
-        report = ingest(a.paths, a.index, model=a.model, workers=a.workers, limits=limits, rebuild=a.rebuild, progress=progress)
+        if a.store:
+            from ingest.pg_ingest import ingest_pg
+
+            if a.rebuild:
+                raise CliError("--rebuild is for an index directory; for a PostgreSQL store, use a new database")
+            report = ingest_pg(a.paths, a.store, model=a.model, limits=limits, progress=progress, backend=a.backend)
+        else:
+            report = ingest(a.paths, a.index, model=a.model, workers=a.workers, limits=limits, rebuild=a.rebuild, progress=progress,
+                            backend=a.backend)
     except (LockedError, ModelError, StoreError) as exc:
         raise CliError(str(exc)) from None
     except OSError as exc:
@@ -164,17 +185,12 @@ def cmd_export(a) -> int:
 
 
 def cmd_info(a) -> int:
-    from index.search import Index, IndexError_
-
-    try:
-        idx = Index(Path(a.index))
-    except IndexError_ as exc:
-        raise CliError(str(exc)) from None
+    idx = _open_index(a)
     m = idx.manifest
     docs = idx.store.documents()
     fails = idx.store.failures()
     info = {
-        "index": str(Path(a.index).resolve()),
+        "index": str(idx.dir) if a.store else str(Path(a.index).resolve()),
         "generation": idx.gen_name,
         "model": m["model"],
         "dim": m["dim"],
@@ -183,6 +199,7 @@ def cmd_info(a) -> int:
         "glossary_terms": m["glossary_terms"],
         "built_at": m["built_at"],
         "schema_version": m["schema_version"],
+        "dense_index": m.get("dense"),
         "councils": [c for c in idx.facets["council"] if c],
         "bodies": [b for b in idx.facets["body"] if b],
         "failures": fails,
@@ -193,6 +210,12 @@ def cmd_info(a) -> int:
         return EXIT_OK
     for k in ("index", "generation", "model", "documents", "passages", "glossary_terms", "built_at"):
         print(f"{k:>15}: {info[k]}")
+    dense = info["dense_index"] or {}
+    if dense.get("nprobe"):
+        print(f"{'dense index':>15}: approximate, {dense.get('factory')}, nprobe {dense['nprobe']} "
+              f"(calibrated recall@10 {dense.get('calibration', {}).get('recall_at_10')})")
+    elif dense:
+        print(f"{'dense index':>15}: exact ({dense.get('type')})")
     print(f"{'councils':>15}: {', '.join(info['councils'])}")
     print(f"{'bodies':>15}: {', '.join(info['bodies'])}")
     print("documents:")
@@ -224,11 +247,39 @@ def cmd_eval(a) -> int:
     return EXIT_OK
 
 
+def cmd_import_store(a) -> int:
+    from index.pgtransfer import import_store
+    from index.search import IndexError_
+
+    if not a.store:
+        raise CliError("import-store needs --store postgresql://... (or $BOARDPAPERS_STORE)")
+    try:
+        r = import_store(Path(a.index), a.store, progress=lambda m: print(m, file=sys.stderr, flush=True))
+    except IndexError_ as exc:
+        raise CliError(str(exc)) from None
+    print(f"imported {r['documents']} documents, {r['passages']} passages, {r['terms']} BM25 terms in {r['seconds']} s")
+    return EXIT_OK
+
+
+def cmd_export_store(a) -> int:
+    from index.pgtransfer import export_store
+
+    if not a.store:
+        raise CliError("export-store needs --store postgresql://... (or $BOARDPAPERS_STORE)")
+    r = export_store(a.store, Path(a.index), progress=lambda m: print(m, file=sys.stderr, flush=True))
+    print(f"exported {r['documents']} documents, {r['passages']} passages to {a.index} (generation {r['generation']}) in {r['seconds']} s")
+    return EXIT_OK
+
+
 def cmd_app(a) -> int:
     import subprocess
 
     app = Path(__file__).resolve().parent / "app.py"
     env = dict(os.environ, BOARDPAPERS_INDEX=str(Path(a.index).resolve()))
+    if a.store:
+        env["BOARDPAPERS_STORE"] = a.store
+    else:
+        env.pop("BOARDPAPERS_STORE", None)
     cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(a.port), "--server.address", a.address,
            "--browser.gatherUsageStats", "false", "--server.headless", "true"]
     return subprocess.call(cmd, env=env)
@@ -340,12 +391,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     def common(sp):
         sp.add_argument("--index", default=None, metavar="DIR", help="index directory (default: $BOARDPAPERS_INDEX or ./.boardpapers)")
+        sp.add_argument("--store", default=None, metavar="URL",
+                        help="a shared PostgreSQL store, postgresql://... (default: $BOARDPAPERS_STORE; overrides --index)")
 
     s = sub.add_parser("ingest", help="add PDFs / text files to the index")
     common(s)
     s.add_argument("paths", nargs="+", metavar="PATH")
     s.add_argument("--model", default=None, help="sentence-transformers model name or local path (default all-MiniLM-L6-v2, bundled)")
     s.add_argument("--workers", type=int, default=None, help="parallel parser processes (default: all cores)")
+    s.add_argument("--backend", choices=("torch", "onnx", "onnx-int8", "openvino"), default=None,
+                   help="how passages are embedded (default: the index's own backend, torch for a new index); "
+                   "queries then use the same backend. Non-torch backends need `pip install 'boardpapers[backends]'`")
     s.add_argument("--rebuild", action="store_true", help="build a fresh index beside the live one, then swap it in")
     s.add_argument("--timeout", type=int, default=300, help="per-file time limit in seconds (default 300)")
     s.add_argument("--max-pages", type=int, default=5000, help="per-file page limit (default 5000)")
@@ -415,6 +471,14 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--format", choices=("text", "json"), default="text")
     s.set_defaults(func=cmd_info)
 
+    s = sub.add_parser("import-store", help="copy the index at --index DIR into an empty PostgreSQL --store URL (no re-embedding)")
+    common(s)
+    s.set_defaults(func=cmd_import_store)
+
+    s = sub.add_parser("export-store", help="copy the PostgreSQL --store URL into a new index directory --index DIR (no re-embedding)")
+    common(s)
+    s.set_defaults(func=cmd_export_store)
+
     s = sub.add_parser("app", help="start the Streamlit app")
     common(s)
     s.add_argument("--port", type=int, default=8501)
@@ -431,14 +495,35 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     a.index_given = a.index is not None
     a.index = a.index or default_index()
+    a.store = getattr(a, "store", None) or (None if a.index_given else os.environ.get("BOARDPAPERS_STORE") or None)
+    if a.store and not a.store.startswith(("postgresql://", "postgres://")):
+        print(f"boardpapers: --store takes a postgresql://... URL, not {a.store!r} (an index directory goes in --index)", file=sys.stderr)
+        return EXIT_USAGE
     try:
         return a.func(a)
     except CliError as exc:
         print(f"boardpapers: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except (sqlite3.Error, StoreError) as exc:  # the store broke under a command: say so, never a traceback
+        from index.store import STORE_FILE, sqlite_message
+
+        msg = str(exc) if isinstance(exc, StoreError) else sqlite_message(Path(a.index) / STORE_FILE, exc)
+        print(f"boardpapers: {msg}", file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         print("boardpapers: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # an index file found damaged only when first used (e.g. the approximate dense index)
+        from index.embed import ModelError
+        from index.search import IndexError_
+
+        if not isinstance(exc, (IndexError_, ModelError)):  # ModelError: the index's model or backend cannot load here
+            raise
+        print(f"boardpapers: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    finally:
+        while _OPENED:  # PostgreSQL connection pools
+            _OPENED.pop().close()
 
 
 if __name__ == "__main__":

@@ -129,33 +129,20 @@ def _asks_decision(question: str) -> bool:
 
 
 def _passage_rows(index, hits: list[dict]) -> list[int | None]:
-    """Row numbers in the index arrays of the hits (None when a passage is not in this generation)."""
-    ids = [h["passage_id"] for h in hits]
-    if not ids:
-        return []
-    q = f"SELECT passage_id, pid FROM passages WHERE passage_id IN ({','.join('?' * len(ids))})"
-    pid_of = {r[0]: int(r[1]) for r in index.store.con.execute(q, ids)}
-    out: list[int | None] = []
-    for pid_ in ids:
-        pid = pid_of.get(pid_)
-        if pid is None:
-            out.append(None)
-            continue
-        r = int(np.searchsorted(index.pids, pid))
-        out.append(r if r < len(index.pids) and int(index.pids[r]) == pid else None)
-    return out
+    """Row numbers in the index of the hits (None when a passage is not in this generation)."""
+    return index.rows_for_passage_ids([h["passage_id"] for h in hits])
 
 
 def dense_similarities(index, hits: list[dict], qvec: np.ndarray, embedder=None) -> list[float]:
     """cosine(question, passage) for each hit, from the index's stored vectors (re-encoded when missing)."""
     rows = _passage_rows(index, hits)
     sims = [0.0] * len(hits)
-    missing = []
-    for i, r in enumerate(rows):
-        if r is None:
-            missing.append(i)
-        else:
-            sims[i] = float(np.asarray(index.vectors[r], dtype=np.float32) @ qvec)
+    present = [i for i, r in enumerate(rows) if r is not None]
+    missing = [i for i, r in enumerate(rows) if r is None]
+    if present:
+        vecs = index.vectors_at([rows[i] for i in present])
+        for i, v in zip(present, vecs):
+            sims[i] = float(v @ qvec)
     if missing and embedder is not None:
         v = embedder.encode([hits[i]["text"] for i in missing])
         for i, vec in zip(missing, v):

@@ -27,13 +27,13 @@ def _per_meeting_candidates(index, topic: str, filters: Filters | None, embedder
     fused, notes = rank(index, topic, DEPTH, filters, "hybrid", embedder)
     taken: dict[tuple, int] = {}
     rows: list[tuple[int, float]] = []
-    for i, score in fused:
-        key = (int(index.council[i]), int(index.body[i]), int(index.dates[i]))
+    for (i, score), key in zip(fused, index.meeting_keys([i for i, _ in fused])):
         if taken.get(key, 0) < 3 * per_meeting:
             taken[key] = taken.get(key, 0) + 1
             rows.append((i, score))
-    found = index.store.passages_by_pid([int(index.pids[i]) for i, _ in rows])
-    hits = [_hit(found[int(index.pids[i])], sc) for i, sc in rows if int(index.pids[i]) in found]
+    pids = index.pid_of([i for i, _ in rows])
+    found = index.store.passages_by_pid(pids)
+    hits = [_hit(found[pid], sc) for (i, sc), pid in zip(rows, pids) if pid in found]
     return hits, notes
 
 

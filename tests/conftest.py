@@ -19,6 +19,9 @@ SHARED = ROOT.parent / "shared"
 CORPUS = ROOT / "corpus"
 
 
+from pgfixture import pg_server, pg_url  # noqa: E402,F401 - the real PostgreSQL fixtures (tests/pgfixture.py)
+
+
 def shared_or_skip(*parts: str) -> Path:
     p = SHARED.joinpath(*parts)
     if not p.exists():

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from conftest import build_index
+from pgfixture import BACKENDS, open_on_backend
 import cli
 from index.answer import ABSTAIN_TEXT, ask, filter_cited, split_sentences
-from index.search import Index
 
 FIXTURE = Path(__file__).parent / "fixtures" / "minutes_excerpt.txt"
 
@@ -49,9 +49,9 @@ def idx_dir(tmp_path_factory):
     return d / "idx"
 
 
-@pytest.fixture(scope="module")
-def index(idx_dir):
-    return Index(idx_dir)
+@pytest.fixture(scope="module", params=BACKENDS)
+def index(request, idx_dir):
+    return open_on_backend(request, idx_dir)
 
 
 def test_split_sentences_are_exact_spans():

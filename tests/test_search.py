@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from conftest import HashEmbedder, build_index
+from pgfixture import BACKENDS, open_on_backend
 from index.search import Filters, Index, IndexError_, QueryError, fuse, parse_query, search
 
 SHARED_PARAGRAPH = (
@@ -23,8 +24,8 @@ def write(d: Path, name: str, text: str) -> Path:
     return p
 
 
-@pytest.fixture(scope="module")
-def small(tmp_path_factory):
+@pytest.fixture(scope="module", params=BACKENDS)
+def small(request, tmp_path_factory):
     d = tmp_path_factory.mktemp("small")
     src = d / "src"
     src.mkdir()
@@ -59,7 +60,7 @@ The parks strategy was discussed at length, covering play areas, bowling greens 
     idx = d / "idx"
     report = build_index([src], idx, HashEmbedder())
     assert not report.failed
-    return Index(idx)
+    return open_on_backend(request, idx)
 
 
 def run(index, q, **kw):

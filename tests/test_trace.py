@@ -6,8 +6,8 @@ import json
 import pytest
 
 from conftest import build_index
+from pgfixture import BACKENDS, open_on_backend
 import cli
-from index.search import Index
 from index.trace import trace
 
 MEETINGS = {
@@ -33,8 +33,13 @@ def idx_dir(tmp_path_factory):
     return d / "idx"
 
 
-def test_trace_orders_and_groups_meetings(idx_dir):
-    r = trace(Index(idx_dir), "delayed transfers of care")
+@pytest.fixture(scope="module", params=BACKENDS)
+def index(request, idx_dir):
+    return open_on_backend(request, idx_dir)
+
+
+def test_trace_orders_and_groups_meetings(index):
+    r = trace(index, "delayed transfers of care")
     dates = [m["meeting_date"] for m in r["meetings"]]
     assert dates == sorted(dates)
     assert dates == ["2016-03-10", "2016-11-08", "2017-09-21"]  # the roads meeting is not listed
@@ -46,8 +51,8 @@ def test_trace_orders_and_groups_meetings(idx_dir):
     assert r["latest_mention"]["meeting_date"] == "2017-09-21"
 
 
-def test_trace_unrelated_topic_is_empty(idx_dir):
-    assert trace(Index(idx_dir), "fluoridation of drinking water")["meetings"] == []
+def test_trace_unrelated_topic_is_empty(index):
+    assert trace(index, "fluoridation of drinking water")["meetings"] == []
 
 
 def test_cli_trace_json(idx_dir, capsys):

@@ -1,0 +1,174 @@
+"""Move an index between the embedded backend (SQLite + generation files) and PostgreSQL, both ways, without re-embedding.
+
+``import_store(DIR, URL)``: the live generation of an embedded index (its passages in generation order, with the
+same pids, its vectors, the documents, paths, glossary, failures and the whole embeddings cache) into an empty
+PostgreSQL store, in ONE transaction (all or nothing), with the BM25 statistics and postings computed from the same tokens.
+
+``export_store(URL, DIR)``: a PostgreSQL store into a new embedded index directory: the SQLite store (same pids,
+the passages' vectors and the embeddings cache) and then a generation built from it by index.build.
+"""
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from .pgstore import PgStore, PgStoreError, as_array, bm25_terms_of, date_int, postings_sql
+from .store import DOC_FIELDS, PASSAGE_FIELDS, Store
+
+BATCH = 2000
+_PG_TYPES = {
+    "pid": "int8", "seq": "int4", "page": "int4", "page_end": "int4", "is_decision": "bool", "char_start": "int4", "char_end": "int4",
+    "date_int": "int4", "terms": "text[]", "tfs": "int4[]", "dl": "int4", "embedding": "vector",
+}
+Progress = Callable[[str], None]
+
+
+def import_store(index_dir: Path, url: str, progress: Progress | None = None, store: PgStore | None = None) -> dict:
+    """Copy the embedded index at ``index_dir`` into the (empty) PostgreSQL store at ``url``."""
+    from .search import Index
+
+    say = progress or (lambda m: None)
+    t0 = time.perf_counter()
+    idx = Index(Path(index_dir))
+    pg = store or PgStore(url)
+    try:
+        with pg.conn() as con:
+            n = con.execute("SELECT count(*) FROM documents").fetchone()[0]
+        if n:
+            raise PgStoreError(f"the store at {pg.where} already holds {n} documents; import-store fills an empty database")
+        dim = int(idx.manifest["dim"])
+        pg.bind_model(idx.model_id, dim)
+        sq = idx.store.con
+        docs = {d["doc_id"]: d for d in idx.store.documents()}
+        df: Counter = Counter()
+        sum_dl = 0
+        n_pass = 0
+        with pg.conn() as con, con.transaction():
+            con.execute("SET LOCAL statement_timeout = 0")
+            con.execute("SELECT set_config('maintenance_work_mem', '256MB', true) "  # at least 256MB; a server's larger value stays
+                        "WHERE pg_size_bytes(current_setting('maintenance_work_mem')) < pg_size_bytes('256MB')")
+            con.execute("DROP INDEX IF EXISTS passages_embedding_hnsw")  # built once at the end: much faster than row by row
+            cur = con.cursor()
+            with cur.copy(f"COPY documents({', '.join(DOC_FIELDS)}) FROM STDIN") as cp:
+                for d in docs.values():
+                    cp.write_row([json.dumps(d[f]) if f == "warnings" else d[f] for f in DOC_FIELDS])
+            with cur.copy("COPY doc_paths(path, doc_id, size, mtime) FROM STDIN") as cp:
+                for r in sq.execute("SELECT path, doc_id, size, mtime FROM doc_paths"):
+                    if r[1] in docs:
+                        cp.write_row(tuple(r))
+            cols = [*PASSAGE_FIELDS, "council", "body", "doc_type", "date_int", "terms", "tfs", "dl", "embedding"]
+            with cur.copy(f"COPY passages({', '.join(cols)}) FROM STDIN (FORMAT BINARY)") as cp:
+                cp.set_types([_PG_TYPES.get(c, "text") for c in cols])  # binary: vectors travel as float32, not as text
+                for start in range(0, len(idx), BATCH):
+                    rows = list(range(start, min(len(idx), start + BATCH)))
+                    pids = idx.pid_of(rows)
+                    got = idx.store.passages_by_pid(pids)
+                    vecs = idx.vectors_at(rows)
+                    for pid, v in zip(pids, vecs):
+                        r = got.get(pid)
+                        if r is None or r["doc_id"] not in docs:
+                            continue
+                        terms, tfs, dl = bm25_terms_of(r)
+                        df.update(terms)
+                        sum_dl += dl
+                        n_pass += 1
+                        cp.write_row([*(bool(r[f]) if f == "is_decision" else r[f] for f in PASSAGE_FIELDS), r["council"], r["body"],
+                                      r["doc_type"], date_int(r["meeting_date"]), terms, tfs, dl, v])
+                    say(f"passages: {n_pass}/{len(idx)}")
+            say("writing the BM25 postings…")
+            con.execute(postings_sql())
+            with cur.copy("COPY embeddings(model, key, vec) FROM STDIN (FORMAT BINARY)") as cp:
+                cp.set_types(["text", "text", "vector"])
+                for model, key, blob in sq.execute("SELECT model, key, vec FROM embeddings"):
+                    cp.write_row((model, key, np.frombuffer(blob, dtype=np.float32)))
+            with cur.copy("COPY glossary(acronym, expansion, doc_id) FROM STDIN") as cp:
+                for r in sq.execute("SELECT acronym, expansion, doc_id FROM glossary"):
+                    if r[2] in docs:
+                        cp.write_row(tuple(r))
+            with cur.copy("COPY failures(path, sha256, reason, at) FROM STDIN") as cp:
+                for r in sq.execute("SELECT path, sha256, reason, at FROM failures"):
+                    cp.write_row(tuple(r))
+            with cur.copy("COPY bm25_terms(term, df) FROM STDIN") as cp:
+                for t in sorted(df):
+                    cp.write_row((t, df[t]))
+            con.execute("UPDATE bm25_stats SET n_docs=%s, sum_dl=%s, version=version+1, updated_at=now() WHERE id=1", (n_pass, sum_dl))
+            con.execute("SELECT setval(pg_get_serial_sequence('passages', 'pid'), greatest((SELECT max(pid) FROM passages), 1))")
+            say("building the HNSW index…")
+            con.execute("CREATE INDEX passages_embedding_hnsw ON passages USING hnsw (embedding vector_ip_ops)")
+        with pg.conn() as con:
+            con.execute("ANALYZE")
+    finally:
+        idx.store.close()
+        if store is None:
+            pg.close()
+    return {"documents": len(docs), "passages": n_pass, "terms": len(df), "seconds": round(time.perf_counter() - t0, 2)}
+
+
+def export_store(url: str, index_dir: Path, progress: Progress | None = None, store: PgStore | None = None) -> dict:
+    """Write the PostgreSQL store at ``url`` as a new embedded index at ``index_dir`` (which must not hold one)."""
+    from .build import build_generation
+
+    say = progress or (lambda m: None)
+    t0 = time.perf_counter()
+    index_dir = Path(index_dir)
+    if (index_dir / "store.sqlite").exists():
+        raise PgStoreError(f"{index_dir} already holds an index; export-store writes a new one (choose an empty folder)")
+    pg = store or PgStore(url)
+    try:
+        model, dim = pg.model()
+        if not model:
+            raise PgStoreError(f"the store at {pg.where} is empty: nothing to export")
+        st = Store(index_dir)
+        sq = st.con
+        n_pass = 0
+        with pg.conn() as con, con.transaction(), sq:  # one snapshot of PostgreSQL, one SQLite transaction
+            con.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            con.execute("SET LOCAL statement_timeout = 0")
+            cur = con.cursor()
+            docs = cur.execute(f"SELECT {', '.join(DOC_FIELDS)} FROM documents").fetchall()
+            sq.executemany(f"INSERT INTO documents({', '.join(DOC_FIELDS)}) VALUES({', '.join('?' * len(DOC_FIELDS))})", docs)
+            sq.executemany("INSERT INTO doc_paths(path, doc_id, size, mtime) VALUES(?,?,?,?)",
+                           cur.execute("SELECT path, doc_id, size, mtime FROM doc_paths").fetchall())
+            sel = ", ".join(f"{f}::int" if f == "is_decision" else f for f in PASSAGE_FIELDS)
+            with con.cursor(name="bp_export") as pc:  # server-side cursor: any size
+                pc.itersize = BATCH
+                pc.execute(f"SELECT {sel}, embedding FROM passages ORDER BY pid")
+                batch = []
+                for r in pc:
+                    batch.append(r)
+                    if len(batch) >= BATCH:
+                        n_pass += _export_batch(sq, batch, model)
+                        batch = []
+                        say(f"passages: {n_pass}")
+                n_pass += _export_batch(sq, batch, model)
+            with con.cursor(name="bp_export_emb") as ec:
+                ec.itersize = BATCH
+                ec.execute("SELECT model, key, vec FROM embeddings")
+                sq.executemany("INSERT OR IGNORE INTO embeddings(model, key, vec) VALUES(?,?,?)",
+                               ((m, k, as_array(v).tobytes()) for m, k, v in ec))
+            sq.executemany("INSERT INTO glossary(acronym, expansion, doc_id) VALUES(?,?,?)",
+                           cur.execute("SELECT acronym, expansion, doc_id FROM glossary").fetchall())
+            sq.executemany("INSERT INTO failures(path, sha256, reason, at) VALUES(?,?,?,?)",
+                           cur.execute("SELECT path, sha256, reason, at FROM failures").fetchall())
+            st.set_meta("model", model)
+            st._bump()
+        say("building the index generation…")
+        gen = build_generation(st, model, int(dim))
+        st.close()
+    finally:
+        if store is None:
+            pg.close()
+    return {"documents": len(docs), "passages": n_pass, "generation": gen.name, "seconds": round(time.perf_counter() - t0, 2)}
+
+
+def _export_batch(sq, batch: list, model: str) -> int:
+    n = len(PASSAGE_FIELDS)
+    sq.executemany(f"INSERT INTO passages({', '.join(PASSAGE_FIELDS)}) VALUES({', '.join('?' * n)})", [r[:n] for r in batch])
+    sq.executemany("INSERT OR IGNORE INTO embeddings(model, key, vec) VALUES(?,?,?)",
+                   [(model, r[PASSAGE_FIELDS.index("embed_key")], as_array(r[n]).tobytes()) for r in batch if r[n] is not None])
+    return len(batch)
