@@ -1,7 +1,8 @@
 """PostgreSQL backend vs embedded backend: query latency, 8-client throughput, import time and storage per passage.
 
     python -m bench.pg_bench [--sizes 100000,1000000] [--queries 40] [--clients 8] [--seconds 20]
-                             [--source-index DIR] [--store postgresql://...] [--write]
+                             [--source-index DIR] [--prebuilt N=DIR] [--store postgresql://...] [--reuse]
+                             [--import-only] [--write]
 
 For each size, a synthetic embedded index is built exactly as bench/latency.py builds it (passages of real
 corpus sentences, vectors = real embeddings + noise), then copied into PostgreSQL with the product's
@@ -16,6 +17,12 @@ Measured, per backend, through ``index.search.search`` (k=10, the same query pip
 - throughput: ``--clients`` client processes, each with its own index handle (like N app instances), each
   issuing hybrid queries back to back for ``--seconds``; queries per second over all clients;
 - PostgreSQL storage: table and index sizes, divided by the passage count (the base for docs/DEPLOY.md sizing).
+
+At a million passages the import (COPY, BM25 postings, HNSW build) takes long on a small machine, so it can be
+done once and measured later: against a server left running (``python -m index.pglocal --set maintenance_work_mem=3GB
+...``), ``--import-only`` fills databases ``bench_N`` and ``--reuse`` later measures them without importing again
+(the import time is kept in the database's ``bench_info`` table). ``--prebuilt N=DIR`` takes the embedded index of
+size N from DIR (made by ``python -m bench.latency --child build SOURCE DIR N``) instead of building it.
 
 Each figure line printed to stderr carries the load average when it was taken (the box may be shared).
 
@@ -120,7 +127,28 @@ def pg_sizes(url: str) -> dict:
         }
 
 
-def run(sizes: list[int], n_queries: int, clients: int, seconds: float, source_index: Path, store: str | None) -> dict:
+def _reusable(url: str, n: int) -> dict | None:
+    """The import record of database ``bench_N`` when it exists and holds ``n`` passages with their HNSW index."""
+    import psycopg
+
+    try:
+        with psycopg.connect(url) as con:
+            if con.execute("SELECT to_regclass('bench_info') IS NOT NULL AND to_regclass('passages_embedding_hnsw') IS NOT NULL"
+                           ).fetchone()[0] is not True:
+                return None
+            rec = json.loads(con.execute("SELECT value FROM bench_info WHERE key='import'").fetchone()[0])
+            count = con.execute("SELECT count(*) FROM passages").fetchone()[0]
+    except psycopg.Error:
+        return None
+    return rec if count == n else None
+
+
+def _database_url(url: str, name: str) -> str:
+    return url.rsplit("/", 1)[0] + "/" + name
+
+
+def run(sizes: list[int], n_queries: int, clients: int, seconds: float, source_index: Path, store: str | None,
+        prebuilt: dict[int, Path] | None = None, reuse: bool = False, import_only: bool = False) -> dict:
     from index.embed import get_embedder
     from index.pgtransfer import import_store
     from index.search import Index
@@ -135,23 +163,37 @@ def run(sizes: list[int], n_queries: int, clients: int, seconds: float, source_i
 
             # maintenance_work_mem: the HNSW graph of 1M 384-d passages (~2 GB) must fit, or the build slows down many times
             server = LocalPostgres(settings={"shared_buffers": "1GB", "max_connections": "100", "maintenance_work_mem": "3GB"}).start()
+        prebuilt = prebuilt or {}
         for n in sizes:
-            emb_dir = work / f"embedded-{n}"
-            t0 = time.perf_counter()
-            build_synthetic(source_index, emb_dir, n)
-            build_s = time.perf_counter() - t0
+            emb_dir = prebuilt.get(n) or work / f"embedded-{n}"
+            build_s: float | str = "—"
+            if n not in prebuilt:
+                t0 = time.perf_counter()
+                build_synthetic(source_index, emb_dir, n)
+                build_s = round(time.perf_counter() - t0, 1)
+            base = server.url if server else store
+            imp = _reusable(_database_url(base, f"bench_{n}"), n) if reuse else None
+            if imp is None:
+                url = _database(base, f"bench_{n}")
+                imp = import_store(emb_dir, url, progress=lambda m: print(m, file=sys.stderr, flush=True) if "…" in m else None)
+                imp["load_avg"] = [round(x, 1) for x in os.getloadavg()]
+                _record_import(url, imp)
+            url = _database_url(base, f"bench_{n}")
+            print(json.dumps({n: {"import": imp}}), file=sys.stderr, flush=True)
+            r = {"build_embedded_s": build_s, "import_s": imp["seconds"], "pg": pg_sizes(url)}
+            if import_only:
+                results["sizes"][n] = r
+                continue
             model = Index(emb_dir).model_id
             embedder = get_embedder(None if model == "all-MiniLM-L6-v2" else model)
             qvecs = {q: embedder.encode_query(q) for q in queries}
-            url = _database(server.url if server else store, f"bench_{n}")
-            imp = import_store(emb_dir, url)
-            r = {"build_embedded_s": round(build_s, 1), "import_s": imp["seconds"], "pg": pg_sizes(url)}
             for name, loc in (("embedded", str(emb_dir)), ("postgresql", url)):
                 r[name] = {"latency": latency(loc, queries, qvecs), "throughput": throughput(loc, queries, qvecs, clients, seconds),
                            "load_avg": [round(x, 1) for x in os.getloadavg()]}
                 print(json.dumps({n: {name: r[name]}}), file=sys.stderr, flush=True)
             results["sizes"][n] = r
-            shutil.rmtree(emb_dir, ignore_errors=True)
+            if n not in prebuilt:
+                shutil.rmtree(emb_dir, ignore_errors=True)
     finally:
         if server:
             server.stop()
@@ -165,7 +207,16 @@ def _database(url: str, name: str) -> str:
     with psycopg.connect(url, autocommit=True) as con:
         con.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         con.execute(f"CREATE DATABASE {name}")
-    return url.rsplit("/", 1)[0] + "/" + name
+    return _database_url(url, name)
+
+
+def _record_import(url: str, imp: dict) -> None:
+    import psycopg
+
+    with psycopg.connect(url) as con:
+        con.execute("CREATE TABLE IF NOT EXISTS bench_info(key text PRIMARY KEY, value text NOT NULL)")
+        con.execute("INSERT INTO bench_info VALUES('import', %s) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    (json.dumps(imp),))
 
 
 def markdown(res: dict, command: str) -> str:
@@ -186,7 +237,7 @@ def markdown(res: dict, command: str) -> str:
         "|---:|---|---:|---:|---:|---:|---:|---|",
     ]
     for n, r in res["sizes"].items():
-        for name in ("embedded", "postgresql"):
+        for name in ("embedded", "postgresql") if "embedded" in r else ():
             lat, tp = r[name]["latency"], r[name]["throughput"]
             cells = " | ".join(f"{lat[mo]['p50_ms']} / {lat[mo]['p95_ms']}" for mo in MODES)
             load = " / ".join(str(x) for x in r[name].get("load_avg", ()))
@@ -208,10 +259,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seconds", type=float, default=20)
     ap.add_argument("--source-index", default=os.environ.get("BOARDPAPERS_INDEX", ".boardpapers"))
     ap.add_argument("--store", default=None, help="an existing server (postgresql://...); databases bench_N are created on it")
+    ap.add_argument("--prebuilt", action="append", default=[], metavar="N=DIR", help="the embedded index of size N is at DIR")
+    ap.add_argument("--reuse", action="store_true", help="measure databases bench_N a previous run imported (with --store)")
+    ap.add_argument("--import-only", action="store_true", help="import into bench_N and stop (measure later with --reuse)")
     ap.add_argument("--json", default=None)
     ap.add_argument("--write", action="store_true", help="replace the bench:postgresql section of docs/BENCHMARKS.md")
     a = ap.parse_args(argv)
-    res = run([int(x) for x in a.sizes.split(",")], a.queries, a.clients, a.seconds, Path(a.source_index), a.store)
+    if (a.reuse or a.import_only) and not a.store:
+        ap.error("--reuse and --import-only need --store (a server that outlives this run)")
+    prebuilt = {int(n): Path(d) for n, d in (x.split("=", 1) for x in a.prebuilt)}
+    res = run([int(x) for x in a.sizes.split(",")], a.queries, a.clients, a.seconds, Path(a.source_index), a.store,
+              prebuilt=prebuilt, reuse=a.reuse, import_only=a.import_only)
     if a.json:
         Path(a.json).write_text(json.dumps(res, indent=1, default=str))
     md = markdown(res, "python -m bench.pg_bench " + " ".join(argv if argv is not None else sys.argv[1:]))

@@ -117,11 +117,17 @@ class LocalPostgres:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m index.pglocal` -- start a local server, print its URL, stop it on Ctrl-C or SIGTERM (for trying --store)."""
+    """`python -m index.pglocal [--set NAME=VALUE ...]` -- start a local server, print its URL, stop it on Ctrl-C or
+    SIGTERM (for trying --store, and for benchmarks that import once and measure later)."""
+    import argparse
     import signal
 
+    ap = argparse.ArgumentParser(description=main.__doc__)
+    ap.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="a server setting, e.g. shared_buffers=1GB")
+    a = ap.parse_args(argv)
+    settings = dict(x.split("=", 1) for x in a.set)
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
-    with LocalPostgres() as pg:
+    with LocalPostgres(settings=settings) as pg:
         print(pg.url, flush=True)
         try:
             while True:

@@ -320,6 +320,22 @@ class QueryError(ValueError):
     """The query cannot be run as given (empty, all stopwords...)."""
 
 
+def bm25_query_tokens(text: str, extra: list[str]) -> list[str]:
+    """The query's BM25 terms plus those of its acronym expansions (``extra``).
+
+    An acronym and its long form are one concept: an expansion adds only the words the query lacks, once each, so
+    "CAMHS child and adolescent mental health" does not count "mental" and "health" three times (the query's own
+    words plus two spellings of the expansion) and bury the passages that only say "CAMHS"."""
+    tokens = tokenize_query(text)
+    have = set(tokens)
+    for e in extra:
+        for t in tokenize_query(e):
+            if t not in have:
+                have.add(t)
+                tokens.append(t)
+    return tokens
+
+
 def rank(
     index: Index,
     query: str,
@@ -336,9 +352,7 @@ def rank(
     if not pq.text.strip():
         raise QueryError("the query is empty: type some words to search for")
     extra, notes = expand_query(pq.text, index.glossary)
-    tokens = tokenize_query(pq.text)
-    for e in extra:
-        tokens.extend(tokenize_query(e))
+    tokens = bm25_query_tokens(pq.text, extra)
     shown = repr(query[:200])
     shown = shown if len(shown) <= 80 and len(query) <= 200 else shown[:70] + f"… ({len(query):,} characters)"
     if not tokens and not re.search(r"\w", pq.text):

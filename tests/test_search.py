@@ -10,7 +10,7 @@ import pytest
 
 from conftest import HashEmbedder, build_index
 from pgfixture import BACKENDS, open_on_backend
-from index.search import Filters, Index, IndexError_, QueryError, fuse, parse_query, search
+from index.search import Filters, Index, IndexError_, QueryError, bm25_query_tokens, fuse, parse_query, search
 
 SHARED_PARAGRAPH = (
     "The Board noted that the community equipment contract had been extended for a further twelve months "
@@ -102,6 +102,19 @@ def test_acronym_and_long_form_find_each_other(small):
     assert any("DTOC" in n for n in res.notes)
     res = search(small, "DTOC", k=10, mode="bm25")
     assert any("Delayed Transfers of Care" in h["text"] for h in res.hits)
+
+
+def test_acronym_expansion_counts_each_word_once():
+    from index.glossary import expand_query
+
+    glossary = {"CAMHS": ["Child and Adolescent Mental Health Service", "Child and Adolescent Mental Health Services"]}
+    q = "CAMHS child and adolescent mental health crisis"
+    extra, _ = expand_query(q, glossary)
+    assert len(extra) == 2  # both spellings offered...
+    tokens = bm25_query_tokens(q, extra)
+    assert len(tokens) == len(set(tokens))  # ...but no word counted twice
+    assert set(tokens) >= {"camh", "child", "adolesc", "mental", "health", "crisi", "servic"}
+    assert bm25_query_tokens("DTOC", ["Delayed Transfers of Care"]) == ["dtoc", "delay", "transfer", "care"]
 
 
 def test_sorting_by_date(small):
