@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
         from bench import ingest_bench
         from bench.bm25_bench import machine_info
 
-        res = ingest_bench.run(variants=not a.quick)
+        res = ingest_bench.run(variants=not a.quick, repeats=1 if a.quick else 2)
         write_section("ingest", ingest_bench.markdown(res, machine_info(), "python -m bench ingest"))
     if a.what in ("all", "backends"):
         from bench import backends

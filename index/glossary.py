@@ -4,7 +4,11 @@ from __future__ import annotations
 import re
 
 _SMALL = {"of", "and", "the", "for", "in", "on", "to", "a", "&", "at", "by", "with"}
-_LONG_ACR = re.compile(r"((?:[A-Za-z][\w'’\-]*[,]?\s+){1,12}?)\(\s*([A-Z][A-Za-z&]{1,9})\s*\)")
+# "Long Form Words (ACR)": the parenthesised acronym is found first, then up to 12 words before it (one pattern doing
+# both tried 12 words ahead at every position of the text: a quarter of all parsing time on council packs)
+_PAREN_ACR = re.compile(r"\(\s*([A-Z][A-Za-z&]{1,9})\s*\)")
+_WORDS_BEFORE = re.compile(r"(?:[A-Za-z][\w'’\-]*[,]?\s+){1,12}$")
+_WINDOW = 12 * 64  # characters looked back from an acronym for its words
 _ACR_LONG = re.compile(r"\b([A-Z][A-Z&]{1,9}s?)\s*\(\s*([A-Z][A-Za-z'’\-]*(?:[,]?\s+[A-Za-z][\w'’\-]*){1,10})\s*\)")
 _STOP_ACRONYMS = {"AND", "THE", "FOR", "NOT", "ALL", "ANY", "ARE", "WAS", "HAS", "ITS", "OUR", "ONE", "TWO", "NEW", "NHS"}
 
@@ -34,11 +38,16 @@ def mine(text: str) -> list[tuple[str, str]]:
     """(ACRONYM, expansion) pairs defined in ``text``."""
     found: dict[tuple[str, str], None] = {}
     flat = re.sub(r"\s+", " ", text)
-    for m in _LONG_ACR.finditer(flat):
-        acr = m.group(2)
+    prev_end = 0
+    for m in _PAREN_ACR.finditer(flat):
+        acr = m.group(1)
+        before = _WORDS_BEFORE.search(flat, max(prev_end, m.start() - _WINDOW), m.start())
+        if before is None:
+            continue
+        prev_end = m.end()
         if acr.upper() in _STOP_ACRONYMS or sum(c.isupper() for c in acr) < 2:
             continue
-        words = [w.strip(",") for w in m.group(1).split()]
+        words = [w.strip(",") for w in before.group(0).split()]
         tail = _match(words, acr)
         if tail:
             found[(acr, " ".join(tail))] = None

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import fcntl
 import hashlib
+import multiprocessing
 import os
 import shutil
 import signal
@@ -57,6 +58,12 @@ class IngestReport:
     reused_embeddings: int = 0
     generation: str | None = None
     passages_total: int = 0
+    # where the wall time went (seconds): loading the model, storing documents, building the generation, and
+    # the moments (from the start) the first encode began, the last file was parsed and the last encode ended
+    load_seconds: float = 0.0
+    write_seconds: float = 0.0
+    build_seconds: float = 0.0
+    timeline: dict = field(default_factory=dict)
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
@@ -399,7 +406,7 @@ def _ingest_locked(paths, index_dir: Path, model, workers, limits: Limits, progr
     done = 0
     if todo:
         say(f"parsing {len(todo)} file{'s' * (len(todo) != 1)} with {n_workers} worker process{'es' * (n_workers != 1)}…")
-        with ProcessPoolExecutor(max_workers=n_workers) as pool:
+        with ProcessPoolExecutor(max_workers=n_workers, mp_context=_worker_context()) as pool:
             pending = {pool.submit(parse_file, str(f), limits, tok_dir): (f, digest, size, mtime) for f, digest, size, mtime in todo}
             while pending or queue.texts:
                 # take every parsed file that is ready, but never wait for one while there is text to encode
@@ -420,9 +427,13 @@ def _ingest_locked(paths, index_dir: Path, model, workers, limits: Limits, progr
                             store.record_failure(str(c), digest, res["reason"])
                         continue
                     t_parse += res["seconds"]
+                    report.timeline["last_parsed"] = round(time.perf_counter() - t_start, 2)
                     queue.add(_parsed_document(f, digest, size, mtime, res, manifest.get(f.resolve())))
-                queue.encode_some(busy_workers=min(len(pending), n_workers))
-                for d in queue.write_ready():
+                queue.encode_some(busy_workers=min(len(pending), n_workers), t_start=t_start)
+                t_write = time.perf_counter()
+                ready = queue.write_ready()
+                report.write_seconds += time.perf_counter() - t_write
+                for d in ready:
                     done += 1
                     report.outcomes.append(FileOutcome(str(d.path), "ingested", "", len(d.passages), d.res["pages"] or 0))
                     say(f"{_bar(done, len(todo), t_start)} {d.path.name}: {len(d.passages)} passages ({len(d.owned)} newly embedded)")
@@ -440,7 +451,9 @@ def _ingest_locked(paths, index_dir: Path, model, workers, limits: Limits, progr
             emb = emb or get_embedder(model_id)
             dim = emb.dim
         say("building index generation…")
+        t_build = time.perf_counter()
         gen = build_generation(store, model_id, dim)
+        report.build_seconds = time.perf_counter() - t_build
         report.generation = gen.name
         store.collect_garbage()
     else:
@@ -451,6 +464,21 @@ def _ingest_locked(paths, index_dir: Path, model, workers, limits: Limits, progr
     store.close()
     report.seconds = time.perf_counter() - t_start
     return report
+
+
+# modules that start native thread pools: a process that has imported one must not fork (a lock held by one of
+# those threads stays locked forever in the child, which then hangs)
+_THREADED_MODULES = ("torch", "onnxruntime", "openvino", "tokenizers", "faiss")
+
+
+def _worker_context():
+    """How parse workers start: ``fork`` (instant) while this process has no native threads -- the CLI parses
+    before it loads the model -- and ``spawn`` once it has (the app, or any caller that encoded before)."""
+    if multiprocessing.get_start_method(allow_none=True) not in (None, "fork") or sys.platform != "linux":
+        return None  # the caller's choice, or the platform default
+    if any(m in sys.modules for m in _THREADED_MODULES):
+        return multiprocessing.get_context("spawn")
+    return multiprocessing.get_context("fork")
 
 
 def _bar(done: int, total: int, t0: float, width: int = 20) -> str:
@@ -566,6 +594,10 @@ class _EmbedQueue:
     """
 
     BATCH = 256  # texts per encode call; the model sorts a call's texts by length, so bigger calls pad less
+    # While parse workers run, the encoder gets the cores they leave free, fixed for the length of a call; short
+    # calls then let it take a freed core back soon after a worker finishes (a 256-text call on one thread runs
+    # ~20 s here, long after the last file is parsed, with the other core idle).
+    BATCH_WHILE_PARSING = 32
 
     def __init__(self, store, model_id: str, report: IngestReport, embedder=None, load: Callable | None = None):
         self.store, self.model_id, self.report = store, model_id, report
@@ -578,7 +610,9 @@ class _EmbedQueue:
 
     def _get_embedder(self):
         if self.embedder is None:
+            t0 = time.perf_counter()
             self.embedder = self._load()
+            self.report.load_seconds += time.perf_counter() - t0
         return self.embedder
 
     def add(self, doc: _Parsed) -> None:
@@ -591,16 +625,21 @@ class _EmbedQueue:
                 doc.owned.add(k)
         self.docs.append(doc)
 
-    def encode_some(self, busy_workers: int = 0) -> None:
+    def encode_some(self, busy_workers: int = 0, t_start: float | None = None) -> None:
         """Encode the next batch of waiting texts (``busy_workers`` parse workers are running meanwhile)."""
         if not self.texts:
             return
-        batch = dict(list(self.texts.items())[: self.BATCH])
+        batch = dict(list(self.texts.items())[: self.BATCH_WHILE_PARSING if busy_workers else self.BATCH])
         emb = self._get_embedder()
         self.threads_for_encoding(busy_workers)
         t0 = time.perf_counter()
+        if t_start is not None:
+            self.report.timeline.setdefault("first_encode", round(t0 - t_start, 2))
         vecs = emb.encode(list(batch.values()))
-        self.report.embed_seconds += time.perf_counter() - t0
+        t1 = time.perf_counter()
+        self.report.embed_seconds += t1 - t0
+        if t_start is not None:
+            self.report.timeline["last_encode_end"] = round(t1 - t_start, 2)
         self.report.embedded += len(batch)
         for k, v in zip(batch, vecs):
             del self.texts[k]

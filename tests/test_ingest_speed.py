@@ -237,3 +237,24 @@ def test_cli_backend_option(tmp_path):
     r = subprocess.run([sys.executable, str(ROOT / "cli.py"), "ingest", str(tmp_path / "a.txt"), "--index", str(tmp_path / "idx"),
                         "--backend", "tensorrt"], capture_output=True, text=True, cwd=ROOT)
     assert r.returncode == 2 and "--backend" in r.stderr and "onnx-int8" in r.stderr
+
+
+def test_short_encode_calls_while_files_are_still_parsing(tmp_path):
+    """While parse workers run, the encoder gets the cores they leave free for the whole of a call; calls are
+    then short, so it takes a freed core back soon after; with no parsing left, calls are long (less padding)."""
+    from ingest.pipeline import IngestReport, _EmbedQueue, _Parsed
+
+    store = Store(tmp_path / "idx")
+    try:
+        emb = CountingEmbedder()
+        queue = _EmbedQueue(store, emb.model_id, IngestReport(), emb)
+        texts = [f"passage number {i} about the libraries budget" for i in range(600)]
+        queue.add(_Parsed(path=tmp_path / "a.pdf", digest="d", size=1, mtime=0.0, res={}, meta={}, passages=[],
+                          texts=texts, keys=[f"k{i}" for i in range(600)]))
+        queue.encode_some(busy_workers=2)
+        queue.encode_some(busy_workers=1)
+        queue.encode_some(busy_workers=0)
+        assert [len(c) for c in emb.calls] == [_EmbedQueue.BATCH_WHILE_PARSING] * 2 + [_EmbedQueue.BATCH]
+        assert len(queue.texts) == 600 - 2 * _EmbedQueue.BATCH_WHILE_PARSING - _EmbedQueue.BATCH
+    finally:
+        store.close()

@@ -492,3 +492,39 @@ def test_real_public_pack_page_stamps():
     assert doc.pages[2].printed_page == "1"
     assert doc.pages[2].text.rstrip().endswith("Agenda Item 3")
     assert doc.pages[3].printed_page == "2" and "Page 2" not in doc.pages[3].text
+
+
+# --------------------------------------------------------------------------- speed without changing the text
+
+
+def test_fonts_are_built_once_per_document_with_the_same_text(monkeypatch):
+    """pypdf rebuilds every font of a page on every page; the loader shares them across the pages of one
+    document (ingest/loaders.py). The text must be exactly what pypdf gives without the sharing."""
+    from pypdf.generic._font import Font
+
+    import ingest.loaders as loaders
+
+    pdf = REPO / "corpus" / "004_6f7fe29cf4be1230.pdf"
+    built = []
+    original = Font.from_font_resource.__func__
+
+    def counting(cls, pdf_font_dict):
+        built.append(id(pdf_font_dict))
+        return original(cls, pdf_font_dict)
+
+    monkeypatch.setattr(Font, "from_font_resource", classmethod(counting))
+    shared = load_document(pdf)
+    shared_builds = len(built)
+    assert shared_builds and shared_builds == len(set(built))  # each font dictionary once
+    assert loaders._fonts.cache is None  # the cache lives only while a document is read
+
+    built.clear()
+    monkeypatch.setattr(loaders, "_share_fonts_across_pages", lambda: None)
+    monkeypatch.setattr(loaders._fonts, "cache", None, raising=False)
+    from pypdf import _page
+
+    monkeypatch.setattr(_page, "Font", Font)  # pypdf as shipped
+    plain = load_document(pdf)
+    assert len(built) > 5 * shared_builds  # one build per font per page
+    assert [(p.number, p.text) for p in shared.pages] == [(p.number, p.text) for p in plain.pages]
+    assert shared.meta == plain.meta and shared.warnings == plain.warnings

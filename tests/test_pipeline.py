@@ -1,6 +1,8 @@
 """Ingest end to end with a fast fake embedder: incremental runs, bad input, locking, manifests, CLI summary."""
 from __future__ import annotations
 
+import json
+import os
 import shutil
 import subprocess
 import sys
@@ -152,3 +154,34 @@ def test_cli_ingest_exit_code_and_summary(tmp_path, papers):
     # an unloadable model is a usage error (2), reported in one line
     assert code.returncode == 2 and "cannot load embedding model" in code.stderr
     assert len(code.stderr.strip().splitlines()) <= 3
+
+
+_START_METHOD_PROBE = r"""
+import json, sys
+sys.path[:0] = [sys.argv[1], sys.argv[1] + "/tests"]
+if sys.argv[3] == "torch":
+    import torch  # like the app, or any caller that loaded the model before ingesting
+    torch.ones(4).sum()
+from ingest import pipeline
+chosen = []
+real = pipeline._worker_context
+pipeline._worker_context = lambda: chosen.append(real()) or chosen[-1]
+from conftest import HashEmbedder
+r = pipeline.ingest([sys.argv[2]], sys.argv[2] + "-idx", embedder=HashEmbedder(), workers=2)
+print(json.dumps({"method": chosen[0].get_start_method(), "ingested": r.count("ingested")}))
+"""
+
+
+@pytest.mark.parametrize("before, method", [("nothing", "fork"), ("torch", "spawn")])
+def test_parse_workers_never_fork_a_process_with_native_threads(tmp_path, before, method):
+    """Forking a process whose native thread pools (torch, ONNX Runtime, tokenizers) are running can leave a lock
+    held forever in the child: parse workers are forked only from a process that has none, spawned otherwise."""
+    src = tmp_path / "papers"
+    src.mkdir()
+    make_pdf(src / "pack.pdf", AGENDA_PAGES)
+    shutil.copy(FIXTURE, src / "minutes.txt")
+    out = subprocess.run([sys.executable, "-c", _START_METHOD_PROBE, str(ROOT), str(src), before],
+                         capture_output=True, text=True, timeout=300, env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    assert out.returncode == 0, out.stderr[-2000:]
+    res = json.loads(out.stdout.strip().splitlines()[-1])
+    assert res == {"method": method, "ingested": 2}

@@ -1,0 +1,69 @@
+"""Acronym mining (index/glossary.py): the definitions council papers give, found fast and exactly."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from index.glossary import _STOP_ACRONYMS, _match, mine
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SHARED_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+
+# The definition of "Long Form (ACR)" as one pattern: up to 12 words, then the parenthesised acronym. mine()
+# finds the acronyms first and looks back for the words (this pattern, run over a whole pack, tried 12 words
+# ahead at every position); both must find the same pairs.
+_ONE_PATTERN = re.compile(r"((?:[A-Za-z][\w'’\-]*[,]?\s+){1,12}?)\(\s*([A-Z][A-Za-z&]{1,9})\s*\)")
+
+
+def _long_form_pairs_one_pattern(text: str) -> set[tuple[str, str]]:
+    found = set()
+    for m in _ONE_PATTERN.finditer(re.sub(r"\s+", " ", text)):
+        acr = m.group(2)
+        if acr.upper() in _STOP_ACRONYMS or sum(c.isupper() for c in acr) < 2:
+            continue
+        tail = _match([w.strip(",") for w in m.group(1).split()], acr)
+        if tail:
+            found.add((acr, " ".join(tail)))
+    return found
+
+
+def test_definitions_in_both_orders():
+    text = ("Delayed Transfers of Care (DTOC) rose. The Better Care Fund (BCF) and the Clinical Commissioning "
+            "Group (CCG)(CCG) met. UHL (University Hospitals of Leicester) reported. In 2017 (ABC) nothing.")
+    pairs = set(mine(text))
+    assert {("DTOC", "Delayed Transfers of Care"), ("BCF", "Better Care Fund"), ("CCG", "Clinical Commissioning Group"),
+            ("UHL", "University Hospitals of Leicester")} <= pairs
+    assert not any(a == "ABC" for a, _ in pairs)
+
+
+def test_adjacent_definitions_do_not_borrow_words():
+    pairs = set(mine("Health and Wellbeing Board (HWB) Sustainability and Transformation Plan (STP)"))
+    assert pairs == {("HWB", "Health and Wellbeing Board"), ("STP", "Sustainability and Transformation Plan")}
+
+
+def test_words_far_before_the_acronym_are_not_used():
+    text = "word " * 40 + "Joint Strategic Needs Assessment ( JSNA ) was published."
+    assert mine(text) == [("JSNA", "Joint Strategic Needs Assessment")]
+
+
+@pytest.mark.parametrize("path", sorted(FIXTURES.glob("*.txt")) + sorted(SHARED_CORPUS.glob("*.txt")), ids=lambda p: p.name)
+def test_same_long_form_pairs_as_the_one_pattern_definition(path):
+    text = path.read_text(encoding="utf-8")
+    want = _long_form_pairs_one_pattern(text)
+    got = set(mine(text))
+    assert want <= got
+    assert {p for p in got if p not in want} == set(_acr_first_pairs(text)) - want
+
+
+def _acr_first_pairs(text: str) -> set[tuple[str, str]]:
+    """Pairs written the other way round, "ACR (Long Form)", which the one-pattern definition does not cover."""
+    from index.glossary import _ACR_LONG
+
+    out = set()
+    for m in _ACR_LONG.finditer(re.sub(r"\s+", " ", text)):
+        words = [w.strip(",") for w in m.group(2).split()]
+        if m.group(1).upper() not in _STOP_ACRONYMS and _match(words, m.group(1)) == words:
+            out.add((m.group(1), " ".join(words)))
+    return out
