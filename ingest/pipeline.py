@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import fcntl
 import hashlib
+import itertools
 import multiprocessing
 import os
 import shutil
@@ -593,11 +594,16 @@ class _EmbedQueue:
     transaction with the vectors it needs, as soon as all its texts have vectors.
     """
 
-    BATCH = 256  # texts per encode call; the model sorts a call's texts by length, so bigger calls pad less
+    BATCH = 256  # texts per encode call once every file is parsed
     # While parse workers run, the encoder gets the cores they leave free, fixed for the length of a call; short
     # calls then let it take a freed core back soon after a worker finishes (a 256-text call on one thread runs
     # ~20 s here, long after the last file is parsed, with the other core idle).
     BATCH_WHILE_PARSING = 32
+    # A call's texts come from the WINDOW oldest waiting texts, longest first: the model pads each of its batches
+    # to its longest text, so texts of like length go together. Taken in arrival order instead, the padded work on
+    # corpus/ is 1.07x the minimum for 256-text calls and 1.45x for 32-text calls (a 2,048 window: 1.02x); the
+    # window keeps documents completing (and being written) soon after they are parsed.
+    WINDOW = 2048
 
     def __init__(self, store, model_id: str, report: IngestReport, embedder=None, load: Callable | None = None):
         self.store, self.model_id, self.report = store, model_id, report
@@ -629,7 +635,9 @@ class _EmbedQueue:
         """Encode the next batch of waiting texts (``busy_workers`` parse workers are running meanwhile)."""
         if not self.texts:
             return
-        batch = dict(list(self.texts.items())[: self.BATCH_WHILE_PARSING if busy_workers else self.BATCH])
+        window = list(itertools.islice(self.texts.items(), self.WINDOW))
+        window.sort(key=lambda kv: len(kv[1]), reverse=True)
+        batch = dict(window[: self.BATCH_WHILE_PARSING if busy_workers else self.BATCH])
         emb = self._get_embedder()
         self.threads_for_encoding(busy_workers)
         t0 = time.perf_counter()

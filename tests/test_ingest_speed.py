@@ -258,3 +258,25 @@ def test_short_encode_calls_while_files_are_still_parsing(tmp_path):
         assert len(queue.texts) == 600 - 2 * _EmbedQueue.BATCH_WHILE_PARSING - _EmbedQueue.BATCH
     finally:
         store.close()
+
+
+def test_encode_calls_group_texts_of_like_length(tmp_path):
+    """The model pads each batch to its longest text: a call takes the longest of the oldest waiting texts."""
+    from ingest.pipeline import IngestReport, _EmbedQueue, _Parsed
+
+    store = Store(tmp_path / "idx")
+    try:
+        emb = CountingEmbedder()
+        queue = _EmbedQueue(store, emb.model_id, IngestReport(), emb)
+        queue.WINDOW = 100
+        texts = [("word " * (5 + (i * 37) % 200)).strip() + f" {i}" for i in range(300)]  # lengths in no order
+        queue.add(_Parsed(path=tmp_path / "a.pdf", digest="d", size=1, mtime=0.0, res={}, meta={}, passages=[],
+                          texts=texts, keys=[f"k{i}" for i in range(300)]))
+        queue.encode_some(busy_workers=1)
+        call = emb.calls[0]
+        assert sorted(call, key=len, reverse=True) == sorted(texts[:100], key=len, reverse=True)[: len(call)]
+        while queue.texts:  # everything is encoded in the end, each text once
+            queue.encode_some(busy_workers=0)
+        assert sorted(t for c in emb.calls for t in c) == sorted(texts)
+    finally:
+        store.close()
