@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
@@ -58,8 +57,8 @@ def quality(corpus: Path, gold: Path, emb, texts: list[str], vectors: np.ndarray
 
 
 def run(backends: list[str], corpus: Path, gold: Path | None) -> list[dict]:
-    from bench.ingest_bench import parse_corpus
-    from index.embed import Embedder, check_backend, missing_backend_packages
+    from bench.ingest_bench import BareEncoder, parse_corpus
+    from index.embed import check_backend, missing_backend_packages
 
     if gold is None or not gold.exists():
         print(f"warning: no gold file at {gold}: speed only, no quality figures", file=sys.stderr)
@@ -72,12 +71,10 @@ def run(backends: list[str], corpus: Path, gold: Path | None) -> list[dict]:
         if missing:
             rows.append({"backend": b, "unavailable": f"packages not installed: {', '.join(missing)}"})
             continue
-        emb = Embedder(backend=b)
-        emb.encode(texts[:64])  # warm-up
-        t0 = time.perf_counter()
-        vecs = emb.encode(texts)
-        dt = time.perf_counter() - t0
-        row = {"backend": b, "passages": len(texts), "seconds": dt, "per_s": len(texts) / dt}
+        bare = BareEncoder(texts, b)
+        emb, timed = bare.emb, bare.run(keep_vectors=True)
+        vecs = timed["vectors"]
+        row = {"backend": b, "passages": len(texts), "seconds": timed["seconds"], "per_s": timed["per_s"]}
         if b == "torch":
             ref = vecs
         if ref is not None:

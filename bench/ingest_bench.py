@@ -101,11 +101,14 @@ class BareEncoder:
         self.load_seconds = time.perf_counter() - t0
         self.emb.encode(texts[:64])  # warm-up
 
-    def run(self) -> dict:
+    def run(self, keep_vectors: bool = False) -> dict:
         t0 = time.perf_counter()
-        self.emb.encode(self.texts)
+        vecs = self.emb.encode(self.texts)
         dt = time.perf_counter() - t0
-        return {"passages": len(self.texts), "seconds": dt, "per_s": len(self.texts) / dt, "load_avg": round(os.getloadavg()[0], 2)}
+        out = {"passages": len(self.texts), "seconds": dt, "per_s": len(self.texts) / dt, "load_avg": round(os.getloadavg()[0], 2)}
+        if keep_vectors:
+            out["vectors"] = vecs
+        return out
 
 
 def pipeline_run(corpus: Path, index_dir: Path, backend: str = "torch", workers: int = 2, adapt: bool = True, batch: int = 256,

@@ -172,13 +172,13 @@ def run(sizes: list[int], n_queries: int, clients: int, seconds: float, source_i
                 build_synthetic(source_index, emb_dir, n)
                 build_s = round(time.perf_counter() - t0, 1)
             base = server.url if server else store
-            imp = _reusable(_database_url(base, f"bench_{n}"), n) if reuse else None
+            url = _database_url(base, f"bench_{n}")
+            imp = _reusable(url, n) if reuse else None
             if imp is None:
-                url = _database(base, f"bench_{n}")
+                _database(base, f"bench_{n}")
                 imp = import_store(emb_dir, url, progress=lambda m: print(m, file=sys.stderr, flush=True) if "…" in m else None)
                 imp["load_avg"] = [round(x, 1) for x in os.getloadavg()]
                 _record_import(url, imp)
-            url = _database_url(base, f"bench_{n}")
             print(json.dumps({n: {"import": imp}}), file=sys.stderr, flush=True)
             r = {"build_embedded_s": build_s, "import_s": imp["seconds"], "pg": pg_sizes(url)}
             if import_only:
@@ -201,13 +201,12 @@ def run(sizes: list[int], n_queries: int, clients: int, seconds: float, source_i
     return results
 
 
-def _database(url: str, name: str) -> str:
+def _database(url: str, name: str) -> None:
     import psycopg
 
     with psycopg.connect(url, autocommit=True) as con:
         con.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         con.execute(f"CREATE DATABASE {name}")
-    return _database_url(url, name)
 
 
 def _record_import(url: str, imp: dict) -> None:

@@ -402,7 +402,8 @@ def _ingest_locked(paths, index_dir: Path, model, workers, limits: Limits, progr
 
     tok_dir = model_tokenizer_dir(model)
     n_workers = max(1, min(workers or os.cpu_count() or 1, len(todo) or 1))
-    queue = _EmbedQueue(store, model_id, report, embedder, load=lambda: (say("loading the embedding model…"), get_embedder(model_id))[1])
+    queue = _EmbedQueue(store, model_id, report, embedder, load=lambda: (say("loading the embedding model…"), get_embedder(model_id))[1],
+                        t_start=t_start)
     t_parse = 0.0
     done = 0
     if todo:
@@ -430,7 +431,7 @@ def _ingest_locked(paths, index_dir: Path, model, workers, limits: Limits, progr
                     t_parse += res["seconds"]
                     report.timeline["last_parsed"] = round(time.perf_counter() - t_start, 2)
                     queue.add(_parsed_document(f, digest, size, mtime, res, manifest.get(f.resolve())))
-                queue.encode_some(busy_workers=min(len(pending), n_workers), t_start=t_start)
+                queue.encode_some(busy_workers=min(len(pending), n_workers))
                 t_write = time.perf_counter()
                 ready = queue.write_ready()
                 report.write_seconds += time.perf_counter() - t_write
@@ -605,8 +606,10 @@ class _EmbedQueue:
     # window keeps documents completing (and being written) soon after they are parsed.
     WINDOW = 2048
 
-    def __init__(self, store, model_id: str, report: IngestReport, embedder=None, load: Callable | None = None):
+    def __init__(self, store, model_id: str, report: IngestReport, embedder=None, load: Callable | None = None,
+                 t_start: float | None = None):
         self.store, self.model_id, self.report = store, model_id, report
+        self.t_start = time.perf_counter() if t_start is None else t_start  # report.timeline counts from here
         self.embedder = embedder
         self._load = load  # loads the embedder, the first time something needs encoding
         self.texts: dict[str, str] = {}  # key -> text, waiting to be encoded
@@ -631,7 +634,7 @@ class _EmbedQueue:
                 doc.owned.add(k)
         self.docs.append(doc)
 
-    def encode_some(self, busy_workers: int = 0, t_start: float | None = None) -> None:
+    def encode_some(self, busy_workers: int = 0) -> None:
         """Encode the next batch of waiting texts (``busy_workers`` parse workers are running meanwhile)."""
         if not self.texts:
             return
@@ -641,13 +644,11 @@ class _EmbedQueue:
         emb = self._get_embedder()
         self.threads_for_encoding(busy_workers)
         t0 = time.perf_counter()
-        if t_start is not None:
-            self.report.timeline.setdefault("first_encode", round(t0 - t_start, 2))
+        self.report.timeline.setdefault("first_encode", round(t0 - self.t_start, 2))
         vecs = emb.encode(list(batch.values()))
         t1 = time.perf_counter()
         self.report.embed_seconds += t1 - t0
-        if t_start is not None:
-            self.report.timeline["last_encode_end"] = round(t1 - t_start, 2)
+        self.report.timeline["last_encode_end"] = round(t1 - self.t_start, 2)
         self.report.embedded += len(batch)
         for k, v in zip(batch, vecs):
             del self.texts[k]
