@@ -134,8 +134,10 @@ def test_injected_text_renders_as_text(page):
     assert "[x](javascript:alert(1))" in joined
     assert page.locator(".bp-text script, .bp-text img, .bp-text a[href^='javascript']").count() == 0
     assert page.locator("a[href^='javascript']").count() == 0
-    # open the text source: the whole document, the passage marked, still inert
-    page.get_by_role("button", name="Open source").first.click()
+    # open the text source of the hit that holds the injection (other passages may rank above it):
+    # the whole document, the passage marked, still inert
+    hit = page.locator("[class*='st-key-hit-']").filter(has=page.locator(".bp-text", has_text="<script>alert(1)</script>")).first
+    hit.get_by_role("button", name="Open source").click()
     page.locator("#bp-cited").wait_for(timeout=30_000)
     assert "<script>alert(1)</script>" in page.locator(".bp-doc").inner_text()
     page.wait_for_timeout(500)
