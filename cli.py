@@ -200,6 +200,7 @@ def cmd_info(a) -> int:
         "built_at": m["built_at"],
         "schema_version": m["schema_version"],
         "dense_index": m.get("dense"),
+        "windows": m.get("windows"),
         "councils": [c for c in idx.facets["council"] if c],
         "bodies": [b for b in idx.facets["body"] if b],
         "failures": fails,
@@ -216,6 +217,10 @@ def cmd_info(a) -> int:
               f"(calibrated recall@10 {dense.get('calibration', {}).get('recall_at_10')})")
     elif dense:
         print(f"{'dense index':>15}: exact ({dense.get('type')})")
+    win = info["windows"] or {}
+    if win:
+        print(f"{'windows':>15}: {win.get('count')} sentence windows of <= {win.get('words')} words"
+              + (f"; {win['missing']} not embedded (run `boardpapers ingest --rebuild ...`)" if win.get("missing") else ""))
     print(f"{'councils':>15}: {', '.join(info['councils'])}")
     print(f"{'bodies':>15}: {', '.join(info['bodies'])}")
     print("documents:")

@@ -67,7 +67,9 @@ print(json.dumps({"seconds": wall, "bare_same_process": same, "embedded": r.embe
 
 
 def parse_corpus(corpus: Path) -> dict:
-    """Parse every file on one core; returns pages, seconds and the distinct embed texts."""
+    """Parse every file on one core; returns pages, seconds and the distinct embed texts (passages and their
+    sentence windows: everything an ingest encodes)."""
+    from ingest.chunk import window_texts
     from ingest.pipeline import Limits, discover, embed_text, parse_file
     from index.embed import embed_key, model_tokenizer_dir
 
@@ -84,8 +86,8 @@ def parse_corpus(corpus: Path) -> dict:
         seconds += res["seconds"]
         passages += len(res["passages"])
         for p in res["passages"]:
-            t = embed_text(p)
-            texts.setdefault(embed_key(t), t)
+            for t in [embed_text(p), *window_texts(p["context"], p["text"])]:
+                texts.setdefault(embed_key(t), t)
     return {"files": len(files), "pages": pages, "passages": passages, "seconds": seconds, "texts": list(texts.values())}
 
 

@@ -6,7 +6,8 @@ Data. Synthetic passages are made from the real demo corpus: each one is 3-8 sen
 at random from the passages of a real index (``--source-index``, built from ``corpus/``), with a
 random council/body/date/decision flag drawn from the real documents. Their vectors are the real
 embedding of one of the source passages plus Gaussian noise (sigma 0.05 per dimension, then
-re-normalised): real-looking geometry without embedding a million texts on a 2-core CPU. The
+re-normalised), and each of its sentence windows (ingest.chunk.dense_windows) gets that vector plus fresh
+noise: real-looking geometry without embedding a million texts on a 2-core CPU. The
 synthetic index is written by the product's own store and generation builder (so at or above the
 approximate-index threshold it gets the approximate dense index users get), and queried through
 ``index.search.search`` with the real model loaded, one query at a time.
@@ -64,7 +65,9 @@ def synthetic_vectors(base: np.ndarray, nrng: np.random.Generator, count: int) -
 def build_synthetic(source_index: Path, target: Path, n: int, seed: int = 0) -> float:
     """Write an index of ``n`` synthetic passages at ``target``; returns build seconds."""
     from index.build import build_generation
+    from index.embed import embed_key
     from index.store import Store
+    from ingest.chunk import window_texts
 
     src = Store(source_index, readonly=True)
     rows = [dict(r) for r in src.iter_active_passages()]
@@ -97,13 +100,19 @@ def build_synthetic(source_index: Path, target: Path, n: int, seed: int = 0) -> 
         for j in range(count):
             text = ". ".join(rng.choice(sentences) for _ in range(rng.randint(3, 8))) + "."
             key = f"syn-{d}-{j}"
+            # the passage's sentence windows, as an ingest embeds them: its vector plus noise each
+            wkeys = [embed_key(t) for t in window_texts("", text)]
+            if wkeys:
+                wv = vecs[j] + nrng.normal(0, NOISE, size=(len(wkeys), dim)).astype(np.float32)
+                wv /= np.linalg.norm(wv, axis=1, keepdims=True)
+                erow.extend((model, k, v.tobytes()) for k, v in zip(wkeys, wv))
             prow.append((f"{doc_id}-{j:05d}", doc_id, j, text, "", j // 3 + 1, j // 3 + 1, None, None, None,
                          f"{rng.randint(2010, 2024)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}", int(rng.random() < 0.1), 0, len(text), "report", key))
             erow.append((model, key, vecs[j].tobytes()))
         con.executemany(
             "INSERT INTO passages(passage_id, doc_id, seq, text, context, page, page_end, printed_page, item, minute_number, "
             "meeting_date, is_decision, char_start, char_end, section_kind, embed_key) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", prow)
-        con.executemany("INSERT INTO embeddings(model, key, vec) VALUES(?,?,?)", erow)
+        con.executemany("INSERT OR IGNORE INTO embeddings(model, key, vec) VALUES(?,?,?)", erow)
         con.commit()
     build_generation(store, model, dim)
     store.close()

@@ -16,6 +16,7 @@ The interface (what rank(), _materialise(), answer, trace, export, eval, the CLI
     model_id, dir, gen_name, dates (meeting dates as yyyymmdd ints, for the date range), len(index)
     mask(Filters) -> filter | None                  phrase_mask(phrases, filter) -> filter
     bm25_rank(tokens, n, filter) -> (rows, scores)  dense_rank(qvec, n, filter) -> (rows, scores)
+    dense_scores(rows, qvec) -> best cosine of each row's passage vector and its sentence windows' vectors
     pid_of(rows), decisions_of(rows), meeting_keys(rows), rows_for_passage_ids(ids), vectors_at(rows)
     check_model(name)
 

@@ -4,7 +4,8 @@ Layout of an index directory::
 
     store.sqlite          documents, passages, embeddings cache, failures, glossary
     CURRENT               name of the live generation (replaced atomically)
-    gens/gen-.../         one generation: manifest.json, BM25 files, vectors.npy, per-passage arrays
+    gens/gen-.../         one generation: manifest.json, BM25 files, vectors.npy, per-passage arrays,
+                          window_vectors.npy + window_offsets.npy (the passages' sentence windows, row-grouped)
     .lock                 held by a running ingest
 
 A generation is written under a temporary name, flushed to disk, renamed, and only then named in
@@ -23,11 +24,12 @@ from pathlib import Path
 
 import numpy as np
 
-from ingest.chunk import CHUNKER_VERSION
+from ingest.chunk import CHUNKER_VERSION, WINDOW_WORDS, window_texts
 from ingest.structure import PARSER_VERSION
 
 from . import ann
 from .bm25 import BM25
+from .embed import embed_key
 from .store import SCHEMA_VERSION, Store
 from .tokenize import tokenize
 
@@ -92,6 +94,22 @@ def _save_npy(path: Path, arr: np.ndarray) -> None:
         os.fsync(f.fileno())
 
 
+def _save_windows(tmp: Path, store, model_id: str, dim: int, win_keys: list[str], win_counts: list[int]) -> dict:
+    """Write the window vectors grouped by passage row (row r owns window_vectors[offsets[r]:offsets[r+1]]).
+
+    A window whose vector is not in the embedding cache (an index ingested before windows existed) is left out and
+    counted: its passage is scored by its own vector alone until the next ``ingest --rebuild``."""
+    vecs = store.vectors_for(model_id, win_keys, dim) if win_keys else np.zeros((0, dim), dtype=np.float32)
+    have = np.abs(vecs).sum(axis=1) > 0 if len(vecs) else np.zeros(0, dtype=bool)
+    owner = np.repeat(np.arange(len(win_counts), dtype=np.int64), np.asarray(win_counts, dtype=np.int64))
+    counts = np.bincount(owner[have], minlength=len(win_counts)) if len(win_counts) else np.zeros(0, dtype=np.int64)
+    offsets = np.zeros(len(win_counts) + 1, dtype=np.int64)
+    np.cumsum(counts, out=offsets[1:])
+    _save_npy(tmp / "window_vectors.npy", vecs if have.all() else vecs[have])  # (no copy of a complete set)
+    _save_npy(tmp / "window_offsets.npy", offsets)
+    return {"words": WINDOW_WORDS, "count": int(have.sum()), "missing": int(len(have) - have.sum())}
+
+
 def build_generation(store: Store, model_id: str, dim: int, progress=None, ann_threshold: int | None = None) -> Path:
     """Write a new generation from the store's active passages and make it current.
 
@@ -105,6 +123,8 @@ def build_generation(store: Store, model_id: str, dim: int, progress=None, ann_t
     tmp.mkdir()
     try:
         pids, dates, decision, keys = [], [], [], []
+        win_keys: list[str] = []
+        win_counts: list[int] = []
         codes: dict[str, dict[str, int]] = {"council": {}, "body": {}, "doc_type": {}}
         col: dict[str, list[int]] = {"council": [], "body": [], "doc_type": []}
         docs_seen: set[str] = set()
@@ -115,6 +135,9 @@ def build_generation(store: Store, model_id: str, dim: int, progress=None, ann_t
                 dates.append(_date_int(row["meeting_date"]))
                 decision.append(bool(row["is_decision"]))
                 keys.append(row["embed_key"])
+                wk = [embed_key(t) for t in window_texts(row["context"], row["text"])]
+                win_keys.extend(wk)
+                win_counts.append(len(wk))
                 docs_seen.add(row["doc_id"])
                 for f in col:
                     v = row[f] or ""
@@ -127,6 +150,7 @@ def build_generation(store: Store, model_id: str, dim: int, progress=None, ann_t
         vectors = store.vectors_for(model_id, keys, dim) if n else np.zeros((0, dim), dtype=np.float32)
         missing = int((np.abs(vectors).sum(axis=1) == 0).sum()) if n else 0
         _save_npy(tmp / "vectors.npy", vectors)
+        windows = _save_windows(tmp, store, model_id, dim, win_keys, win_counts)
         _save_npy(tmp / "pids.npy", np.asarray(pids, dtype=np.int64))
         _save_npy(tmp / "dates.npy", np.asarray(dates, dtype=np.int32))
         _save_npy(tmp / "decision.npy", np.asarray(decision, dtype=np.bool_))
@@ -149,6 +173,7 @@ def build_generation(store: Store, model_id: str, dim: int, progress=None, ann_t
             "documents": len(docs_seen),
             "glossary_terms": len(glossary),
             "missing_vectors": missing,
+            "windows": windows,
             "store_version": store.version(),
             "chunker": CHUNKER_VERSION,
             "parser": PARSER_VERSION,

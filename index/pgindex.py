@@ -167,6 +167,20 @@ class PgIndex:
         rows.sort(key=lambda r: (-r[1], r[0]))  # relaxed order: re-sort exactly
         return np.asarray([r[0] for r in rows], dtype=np.int64), np.asarray([r[1] for r in rows], dtype=np.float32)
 
+    def dense_scores(self, rows, qvec: np.ndarray) -> np.ndarray:
+        """As index.search.Index.dense_scores: the best of the passage's vector and its windows' (embeddings table)."""
+        rows = [int(r) for r in rows]
+        if not rows:
+            return np.zeros(0, dtype=np.float32)
+        q = np.asarray(qvec, dtype=np.float32)
+        with self.store.conn() as con:
+            got = dict(con.execute(
+                "SELECT p.pid, greatest(-(p.embedding <#> %s), (SELECT max(-(e.vec <#> %s)) FROM embeddings e "
+                "WHERE e.model = %s AND e.key = ANY(p.window_keys))) FROM passages p WHERE p.pid = ANY(%s)",
+                (q, q, self.model_id, rows),
+            ).fetchall())
+        return np.asarray([got.get(r) if got.get(r) is not None else -1.0 for r in rows], dtype=np.float32)
+
     # ----------------------------------------------------------- per-row lookups (seams shared with Index)
     def pid_of(self, rows) -> list[int]:
         return [int(r) for r in rows]

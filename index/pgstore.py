@@ -35,7 +35,7 @@ import numpy as np
 
 from .store import DOC_FIELDS, StoreError
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 DEFAULT_STATEMENT_TIMEOUT_MS = int(os.environ.get("BOARDPAPERS_PG_STATEMENT_TIMEOUT_MS", "30000"))
 POOL_MAX = int(os.environ.get("BOARDPAPERS_PG_POOL", "8"))
 _LOCK_KEY = 0x6270_7067  # advisory lock for migrations and model binding ("bppg")
@@ -80,6 +80,9 @@ CREATE INDEX ingest_jobs_pending ON ingest_jobs(state) WHERE state = 'pending';
 CREATE TABLE bm25_postings(term text NOT NULL, doc_id text NOT NULL REFERENCES documents ON DELETE CASCADE,
   pids bytea NOT NULL, tfs bytea NOT NULL, dls bytea NOT NULL, PRIMARY KEY(term, doc_id));
 CREATE INDEX bm25_postings_doc ON bm25_postings(doc_id);
+"""),
+    (3, "each passage's sentence-window embedding keys (vectors in the embeddings table)", """
+ALTER TABLE passages ADD COLUMN window_keys text[] NOT NULL DEFAULT '{}';
 """),
 ]
 assert [m[0] for m in MIGRATIONS] == list(range(1, SCHEMA_VERSION + 1))
@@ -151,6 +154,15 @@ def bm25_terms_of(row) -> tuple[list[str], list[int], int]:
     c = Counter(toks)
     terms = sorted(c)
     return terms, [c[t] for t in terms], len(toks)
+
+
+def window_keys_of(p) -> list[str]:
+    """Embedding-cache keys of a passage's sentence windows (ingest.chunk.dense_windows), as index.build computes them."""
+    from ingest.chunk import window_texts
+
+    from .embed import embed_key
+
+    return [embed_key(t) for t in window_texts(p["context"], p["text"])]
 
 
 def date_int(iso: str | None) -> int:
@@ -416,10 +428,11 @@ class PgStore:
                 f"{doc['doc_id'][:16]}-{seq:05d}", doc["doc_id"], seq, p["text"], p["context"], p["page"], p["page_end"],
                 p["printed_page"], p["item"], p["minute_number"], p["meeting_date"], bool(p["is_decision"]), p["char_start"],
                 p["char_end"], p["section_kind"], key, doc.get("council"), doc.get("body"), doc.get("doc_type"),
-                date_int(p["meeting_date"]), terms, tfs, dl, np.asarray(vectors[seq], dtype=np.float32),
+                date_int(p["meeting_date"]), terms, tfs, dl, np.asarray(vectors[seq], dtype=np.float32), window_keys_of(p),
             ])
         names = ("passage_id, doc_id, seq, text, context, page, page_end, printed_page, item, minute_number, meeting_date, "
-                 "is_decision, char_start, char_end, section_kind, embed_key, council, body, doc_type, date_int, terms, tfs, dl, embedding")
+                 "is_decision, char_start, char_end, section_kind, embed_key, council, body, doc_type, date_int, terms, tfs, dl, embedding, "
+                 "window_keys")
         if pids is not None:
             for r, pid in zip(rows, pids):
                 r.insert(0, int(pid))

@@ -17,13 +17,14 @@ from typing import Callable
 
 import numpy as np
 
-from .pgstore import PgStore, PgStoreError, as_array, bm25_terms_of, date_int, postings_sql
+from .pgstore import PgStore, PgStoreError, as_array, bm25_terms_of, date_int, postings_sql, window_keys_of
 from .store import DOC_FIELDS, PASSAGE_FIELDS, Store
 
 BATCH = 2000
 _PG_TYPES = {
     "pid": "int8", "seq": "int4", "page": "int4", "page_end": "int4", "is_decision": "bool", "char_start": "int4", "char_end": "int4",
     "date_int": "int4", "terms": "text[]", "tfs": "int4[]", "dl": "int4", "embedding": "vector",
+    "window_keys": "text[]",
 }
 Progress = Callable[[str], None]
 
@@ -61,7 +62,7 @@ def import_store(index_dir: Path, url: str, progress: Progress | None = None, st
                 for r in sq.execute("SELECT path, doc_id, size, mtime FROM doc_paths"):
                     if r[1] in docs:
                         cp.write_row(tuple(r))
-            cols = [*PASSAGE_FIELDS, "council", "body", "doc_type", "date_int", "terms", "tfs", "dl", "embedding"]
+            cols = [*PASSAGE_FIELDS, "council", "body", "doc_type", "date_int", "terms", "tfs", "dl", "embedding", "window_keys"]
             with cur.copy(f"COPY passages({', '.join(cols)}) FROM STDIN (FORMAT BINARY)") as cp:
                 cp.set_types([_PG_TYPES.get(c, "text") for c in cols])  # binary: vectors travel as float32, not as text
                 for start in range(0, len(idx), BATCH):
@@ -78,7 +79,7 @@ def import_store(index_dir: Path, url: str, progress: Progress | None = None, st
                         sum_dl += dl
                         n_pass += 1
                         cp.write_row([*(bool(r[f]) if f == "is_decision" else r[f] for f in PASSAGE_FIELDS), r["council"], r["body"],
-                                      r["doc_type"], date_int(r["meeting_date"]), terms, tfs, dl, v])
+                                      r["doc_type"], date_int(r["meeting_date"]), terms, tfs, dl, v, window_keys_of(r)])
                     say(f"passages: {n_pass}/{len(idx)}")
             say("writing the BM25 postings…")
             con.execute(postings_sql())

@@ -15,6 +15,10 @@ CHUNKER_VERSION = "chunk-2"  # chunk-2: meeting date in words in the context lin
 MAX_TOKENS = 200  # passage text; + context (<= 40) + 2 special tokens stays inside a 256 window (128 measured worse: hybrid MRR 0.676 -> 0.575)
 CONTEXT_TOKENS = 40
 MIN_TOKENS = 24
+# Dense sub-passage windows: a passage longer than this many words is also embedded as sentence windows of at most
+# this many words (neighbours share a sentence); its dense score is the best of the passage and its windows, so one
+# specific sentence in a long passage can still match a question (docs/BENCHMARKS.md: 35 / 50 / 80 words measured).
+WINDOW_WORDS = 50
 
 # sentence ends, or a line break before something that starts a new unit (bullet, number, capital after a full stop)
 _SENT_END = re.compile(r"(?<=[.!?;:])[\"'”’)]*\s+(?=[\"“'(\[]?[A-Z0-9•\-–])|\n(?=\s*(?:[-•–▪●◦]\s|\(?[a-z0-9ivx]{1,4}[.)]\s|[A-Z][A-Z ]{3,}$))", re.M)
@@ -104,6 +108,43 @@ def _split_long(text: str, s: int, e: int, count: TokenCounter, limit: int) -> l
         else:
             fixed.append((a, b))
     return fixed
+
+
+def with_context(context: str | None, text: str) -> str:
+    """What the embedding model sees: the context line, then the verbatim text."""
+    return f"{context}\n{text}" if context else text
+
+
+def dense_windows(text: str, words: int = WINDOW_WORDS) -> list[str]:
+    """Sentence windows of a passage longer than ``words`` words (``[]`` for a shorter one: it is its own window).
+
+    Whole sentences are packed into windows of at most ``words`` words; each window starts with the last sentence of
+    the one before, so a fact split across two sentences is whole in one window. A sentence longer than a window
+    (a table row run, a list without stops) is cut into ``words``-word pieces."""
+    if len(text.split()) <= words:
+        return []
+    pieces: list[list[str]] = []
+    for sentence in _SENT_END.split(text):
+        w = (sentence or "").split()
+        pieces.extend(w[i: i + words] for i in range(0, len(w), words))
+    out: list[str] = []
+    cur: list[list[str]] = []
+    size = 0
+    for piece in pieces:
+        if cur and size + len(piece) > words:
+            out.append(" ".join(" ".join(x) for x in cur))
+            last = cur[-1]
+            cur, size = ([last], len(last)) if len(last) + len(piece) <= words else ([], 0)
+        cur.append(piece)
+        size += len(piece)
+    if cur:
+        out.append(" ".join(" ".join(x) for x in cur))
+    return out
+
+
+def window_texts(context: str | None, text: str) -> list[str]:
+    """The embedded texts of a passage's windows (each with the passage's context line)."""
+    return [with_context(context, w) for w in dense_windows(text)]
 
 
 def _date_words(iso: str) -> str:

@@ -188,16 +188,17 @@ class _Worker:
             d = _parsed_document(f, digest, size, mtime, res, overrides)
             emb = self._embedder()
             model_id = emb.model_id
-            known = pg.known_embeddings(model_id, list(set(d.keys)), con)
+            all_keys = d.keys + d.win_keys  # passages, then their sentence windows (stored in the embeddings cache only)
+            known = pg.known_embeddings(model_id, list(set(all_keys)), con)
             new = {}
-            for k, t in zip(d.keys, d.texts):
+            for k, t in zip(all_keys, d.texts + d.win_texts):
                 if k not in known and k not in new:
                     new[k] = t
             t0 = time.perf_counter()
             vecs = emb.encode(list(new.values())) if new else np.zeros((0, emb.dim), dtype=np.float32)
             self.report.embed_seconds += time.perf_counter() - t0
             self.report.embedded += len(new)
-            self.report.reused_embeddings += len(d.keys) - len(new)
+            self.report.reused_embeddings += len(all_keys) - len(new)
             fresh = dict(zip(new, vecs))
             cached = pg.vectors_for(model_id, [k for k in d.keys if k not in fresh], int(emb.dim), con)
             it = iter(cached)

@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
-from .chunk import chunk_document, heuristic_counter, join_pages, tokenizer_counter
+from .chunk import chunk_document, heuristic_counter, join_pages, tokenizer_counter, window_texts, with_context
 from .loaders import load_document
 from .model import IngestError, Passage
 from .structure import PARSER_VERSION, analyse
@@ -249,8 +249,8 @@ def parse_file(path: str, limits: Limits, tokenizer_dir: str | None) -> dict:
 
 
 def embed_text(p: dict) -> str:
-    """What the embedding model sees: the context line, then the verbatim passage."""
-    return f"{p['context']}\n{p['text']}" if p.get("context") else p["text"]
+    """What the embedding model sees of a passage: the context line, then the verbatim passage."""
+    return with_context(p.get("context"), p["text"])
 
 
 Progress = Callable[[str], None]
@@ -563,8 +563,10 @@ class _Parsed:
     res: dict
     meta: dict
     passages: list[Passage]
-    texts: list[str]
-    keys: list[str]
+    texts: list[str]  # embedded text of each passage
+    keys: list[str]  # and its cache key (passage-aligned)
+    win_texts: list[str] = field(default_factory=list)  # the passages' sentence windows (ingest.chunk.dense_windows)
+    win_keys: list[str] = field(default_factory=list)
     need: set[str] = field(default_factory=set)  # keys without a stored vector when it arrived
     owned: set[str] = field(default_factory=set)  # of those, the ones this document put in the queue first
 
@@ -584,7 +586,9 @@ def _parsed_document(f: Path, digest: str, size: int, mtime: float, res: dict, o
                 if p.meeting_date == detected_date:
                     p.meeting_date = overrides["meeting_date"]
     texts = [embed_text(asdict(p)) for p in passages]
-    return _Parsed(f, digest, size, mtime, res, meta, passages, texts, [embed_key(t) for t in texts])
+    win_texts = [t for p in passages for t in window_texts(p.context, p.text)]
+    return _Parsed(f, digest, size, mtime, res, meta, passages, texts, [embed_key(t) for t in texts],
+                   win_texts, [embed_key(t) for t in win_texts])
 
 
 class _EmbedQueue:
@@ -625,10 +629,11 @@ class _EmbedQueue:
         return self.embedder
 
     def add(self, doc: _Parsed) -> None:
-        unseen = [k for k in dict.fromkeys(doc.keys) if k not in self.texts and k not in self.vectors]
+        keys, texts = doc.keys + doc.win_keys, doc.texts + doc.win_texts
+        unseen = [k for k in dict.fromkeys(keys) if k not in self.texts and k not in self.vectors]
         stored = self.store.known_embeddings(self.model_id, unseen)
-        doc.need = {k for k in doc.keys if k not in stored}
-        for k, t in zip(doc.keys, doc.texts):
+        doc.need = {k for k in keys if k not in stored}
+        for k, t in zip(keys, texts):
             if k in doc.need and k not in self.texts and k not in self.vectors:
                 self.texts[k] = t
                 doc.owned.add(k)
@@ -661,7 +666,7 @@ class _EmbedQueue:
         for d in ready:
             self._store(d)
             self.docs.remove(d)
-            self.report.reused_embeddings += len(d.keys) - len(d.owned)
+            self.report.reused_embeddings += len(d.keys) + len(d.win_keys) - len(d.owned)
         if ready:
             still = {k for d in self.docs for k in d.need}
             self.vectors = {k: v for k, v in self.vectors.items() if k in still}

@@ -34,6 +34,18 @@ class CountingEmbedder(HashEmbedder):
         return Counter(t for call in self.calls for t in call)
 
 
+def window_count(index_dir: Path) -> tuple[int, int]:
+    """(sentence windows of the active passages, texts in the embedding cache)."""
+    from ingest.chunk import window_texts
+
+    s = Store(index_dir, readonly=True)
+    try:
+        rows = s.con.execute("SELECT context, text FROM passages JOIN documents d USING(doc_id) WHERE d.status='active'").fetchall()
+        return sum(len(window_texts(c, t)) for c, t in rows), s.con.execute("SELECT count(*) FROM embeddings").fetchone()[0]
+    finally:
+        s.close()
+
+
 def counts(index_dir: Path) -> tuple[int, int, int]:
     """(active documents, their passages, distinct embed keys of those passages)."""
     s = Store(index_dir, readonly=True)
@@ -146,7 +158,10 @@ def test_reingest_corpus_with_renamed_and_resaved_copies_embeds_nothing(tmp_path
     assert first.count("ingested") == 5 and not first.failed
     docs1, passages1, distinct1 = counts(idx)
     assert docs1 == 5 and passages1 == first.passages_total > 2000
-    assert sum(emb.encoded.values()) == distinct1 == first.embedded and max(emb.encoded.values()) == 1
+    # every distinct text -- passage or sentence window -- encoded once, and all of them in the cache
+    windows1, cached1 = window_count(idx)
+    assert sum(emb.encoded.values()) == first.embedded == cached1 > distinct1 and max(emb.encoded.values()) == 1
+    assert windows1 > passages1
 
     copies = tmp_path / "copies"
     copies.mkdir()
@@ -160,7 +175,8 @@ def test_reingest_corpus_with_renamed_and_resaved_copies_embeds_nothing(tmp_path
     assert second.count("duplicate") == 5  # renamed copies: recognised by content hash, not even parsed
     assert second.count("ingested") == 5 and not second.failed  # re-saved copies: parsed only
     assert second.embedded == 0 and emb2.calls == []
-    assert second.reused_embeddings == passages1
+    assert second.reused_embeddings == passages1 + windows1
+    assert window_count(idx)[1] == cached1
     docs2, passages2, distinct2 = counts(idx)
     assert (docs2, passages2, distinct2) == (10, 2 * passages1, distinct1)
 

@@ -226,11 +226,16 @@ def _postings_match_passages(con) -> None:
 
 def test_an_old_store_is_migrated_with_its_postings_backfilled(tmp_path, pg_url):
     a = tmp_path / "a"
-    build_index([write_small(tmp_path / "src")], a, HashEmbedder())
+    src = write_small(tmp_path / "src")
+    long_item = " ".join(f"The panel reviewed scheme {i} and noted its progress against the agreed milestones." for i in range(12))
+    (src / "long.txt").write_text(f"Minutes of a meeting of the Cabinet held on Monday, 3 April 2017.\n\n7. SCHEMES\n{long_item}\n", encoding="utf-8")
+    build_index([src], a, HashEmbedder())
     import_store(a, pg_url)
     with psycopg.connect(pg_url) as con:  # make it the schema-1 store an earlier boardpapers wrote
         before = con.execute("SELECT * FROM bm25_postings ORDER BY term, doc_id").fetchall()
+        assert con.execute("SELECT count(*) FROM passages WHERE window_keys <> '{}'").fetchone()[0] > 0
         con.execute("DROP TABLE bm25_postings")
+        con.execute("ALTER TABLE passages DROP COLUMN window_keys")
         con.execute("DELETE FROM bp_schema WHERE version >= 2")
     with pytest.raises(PgStoreError, match="needs migrating"):
         PgStore(pg_url, migrate=False)
@@ -240,6 +245,11 @@ def test_an_old_store_is_migrated_with_its_postings_backfilled(tmp_path, pg_url)
             assert [r[0] for r in con.execute("SELECT version FROM bp_schema ORDER BY 1")] == list(range(1, SCHEMA_VERSION + 1))
             assert con.execute("SELECT * FROM bm25_postings ORDER BY term, doc_id").fetchall() == before
             _postings_match_passages(con)
+            # schema 3: passages stored before sentence windows have none; they score by their own vectors
+            pids = [r[0] for r in con.execute("SELECT pid FROM passages WHERE window_keys = '{}' ORDER BY pid")]
+        assert len(pids) == len(e)
+        qv = HashEmbedder().encode_query("delayed transfers of care")
+        np.testing.assert_allclose(p.dense_scores(pids, qv), p.vectors_at(pids) @ qv, atol=1e-5)
         for q in ("delayed transfers of care", "DTOC target", "parks bowling greens", "council"):
             a_rows, a_sc = e.bm25_rank(tokenize_query(q), 10, None)
             b_rows, b_sc = p.bm25_rank(tokenize_query(q), 10, None)

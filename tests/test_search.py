@@ -206,3 +206,101 @@ def test_real_hybrid_search_finds_decisions(real_index):
     # the resolution itself comes first, dated by the meeting whose minutes hold it (3 March 2015, not the pack's date)
     assert "Richmond Fellowship" in dec[0]["text"] or "preventative" in dec[0]["context"].lower()
     assert dec[0]["meeting_date"] == "2015-03-03"
+
+
+# ------------------------------------------------------------------ sentence windows
+
+HERON_ITEM = (
+    "The Committee received a report on the management of the country parks estate during the year. "
+    "Visitor numbers had risen at every site and car parking income was above the budgeted level. "
+    "Volunteers had contributed more than four thousand hours to path repairs, litter picking and guided walks. "
+    "A new kingfisher heronry boardwalk had opened at Watermead in May. "
+    "Members asked about the condition of the play equipment and were told that a replacement programme "
+    "would be brought forward in the capital strategy. The report also set out the tree safety inspection regime."
+)
+
+
+def test_dense_windows_cover_the_passage_in_overlapping_sentences():
+    from ingest.chunk import WINDOW_WORDS, dense_windows
+
+    assert dense_windows("A short passage. It is its own window.") == []
+    wins = dense_windows(HERON_ITEM)
+    assert len(wins) >= 3 and all(len(w.split()) <= WINDOW_WORDS for w in wins)
+    # every sentence of the passage is whole in some window, and neighbours share their boundary sentence
+    sentences = [s if s.endswith(".") else s + "." for s in HERON_ITEM.split(". ")]
+    assert all(any(s in w for w in wins) for s in sentences)
+    for a, b in zip(wins, wins[1:]):
+        last = a.rsplit(". ", 1)[-1]
+        assert b.startswith(last), (a, b)
+    # a run without sentence ends longer than a window is cut into window-sized pieces
+    run = " ".join(f"w{i}" for i in range(3 * WINDOW_WORDS))
+    pieces = dense_windows(run)
+    assert [len(p.split()) for p in pieces] == [WINDOW_WORDS] * 3 and " ".join(pieces) == run
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def windowed(request, tmp_path_factory):
+    d = tmp_path_factory.mktemp("windowed")
+    src = d / "src"
+    src.mkdir()
+    write(src, "parks.txt", f"""Minutes of a meeting of the Environment Committee of Northshire County Council held on Monday, 3 April 2017.
+
+7. COUNTRY PARKS
+{HERON_ITEM}
+
+8. LIBRARIES
+The community managed libraries programme saved £0.3m a year from staffing.
+""")
+    report = build_index([src], d / "idx", HashEmbedder())
+    assert not report.failed
+    return open_on_backend(request, d / "idx"), d / "idx"
+
+
+def test_a_long_passage_is_scored_by_its_best_sentence_window(windowed):
+    from ingest.chunk import window_texts, with_context
+
+    idx, _ = windowed
+    emb = HashEmbedder()
+    query = "kingfisher heronry boardwalk Watermead"
+    hits = search(idx, query, k=3, mode="dense", embedder=emb).hits
+    top = hits[0]
+    assert "heronry" in top["text"] and len(top["text"].split()) > 50
+    q = emb.encode_query(query)
+    passage = float(emb.encode([with_context(top["context"], top["text"])])[0] @ q)
+    windows = emb.encode(window_texts(top["context"], top["text"])) @ q
+    assert len(windows) >= 2 and float(windows.max()) > passage + 0.1
+    row = idx.rows_for_passage_ids([top["passage_id"]])[0]
+    assert float(idx.dense_scores([row], q)[0]) == pytest.approx(float(windows.max()), abs=1e-5)
+    assert top["score"] == pytest.approx(float(windows.max()), abs=1e-5)
+    # a passage with no windows (short) scores by its own vector
+    short = next(h for h in search(idx, "libraries staffing", k=3, mode="dense", embedder=emb).hits if "libraries" in h["text"])
+    srow = idx.rows_for_passage_ids([short["passage_id"]])[0]
+    own = float(emb.encode([with_context(short["context"], short["text"])])[0] @ emb.encode_query("libraries staffing"))
+    assert float(idx.dense_scores([srow], emb.encode_query("libraries staffing"))[0]) == pytest.approx(own, abs=1e-5)
+
+
+def test_generation_files_of_windows_are_checked(windowed, tmp_path):
+    import json
+    import shutil
+
+    idx, src_dir = windowed
+    if not isinstance(idx, Index):
+        pytest.skip("generation files are the embedded backend's")
+    copy = tmp_path / "idx"
+    shutil.copytree(src_dir, copy)
+    gen = copy / "gens" / (copy / "CURRENT").read_text().strip()
+    manifest = json.loads((gen / "manifest.json").read_text())
+    assert manifest["windows"]["count"] >= 2 and manifest["windows"]["missing"] == 0
+    # a generation written before windows existed still opens; passages score by their own vectors
+    q = HashEmbedder().encode_query("kingfisher heronry boardwalk Watermead")
+    with_windows = Index(copy).dense_scores(np.arange(len(idx)), q)
+    offsets = np.load(gen / "window_offsets.npy")
+    (gen / "window_offsets.npy").rename(gen / "offsets.bak")
+    old = Index(copy)
+    assert old.window_offsets is None
+    plain = old.dense_scores(np.arange(len(old)), q)
+    assert np.allclose(plain, old.vectors_at(np.arange(len(old))) @ q) and with_windows.max() > plain.max()
+    # window files that disagree with the passages are a damaged index, not wrong scores
+    np.save(gen / "window_offsets.npy", offsets[:-1], allow_pickle=False)
+    with pytest.raises(IndexError_, match="window files"):
+        Index(copy)
