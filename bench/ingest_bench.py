@@ -1,5 +1,5 @@
-"""Ingestion throughput on corpus/: pages/s parsed, bare ``model.encode`` passages/s, and whole-pipeline
-passages/s for the same passages and backend (issue 8: the pipeline should reach >= 90% of the encoder).
+"""Ingestion throughput on corpus/: pages/s parsed, bare ``model.encode`` texts/s, and whole-pipeline
+texts/s for the same texts (passages and their sentence windows) and backend (issue 8: the pipeline should reach >= 90% of the encoder).
 
     python -m bench.ingest_bench [--backend torch] [--variants] [--corpus corpus]
 
@@ -134,7 +134,7 @@ def run(corpus: Path = CORPUS, backend: str = "torch", variants: bool = False, k
     parsed = parse_corpus(corpus)
     bare_enc = BareEncoder(parsed["texts"], backend)
     bares = [bare_enc.run()]
-    print(f"  parsing {parsed['pages'] / parsed['seconds']:.1f} pages/s; bare encoder {bares[0]['per_s']:.1f} passages/s", file=sys.stderr)
+    print(f"  parsing {parsed['pages'] / parsed['seconds']:.1f} pages/s; bare encoder {bares[0]['per_s']:.1f} texts/s", file=sys.stderr)
     runs = []
     settings = VARIANTS if variants else VARIANTS[:1]
     with tempfile.TemporaryDirectory(prefix="bp-ingest-bench-") as tmp:
@@ -160,7 +160,7 @@ def run(corpus: Path = CORPUS, backend: str = "torch", variants: bool = False, k
                 r.update(label=label, bare_before=before["per_s"], bare_after=after["per_s"], ratio=r["per_s"] / ref,
                          ratio_same=r["per_s"] / r["bare_same_process"] if r.get("bare_same_process") else None)
                 runs.append(r)
-                print(f"  {label}: {r['seconds']:.1f} s, {r['per_s']:.1f} passages/s; bare {before['per_s']:.1f} before, "
+                print(f"  {label}: {r['seconds']:.1f} s, {r['per_s']:.1f} texts/s; bare {before['per_s']:.1f} before, "
                       f"{after['per_s']:.1f} after: {r['ratio']:.0%}; bare in the same process right after "
                       f"{r.get('bare_same_process') or 0:.1f}: {r['ratio_same'] or 0:.0%}", file=sys.stderr)
     parsed.pop("texts")
@@ -179,22 +179,22 @@ def markdown(res: dict, machine: dict, command: str) -> str:
         f"Command: `{command}`",
         "",
         f"Corpus: `{Path(res['corpus']).name}/`, {p['files']} files, {p['pages']} pages, {p['passages']} passages "
-        f"({b['passages']} distinct embed texts). Backend: {res['backend']}.",
+        f"({b['passages']} distinct embed texts: passages and their sentence windows). Backend: {res['backend']}.",
         "",
         "| stage | what is timed | seconds | rate |",
         "|---|---|---:|---:|",
         f"| parsing (one core) | load + structure + chunking, every file | {p['seconds']:.1f} | {p['pages'] / p['seconds']:.1f} pages/s |",
         f"| bare encoder (median of {len(b['runs'])} runs) | `model.encode` of the {b['passages']} distinct texts, one call, model warm "
-        f"| {b['seconds']:.1f} | {b['per_s']:.1f} passages/s |",
+        f"| {b['seconds']:.1f} | {b['per_s']:.1f} texts/s |",
         "",
-        f"The bare encoder's speed drifts on this shared virtual machine (runs in order: {bare_rates} passages/s), so each "
+        f"The bare encoder's speed drifts on this shared virtual machine (runs in order: {bare_rates} texts/s), so each "
         "pipeline run is compared twice: with the mean of the bench process's bare runs just before and after it, and with a "
         "bare run of the same texts in the pipeline's own process, with its own model instance, right after `ingest()` returns.",
         "",
         "Whole pipeline: `ingest()` of the corpus into a fresh index with an empty embedding cache, in a fresh process "
         "(timed: hashing, parallel parsing, model load, encoding, SQLite writes, index build; not interpreter start-up).",
         "",
-        "| pipeline setting | seconds | passages embedded | passages/s | bare before / after | share of their mean "
+        "| pipeline setting | seconds | texts embedded | texts/s | bare before / after | share of their mean "
         "| bare in the same process right after | share of it |",
         "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]

@@ -94,20 +94,46 @@ def _save_npy(path: Path, arr: np.ndarray) -> None:
         os.fsync(f.fileno())
 
 
+WINDOW_CHUNK = 100_000  # window vectors read from the cache and written per step (bounded memory at millions)
+
+
 def _save_windows(tmp: Path, store, model_id: str, dim: int, win_keys: list[str], win_counts: list[int]) -> dict:
     """Write the window vectors grouped by passage row (row r owns window_vectors[offsets[r]:offsets[r+1]]).
 
-    A window whose vector is not in the embedding cache (an index ingested before windows existed) is left out and
-    counted: its passage is scored by its own vector alone until the next ``ingest --rebuild``."""
-    vecs = store.vectors_for(model_id, win_keys, dim) if win_keys else np.zeros((0, dim), dtype=np.float32)
-    have = np.abs(vecs).sum(axis=1) > 0 if len(vecs) else np.zeros(0, dtype=bool)
+    Streamed in WINDOW_CHUNK steps into the .npy file, so a million passages (~3-5M windows) never hold all their
+    window vectors in memory. A window whose vector is not in the embedding cache (an index ingested before windows
+    existed) is left out and counted: its passage is scored by its own vector alone until the next ``ingest --rebuild``."""
+    n = len(win_keys)
+    path = tmp / "window_vectors.npy"
+    have = np.zeros(n, dtype=bool)
+    out = np.lib.format.open_memmap(path, mode="w+", dtype=np.float32, shape=(n, dim))
+    for s in range(0, n, WINDOW_CHUNK):
+        v = store.vectors_for(model_id, win_keys[s: s + WINDOW_CHUNK], dim)
+        have[s: s + len(v)] = np.abs(v).sum(axis=1) > 0
+        out[s: s + len(v)] = v
+    kept = int(have.sum())
+    if kept < n:  # copy the present ones to a file of the right length
+        part = tmp / "window_vectors.part.npy"
+        dst = np.lib.format.open_memmap(part, mode="w+", dtype=np.float32, shape=(kept, dim))
+        j = 0
+        for s in range(0, n, WINDOW_CHUNK):
+            block = np.asarray(out[s: s + WINDOW_CHUNK][have[s: s + WINDOW_CHUNK]])
+            dst[j: j + len(block)] = block
+            j += len(block)
+        dst.flush()
+        del dst, out
+        os.replace(part, path)
+    else:
+        out.flush()
+        del out
+    with open(path, "rb+") as f:
+        os.fsync(f.fileno())
     owner = np.repeat(np.arange(len(win_counts), dtype=np.int64), np.asarray(win_counts, dtype=np.int64))
     counts = np.bincount(owner[have], minlength=len(win_counts)) if len(win_counts) else np.zeros(0, dtype=np.int64)
     offsets = np.zeros(len(win_counts) + 1, dtype=np.int64)
     np.cumsum(counts, out=offsets[1:])
-    _save_npy(tmp / "window_vectors.npy", vecs if have.all() else vecs[have])  # (no copy of a complete set)
     _save_npy(tmp / "window_offsets.npy", offsets)
-    return {"words": WINDOW_WORDS, "count": int(have.sum()), "missing": int(len(have) - have.sum())}
+    return {"words": WINDOW_WORDS, "count": kept, "missing": n - kept}
 
 
 def build_generation(store: Store, model_id: str, dim: int, progress=None, ann_threshold: int | None = None) -> Path:

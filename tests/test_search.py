@@ -304,3 +304,35 @@ def test_generation_files_of_windows_are_checked(windowed, tmp_path):
     np.save(gen / "window_offsets.npy", offsets[:-1], allow_pickle=False)
     with pytest.raises(IndexError_, match="window files"):
         Index(copy)
+
+
+def test_windows_missing_from_the_cache_are_left_out_and_counted(tmp_path):
+    """An index ingested before windows existed: the rebuilt generation holds the windows it has vectors for."""
+    import json
+
+    from index.build import build_generation
+    from index.store import Store
+
+    src = tmp_path / "src"
+    src.mkdir()
+    write(src, "parks.txt", f"Minutes of a meeting of the Cabinet held on Monday, 3 April 2017.\n\n7. COUNTRY PARKS\n{HERON_ITEM}\n")
+    idx_dir = tmp_path / "idx"
+    assert not build_index([src], idx_dir, HashEmbedder()).failed
+    full = Index(idx_dir)
+    n_windows = len(full.window_vectors)
+    assert n_windows >= 3
+    store = Store(idx_dir)
+    row = store.con.execute("SELECT context, text FROM passages WHERE text LIKE '%heronry%'").fetchone()
+    from ingest.chunk import window_texts
+    from index.embed import embed_key
+
+    gone = embed_key(window_texts(row[0], row[1])[0])
+    with store.con:
+        store.con.execute("DELETE FROM embeddings WHERE key=?", (gone,))
+    build_generation(store, HashEmbedder.model_id, HashEmbedder.dim)
+    store.close()
+    idx = Index(idx_dir)
+    gen = idx_dir / "gens" / idx.gen_name
+    assert json.loads((gen / "manifest.json").read_text())["windows"] == {"words": 50, "count": n_windows - 1, "missing": 1}
+    assert len(idx.window_vectors) == n_windows - 1 and int(idx.window_offsets[-1]) == n_windows - 1
+    assert np.array_equal(np.asarray(idx.window_vectors), np.asarray(full.window_vectors)[1:])  # the first one went
