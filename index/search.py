@@ -366,7 +366,7 @@ def bm25_query_tokens(text: str, extra: list[str]) -> list[str]:
 def dense_ranking(index, qvec: np.ndarray, depth: int, mask, also=None) -> tuple[np.ndarray, np.ndarray]:
     """The top ``depth`` of the nearest passages (and of the ``also`` rows: BM25's candidates), re-scored with
     their sentence windows: a passage whose one relevant sentence is diluted in its vector still ranks by that
-    sentence (council dev set: dense recall@5 0.722 -> 0.889, hybrid MRR@10 0.763 -> 0.830)."""
+    sentence (council dev set: dense recall@5 0.722 -> 0.778, hybrid MRR@10 0.763 -> 0.802; docs/BENCHMARKS.md)."""
     rows, _ = index.dense_rank(qvec, depth, mask)
     if also is not None and len(also):
         rows = np.concatenate([rows, np.setdiff1d(np.asarray(also, dtype=np.int64), rows, assume_unique=False)])
