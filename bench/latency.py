@@ -64,10 +64,8 @@ def synthetic_vectors(base: np.ndarray, nrng: np.random.Generator, count: int) -
 
 def build_synthetic(source_index: Path, target: Path, n: int, seed: int = 0) -> float:
     """Write an index of ``n`` synthetic passages at ``target``; returns build seconds."""
-    from index.build import build_generation
-    from index.embed import embed_key
+    from index.build import build_generation, window_keys
     from index.store import Store
-    from ingest.chunk import window_texts
 
     src = Store(source_index, readonly=True)
     rows = [dict(r) for r in src.iter_active_passages()]
@@ -101,7 +99,7 @@ def build_synthetic(source_index: Path, target: Path, n: int, seed: int = 0) -> 
             text = ". ".join(rng.choice(sentences) for _ in range(rng.randint(3, 8))) + "."
             key = f"syn-{d}-{j}"
             # the passage's sentence windows, as an ingest embeds them: its vector plus noise each
-            wkeys = [embed_key(t) for t in window_texts("", text)]
+            wkeys = window_keys({"context": "", "text": text})
             if wkeys:
                 wv = vecs[j] + nrng.normal(0, NOISE, size=(len(wkeys), dim)).astype(np.float32)
                 wv /= np.linalg.norm(wv, axis=1, keepdims=True)

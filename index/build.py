@@ -57,6 +57,11 @@ def bm25_text(row) -> str:
     return f"{head}\n{row['text']}" if head else row["text"]
 
 
+def window_keys(row) -> list[str]:
+    """Embedding-cache keys of a passage's sentence windows (ingest.chunk.dense_windows); ``row`` has context and text."""
+    return [embed_key(t) for t in window_texts(row["context"], row["text"])]
+
+
 def _date_int(iso: str | None) -> int:
     if not iso:
         return 0
@@ -161,7 +166,7 @@ def build_generation(store: Store, model_id: str, dim: int, progress=None, ann_t
                 dates.append(_date_int(row["meeting_date"]))
                 decision.append(bool(row["is_decision"]))
                 keys.append(row["embed_key"])
-                wk = [embed_key(t) for t in window_texts(row["context"], row["text"])]
+                wk = window_keys(row)
                 win_keys.extend(wk)
                 win_counts.append(len(wk))
                 docs_seen.add(row["doc_id"])

@@ -156,15 +156,6 @@ def bm25_terms_of(row) -> tuple[list[str], list[int], int]:
     return terms, [c[t] for t in terms], len(toks)
 
 
-def window_keys_of(p) -> list[str]:
-    """Embedding-cache keys of a passage's sentence windows (ingest.chunk.dense_windows), as index.build computes them."""
-    from ingest.chunk import window_texts
-
-    from .embed import embed_key
-
-    return [embed_key(t) for t in window_texts(p["context"], p["text"])]
-
-
 def date_int(iso: str | None) -> int:
     from .build import _date_int
 
@@ -388,6 +379,8 @@ class PgStore:
         A document already stored under the same id is replaced (its statistics taken out first); a path that
         pointed at another document moves here, and that document goes when no path points at it any more.
         """
+        from .build import window_keys
+
         doc = dict(doc)
         doc.setdefault("ingested_at", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
         doc["warnings"] = json.dumps(doc.get("warnings") or [])
@@ -428,7 +421,7 @@ class PgStore:
                 f"{doc['doc_id'][:16]}-{seq:05d}", doc["doc_id"], seq, p["text"], p["context"], p["page"], p["page_end"],
                 p["printed_page"], p["item"], p["minute_number"], p["meeting_date"], bool(p["is_decision"]), p["char_start"],
                 p["char_end"], p["section_kind"], key, doc.get("council"), doc.get("body"), doc.get("doc_type"),
-                date_int(p["meeting_date"]), terms, tfs, dl, np.asarray(vectors[seq], dtype=np.float32), window_keys_of(p),
+                date_int(p["meeting_date"]), terms, tfs, dl, np.asarray(vectors[seq], dtype=np.float32), window_keys(p),
             ])
         names = ("passage_id, doc_id, seq, text, context, page, page_end, printed_page, item, minute_number, meeting_date, "
                  "is_decision, char_start, char_end, section_kind, embed_key, council, body, doc_type, date_int, terms, tfs, dl, embedding, "

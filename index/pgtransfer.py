@@ -17,7 +17,8 @@ from typing import Callable
 
 import numpy as np
 
-from .pgstore import PgStore, PgStoreError, as_array, bm25_terms_of, date_int, postings_sql, window_keys_of
+from .build import window_keys
+from .pgstore import PgStore, PgStoreError, as_array, bm25_terms_of, date_int, postings_sql
 from .store import DOC_FIELDS, PASSAGE_FIELDS, Store
 
 BATCH = 2000
@@ -79,7 +80,7 @@ def import_store(index_dir: Path, url: str, progress: Progress | None = None, st
                         sum_dl += dl
                         n_pass += 1
                         cp.write_row([*(bool(r[f]) if f == "is_decision" else r[f] for f in PASSAGE_FIELDS), r["council"], r["body"],
-                                      r["doc_type"], date_int(r["meeting_date"]), terms, tfs, dl, v, window_keys_of(r)])
+                                      r["doc_type"], date_int(r["meeting_date"]), terms, tfs, dl, v, window_keys(r)])
                     say(f"passages: {n_pass}/{len(idx)}")
             say("writing the BM25 postings…")
             con.execute(postings_sql())

@@ -290,10 +290,7 @@ class Index:
         if total:
             owner = np.repeat(np.arange(len(rows)), counts)
             flat = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts) + np.repeat(starts, counts)
-            order = np.argsort(flat, kind="stable")  # read the memory-mapped file front to back
-            ws = np.empty(total, dtype=np.float32)
-            ws[order] = np.asarray(self.window_vectors[flat[order]], dtype=np.float32) @ q
-            np.maximum.at(scores, owner, ws)
+            np.maximum.at(scores, owner, np.asarray(self.window_vectors[flat], dtype=np.float32) @ q)
         return scores
 
     def dense_rank(self, qvec: np.ndarray, n: int, mask: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
