@@ -181,8 +181,10 @@ class Store:
             (path,),
         ).fetchone()
 
-    def has_doc(self, doc_id: str) -> bool:
-        return self.con.execute("SELECT 1 FROM documents WHERE doc_id=? AND status='active'", (doc_id,)).fetchone() is not None
+    def has_doc(self, doc_id: str, parser: str | None = None) -> bool:
+        """Whether the document is stored (and, given ``parser``, was read by that parser version)."""
+        row = self.con.execute("SELECT parser FROM documents WHERE doc_id=? AND status='active'", (doc_id,)).fetchone()
+        return row is not None and (parser is None or row[0] == parser)
 
     def add_path(self, path: str, doc_id: str, size: int, mtime: float) -> None:
         """Point ``path`` at an already stored document (a renamed copy, or a touched file)."""

@@ -101,6 +101,12 @@ def _enqueue(pg, files: list[Path], report: IngestReport) -> list[str]:
                 "WHERE ingest_jobs.sha256 <> excluded.sha256 OR ingest_jobs.state = 'failed'",
                 sorted(rows),
             )
+            # a document read by an older structure parser is read again (see ingest.pipeline)
+            cur.execute(
+                "UPDATE ingest_jobs j SET state='pending', attempts=0, updated_at=now() FROM documents d "
+                "WHERE j.path = ANY(%s) AND j.state = 'done' AND d.doc_id = j.sha256 AND d.parser IS DISTINCT FROM %s",
+                ([r[0] for r in rows], PARSER_VERSION),
+            )
         states = dict(con.execute("SELECT path, state FROM ingest_jobs WHERE path = ANY(%s)", ([r[0] for r in rows],)).fetchall())
     for r in rows:
         if states.get(r[0]) == "done":
@@ -173,7 +179,7 @@ class _Worker:
                 return self._fail(con, path, digest, "the file changed while it was being ingested; run the ingest again")
             con.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (digest,))  # one writer per content
             overrides = self.manifest.get(f.resolve())
-            if overrides is None and con.execute("SELECT 1 FROM documents WHERE doc_id=%s", (digest,)).fetchone():
+            if overrides is None and con.execute("SELECT 1 FROM documents WHERE doc_id=%s AND parser = %s", (digest, PARSER_VERSION)).fetchone():
                 first = con.execute("SELECT path FROM documents WHERE doc_id=%s", (digest,)).fetchone()[0]
                 pg.add_path(con, path, digest, size, mtime)
                 # stored already under this very path (e.g. by import-store): nothing changed

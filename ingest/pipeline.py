@@ -385,10 +385,13 @@ def _ingest_locked(paths, index_dir: Path, model, workers, limits: Limits, progr
             report.outcomes.append(FileOutcome(str(f), "failed", f"cannot read: {exc.strerror or exc}"))
             continue
         state = store.path_state(str(f))
-        if state is not None and state["sha256"] == digest and store.has_doc(digest) and f.resolve() not in manifest:
+        # a document read by an older version of the structure parser is read again (its passages and citations
+        # get the fixes); texts that did not change keep their cached embeddings
+        current = store.has_doc(digest, PARSER_VERSION)
+        if state is not None and state["sha256"] == digest and current and f.resolve() not in manifest:
             report.outcomes.append(FileOutcome(str(f), "unchanged"))
             continue
-        if store.has_doc(digest) and f.resolve() not in manifest:
+        if current and f.resolve() not in manifest:
             store.add_path(str(f), digest, st.st_size, st.st_mtime)
             first = store.con.execute("SELECT path FROM documents WHERE doc_id=?", (digest,)).fetchone()
             report.outcomes.append(FileOutcome(str(f), "duplicate", f"same content as {first[0] if first else 'a stored document'}"))

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from .dates import first_date
 from .model import LoadedDocument
 
-PARSER_VERSION = "structure-1"
+PARSER_VERSION = "structure-2"
 
 _SMALL = {"and", "of", "the", "for", "in", "on", "to", "a", "an", "with", "at", "by", "or", "upon"}
 
@@ -448,13 +448,65 @@ def _is_caps_line(t: str) -> bool:
     return 3 <= len(t) <= 120 and len(letters) >= 3 and sum(c.isupper() for c in letters) / len(letters) > 0.9
 
 
+_MEETING_NAME_RE = re.compile(r"\b(?:BOARD|COMMITTEE|COMMISSION|CABINET|COUNCIL|PANEL|EXECUTIVE|FORUM)\b")
+_SUBJECT_RE = re.compile(r"^\s*(?:subject|report title)\s*:\s*(.*)$", re.I)
+_COVER_FIELD_RE = re.compile(
+    r"^\s*(?:presented|author|report\s+(?:of|by|author)|lead\s+(?:director|member|officer)|wards?\b|date\b|contact|"
+    r"executive\s+summary|purpose|summary|recommendation|decision)", re.I)
+
+
+def _meeting_line(t: str) -> bool:
+    """A cover sheet's meeting line: the body's name in capitals ('LEICESTER CITY HEALTH AND WELLBEING BOARD'),
+    often with the date after it."""
+    m = _MEETING_NAME_RE.search(t)
+    if not m:
+        return False
+    name = t[: m.end()]
+    letters = [c for c in name if c.isalpha()]
+    return len(letters) >= 8 and sum(c.isupper() for c in letters) / len(letters) > 0.9 and len(t.strip()) <= 120
+
+
+def _cover_starts(lines: list["_Line"]) -> dict[int, str]:
+    """Report cover sheets that do not say 'REPORT OF': the meeting's name (and date) in capitals, then either
+    'Subject: <title>' (Leicester City's cover sheets) or the report's title in capitals."""
+    out: dict[int, str] = {}
+    nonempty = [k for k, ln in enumerate(lines) if ln.text.strip()]
+    for n, k in enumerate(nonempty):
+        t = lines[k].text
+        if not _meeting_line(t) or MINUTES_START_RE.match(t) or _REPORT_OF_RE.match(t):
+            continue
+        after = [lines[j].text.strip() for j in nonempty[n + 1: n + 6]]
+        title_lines: list[str] = []
+        # 'Subject:' within the next two lines (a 'DATE ...' line may sit between)
+        subj = next((i for i, a in enumerate(after[:3]) if _SUBJECT_RE.match(a)), None)
+        if subj is not None and all(_HAS_DATE.search(a) or re.match(r"^date\b", a, re.I) for a in after[:subj]):
+            first = _SUBJECT_RE.match(after[subj]).group(1).strip()
+            rest = after[subj + 1:] if not first else []
+            title_lines = [first] if first else []
+            for a in rest[:2]:
+                if not a or _COVER_FIELD_RE.match(a) or a.endswith(":"):
+                    break
+                title_lines.append(a)
+        elif _HAS_DATE.search(t):
+            for a in after[:2]:
+                if (not _is_caps_line(a) or _REPORT_OF_RE.match(a) or _HAS_DATE.search(a) or _AUTHOR_WORDS.search(a)
+                        or MINUTES_START_RE.match(a) or a.upper().startswith(("MINUTES", "AGENDA", "APPENDIX"))):
+                    break
+                title_lines.append(a)
+        title = " ".join(title_lines).strip()
+        if len(re.findall(r"[A-Za-z]{3,}", title)) >= 2:
+            out[k] = smart_title(title) if title.isupper() else title
+    return out
+
+
 def _report_starts(lines: list["_Line"]) -> dict[int, str]:
     """Where officers' reports begin (their title block) and their titles.
 
     A report opens with a block of capitalised lines holding 'REPORT OF <author>', usually the meeting
-    name and date, and the title; 'Purpose of the report' follows within a few lines.
+    name and date, and the title; 'Purpose of the report' follows within a few lines. Cover sheets without
+    'REPORT OF' (the meeting's name, then 'Subject: <title>' or the title in capitals) count too.
     """
-    out: dict[int, str] = {}
+    out: dict[int, str] = _cover_starts(lines)
     for k, ln in enumerate(lines):
         if not _REPORT_OF_RE.match(ln.text):
             continue
@@ -570,9 +622,17 @@ def analyse(doc: LoadedDocument, text: str, page_starts: list[int]) -> Structure
             if k in report_starts and (not in_minutes or minutes_closed or not doc_is_minutes):
                 title = report_starts[k]
                 toks = _title_tokens(title)
-                later = [it for it in paper_items if item_index(it) > item_index(cur_item)
-                         and len(_title_tokens(it.title) & toks) >= max(1, 0.6 * len(_title_tokens(it.title)))]
-                if later:
+                later = [it for it in paper_items if item_index(it) > item_index(cur_item)]
+                named = [it for it in later if len(_title_tokens(it.title) & toks) >= max(1, 0.6 * len(_title_tokens(it.title)))]
+                if named:
+                    newitem = named[0]
+                elif later and cur_item is not None and (
+                    _title_tokens(later[0].title) & toks
+                    or not (_title_tokens(cur_item.title) & toks or any(_title_tokens(it.title) & toks for it in later[1:]))
+                ):
+                    # a new report's cover sheet while an item's papers run: the papers of the next item, when its
+                    # title shares a word with the report's ('LSCB Annual Report' for 'Local Children's
+                    # Safeguarding Annual Report') or no item's title does
                     newitem = later[0]
                 elif not paper_items:
                     cur_item, cur_item_label, heading = None, title, None
@@ -582,7 +642,8 @@ def analyse(doc: LoadedDocument, text: str, page_starts: list[int]) -> Structure
                 else:
                     heading = title
             if newitem is not None and item_index(newitem) > item_index(cur_item):
-                cur_item, cur_item_label, heading = newitem, newitem.label(), None
+                # a report's own title (its cover sheet's) heads its first section
+                cur_item, cur_item_label, heading = newitem, newitem.label(), report_starts.get(k)
                 if not doc_is_minutes:
                     in_minutes, in_decision, minute_no, minute_title = False, False, None, None
                 kind = "report"
@@ -640,7 +701,7 @@ def analyse(doc: LoadedDocument, text: str, page_starts: list[int]) -> Structure
                         break
             if in_minutes and DECISION_RE.search(s):
                 in_decision = True
-            if kind == "report" and not in_minutes and _is_heading(stripped):
+            if kind == "report" and not in_minutes and _is_heading(stripped) and k not in report_starts:
                 heading = smart_title(stripped)
         # attributes of this line
         if in_minutes:

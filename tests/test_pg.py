@@ -310,6 +310,17 @@ def test_import_and_export_round_trip_without_re_embedding(tmp_path, pg_url):
         assert not p.bm25_rank(tokenize_query("bowling greens"), 10, None)[0].size  # no stale candidate either
     finally:
         p.close()
+    # a document read by an older structure parser is read again, with no embedding; then it is unchanged
+    from ingest.structure import PARSER_VERSION
+
+    with psycopg.connect(pg_url) as con:
+        con.execute("UPDATE documents SET parser='structure-0' WHERE doc_id = (SELECT min(doc_id) FROM documents)")
+    r = ingest_pg([src], pg_url, embedder=HashEmbedder())
+    assert (r.count("ingested"), r.count("unchanged"), r.embedded) == (1, 2, 0), r.outcomes
+    with psycopg.connect(pg_url) as con:
+        assert con.execute("SELECT array_agg(DISTINCT parser) FROM documents").fetchone()[0] == [PARSER_VERSION]
+        assert con.execute("SELECT n_docs, sum_dl FROM bm25_stats").fetchone() == con.execute("SELECT count(*), sum(dl) FROM passages").fetchone()
+    assert ingest_pg([src], pg_url, embedder=HashEmbedder()).count("unchanged") == 3
 
 
 def test_cli_search_info_and_the_store_variable(tmp_path, pg_url, capsys, monkeypatch):

@@ -70,6 +70,29 @@ def test_ingest_then_incremental(tmp_path, papers):
     assert passage_count(idx) == passage_count(clean)
 
 
+def test_documents_read_by_an_older_parser_are_read_again(tmp_path, papers):
+    """After an upgrade of the structure parser an incremental ingest re-reads stored documents (their items and
+    citations get the fixes) without embedding unchanged text again; then they are unchanged."""
+    from ingest.structure import PARSER_VERSION
+
+    emb = HashEmbedder()
+    idx = tmp_path / "idx"
+    build_index([papers], idx, emb)
+    n = passage_count(idx)
+    s = Store(idx)
+    with s.con:
+        s.con.execute("UPDATE documents SET parser='structure-0' WHERE path LIKE '%minutes.txt'")
+    s.close()
+    r = build_index([papers], idx, emb)
+    assert (r.count("ingested"), r.count("unchanged"), r.embedded) == (1, 1, 0)
+    assert [Path(o.path).name for o in r.outcomes if o.status == "ingested"] == ["minutes.txt"]
+    s = Store(idx, readonly=True)
+    assert {d["parser"] for d in s.documents()} == {PARSER_VERSION}
+    s.close()
+    assert passage_count(idx) == n
+    assert build_index([papers], idx, emb).count("unchanged") == 2
+
+
 def test_pdf_structure_through_pipeline(tmp_path, papers):
     idx = tmp_path / "idx"
     build_index([papers / "agenda pack 'draft' – Café.pdf"], idx, HashEmbedder())

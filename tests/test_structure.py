@@ -178,3 +178,46 @@ def test_headings_and_heading_runs():
         passages = parsed(name)[4]
         tiny = [p for p in passages if len(p.text) < 40 and p.text.isupper()]
         assert len(tiny) <= 0.02 * len(passages), (name, [p.text for p in tiny][:5])
+
+
+def _item_of(name: str, needle: str) -> str:
+    passages = parsed(name)[4]
+    holder = [p for p in passages if needle in " ".join(p.text.split())]
+    assert holder, needle
+    return holder[0].item or ""
+
+
+def test_report_cover_sheets_start_their_agenda_items():
+    """A report's cover sheet (meeting name, then 'Subject: <title>' or the title in capitals) starts the papers of
+    the next agenda item even when its title is worded differently from the agenda's."""
+    # 'Loneliness and social isolation' is agenda item 6 'Loneliness and Isolation Evidence Review'
+    assert _item_of("000_f2458a1a6d162554.pdf", "This paper aims to provide information about the risks").startswith("6. Loneliness")
+    # 'LSCB Annual Report' is item 7 'Local Children's Safeguarding Annual Report'; its budget table belongs to it
+    assert _item_of("000_f2458a1a6d162554.pdf", "Leicester City Council 129,030 52.5").startswith("7. Local Children's Safeguarding")
+    assert _item_of("000_f2458a1a6d162554.pdf", "The Autism Act became law in 2009").startswith("5. The 2016 Adult Autism")
+    # '2015 CQC INSPECTION ACTION PLAN PROGRESS REPORT' (title in capitals under the meeting line) is item 8
+    assert _item_of("002_932f3f7f4997683a.pdf", "Following the Care Quality Commission (CQC) comprehensive").startswith("8. Cqc Inspection")
+    assert _item_of("002_932f3f7f4997683a.pdf", "The Council is in the middle of the most severe period").startswith("7. Public Health Budget")
+
+
+def test_cover_sheet_rules():
+    from ingest.model import LoadedDocument, Page
+
+    def item_holding(body: list[list[str]], needle: str) -> str | None:
+        agenda = ["EXAMPLE CITY COUNCIL", "CABINET", "Date: 4 May 2023", "AGENDA",
+                  "1. APOLOGIES FOR ABSENCE", "2. LIBRARY OPENING HOURS", "Appendix A", "3. WINTER GRITTING ROUTES", "Appendix B"]
+        pages = [Page(1, "\n".join(agenda)), *(Page(i + 2, "\n".join(b)) for i, b in enumerate(body))]
+        doc = LoadedDocument(path="pack.pdf", kind="pdf", pages=pages)
+        text, starts = join_pages(doc)
+        st = analyse(doc, text, starts)
+        return next(s.item for s in st.segments if needle in text[s.start:s.end])
+
+    cover = ["EXAMPLE CITY CABINET", "DATE 4th May 2023", "Subject:"]
+    first = [*cover, "Library opening hours", "Author:", "A. Officer", "The libraries will open at nine."]
+    assert item_holding([["Appendix A"], first], "open at nine").startswith("2. Library Opening Hours")
+    # the next report's title shares no word with any agenda title: it is the next item's paper all the same
+    second = [*cover, "Highways maintenance in cold weather", "Author:", "B. Officer", "Salt stocks are full."]
+    assert item_holding([["Appendix A"], first, second], "Salt stocks are full.").startswith("3. Winter Gritting Routes")
+    # a second cover sheet that repeats the current item's words stays in that item
+    again = [*cover, "Library opening hours: consultation responses", "Author:", "C. Officer", "Most replies agreed."]
+    assert item_holding([["Appendix A"], first, again], "Most replies agreed.").startswith("2. Library Opening Hours")
