@@ -329,7 +329,7 @@ def ask(index, question: str, k: int = 8, filters: Filters | None = None, embedd
     """A cited answer to ``question`` from the top ``k`` hybrid hits (see module doc)."""
     threshold = ABSTAIN_THRESHOLD if threshold is None else threshold
     embedder = _embedder_for(index, embedder)
-    res = search(index, question, k=max(k, pool), filters=filters, embedder=embedder)
+    res = search(index, question, k=max(k, pool), filters=filters, embedder=embedder, crowd=False)  # plain relevance order
     hits = res.hits
     notes = list(f"query expanded: {n}" for n in res.notes)
     out = {"question": question, "answer": ABSTAIN_TEXT, "abstained": True, "citations": [], "related": [], "notes": notes}

@@ -40,6 +40,13 @@ CANDIDATES = 100
 # Council gold set, hybrid rrf MRR@10: 0.581 -> 0.729 at 1.25 (1.15 same, 1.5: 0.70); recall unchanged.
 DECISION_BOOST = 1.25
 _DECISION_INTENT = re.compile(r"\b(?:decid\w*|decision\w*|agree\w*|resolv\w*|resolution\w*|approv\w*|endors\w*)\b", re.I)
+# Crowding (relevance order only): past the first CROWD_KEEP hits, one agenda item of one document shows at most
+# CROWD_CAP passages among the first CROWD_PAGE; its other passages move down, and the next best passages of other
+# items (from the top CROWD_DEPTH) move up. A long report no longer fills the first page with ten paragraphs, so
+# an issue followed across papers shows its other papers. Council dev set (hybrid): trace coverage 0.433 -> 0.575,
+# recall@5 and MRR@10 unchanged (the first five are untouched); cap 1: 0.517; keep 3: recall@5 -0.056; per document
+# instead of per item: 0.458; depth 200: 0.508 (passages too far down come up).
+CROWD_KEEP, CROWD_CAP, CROWD_PAGE, CROWD_DEPTH = 5, 2, 10, 50
 FOLD_OVERLAP = 0.6  # share of the shorter passage's 4-word shingles two passages must share to be folded (0.4-0.8: same scores)
 
 
@@ -439,18 +446,41 @@ def search(
     fusion: str = DEFAULT_FUSION,
     candidates: int = CANDIDATES,
     fold: bool = True,
+    crowd: bool = True,
 ) -> SearchResult:
-    """Ranked, folded, cited hits for ``query``."""
+    """Ranked, folded, cited hits for ``query`` (crowded: see CROWD_CAP)."""
     if sort not in ("relevance", "newest", "oldest"):
         raise QueryError(f"unknown sort {sort!r}; choose relevance, newest or oldest")
     k = max(1, int(k))
+    crowd = crowd and sort == "relevance" and k > CROWD_KEEP
     fused, notes = rank(index, query, max(candidates, k * 3), filters, mode, embedder, fusion)
-    hits = _materialise(index, fused, k, fold)
+    hits = _materialise(index, fused, max(k, CROWD_DEPTH) if crowd else k, fold)
+    if crowd:
+        hits = crowded(hits)[:k]
     if sort != "relevance":
         hits.sort(key=lambda h: (h["meeting_date"] or ""), reverse=(sort == "newest"))
     for r, h in enumerate(hits, 1):
         h["rank"] = r
     return SearchResult(hits=hits, query=query, notes=notes, total_candidates=len(fused))
+
+
+def crowded(hits: list[dict]) -> list[dict]:
+    """``hits`` (best first) with the first CROWD_PAGE positions past CROWD_KEEP given to agenda items that have
+    fewer than CROWD_CAP passages there yet, drawn from the first CROWD_DEPTH hits; the rest keep their order."""
+    def key(h: dict) -> tuple:
+        return h["doc_id"], h.get("item")
+
+    page = list(hits[:CROWD_KEEP])
+    shown: dict[tuple, int] = {}
+    for h in page:
+        shown[key(h)] = shown.get(key(h), 0) + 1
+    pool = list(hits[CROWD_KEEP:CROWD_DEPTH])
+    while len(page) < CROWD_PAGE and pool:
+        j = next((i for i, h in enumerate(pool) if shown.get(key(h), 0) < CROWD_CAP), 0)
+        h = pool.pop(j)
+        page.append(h)
+        shown[key(h)] = shown.get(key(h), 0) + 1
+    return page + pool + hits[CROWD_DEPTH:]
 
 
 HIT_FIELDS = (

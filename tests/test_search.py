@@ -208,6 +208,50 @@ def test_real_hybrid_search_finds_decisions(real_index):
     assert dec[0]["meeting_date"] == "2015-03-03"
 
 
+def test_crowding_keeps_the_first_five_and_spreads_the_first_page():
+    from index.search import CROWD_CAP, CROWD_DEPTH, CROWD_KEEP, CROWD_PAGE, crowded
+
+    # 60 hits best first: the first 40 all from item A of one report, then other items
+    hits = [{"passage_id": f"p{i}", "doc_id": "d1", "item": "A" if i < 40 else f"B{i % 3}"} for i in range(60)]
+    out = crowded(hits)
+    assert [h["passage_id"] for h in out[:CROWD_KEEP]] == [f"p{i}" for i in range(CROWD_KEEP)]  # untouched
+    page = out[:CROWD_PAGE]
+    # item A already fills the first five: the rest of the first page goes to other items, each at most CROWD_CAP times
+    assert all(h["item"] != "A" for h in page[CROWD_KEEP:])
+    assert max(sum(h["item"] == it for h in page) for it in ("B0", "B1", "B2")) <= CROWD_CAP
+    # the same hits, nothing lost or repeated; past the first page the order is the original one
+    assert sorted(h["passage_id"] for h in out) == sorted(h["passage_id"] for h in hits)
+    rest = [h["passage_id"] for h in out[CROWD_PAGE:]]
+    assert rest == [h["passage_id"] for h in hits if h["passage_id"] not in {x["passage_id"] for x in page}]
+    # only the first CROWD_DEPTH hits can move up: with nothing else there, the first page is plain relevance order
+    deep = [{"passage_id": f"p{i}", "doc_id": "d1", "item": "A" if i < CROWD_DEPTH else "B"} for i in range(CROWD_DEPTH + 5)]
+    assert [h["passage_id"] for h in crowded(deep)[:CROWD_PAGE]] == [f"p{i}" for i in range(CROWD_PAGE)]
+
+
+def test_real_search_first_page_spreads_over_agenda_items(real_index):
+    """A long report does not fill the first page: past the fifth hit, one agenda item shows at most twice more."""
+    from index.search import CROWD_CAP, CROWD_KEEP
+
+    ix = Index(real_index)
+    q = "Help to Live at Home scrutiny review panel recommendations"
+    plain = search(ix, q, k=50, crowd=False).hits
+    got = search(ix, q, k=10).hits
+    key = lambda h: (h["doc_id"], h["item"])  # noqa: E731
+    assert [h["passage_id"] for h in got[:CROWD_KEEP]] == [h["passage_id"] for h in plain[:CROWD_KEEP]]
+    before = [key(h) for h in plain[:10]]
+    assert max(before.count(x) for x in before) > CROWD_CAP + 2  # this query is dominated by one report
+    moved = 0
+    for i in range(CROWD_KEEP, 10):
+        shown = [key(h) for h in got[:i]]
+        ids = {h["passage_id"] for h in got[:i]}
+        if shown.count(key(got[i])) >= CROWD_CAP:  # over the cap only when no other item is left in the pool
+            assert all(shown.count(key(h)) >= CROWD_CAP for h in plain if h["passage_id"] not in ids)
+        moved += got[i]["passage_id"] != plain[i]["passage_id"]
+    assert moved  # other items' passages came up
+    assert {h["passage_id"] for h in got} <= {h["passage_id"] for h in plain}
+    assert [h["rank"] for h in got] == list(range(1, 11))
+
+
 # ------------------------------------------------------------------ sentence windows
 
 HERON_ITEM = (
