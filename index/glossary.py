@@ -70,7 +70,7 @@ def expand_query(query: str, glossary: dict[str, list[str]]) -> tuple[list[str],
         return [], []
     extra: list[str] = []
     notes: list[str] = []
-    words = set(re.findall(r"[A-Za-z&]+", query))
+    words = list(dict.fromkeys(re.findall(r"[A-Za-z&]+", query)))  # in query order: the notes (and the dense query) must not depend on set order
     lower_query = " " + re.sub(r"[^a-z0-9&]+", " ", query.lower()) + " "
     by_lower = {a.lower(): a for a in glossary}
     for w in words:

@@ -67,3 +67,17 @@ def _acr_first_pairs(text: str) -> set[tuple[str, str]]:
         if m.group(1).upper() not in _STOP_ACRONYMS and _match(words, m.group(1)) == words:
             out.add((m.group(1), " ".join(words)))
     return out
+
+
+def test_query_expansion_follows_the_query_order():
+    """The notes (which also go into the dense query) come in the order the query names the acronyms, never in a
+    set's order: the same query must rank the same in every process (set order of strings varies with the hash seed)."""
+    from index.glossary import expand_query
+
+    glossary = {"STP": ["Sustainability and Transformation Plan"], "UHL": ["University Hospitals of Leicester"],
+                "BCF": ["Better Care Fund"], "DTOC": ["Delayed Transfers of Care"], "CCG": ["Clinical Commissioning Group"]}
+    for query in ("STP UHL BCF DTOC CCG bids", "CCG and DTOC with BCF, UHL and the STP"):
+        extra, notes = expand_query(query, glossary)
+        named = [w for w in re.findall(r"[A-Z]{3,}", query)]
+        assert [n.split(" = ")[0] for n in notes] == named
+        assert extra == [glossary[a][0] for a in named]
