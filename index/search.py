@@ -1,11 +1,13 @@
 """Hybrid search over an index generation: BM25 + dense, fusion, filters, phrases, duplicate folding."""
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterable, Iterator
 
 import numpy as np
 
@@ -454,9 +456,8 @@ def search(
     k = max(1, int(k))
     crowd = crowd and sort == "relevance" and k > CROWD_KEEP
     fused, notes = rank(index, query, max(candidates, k * 3), filters, mode, embedder, fusion)
-    hits = _materialise(index, fused, max(k, CROWD_DEPTH) if crowd else k, fold)
-    if crowd:
-        hits = crowded(hits)[:k]
+    found = _materialise(index, fused, max(k, CROWD_DEPTH) if crowd else k, fold)
+    hits = crowded(found, k) if crowd else list(itertools.islice(found, k))
     if sort != "relevance":
         hits.sort(key=lambda h: (h["meeting_date"] or ""), reverse=(sort == "newest"))
     for r, h in enumerate(hits, 1):
@@ -464,23 +465,36 @@ def search(
     return SearchResult(hits=hits, query=query, notes=notes, total_candidates=len(fused))
 
 
-def crowded(hits: list[dict]) -> list[dict]:
-    """``hits`` (best first) with the first CROWD_PAGE positions past CROWD_KEEP given to agenda items that have
-    fewer than CROWD_CAP passages there yet, drawn from the first CROWD_DEPTH hits; the rest keep their order."""
+def crowded(hits: Iterable[dict], k: int) -> list[dict]:
+    """The first ``k`` of ``hits`` (best first) with the first CROWD_PAGE places past CROWD_KEEP given to agenda items
+    that have fewer than CROWD_CAP passages there yet, drawn from the first CROWD_DEPTH hits; the rest keep their
+    order. ``hits`` is read lazily: a first page that already keeps the cap costs no more than plain ranking."""
     def key(h: dict) -> tuple:
         return h["doc_id"], h.get("item")
 
-    page = list(hits[:CROWD_KEEP])
+    it = iter(hits)
+    page = list(itertools.islice(it, min(k, CROWD_KEEP)))
     shown: dict[tuple, int] = {}
     for h in page:
         shown[key(h)] = shown.get(key(h), 0) + 1
-    pool = list(hits[CROWD_KEEP:CROWD_DEPTH])
-    while len(page) < CROWD_PAGE and pool:
-        j = next((i for i, h in enumerate(pool) if shown.get(key(h), 0) < CROWD_CAP), 0)
-        h = pool.pop(j)
+    passed: list[dict] = []  # read but over the cap, in rank order
+    read = len(page)
+    while len(page) < min(k, CROWD_PAGE):
+        h = next(it, None) if read < CROWD_DEPTH else None
+        if h is None:  # nothing under the cap within reach: the best of the passed ones
+            if not passed:
+                break
+            h = passed.pop(0)
+        else:
+            read += 1
+            if shown.get(key(h), 0) >= CROWD_CAP:
+                passed.append(h)
+                continue
         page.append(h)
         shown[key(h)] = shown.get(key(h), 0) + 1
-    return page + pool + hits[CROWD_DEPTH:]
+    out = page + passed[: max(0, k - len(page))]
+    out.extend(itertools.islice(it, max(0, k - len(out))))
+    return out
 
 
 HIT_FIELDS = (
@@ -489,15 +503,17 @@ HIT_FIELDS = (
 )
 
 
-def _materialise(index: Index, fused: list[tuple[int, float]], k: int, fold: bool) -> list[dict]:
-    """Fetch passages for the fused rows and fold near-duplicates until k distinct hits are found."""
+def _materialise(index: Index, fused: list[tuple[int, float]], k: int, fold: bool) -> Iterator[dict]:
+    """Distinct hits for the fused rows, best first, near-duplicates folded into the hit they repeat (``also_in``);
+    passages are fetched in batches sized for ``k`` hits, lazily, and at most ``k`` hits are given."""
     hits: list[dict] = []
     sigs: list[tuple[str, set[int]]] = []
     pos = 0
-    batch = max(3 * k, 30)
+    batch = max(3 * min(k, CROWD_PAGE), 30)  # a first page's worth, then growing batches for long lists
     while len(hits) < k and pos < len(fused):
         chunk = fused[pos: pos + batch]
         pos += batch
+        batch = min(2 * batch, max(3 * k, 30))
         pids = index.pid_of([i for i, _ in chunk])
         rows = index.store.passages_by_pid(pids)
         for (i, score), pid in zip(chunk, pids):
@@ -525,9 +541,9 @@ def _materialise(index: Index, fused: list[tuple[int, float]], k: int, fold: boo
                     continue
                 sigs.append((norm, sh))
             hits.append(hit)
+            yield hit
             if len(hits) >= k:
-                break
-    return hits
+                return
 
 
 def _hit(row: dict, score: float) -> dict:

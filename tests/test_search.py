@@ -213,7 +213,7 @@ def test_crowding_keeps_the_first_five_and_spreads_the_first_page():
 
     # 60 hits best first: the first 40 all from item A of one report, then other items
     hits = [{"passage_id": f"p{i}", "doc_id": "d1", "item": "A" if i < 40 else f"B{i % 3}"} for i in range(60)]
-    out = crowded(hits)
+    out = crowded(hits, 60)
     assert [h["passage_id"] for h in out[:CROWD_KEEP]] == [f"p{i}" for i in range(CROWD_KEEP)]  # untouched
     page = out[:CROWD_PAGE]
     # item A already fills the first five: the rest of the first page goes to other items, each at most CROWD_CAP times
@@ -225,7 +225,15 @@ def test_crowding_keeps_the_first_five_and_spreads_the_first_page():
     assert rest == [h["passage_id"] for h in hits if h["passage_id"] not in {x["passage_id"] for x in page}]
     # only the first CROWD_DEPTH hits can move up: with nothing else there, the first page is plain relevance order
     deep = [{"passage_id": f"p{i}", "doc_id": "d1", "item": "A" if i < CROWD_DEPTH else "B"} for i in range(CROWD_DEPTH + 5)]
-    assert [h["passage_id"] for h in crowded(deep)[:CROWD_PAGE]] == [f"p{i}" for i in range(CROWD_PAGE)]
+    assert [h["passage_id"] for h in crowded(deep, 20)] == [f"p{i}" for i in range(20)]
+    # read lazily: a first page that keeps the cap reads no further than the page
+    mixed = [{"passage_id": f"p{i}", "doc_id": "d1", "item": f"I{i}"} for i in range(CROWD_DEPTH)]
+    it = iter(mixed)
+    assert [h["passage_id"] for h in crowded(it, CROWD_PAGE)] == [f"p{i}" for i in range(CROWD_PAGE)]
+    assert next(it)["passage_id"] == f"p{CROWD_PAGE}"
+    # k below the page: only k hits, the first five untouched
+    assert [h["passage_id"] for h in crowded(hits, 7)][:CROWD_KEEP] == [f"p{i}" for i in range(CROWD_KEEP)]
+    assert len(crowded(hits, 7)) == 7 and len(crowded(hits[:3], 10)) == 3
 
 
 def test_real_search_first_page_spreads_over_agenda_items(real_index):
