@@ -105,6 +105,7 @@ CSS = """
 .bp-cite {color: #475569; font-size: 0.86rem; overflow-wrap: anywhere;}
 .bp-badge {display: inline-block; background: #166534; color: #fff; font-size: 0.72rem; font-weight: 700;
   letter-spacing: .05em; padding: 1px 7px; border-radius: 4px; margin-right: 6px; vertical-align: 1px;}
+.bp-badge.bp-related {background: #64748b;}
 .bp-n {display: inline-block; background: #1e3a8a; color: #fff; font-size: 0.75rem; font-weight: 700;
   padding: 0 6px; border-radius: 4px; margin-right: 6px;}
 .bp-also {color: #64748b; font-size: 0.84rem; overflow-wrap: anywhere;}
@@ -213,8 +214,8 @@ def _filters(ft: tuple):
 def run_search(_index, index_key: str, query: str, ft: tuple, sort: str, k: int) -> dict:
     from index.search import search
 
-    res = search(_index, query, k=k, filters=_filters(ft), sort=sort, embedder=load_embedder(_index.model_id))
-    return {"hits": res.hits, "notes": res.notes}
+    res = search(_index, query, k=k, filters=_filters(ft), sort=sort, embedder=load_embedder(_index.model_id), max_related=PAGE_SIZE)
+    return {"hits": res.hits, "notes": res.notes, "matches": res.matches, "capped": res.pool_full}
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -228,7 +229,7 @@ def run_ask(_index, index_key: str, question: str, ft: tuple) -> dict:
 def run_trace(_index, index_key: str, topic: str, ft: tuple) -> dict:
     from index.trace import trace
 
-    return trace(_index, topic, filters=_filters(ft), embedder=load_embedder(_index.model_id))
+    return trace(_index, topic, filters=_filters(ft), embedder=load_embedder(_index.model_id), per_meeting=2)
 
 
 def clear_caches() -> None:
@@ -271,6 +272,8 @@ def render_hit(index, hit: dict, terms: list[str], key: str, label: str | None =
         head = f'<span class="bp-n">{esc(label)}</span>' if label else ""
         if hit.get("is_decision"):
             head += '<span class="bp-badge">DECISION</span>'
+        if hit.get("match") == "related":
+            head += '<span class="bp-badge bp-related">RELATED · NOT A MATCH</span>'
         html_block(head + f'<span class="bp-cite">{esc(cite(hit))}</span>', "bp-cite")
         html_block(highlight(hit.get("text") or "", terms))
         if hit.get("also_in"):
@@ -474,27 +477,43 @@ def view_search(index, index_key: str, ft: tuple) -> None:
     except IndexError_ as exc:
         st.error(str(exc))
         return
-    hits = res["hits"]
+    hits = [h for h in res["hits"] if h.get("match") == "strong"]
+    related = [h for h in res["hits"] if h.get("match") != "strong"]
     sig = (query, ft, sort)
     if st.session_state.get("shown_sig") != sig:
         st.session_state.shown_sig = sig
         st.session_state.shown = PAGE_SIZE
     if res["notes"]:
         st.caption("Query expanded: " + esc("; ".join(res["notes"])), unsafe_allow_html=True)
+    terms = query_terms(query)
     if not hits:
-        st.info("No passages match. Try fewer words, a synonym, or clear some filters.")
+        st.info("No passage matches this search" + (" with these filters" if any(ft) else "")
+                + ". Try other words, a synonym, or clear some filters.")
+        render_related(index, related, terms, "The closest related passages — not matches:")
         return
     shown = min(st.session_state.shown, len(hits))
-    more = " (the limit)" if len(hits) >= EXPORT_LIMIT else ""
-    st.markdown(f"**{len(hits)} passages**{more} · showing 1–{shown}")
+    n = res["matches"]
+    more = "+" if res.get("capped") else ""
+    st.markdown(f"**{n:,}{more} passage{'s' * (n != 1)} match{'es' * (n == 1)}**"
+                + (f" · showing 1–{shown}" + (f" of the first {len(hits)}" if len(hits) < n else "")))
     render_exports(hits, query)
-    terms = query_terms(query)
     for h in hits[:shown]:
         render_hit(index, h, terms, key=f"s-{h['passage_id']}", label=str(h["rank"]))
     if shown < len(hits):
         if st.button(f"Show {min(PAGE_SIZE, len(hits) - shown)} more", key="more"):
             st.session_state.shown = shown + PAGE_SIZE
             st.rerun()
+    elif related:
+        render_related(index, related, terms, "Related passages — ranked next, not judged matches:")
+
+
+def render_related(index, related: list[dict], terms: list[str], heading: str) -> None:
+    """Passages shown beside (never among) the matches, under a heading that says they are not matches."""
+    if not related:
+        return
+    st.markdown(f"**{esc(heading)}**", unsafe_allow_html=True)
+    for h in related:
+        render_hit(index, h, terms, key=f"rel-{h['passage_id']}")
 
 
 def render_exports(hits: list[dict], query: str) -> None:
@@ -502,12 +521,13 @@ def render_exports(hits: list[dict], query: str) -> None:
     c1, c2, c3 = st.columns([1, 1, 3])
     with c1:
         st.download_button("⬇ CSV", data=hits_csv(hits), file_name=f"boardpapers-{slug}.csv", mime="text/csv", key="dl-csv",
-                           help=f"All {len(hits)} hits (up to {EXPORT_LIMIT}) with full citations")
+                           help=f"All {len(hits)} matching passages (up to {EXPORT_LIMIT}) with full citations")
     with c2:
         st.download_button("⬇ JSON Lines", data=hits_jsonl(hits), file_name=f"boardpapers-{slug}.jsonl",
-                           mime="application/jsonl", key="dl-jsonl", help=f"All {len(hits)} hits (up to {EXPORT_LIMIT})")
+                           mime="application/jsonl", key="dl-jsonl", help=f"All {len(hits)} matching passages (up to {EXPORT_LIMIT})")
     with c3:
-        st.caption(f"Exports hold all {len(hits)} hits of this search (up to {EXPORT_LIMIT}), not just this page, each with its full citation.")
+        st.caption(f"Exports hold all {len(hits)} matching passages of this search (up to {EXPORT_LIMIT}), not just this page, "
+                   "each with its full citation; related passages are left out.")
 
 
 def _available(module: str) -> bool:
@@ -532,9 +552,9 @@ def view_ask(index, index_key: str, question: str, ft: tuple) -> None:
             st.caption("Why: " + esc("; ".join(map(str, res["notes"]))), unsafe_allow_html=True)
         related = res.get("related") or []
         if related:
-            st.markdown("**Related passages** — these mention the topic but do not answer the question:")
+            st.markdown("**The closest related passages** — not matches; they do not answer the question:")
             for i, h in enumerate(related):
-                render_hit(index, h, terms, key=f"r-{i}-{h['passage_id']}")
+                render_hit(index, {**h, "match": "related"}, terms, key=f"r-{i}-{h['passage_id']}")
         return
     answer = res.get("answer") or ""
     pieces = re.split(r"(\[\d+\])", answer)
@@ -571,7 +591,7 @@ def view_trace(index, index_key: str, ft: tuple) -> None:
         return
     meetings = res.get("meetings") or []
     if not meetings:
-        st.info("No meeting mentions this topic. Try another wording or clear some filters.")
+        st.info("No meeting has a passage that matches this topic. Try another wording or clear some filters.")
         return
     c = st.columns(3)
     c[0].metric("Meetings", len(meetings))
@@ -584,16 +604,21 @@ def view_trace(index, index_key: str, ft: tuple) -> None:
     terms = query_terms(topic)
     for mi, m in enumerate(meetings):
         hits = m.get("hits") or []
+        further = m.get("further") or []
         n = int(m.get("passages") or len(hits))
         dec = int(m.get("decisions") if m.get("decisions") is not None else sum(1 for h in hits if h.get("is_decision")))
-        title = (f"{m.get('meeting_date') or 'undated'} · {m.get('council') or '?'} · {m.get('body') or '?'} — "
-                 f"{n} passage{'s' * (n != 1)}" + (f", {dec} decision{'s' * (dec != 1)}" if dec else ""))
+        title = (f"{m.get('meeting_date') or 'undated papers'} · {m.get('council') or '?'} · {m.get('body') or '?'} — "
+                 f"{n} matching passage{'s' * (n != 1)}" + (f", {dec} decision{'s' * (dec != 1)}" if dec else ""))
         with st.expander(title, expanded=mi == len(meetings) - 1):
-            st.caption("Best passages from this meeting:" if len(hits) > 1 else "Best passage from this meeting:")
+            if m.get("items"):
+                html_block("Agenda items: " + esc("; ".join(m["items"][:6])) + (" …" if len(m["items"]) > 6 else ""), "bp-also")
+            st.caption("Best passages from this meeting (a matching decision first):" if len(hits) > 1 else "Best passage from this meeting:")
             for hi, h in enumerate(hits):
                 render_hit(index, h, terms, key=f"t-{mi}-{hi}-{h['passage_id']}")
-            if n > len(hits):
-                st.caption(f"{n - len(hits)} more matching passages from this meeting: search with these filters to see and export them all.")
+            if further:
+                if st.toggle(f"Show the {len(further)} other matching passage{'s' * (len(further) != 1)}", key=f"more-{mi}"):
+                    for hi, h in enumerate(further):
+                        render_hit(index, h, terms, key=f"tf-{mi}-{hi}-{h['passage_id']}")
 
 
 def _mention(v, meetings: list[dict], pos: int) -> str:

@@ -84,16 +84,31 @@ from index.store import StoreError  # noqa: E402
 from index.search import public_hit as _public  # noqa: E402
 
 
+def matches_line(res) -> str:
+    """'37 passages match' / 'No passage matches ...': the honest size of the result set."""
+    n = res.matches
+    more = "+" if res.pool_full else ""
+    if n == 0:
+        return f"No passage matches {res.query!r}."
+    return f"{n:,}{more} passage{'s' if n != 1 else ''} match{'es' if n == 1 else ''}"
+
+
 def _print_hits_text(res, out=sys.stdout) -> None:
     from index.search import citation
 
     if res.notes:
         print("(query expanded: " + "; ".join(res.notes) + ")", file=out)
+    print(matches_line(res) + (f"; showing {len(res.strong)}" if 0 < len(res.strong) < res.matches else ""), file=out)
     if not res.hits:
-        print("no matching passages", file=out)
+        print("no passages", file=out)
+    heading_done = False
     for h in res.hits:
+        if h["match"] != "strong" and not heading_done:
+            heading_done = True
+            print("\nThe closest related passages (not judged matches):" if not res.matches
+                  else "\nRelated passages (ranked, not judged matches):", file=out)
         badge = " [DECISION]" if h["is_decision"] else ""
-        print(f"{h['rank']:>3}. {citation(h)}{badge}  (score {h['score']:.4f})", file=out)
+        print(f"{h['rank']:>3}. {citation(h)}{badge}  (relevance {h['relevance']:.2f})", file=out)
         text = " ".join(h["text"].split())
         print("     " + (text[:400] + ("…" if len(text) > 400 else "")), file=out)
         for x in h["also_in"]:
@@ -131,11 +146,11 @@ def cmd_ingest(a) -> int:
     return EXIT_PARTIAL if report.failed else EXIT_OK
 
 
-def _run_search(idx, query: str, a):
+def _run_search(idx, query: str, a, **kw):
     from index.search import QueryError, search
 
     try:
-        return search(idx, query, k=a.k, filters=_filters(a), mode=a.mode, sort=a.sort, fusion=a.fusion)
+        return search(idx, query, k=a.k, filters=_filters(a), mode=a.mode, sort=a.sort, fusion=a.fusion, **kw)
     except QueryError as exc:
         raise CliError(str(exc)) from None
 
@@ -148,9 +163,10 @@ def cmd_search(a) -> int:
         for q in _read_queries(a.queries):
             try:
                 res = _run_search(idx, q["query"], a)
-                print(json.dumps({"id": q["id"], "query": q["query"], "hits": [_public(h) for h in res.hits]}, ensure_ascii=False))
+                print(json.dumps({"id": q["id"], "query": q["query"], "matches": res.matches, "hits": [_public(h) for h in res.hits]},
+                                 ensure_ascii=False))
             except CliError as exc:
-                print(json.dumps({"id": q["id"], "query": q["query"], "hits": [], "error": str(exc)}, ensure_ascii=False))
+                print(json.dumps({"id": q["id"], "query": q["query"], "matches": 0, "hits": [], "error": str(exc)}, ensure_ascii=False))
         return EXIT_OK
     res = _run_search(idx, a.query, a)
     _emit_hits(res, a.format)
@@ -160,7 +176,8 @@ def cmd_search(a) -> int:
 def _emit_hits(res, fmt: str, out=None) -> None:
     out = out or sys.stdout
     if fmt == "json":
-        json.dump([_public(h) for h in res.hits], out, ensure_ascii=False, indent=1)
+        json.dump({"query": res.query, "matches": res.matches, "matches_capped": res.pool_full, "hits": [_public(h) for h in res.hits]},
+                  out, ensure_ascii=False, indent=1)
         out.write("\n")
     elif fmt == "jsonl":
         for h in res.hits:
@@ -172,15 +189,19 @@ def _emit_hits(res, fmt: str, out=None) -> None:
 
 
 def cmd_export(a) -> int:
+    from index.search import POOL
+
     idx = _open_index(a)
-    res = _run_search(idx, a.query, a)
+    res = _run_search(idx, a.query, a, related=a.include_related, pool=max(POOL, a.k))
     target = Path(a.output)
     try:
         with open(target, "w", encoding="utf-8", newline="") as f:
             _emit_hits(res, a.format, f)
     except OSError as exc:
         raise CliError(f"cannot write {target}: {exc.strerror}") from None
-    print(f"wrote {len(res.hits)} hits to {target}", file=sys.stderr)
+    related = len(res.related)
+    print(f"{matches_line(res)}; wrote {len(res.hits)} hits to {target}"
+          + (f" ({related} related, not matches)" if related else ""), file=sys.stderr)
     return EXIT_OK
 
 
@@ -234,10 +255,35 @@ def cmd_info(a) -> int:
 
 
 def cmd_eval(a) -> int:
-    from index.evaluate import evaluate_beir, evaluate_gold
+    from index.evaluate import calibration, evaluate_beir, evaluate_gold, evaluate_judgement
 
     if bool(a.beir) == bool(a.gold):
         raise CliError("give exactly one of --beir DIR or --gold FILE.jsonl")
+    if a.judge and not a.gold:
+        raise CliError("--judge needs --gold FILE.jsonl")
+    if a.gold and a.judge:
+        idx = _open_index(a)
+        meetings = None
+        if a.meetings:
+            try:
+                meetings = json.loads(Path(a.meetings).read_text(encoding="utf-8"))["trace_meetings"]
+            except (OSError, ValueError, KeyError, TypeError) as exc:
+                raise CliError(f"cannot read --meetings {a.meetings}: {exc}") from None
+        try:
+            result = {"judge": evaluate_judgement(idx, Path(a.gold), meetings=meetings, scope=a.scope),
+                      "calibration": calibration(idx, Path(a.gold), Path(a.judgements) if a.judgements else None, a.scope, scope=a.scope)}
+        except ValueError as exc:
+            raise CliError(str(exc)) from None
+        if a.format == "json":
+            print(json.dumps(result, indent=1))
+            return EXIT_OK
+        r = result["judge"]
+        print("[judge] " + "  ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in r.items() if not isinstance(v, (list, dict))))
+        for name, block in result["calibration"].items():
+            print(f"[calibration, {name}] pairs={block['pairs']} relevant={block['relevant']} brier={block['brier']}")
+            for b in block["reliability"]:
+                print(f"   relevance {b['bin']}: n={b['n']:>6}  predicted {b['mean_predicted']:.3f}  observed {b['observed']:.3f}")
+        return EXIT_OK
     if a.gold:
         idx = _open_index(a)
         result = evaluate_gold(idx, Path(a.gold), modes=[a.mode] if a.mode != "all" else ["bm25", "dense", "hybrid"], fusion=a.fusion)
@@ -297,7 +343,7 @@ def _print_answer_text(r: dict, out=None) -> None:
     print(r["answer"], file=out)
     if r["abstained"]:
         if r.get("related"):
-            print("\nclosest passages:", file=out)
+            print("\nclosest related passages (not matches):", file=out)
             for i, h in enumerate(r["related"], 1):
                 print(f"  - {citation(h)}", file=out)
     else:
@@ -352,30 +398,54 @@ def cmd_ask(a) -> int:
 
 
 def cmd_trace(a) -> int:
+    from index.export import hits_csv, hits_jsonl
     from index.search import QueryError, citation
-    from index.trace import trace
+    from index.trace import trace, trace_rows
 
     idx = _open_index(a)
     try:
-        r = trace(idx, a.topic, filters=_filters(a), per_meeting=a.per_meeting)
+        r = trace(idx, a.topic, filters=_filters(a), per_meeting=0 if a.all else a.per_meeting)
     except QueryError as exc:
         raise CliError(str(exc)) from None
+    if a.format in ("csv", "jsonl"):
+        rows = trace_rows(r, all_passages=True)
+        body = hits_csv(rows, extra=TRACE_COLUMNS) if a.format == "csv" else hits_jsonl(rows)
+        if not a.output:
+            sys.stdout.write(body)
+            return EXIT_OK
+        try:
+            Path(a.output).write_text(body, encoding="utf-8", newline="")
+        except OSError as exc:
+            raise CliError(f"cannot write {a.output}: {exc.strerror}") from None
+        print(f"wrote {len(rows)} passages from {len(r['meetings'])} meetings to {a.output}", file=sys.stderr)
+        return EXIT_OK
     if a.format == "json":
-        print(json.dumps({"topic": r["topic"], "meetings": r["meetings"], "first_mention": r["first_mention"],
+        meetings = [{k: v for k, v in m.items() if k != "further" or a.all} for m in r["meetings"]]
+        print(json.dumps({"topic": r["topic"], "matches": r["matches"], "meetings": meetings, "first_mention": r["first_mention"],
                           "latest_mention": r["latest_mention"]}, ensure_ascii=False, indent=1))
         return EXIT_OK
     if not r["meetings"]:
-        print(f"no meeting in the index is clearly about {a.topic!r}")
+        print(f"No meeting in the index has a passage that matches {a.topic!r}.")
         return EXIT_OK
-    print(f"{a.topic}: {len(r['meetings'])} meeting(s)")
+    first, last = r["first_mention"], r["latest_mention"]
+    print(f"{a.topic}: {r['matches']} matching passage(s) in {len(r['meetings'])} meeting(s)"
+          + (f"; first mention {first['meeting_date']}, latest {last['meeting_date']}" if first else ""))
     for m in r["meetings"]:
-        dec = f", {m['decisions']} decision passage(s)" if m["decisions"] else ""
-        print(f"\n{m['meeting_date'] or '????-??-??'}  {m['council'] or '?'} · {m['body'] or '?'}{dec}")
-        for h in m["hits"]:
+        dec = f", {m['decisions']} decision(s)" if m["decisions"] else ""
+        print(f"\n{m['meeting_date'] or '????-??-??'}  {m['council'] or '?'} · {m['body'] or '?'}  "
+              f"({m['passages']} matching passage(s){dec})")
+        for item in m["items"][:4]:
+            print(f"   item: {item}")
+        for h in m["hits"] + (m["further"] if a.all else []):
             text = " ".join(h["text"].split())
-            print(f"   {citation(h)}")
+            print(f"   {'[DECISION] ' if h['is_decision'] else ''}{citation(h)}")
             print("     " + (text[:300] + ("…" if len(text) > 300 else "")))
+        if m["more"] and not a.all:
+            print(f"   … {m['more']} more matching passage(s) (--all shows them)")
     return EXIT_OK
+
+
+TRACE_COLUMNS = ("meeting", "meeting_council", "meeting_body", "meeting_items")
 
 
 # ----------------------------------------------------------------- parser
@@ -433,6 +503,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--format", choices=("csv", "jsonl"), required=True)
     s.add_argument("-o", "--output", required=True, metavar="FILE")
     s.add_argument("-k", type=int, default=1000, help="maximum hits (default 1000)")
+    s.add_argument("--include-related", action="store_true",
+                   help="after the strong matches, fill up to -k with related passages (marked match=related)")
     s.add_argument("--sort", choices=("relevance", "newest", "oldest"), default="relevance")
     s.add_argument("--mode", choices=("hybrid", "bm25", "dense"), default="hybrid")
     s.add_argument("--fusion", choices=("rrf", "linear"), default="rrf", help=argparse.SUPPRESS)
@@ -448,6 +520,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--fusion", choices=("rrf", "linear"), default="rrf")
     s.add_argument("--model", default=None)
     s.add_argument("--format", choices=("text", "json"), default="text")
+    s.add_argument("--judge", action="store_true",
+                   help="with --gold: the relevance judge (strong matches, off-topic, abstention, trace) and its calibration")
+    s.add_argument("--judgements", metavar="FILE", help="with --judge: annotated candidates ({set, qid, passage_id, label} lines)")
+    s.add_argument("--meetings", metavar="FILE", help="with --judge: JSON {\"trace_meetings\": {qid: [{body, date}]}} for trace queries")
+    s.add_argument("--scope", metavar="NAME", help="with --judge: the corpus name; off-topic queries scoped to another corpus are skipped; "
+                   "also selects that set's lines of --judgements")
     s.set_defaults(func=cmd_eval)
 
     s = sub.add_parser("ask", help="a cited answer from the papers (or an honest 'not found')")
@@ -466,8 +544,11 @@ def build_parser() -> argparse.ArgumentParser:
     common(s)
     s.add_argument("topic")
     s.add_argument("--per-meeting", type=int, default=2, help="best passages shown per meeting (default 2)")
+    s.add_argument("--all", action="store_true", help="every matching passage of each meeting")
     s.add_argument("--model", default=None, help="must match the index's model")
-    s.add_argument("--format", choices=("text", "json"), default="text")
+    s.add_argument("--format", choices=("text", "json", "csv", "jsonl"), default="text",
+                   help="csv/jsonl: every matching passage, one row each with its meeting (to -o FILE or stdout)")
+    s.add_argument("-o", "--output", metavar="FILE", help="write the csv/jsonl export here")
     _add_filters(s)
     s.set_defaults(func=cmd_trace)
 

@@ -154,6 +154,23 @@ def mode_latencies(ix, queries: list[str], emb, modes=("bm25", "dense", "hybrid"
     return out
 
 
+def judge_latency(ix, queries: list[str], emb) -> dict:
+    """The cost of judging (index/judge.py) inside a hybrid search: features and relevance of every candidate of the
+    judged pool (each ranker's top POOL), timed apart from ranking; and the size of that pool."""
+    from index.judge import judge
+    from index.search import CANDIDATES, POOL, rank
+
+    times, sizes = [], []
+    for q in queries:
+        r = rank(ix, q, CANDIDATES, embedder=emb, pool=POOL)
+        rows = [i for i, _ in r.fused]
+        t0 = time.perf_counter()
+        judge(ix, rows, r.text, r.qvec)
+        times.append((time.perf_counter() - t0) * 1000)
+        sizes.append(len(rows))
+    return {"p50_ms": round(_pct(times, 50), 2), "p95_ms": round(_pct(times, 95), 2), "pool_p50": int(_pct(sizes, 50))}
+
+
 def measure(index_dir: Path, queries: list[str], ann_queries: int = 200) -> dict:
     from bench import ann as ann_bench
     from index.embed import get_embedder
@@ -176,6 +193,7 @@ def measure(index_dir: Path, queries: list[str], ann_queries: int = 200) -> dict
         emb.encode_query(q)
         t.append((time.perf_counter() - t0) * 1000)
     out["query_encode"] = {"p50_ms": round(_pct(t, 50), 2), "p95_ms": round(_pct(t, 95), 2)}
+    out["judge"] = judge_latency(ix, queries, emb)
     out["serve_peak_rss_mb"] = peak_rss_mb()
     qtexts = (queries + _openings(ix, max(0, ann_queries - len(queries))))[:ann_queries]
     ix.store.close()
@@ -218,6 +236,11 @@ def run(sizes: list[int], n_queries: int, source_index: Path, workdir: Path | No
     return results
 
 
+def _judge_cell(r: dict) -> str:
+    j = r.get("judge")
+    return f"{j['p50_ms']} / {j['p95_ms']} ({j['pool_p50']:,})" if j else "—"
+
+
 def markdown(res: dict, command: str | None = None) -> str:
     from bench import ann as ann_bench
 
@@ -234,15 +257,17 @@ def markdown(res: dict, command: str | None = None) -> str:
         f"{res.get('ann_threshold', 0):,} passages, the approximate IVF-SQ8 index (index/ann.py) from there. Synthetic passages: "
         "3–8 real sentences from the demo corpus; vectors = a real passage embedding + N(0, 0.05) noise, re-normalised "
         "(see bench/latency.py). First hybrid query: in a fresh process, model already loaded, dense index not yet "
-        "read. Peak RSS (VmHWM): the building process, and the serving process after all queries (model included).",
+        "read. Peak RSS (VmHWM): the building process, and the serving process after all queries (model included). "
+        "Every search judges its candidates (index/judge.py); the judge column times that step alone (features and "
+        "relevance of the judged pool: the ranking's candidates and BM25's top 1,000).",
         "",
-        "| passages | dense index | bm25 p50 / p95 ms | dense p50 / p95 ms | hybrid p50 / p95 ms | query encode p50 ms | first hybrid query ms | build s | index on disk MB | build peak RSS MB | serving peak RSS MB |",
-        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| passages | dense index | bm25 p50 / p95 ms | dense p50 / p95 ms | hybrid p50 / p95 ms | judge p50 / p95 ms (pool) | query encode p50 ms | first hybrid query ms | build s | index on disk MB | build peak RSS MB | serving peak RSS MB |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for n, r in res["sizes"].items():
         lines.append(
             f"| {int(n):,} | {r['dense_index']} | {r['bm25']['p50_ms']} / {r['bm25']['p95_ms']} | {r['dense']['p50_ms']} / {r['dense']['p95_ms']} | "
-            f"{r['hybrid']['p50_ms']} / {r['hybrid']['p95_ms']} | {r['query_encode']['p50_ms']} | {r['first_hybrid_ms']} | {r['build_s']} | "
+            f"{r['hybrid']['p50_ms']} / {r['hybrid']['p95_ms']} | {_judge_cell(r)} | {r['query_encode']['p50_ms']} | {r['first_hybrid_ms']} | {r['build_s']} | "
             f"{r['disk_mb']} | {r['build_peak_rss_mb']} | {r['serve_peak_rss_mb']} |"
         )
     lines += [""] + ann_bench.markdown(res["sizes"])

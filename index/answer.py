@@ -5,7 +5,7 @@ exact substring of the cited passage's ``text``) and followed by its ``[n]`` cit
 asks an OpenAI-compatible chat endpoint to write the answer from the numbered passages only, keeps only the
 sentences that carry a valid ``[n]``, and falls back to the extractive answer on any endpoint failure.
 
-Calibration of the abstention threshold is documented in docs/ANSWERS.md.
+Abstention follows the relevance judge (index/judge.py): no strong match, no answer (docs/ANSWERS.md).
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ import urllib.request
 
 import numpy as np
 
-from .search import Filters, QueryError, search, public_hit as _public
+from .search import Filters, QueryError, embedder_for, search, public_hit as _public
 from .tokenize import tokenize_query
 
 ABSTAIN_TEXT = "The indexed papers don't seem to answer this question."
@@ -38,11 +38,6 @@ MAX_SENTENCES = 4
 MIN_WORDS = 4
 MAX_SENTENCE_CHARS = 600
 DUP_COSINE = 0.92
-
-# --- abstention (calibrated on council-dev over the demo corpus; docs/ANSWERS.md) ------------------------
-# abstention score = max over the top hits of cosine(question, passage) [dense, stored vectors]
-#                    combined with the best sentence cosine; abstain when below the threshold.
-ABSTAIN_THRESHOLD = 0.51
 
 DECISION_Q = re.compile(
     r"\b(decid\w*|decision\w*|agree\w*|agreed|resolv\w*|resolution|approv\w*|endorse\w*|welcom\w*|"
@@ -148,19 +143,6 @@ def dense_similarities(index, hits: list[dict], qvec: np.ndarray, embedder=None)
         for i, vec in zip(missing, v):
             sims[i] = float(vec @ qvec)
     return sims
-
-
-def _embedder_for(index, embedder):
-    if embedder is None:
-        from .embed import get_embedder
-
-        embedder = get_embedder(None if index.model_id == "all-MiniLM-L6-v2" else index.model_id)
-    return embedder
-
-
-def abstention_score(best_sentence_cos: float, top_dense: float) -> float:
-    """One number for 'how well does the evidence match': the mean of the two cosines (docs/ANSWERS.md)."""
-    return 0.5 * (best_sentence_cos + top_dense)
 
 
 W_META = 0.1  # "The purpose of this report is ..." says what a paper is about, rarely the fact asked for
@@ -307,9 +289,11 @@ def _compose(chosen: list[dict], hits: list[dict]) -> tuple[str, list[dict], lis
 CONTINUATIONS = 3  # the passage after each of the top hits is read too: a report's point often runs on
 
 
-def _continuations(index, hits: list[dict]) -> list[dict]:
-    """The next passage of the same document for the top hits (not already among the hits)."""
-    from .search import _hit
+def _continuations(index, hits: list[dict], res) -> list[dict]:
+    """The next passage of the same document and item for the top hits (not already among them), when the judge
+    finds it a strong match too: an answer quotes matches only."""
+    from .judge import judge
+    from .search import hit_from_row
 
     have = {h["passage_id"] for h in hits}
     extra = []
@@ -319,31 +303,45 @@ def _continuations(index, hits: list[dict]) -> list[dict]:
         row = index.store.passage_at(h["doc_id"], int(h["seq"]) + 1)
         if row is not None and row["passage_id"] not in have and row.get("item") == h.get("item"):
             have.add(row["passage_id"])
-            extra.append(_hit(row, 0.0))
-    return extra
+            extra.append(hit_from_row(row, 0.0))
+    if not extra:
+        return []
+    rows = index.rows_for_passage_ids([h["passage_id"] for h in hits + extra])
+    known = [(h, r) for h, r in zip(hits + extra, rows) if r is not None]
+    verdict = judge(index, [r for _, r in known], res.query_text, res.qvec)
+    strong = {h["passage_id"]: float(p) for (h, _), p in zip(known, verdict.relevance) if p >= verdict.threshold}
+    out = []
+    for h in extra:
+        if h["passage_id"] in strong:
+            h["match"], h["relevance"] = "strong", round(strong[h["passage_id"]], 4)
+            out.append(h)
+    return out
+
+
+NO_MATCH_TEXT = ("No passage in the indexed papers is about this question, so there is no answer to quote. "
+                 "The closest passages are listed below; they are related, not matches.")
 
 
 def ask(index, question: str, k: int = 8, filters: Filters | None = None, embedder=None, llm: str | None = None,
-        llm_model: str | None = None, llm_key: str | None = None, timeout: float = 60.0,
-        threshold: float | None = None, pool: int = 0) -> dict:
-    """A cited answer to ``question`` from the top ``k`` hybrid hits (see module doc)."""
-    threshold = ABSTAIN_THRESHOLD if threshold is None else threshold
-    embedder = _embedder_for(index, embedder)
+        llm_model: str | None = None, llm_key: str | None = None, timeout: float = 60.0, pool: int = 0) -> dict:
+    """A cited answer to ``question`` quoted from the strong matches among the top ``k`` hits (see module doc); when
+    none is a strong match (index/judge.py), an abstention with the closest related passages, marked as such."""
+    embedder = embedder_for(index, embedder)
     res = search(index, question, k=max(k, pool), filters=filters, embedder=embedder, crowd=False)  # plain relevance order
-    hits = res.hits
     notes = list(f"query expanded: {n}" for n in res.notes)
     out = {"question": question, "answer": ABSTAIN_TEXT, "abstained": True, "citations": [], "related": [], "notes": notes}
+    hits = res.strong
     if not hits:
-        notes.append("no passages matched")
+        out["answer"] = NO_MATCH_TEXT if res.hits else ABSTAIN_TEXT
+        out["related"] = [_public(h) for h in res.hits[:5]]
         return out
-    hits = hits + _continuations(index, hits)
+    hits = hits + _continuations(index, hits, res)
     cands, ev = score_sentences(index, question, hits, embedder)
-    a_score = abstention_score(ev["best_sentence_cos"], ev["top_dense"])
-    out["evidence"] = {"score": round(a_score, 4), "threshold": threshold, "best_sentence_cos": round(ev["best_sentence_cos"], 4),
-                       "top_dense": round(ev["top_dense"], 4)}
-    if a_score < threshold or not cands:
-        notes.append(f"evidence too weak (score {a_score:.3f} < threshold {threshold:.2f})" if cands else "no quotable sentences")
-        out["related"] = [_public(h) for h in hits[:5]]
+    out["evidence"] = {"matches": res.matches, "best_sentence_cos": round(ev["best_sentence_cos"], 4), "top_dense": round(ev["top_dense"], 4)}
+    if not cands:
+        out["answer"] = NO_MATCH_TEXT
+        notes.append("the matching passages hold no quotable sentence")
+        out["related"] = [_public(h) for h in res.hits[:5]]
         return out
     chosen = select_sentences(cands)
     answer, citations, sentences = _compose(chosen, hits)
@@ -436,4 +434,4 @@ def _generate(question: str, hits: list[dict], url: str, model: str | None, key:
     return {"result": {"answer": " ".join(sentences), "citations": citations, "abstained": False}, "notes": notes}
 
 
-__all__ = ["ask", "split_sentences", "display", "filter_cited", "ABSTAIN_TEXT", "ABSTAIN_THRESHOLD", "QueryError"]
+__all__ = ["ask", "split_sentences", "display", "filter_cited", "ABSTAIN_TEXT", "NO_MATCH_TEXT", "QueryError"]

@@ -18,6 +18,7 @@ The interface (what rank(), _materialise(), answer, trace, export, eval, the CLI
     bm25_rank(tokens, n, filter) -> (rows, scores)  dense_rank(qvec, n, filter) -> (rows, scores)
     dense_scores(rows, qvec) -> best cosine of each row's passage vector and its sentence windows' vectors
     pid_of(rows), decisions_of(rows), meeting_keys(rows), rows_for_passage_ids(ids), vectors_at(rows)
+    term_rows(terms) -> {term: rows holding it}      item_groups(rows) -> group number per row (one agenda item)
     check_model(name)
 
 A "row" is opaque to callers: a generation position in the embedded backend, a pid in PostgreSQL.

@@ -35,6 +35,7 @@ from .tokenize import tokenize
 
 INDEX_FORMAT = "boardpapers-index"
 ARRAYS = ("pids", "dates", "council", "body", "doc_type", "decision")
+OPTIONAL_ARRAYS = ("items",)  # written since the relevance judge; an older generation works without them
 
 
 def _date_words(iso: str | None) -> str:
@@ -153,7 +154,8 @@ def build_generation(store: Store, model_id: str, dim: int, progress=None, ann_t
     tmp = gens / f".tmp-{name}"
     tmp.mkdir()
     try:
-        pids, dates, decision, keys = [], [], [], []
+        pids, dates, decision, keys, items = [], [], [], [], []
+        item_codes: dict[tuple[str, str], int] = {}
         win_keys: list[str] = []
         win_counts: list[int] = []
         codes: dict[str, dict[str, int]] = {"council": {}, "body": {}, "doc_type": {}}
@@ -165,6 +167,7 @@ def build_generation(store: Store, model_id: str, dim: int, progress=None, ann_t
                 pids.append(row["pid"])
                 dates.append(_date_int(row["meeting_date"]))
                 decision.append(bool(row["is_decision"]))
+                items.append(item_codes.setdefault((row["doc_id"], row["item"]), len(item_codes)) if row["item"] else -1)
                 keys.append(row["embed_key"])
                 wk = window_keys(row)
                 win_keys.extend(wk)
@@ -185,6 +188,7 @@ def build_generation(store: Store, model_id: str, dim: int, progress=None, ann_t
         _save_npy(tmp / "pids.npy", np.asarray(pids, dtype=np.int64))
         _save_npy(tmp / "dates.npy", np.asarray(dates, dtype=np.int32))
         _save_npy(tmp / "decision.npy", np.asarray(decision, dtype=np.bool_))
+        _save_npy(tmp / "items.npy", np.asarray(items, dtype=np.int32))  # agenda item of each row (-1: none), for the judge
         for f in col:
             _save_npy(tmp / f"{f}.npy", np.asarray(col[f], dtype=np.int32))
         facets = {f: sorted(codes[f], key=codes[f].get) for f in codes}

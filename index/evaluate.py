@@ -91,6 +91,205 @@ def evaluate_gold(index: Index, gold_path: Path, modes=("hybrid",), fusion: str 
     return out
 
 
+# ----------------------------------------------------------------- judgement (strong / related), trace, abstention
+_BODY_NOISE = {"council", "county", "city", "the", "of", "and", "meeting", "committee"}
+
+
+def meeting_matches(label: dict, meeting: dict) -> bool:
+    """A labelled meeting {"body", "date"} is the trace's meeting {"council", "body", "meeting_date"}: same date, and
+    the label's distinctive body words all in the meeting's council + body (a bare "County Council" is the full
+    council: a body with no other name)."""
+    if label.get("date") != meeting.get("meeting_date"):
+        return False
+    have = set(re.findall(r"[a-z]+", f"{meeting.get('council') or ''} {meeting.get('body') or ''}".casefold()))
+    want = set(re.findall(r"[a-z]+", (label.get("body") or "").casefold())) - _BODY_NOISE
+    if want:
+        return want <= have
+    body = set(re.findall(r"[a-z]+", (meeting.get("body") or "").casefold()))
+    return not (body - _BODY_NOISE) or body <= {"county", "council", "full"}
+
+
+def gold_rows(index, gold: list[dict]) -> dict[str, list[set[int]]]:
+    """For each query, per evidence item: the rows whose passage holds the quote (or, cut by a boundary, most of it).
+    Candidates are the rows holding at least 60 % of the quote's terms (from the postings), then checked by text."""
+    from .tokenize import tokenize_query
+
+    out: dict[str, list[set[int]]] = {}
+    for q in gold:
+        items = []
+        for e in q.get("evidence", []):
+            terms = list(dict.fromkeys(tokenize_query(e["quote"])))
+            post = index.term_rows(terms)
+            counts: dict[int, int] = {}
+            for rows in post.values():
+                for r in rows.tolist():
+                    counts[r] = counts.get(r, 0) + 1
+            cand = [r for r, c in counts.items() if c >= 0.6 * len(terms)]
+            texts = index.store.passages_by_pid(index.pid_of(cand))
+            items.append({r for r, pid in zip(cand, index.pid_of(cand)) if pid in texts and quote_in(e["quote"], texts[pid]["text"])})
+        out[q["id"]] = items
+    return out
+
+
+def evaluate_judgement(index, gold_path: Path, meetings: dict | None = None, embedder=None, scope: str | None = None) -> dict:
+    """What the judge makes of a labelled query file: gold passages judged strong, off-topic queries with no strong
+    match, ask's abstentions, the trace command's coverage and meeting precision, and recall@5 / MRR@10 of search.
+
+    ``meetings``: {qid: [{"body", "date"}...]} for trace queries (else each query's own "meetings" field);
+    ``scope``: the corpus name, so an off-topic query marked for the other corpus only is skipped."""
+    from .answer import ask
+    from .search import CANDIDATES, QueryError, judged_ranking
+    from .trace import trace
+
+    gold = [q for q in load_gold(gold_path) if not (q["kind"] == "none" and scope and q.get("scope", "both") not in ("both", scope))]
+    targets = gold_rows(index, gold)
+    per_q, strong_gold, off_none, ask_abst_off, ask_abst_ans, ask_cites = [], [], [], [], [], []
+    r5, mrr, tr_shown, tr_all, tr_prec, tr_first = [], [], [], [], [], []
+    for q in gold:
+        rec: dict = {"id": q["id"], "kind": q["kind"]}
+        if q["kind"] == "trace":
+            t = trace(index, q["query"], embedder=embedder)
+            shown = [h for m in t["meetings"] for h in m["hits"]]
+            every = shown + [h for m in t["meetings"] for h in m["further"]]
+            cov_s = [any(quote_in(e["quote"], h["text"]) for h in shown) for e in q["evidence"]]
+            cov_a = [any(quote_in(e["quote"], h["text"]) for h in every) for e in q["evidence"]]
+            labels = (meetings or {}).get(q["id"], q.get("meetings"))
+            rec.update(coverage_shown=sum(cov_s) / len(cov_s), coverage_all=sum(cov_a) / len(cov_a), meetings_shown=len(t["meetings"]))
+            tr_shown.append(rec["coverage_shown"])
+            tr_all.append(rec["coverage_all"])
+            dated = [m for m in t["meetings"] if m["meeting_date"]]
+            rec["undated_groups"] = len(t["meetings"]) - len(dated)
+            if labels is not None and dated:
+                ok = [any(meeting_matches(lab, m) for lab in labels) for m in dated]
+                rec["meeting_precision"] = sum(ok) / len(ok)
+                rec["wrong_meetings"] = [f"{m['meeting_date']} {m['body']}" for m, k in zip(dated, ok) if not k]
+                tr_prec.append(rec["meeting_precision"])
+                first = min((lab["date"] for lab in labels if lab.get("date")), default=None)
+                tr_first.append(bool(t["first_mention"]) and t["first_mention"]["meeting_date"] == first)
+            per_q.append(rec)
+            continue
+        try:
+            strong = judged_ranking(index, q["query"], CANDIDATES, embedder=embedder)[1].strong_rows()
+            abstained = ask(index, q["query"], embedder=embedder)["abstained"]
+        except QueryError:  # refused with a message ("only stopwords"): nothing is shown as a match
+            strong, abstained = set(), True
+        rec["strong_matches"] = len(strong)
+        rec["abstained"] = abstained
+        if q["kind"] == "none":
+            off_none.append(not strong)
+            ask_abst_off.append(abstained)
+        else:
+            gold_any = set().union(*targets[q["id"]]) if targets[q["id"]] else set()
+            rec["gold_strong"] = bool(gold_any & strong)
+            strong_gold.append(rec["gold_strong"])
+            ask_abst_ans.append(abstained)
+            cites = not abstained and any(quote_in(e["quote"], c["text"]) for e in q["evidence"]
+                                          for c in ask(index, q["query"], embedder=embedder)["citations"])
+            ask_cites.append(cites)
+            rec["ask_cites_gold"] = cites
+            hits = search(index, q["query"], k=10, embedder=embedder).hits
+            flags = [any(quote_in(e["quote"], h["text"]) for e in q["evidence"]) for h in hits]
+            m = _metrics_at(flags)
+            r5.append(m["r5"])
+            mrr.append(m["rr10"])
+            rec["first_hit_rank"] = next((i + 1 for i, f in enumerate(flags) if f), None)
+        per_q.append(rec)
+
+    def mean(xs):
+        return sum(xs) / len(xs) if xs else float("nan")
+
+    return {
+        "queries": len(gold), "answerable": len(strong_gold), "offtopic": len(off_none), "trace": len(tr_shown),
+        "gold_strong": mean(strong_gold), "offtopic_no_strong": mean(off_none),
+        "ask_abstain_offtopic": mean(ask_abst_off), "ask_false_abstain": mean(ask_abst_ans), "ask_cites_gold": mean(ask_cites),
+        "recall@5": mean(r5), "mrr@10": mean(mrr),
+        "trace_coverage_shown": mean(tr_shown), "trace_coverage_all": mean(tr_all), "trace_meeting_precision": mean(tr_prec),
+        "trace_first_mention": mean(tr_first),
+        "per_query": per_q,
+    }
+
+
+def reliability(p, y, bins: int = 10) -> list[dict]:
+    """Reliability table: for each band of predicted relevance, how many pairs and how many were truly relevant."""
+    import numpy as np
+
+    p, y = np.asarray(p, dtype=float), np.asarray(y, dtype=float)
+    out = []
+    for b in range(bins):
+        lo, hi = b / bins, (b + 1) / bins
+        m = (p >= lo) & ((p < hi) if b < bins - 1 else (p <= hi))
+        if m.any():
+            out.append({"bin": f"{lo:.1f}-{hi:.1f}", "n": int(m.sum()), "mean_predicted": round(float(p[m].mean()), 3),
+                        "observed": round(float(y[m].mean()), 3)})
+    return out
+
+
+def load_judgements(path: Path | None, set_name: str | None = None) -> dict[tuple[str, str], int]:
+    """{(qid, passage_id): label} from a judgements file ({"set", "qid", "passage_id", "label"} lines); a missing or
+    None path gives none. Label 1 or 2 is "about the query"."""
+    out: dict[tuple[str, str], int] = {}
+    if path is None or not Path(path).exists():
+        return out
+    for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            j = json.loads(line)
+            if set_name is None or j.get("set") == set_name:
+                out[(str(j["qid"]), str(j["passage_id"]))] = int(j["label"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ValueError(f"{path}, line {n}: not a judgement line ({exc})") from None
+    return out
+
+
+def query_labels(index, q: dict, rows: list[int], evidence_rows: list[set[int]], judgements: dict[tuple[str, str], int]) -> dict[int, int]:
+    """{row: 1 about the query / 0 not} for the labelled candidates of one query: every candidate of an off-topic
+    query is 0; a passage holding an evidence quote is 1; an annotated candidate takes its label (1 or 2 -> 1)."""
+    if q["kind"] == "none":
+        return {r: 0 for r in rows}
+    lab = {r: 1 for item in evidence_rows for r in item}
+    mine = [(pid, v) for (qid, pid), v in judgements.items() if qid == q["id"]]
+    for (pid, v), r in zip(mine, index.rows_for_passage_ids([p for p, _ in mine])):
+        if r is not None:
+            lab[r] = int(v >= 1)
+    return lab
+
+
+def calibration(index, gold_path: Path, judgements: Path | None = None, set_name: str | None = None, embedder=None,
+                top: int = 20, scope: str | None = None) -> dict:
+    """How well ``relevance`` is calibrated on the labelled pairs of a gold file: passages holding an evidence quote
+    (relevant), every candidate of an off-topic query (not), and annotated candidates (``judgements``). Reported on
+    the first ``top`` candidates of each query (the ones a user sees) and on all labelled pairs."""
+    import numpy as np
+
+    from .search import CANDIDATES, QueryError, judged_ranking
+
+    gold = [q for q in load_gold(gold_path) if not (q["kind"] == "none" and scope and q.get("scope", "both") not in ("both", scope))]
+    labels = load_judgements(judgements, set_name)
+    targets = gold_rows(index, gold)
+    ps, ys, tops = [], [], []
+    for q in gold:
+        try:
+            ranking, verdict = judged_ranking(index, q["query"], CANDIDATES, embedder=embedder)
+        except QueryError:
+            continue
+        rel = verdict.of()
+        rows = [i for i, _ in ranking.fused]
+        lab = query_labels(index, q, rows, targets[q["id"]], labels)
+        for place, r in enumerate(rows):
+            if r in lab:
+                ps.append(rel[r])
+                ys.append(lab[r])
+                tops.append(place < top)
+    p, y, t = np.asarray(ps), np.asarray(ys, dtype=float), np.asarray(tops, dtype=bool)
+
+    def block(m):
+        return {"pairs": int(m.sum()), "relevant": int(y[m].sum()), "brier": round(float(np.mean((p[m] - y[m]) ** 2)), 4) if m.any() else None,
+                "reliability": reliability(p[m], y[m])}
+
+    return {f"top{top}": block(t), "all": block(np.ones(len(p), dtype=bool))}
+
+
 # ----------------------------------------------------------------- BEIR
 def _read_jsonl(path: Path) -> list[dict]:
     with open(path, encoding="utf-8") as f:

@@ -8,7 +8,7 @@ import json
 from .search import citation, public_hit
 
 CSV_FIELDS = (
-    "rank", "score", "passage_id", "council", "body", "meeting_date", "doc_type", "title", "item", "minute_number",
+    "rank", "score", "match", "relevance", "passage_id", "council", "body", "meeting_date", "doc_type", "title", "item", "minute_number",
     "page", "page_end", "printed_page", "is_decision", "path", "source_url", "also_in", "citation", "text",
 )
 
@@ -21,15 +21,17 @@ def safe_cell(value) -> str:
     return s
 
 
-def hits_csv(hits: list[dict]) -> str:
+def hits_csv(hits: list[dict], extra: tuple[str, ...] = ()) -> str:
+    """Hits as CSV: the CSV_FIELDS columns (then ``extra`` ones) with a citation per row, formula-safe."""
+    fields = (*extra, *CSV_FIELDS)
     buf = io.StringIO()
     w = csv.writer(buf, quoting=csv.QUOTE_MINIMAL)
-    w.writerow(CSV_FIELDS)
+    w.writerow(fields)
     for h in hits:
         row = dict(h)
         row["citation"] = citation(h)
         row["also_in"] = "; ".join(f"{x.get('title')} ({x.get('meeting_date')}, p. {x.get('page')})" for x in h.get("also_in", []))
-        w.writerow([safe_cell(row.get(f)) for f in CSV_FIELDS])
+        w.writerow([safe_cell(row.get(f)) for f in fields])
     return buf.getvalue()
 
 

@@ -18,7 +18,7 @@ import numpy as np
 
 from .bm25 import BM25
 from .pgstore import SCHEMA_VERSION, PgStore, PgStoreError, as_array, redact
-from .search import Filters, Index, IndexError_, _norm, facet_codes
+from .search import Filters, Index, IndexError_, _norm, facet_codes, item_groups_from_store
 from .tokenize import tokenize_query
 
 K1, B, EPSILON = (BM25.build.__defaults__ or (1.5, 0.75, 0.25))[-3:]
@@ -151,6 +151,21 @@ class PgIndex:
             else:
                 best = _best_passing(con, pids, scores, n, mask)
         return pids[best], scores[best]
+
+    def item_groups(self, rows) -> np.ndarray:
+        """As index.search.Index.item_groups, from the passages table."""
+        return item_groups_from_store(self, np.asarray(rows, dtype=np.int64))
+
+    def term_rows(self, terms: list[str]) -> dict[str, np.ndarray]:
+        """The pids holding each term (its BM25 postings); a term the store has never seen is left out."""
+        if not terms:
+            return {}
+        with self.store.conn() as con:
+            rows = con.cursor(binary=True).execute("SELECT term, pids FROM bm25_postings WHERE term = ANY(%s)", (list(terms),)).fetchall()
+        out: dict[str, list[np.ndarray]] = {}
+        for term, pids in rows:
+            out.setdefault(term, []).append(np.frombuffer(pids, dtype=">i8").astype(np.int64))
+        return {t: np.concatenate(v) for t, v in out.items()}
 
     def dense_rank(self, qvec: np.ndarray, n: int, mask: PgFilter | None) -> tuple[np.ndarray, np.ndarray]:
         if n <= 0 or not self._n:

@@ -318,6 +318,14 @@ class PgStore:
             rows = con.cursor(row_factory=_dict_row()).execute(_ROW_SQL + " WHERE p.pid = ANY(%s)", ([int(x) for x in pids],)).fetchall()
         return {r["pid"]: r for r in rows}
 
+    def item_keys(self, pids: list[int]) -> dict[int, tuple[str, str | None]]:
+        """(doc_id, agenda item) of each passage: the unit a report or minute is about."""
+        if not len(pids):
+            return {}
+        with self.conn() as con:
+            rows = con.execute("SELECT pid, doc_id, item FROM passages WHERE pid = ANY(%s)", ([int(x) for x in pids],)).fetchall()
+        return {int(r[0]): (r[1], r[2]) for r in rows}
+
     def passage_at(self, doc_id: str, seq: int) -> dict | None:
         with self.conn() as con:
             return con.cursor(row_factory=_dict_row()).execute(_ROW_SQL + " WHERE p.doc_id=%s AND p.seq=%s", (doc_id, seq)).fetchone()

@@ -308,6 +308,15 @@ class Store:
                 out[r["pid"]] = dict(r)
         return out
 
+    def item_keys(self, pids: list[int]) -> dict[int, tuple[str, str | None]]:
+        """(doc_id, agenda item) of each passage: the unit a report or minute is about."""
+        out: dict[int, tuple[str, str | None]] = {}
+        for i in range(0, len(pids), 500):
+            chunk = [int(x) for x in pids[i: i + 500]]
+            q = f"SELECT pid, doc_id, item FROM passages WHERE pid IN ({','.join('?' * len(chunk))})"
+            out.update((int(r[0]), (r[1], r[2])) for r in self.con.execute(q, chunk))
+        return out
+
     def pids_for_passage_ids(self, passage_ids: list[str]) -> dict[str, int]:
         out: dict[str, int] = {}
         for i in range(0, len(passage_ids), 500):

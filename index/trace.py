@@ -1,74 +1,72 @@
-"""Trace a topic across meetings: every meeting whose passages are really about the topic, in date order."""
+"""Trace a topic across meetings: every meeting with at least one strong match (index/judge.py), oldest first.
+
+Each meeting shows the agenda items its matches belong to, its best passages (a decision first when one matches) and
+how many further passages match; the first and latest mention are the oldest and newest meetings with a strong match.
+"""
 from __future__ import annotations
 
-from .answer import _embedder_for, _public, dense_similarities
-from .search import Filters
-from .glossary import expand_query
-from .tokenize import tokenize_query
+import re
 
-# relevance floor (measured over the demo corpus, docs/ANSWERS.md): a hit counts when the topic and the passage
-# are close in embedding space, or the passage holds most of the topic's terms and is still reasonably close.
-DENSE_FLOOR = 0.45
-OVERLAP_FLOOR = 0.75
-DENSE_WITH_OVERLAP = 0.30
+from .search import CANDIDATES, POOL, Filters, hit_from_row, judged_ranking, public_hit
 
 
-def _relevant(dense: float, overlap: float) -> bool:
-    return dense >= DENSE_FLOOR or (overlap >= OVERLAP_FLOOR and dense >= DENSE_WITH_OVERLAP)
+def _meeting_key(h: dict) -> tuple:
+    return h.get("council"), h.get("body"), h.get("meeting_date")
 
 
-DEPTH = 3000  # fused candidates scanned for meetings; a long report must not crowd out the other meetings
-
-
-def _per_meeting_candidates(index, topic: str, filters: Filters | None, embedder, per_meeting: int) -> tuple[list[dict], list[str]]:
-    """The best few fused hits of every meeting among the top DEPTH rows (grouped before materialising)."""
-    from .search import _hit, rank
-
-    fused, notes = rank(index, topic, DEPTH, filters, "hybrid", embedder)
-    taken: dict[tuple, int] = {}
-    rows: list[tuple[int, float]] = []
-    for (i, score), key in zip(fused, index.meeting_keys([i for i, _ in fused])):
-        if taken.get(key, 0) < 3 * per_meeting:
-            taken[key] = taken.get(key, 0) + 1
-            rows.append((i, score))
-    pids = index.pid_of([i for i, _ in rows])
+def trace(index, topic: str, filters: Filters | None = None, embedder=None, per_meeting: int = 2, pool: int = POOL) -> dict:
+    """{"topic", "meetings": [{"council", "body", "meeting_date", "items", "hits", "more", "passages", "decisions",
+    "further": [...]}], "first_mention", "latest_mention", "notes"}; ``per_meeting`` <= 0 shows every match."""
+    ranking, verdict = judged_ranking(index, topic, CANDIDATES, filters, "hybrid", embedder, pool=pool)
+    rel = verdict.of()
+    strong = [(r, rel[r]) for r, _ in ranking.fused if rel[r] >= verdict.threshold]
+    pids = index.pid_of([r for r, _ in strong])
     found = index.store.passages_by_pid(pids)
-    hits = [_hit(found[pid], sc) for (i, sc), pid in zip(rows, pids) if pid in found]
-    return hits, notes
-
-
-def trace(index, topic: str, filters: Filters | None = None, embedder=None, per_meeting: int = 2, k: int = 200) -> dict:
-    embedder = _embedder_for(index, embedder)
-    hits, expansion_notes = _per_meeting_candidates(index, topic, filters, embedder, per_meeting)
-    qvec = embedder.encode_query(topic)
-    dense = dense_similarities(index, hits, qvec, embedder)
-    terms = set(tokenize_query(topic))
-    # the topic's other spelling from the papers' glossary counts as a mention ('BCF' for 'Better Care Fund')
-    extra, _ = expand_query(topic, index.glossary)
-    forms = [t for t in [terms, *(set(tokenize_query(e)) for e in extra)] if t]
     groups: dict[tuple, list[dict]] = {}
-    for h, d in zip(hits, dense):
-        words = set(tokenize_query(h["text"]))
-        ov = max((len(f & words) / len(f) for f in forms), default=0.0)
-        if not _relevant(d, ov):
+    seen_text: dict[tuple, set[str]] = {}
+    for (_, p), pid in zip(strong, pids):
+        row = found.get(pid)
+        if row is None:  # superseded since this generation was built
             continue
-        hh = _public(h)
-        hh["relevance"] = round(d, 4)
-        groups.setdefault((h.get("council"), h.get("body"), h.get("meeting_date")), []).append(hh)
+        h = public_hit(hit_from_row(row, p))
+        h["relevance"] = round(p, 4)
+        h["match"] = "strong"
+        key = _meeting_key(h)
+        norm = re.sub(r"\s+", " ", h["text"]).strip().casefold()
+        if norm in seen_text.setdefault(key, set()):  # the same minutes printed in two packs: one passage
+            continue
+        seen_text[key].add(norm)
+        groups.setdefault(key, []).append(h)
     meetings = []
-    for (council, body, date), gh in groups.items():
-        gh.sort(key=lambda x: -x["relevance"])
-        meetings.append({"council": council, "body": body, "meeting_date": date, "hits": gh[:per_meeting],
-                         "decisions": sum(1 for x in gh if x["is_decision"]), "passages": len(gh)})
+    for (council, body, date), hs in groups.items():
+        hs.sort(key=lambda x: -x["relevance"])
+        # a matching decision leads, then the best passages
+        lead = [next(x for x in hs if x["is_decision"])] if any(x["is_decision"] for x in hs) else []
+        ordered = lead + [x for x in hs if x not in lead]
+        shown = ordered if per_meeting <= 0 else ordered[:per_meeting]
+        items = list(dict.fromkeys(x["item"] for x in hs if x.get("item")))
+        meetings.append({"council": council, "body": body, "meeting_date": date, "items": items, "hits": shown,
+                         "more": len(hs) - len(shown), "further": ordered[len(shown):], "passages": len(hs),
+                         "decisions": sum(1 for x in hs if x["is_decision"])})
     meetings.sort(key=lambda m: (m["meeting_date"] is None, m["meeting_date"] or "", m["council"] or "", m["body"] or ""))
     dated = [m for m in meetings if m["meeting_date"]]
-    first = dated[0] if dated else None
-    last = dated[-1] if dated else None
 
     def mention(m):
         if m is None:
             return None
         return {"council": m["council"], "body": m["body"], "meeting_date": m["meeting_date"], "hit": m["hits"][0]}
 
-    return {"topic": topic, "meetings": meetings, "first_mention": mention(first), "latest_mention": mention(last),
-            "notes": [f"query expanded: {n}" for n in expansion_notes]}
+    return {"topic": topic, "meetings": meetings, "first_mention": mention(dated[0] if dated else None),
+            "latest_mention": mention(dated[-1] if dated else None), "matches": sum(m["passages"] for m in meetings),
+            "notes": [f"query expanded: {n}" for n in ranking.notes]}
+
+
+def trace_rows(result: dict, all_passages: bool = False) -> list[dict]:
+    """The trace as flat rows (one per shown passage, or every matching passage), meeting order kept: for CSV/JSONL."""
+    out = []
+    for m in result["meetings"]:
+        hs = m["hits"] + (m["further"] if all_passages else [])
+        for h in hs:
+            out.append({**h, "meeting_council": m["council"], "meeting_body": m["body"], "meeting": m["meeting_date"],
+                        "meeting_items": "; ".join(m["items"]), "meeting_passages": m["passages"]})
+    return out

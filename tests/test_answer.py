@@ -12,7 +12,7 @@ import pytest
 from conftest import build_index
 from pgfixture import BACKENDS, open_on_backend
 import cli
-from index.answer import ABSTAIN_TEXT, ask, filter_cited, split_sentences
+from index.answer import NO_MATCH_TEXT, ask, filter_cited, split_sentences
 
 FIXTURE = Path(__file__).parent / "fixtures" / "minutes_excerpt.txt"
 
@@ -97,7 +97,7 @@ def test_decision_question_prefers_decision_passage(index):
 def test_abstains_on_unanswerable(index):
     r = ask(index, "What is the policy on fluoridating the water supply for dental health?")
     assert r["abstained"]
-    assert r["answer"] == ABSTAIN_TEXT
+    assert r["answer"] == NO_MATCH_TEXT  # in words, never a score
     assert r["citations"] == [] and r["related"]
 
 
@@ -197,8 +197,9 @@ def test_next_passage_of_a_top_hit_is_read(index):
     from index.answer import _continuations
     from index.search import search
 
-    hits = search(index, "self-care campaign", k=3).hits
-    extra = _continuations(index, hits)
+    res = search(index, "self-care campaign", k=3)
+    hits = res.strong
+    extra = _continuations(index, hits, res)
     have = {h["passage_id"] for h in hits}
     for e in extra:
         assert e["passage_id"] not in have

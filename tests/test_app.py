@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -112,7 +113,7 @@ def search(at, query: str, mode: str = "Search") -> AppTest:
 def test_search_shows_cited_highlighted_hits(app_env):
     at = search(run_app(), "zebrafinch library")
     md = markdown_text(at)
-    assert "passages**" in md
+    assert re.search(r"\*\*\d+ passages? match(es)?\*\*", md)  # the honest count of matches
     assert '<span class="bp-badge">DECISION</span>' in md
     assert "Cabinet · 2016&#45;12&#45;15" in md  # citation line (escaped)
     assert "<mark>zebrafinch</mark>" in md
@@ -136,15 +137,25 @@ def test_search_filters_and_sort(app_env):
     at.selectbox(key="f_sort").set_value("Newest first")
     at = search(at, "library opening hours")
     md = markdown_text(at)
-    cards = md.count('<span class="bp-n">')
-    assert cards >= 1
-    assert md.count('<span class="bp-badge">') == cards  # decisions only
+    matches = md.count('<span class="bp-n">')
+    cards = matches + md.count("RELATED · NOT A MATCH")  # every hit card: matches (numbered) and related ones (marked)
+    assert matches >= 1
+    assert md.count('<span class="bp-badge">DECISION</span>') == cards  # decisions only
     at.selectbox(key="f_body").set_value("Cabinet").run()
     assert not at.exception
     at.selectbox(key="f_council").set_value("Leicester City Council").run()
     assert not at.exception
     # the decision is in the text minutes, which carry no council: nothing matches now
-    assert any("No passages match" in i.value for i in at.info)
+    assert any("No passage matches" in i.value for i in at.info)
+
+
+def test_off_topic_search_says_no_match_and_marks_related(app_env):
+    at = search(run_app(), "winter gritting routes for 2016/17")
+    assert any("No passage matches" in i.value for i in at.info)
+    md = markdown_text(at)
+    assert "The closest related passages — not matches" in md
+    assert md.count("RELATED · NOT A MATCH") >= 1 and '<span class="bp-n">' not in md  # every card is marked, none numbered
+    assert not at.get("download_button")  # nothing to export
 
 
 def test_search_bad_query_warns(app_env):
@@ -242,7 +253,8 @@ def test_ask_abstains_with_related(app_env):
         pytest.skip("index/answer.py has not landed yet")
     assert at.warning and "answer" in at.warning[0].value
     md = markdown_text(at)
-    assert "Related passages" in md and 'class="bp-answer"' not in md
+    assert "closest related passages" in md and 'class="bp-answer"' not in md
+    assert "RELATED · NOT A MATCH" in md  # each related passage is marked
 
 
 def test_trace(app_env):

@@ -125,6 +125,23 @@ def test_search_citation_badge_and_csv(page, tmp_path):
     assert page.dialogs == []
 
 
+def test_counts_matches_and_marks_related_passages(page):
+    run_query(page, "zebrafinch library")
+    assert page.locator("strong", has_text=re.compile(r"^\d+ passages? match(es)?$")).count() == 1
+    assert page.locator(".bp-related").count() == 0 or page.get_by_text("not judged matches").count() == 1
+    box = page.get_by_label("Search the papers")
+    box.fill("winter gritting routes for 2016/17")
+    box.press("Enter")
+    page.get_by_text("No passage matches this search").wait_for(timeout=60_000)
+    page.get_by_text("The closest related passages — not matches").wait_for(timeout=30_000)
+    page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden", timeout=60_000)
+    related = page.locator(".bp-related")
+    assert related.count() >= 1 and related.first.inner_text() == "RELATED · NOT A MATCH"
+    assert page.locator(".bp-n").count() == 0  # no numbered (matching) card
+    assert page.get_by_role("button", name="⬇ CSV").count() == 0  # nothing to export
+    assert page.dialogs == []
+
+
 def test_injected_text_renders_as_text(page):
     run_query(page, "zebrafinch consultation responses")
     text = page.locator(".bp-text").all_inner_texts()

@@ -16,7 +16,7 @@ from conftest import ROOT, HashEmbedder, build_index
 import cli
 
 HIT_FIELDS = {"rank", "score", "passage_id", "text", "path", "title", "council", "body", "meeting_date", "doc_type",
-              "item", "page", "page_end", "printed_page", "is_decision", "also_in"}
+              "item", "page", "page_end", "printed_page", "is_decision", "also_in", "match", "relevance"}
 FIXTURE = Path(__file__).parent / "fixtures" / "minutes_excerpt.txt"
 
 
@@ -42,8 +42,9 @@ def run_cli(args, capsys):
 def test_search_json_has_every_contract_field(bm25_index, capsys):
     code, out, _ = run_cli(["search", "preventative mental health", "--index", str(bm25_index), "--mode", "bm25", "--format", "json", "-k", "3"], capsys)
     assert code == 0
-    hits = json.loads(out)
-    assert 1 <= len(hits) <= 3
+    obj = json.loads(out)
+    hits = obj["hits"]
+    assert obj["query"] == "preventative mental health" and obj["matches"] >= 1 and 1 <= len(hits) <= 3
     for h in hits:
         assert HIT_FIELDS <= set(h)
     assert [h["rank"] for h in hits] == list(range(1, len(hits) + 1))
@@ -72,8 +73,9 @@ def test_queries_file_batch(bm25_index, tmp_path, capsys):
 
 def test_export_writes_file(bm25_index, tmp_path, capsys):
     out_file = tmp_path / "hits.csv"
-    code, _, err = run_cli(["export", "minutes", "--format", "csv", "-o", str(out_file), "--index", str(bm25_index), "--mode", "bm25"], capsys)
-    assert code == 0 and "wrote" in err
+    code, _, err = run_cli(["export", "preventative mental health", "--format", "csv", "-o", str(out_file), "--index", str(bm25_index),
+                            "--mode", "bm25"], capsys)
+    assert code == 0 and "wrote" in err and "match" in err
     assert len(list(csv.DictReader(out_file.open()))) >= 1
 
 
@@ -130,6 +132,6 @@ def test_partial_ingest_exits_1(tmp_path):
 @pytest.mark.slow
 def test_hybrid_search_on_real_packs(real_index, capsys):
     code, out, _ = run_cli(["search", "Richmond Fellowship contract", "--index", str(real_index), "--format", "json", "-k", "5"], capsys)
-    hits = json.loads(out)
+    hits = json.loads(out)["hits"]
     assert code == 0 and hits and all(HIT_FIELDS <= set(h) for h in hits)
     assert any("Richmond Fellowship" in h["text"] for h in hits)

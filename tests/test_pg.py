@@ -164,8 +164,8 @@ def test_bm25_rankings_agree_with_the_embedded_backend(real_pair):
             np.testing.assert_array_equal(a_sc, b_sc)  # the same float32 scores, not merely the same order
             compared += len(a_rows) > 0
         # the whole pipeline too (glossary expansion, phrases, decision boost)
-        ra, _ = rank(e, q, 50, mode="bm25")
-        rb, _ = rank(p, q, 50, mode="bm25")
+        ra = rank(e, q, 50, mode="bm25").fused
+        rb = rank(p, q, 50, mode="bm25").fused
         assert e.pid_of([i for i, _ in ra]) == [i for i, _ in rb] and [s for _, s in ra] == [s for _, s in rb], q
     assert compared >= 3 * len(queries)  # most queries matched something under most filters
 

@@ -117,12 +117,14 @@ def test_acronym_expansion_counts_each_word_once():
     assert bm25_query_tokens("DTOC", ["Delayed Transfers of Care"]) == ["dtoc", "delay", "transfer", "care"]
 
 
-def test_sorting_by_date(small):
-    hits = run(small, "equipment discharge libraries parks", k=10, sort="newest")
-    dates = [h["meeting_date"] for h in hits]
-    assert dates == sorted(dates, reverse=True) and len(set(dates)) > 1
-    hits = run(small, "equipment discharge libraries parks", k=10, sort="oldest")
-    assert [h["meeting_date"] for h in hits] == sorted(h["meeting_date"] for h in hits)
+def test_sorting_by_date_orders_the_strong_matches(small):
+    """Date sorts order the matches; related passages (when fewer than k match) follow them, marked."""
+    for sort, rev in (("newest", True), ("oldest", False)):
+        hits = run(small, "delayed transfers of care DTOC equipment contract", k=10, sort=sort)
+        strong = [h["meeting_date"] for h in hits if h["match"] == "strong"]
+        assert len(set(strong)) > 1 and strong == sorted(strong, reverse=rev)
+        kinds = [h["match"] for h in hits]
+        assert kinds == sorted(kinds, key=lambda m: m != "strong")  # no related passage above a match
 
 
 def test_bad_queries_get_clear_messages(small):

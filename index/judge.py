@@ -1,0 +1,229 @@
+"""Judge relevance: is a ranked passage about the query? A calibrated probability and a strong / related verdict.
+
+Ranking orders passages; it does not say whether any of them is about the query. Everything that works on a *set*
+(counts, date sorts, decisions-only, exports, the trace timeline, abstention) is built on this judgement instead.
+
+Signals, all from what the index already holds (no extra model), for each candidate of a query:
+
+- ``cov``: the share of the query's concepts the passage holds (in its BM25 text: item title, meeting date in words
+  and verbatim text), each weighted by its IDF. A concept is a query term; an acronym the papers define counts as
+  present when its long form is ("DTOC" / "delayed transfers of care"), and the reverse. A query word the index has
+  never seen gets the highest weight: no passage can be about "gritting" when none says it. ``known_cov`` is the same
+  over the concepts the index knows.
+- ``dense``: cosine of the query with the passage's vector or, when higher, one of its sentence windows.
+- ``cov_gap`` / ``dense_gap``: how far the passage is below the best candidate of the query on each.
+- ``item_cov`` / ``item_dense``: the best of each over the candidates of the same document and agenda item: a
+  report's paragraphs are about what its item is about, even the ones that do not repeat the words.
+- ``inv_concepts``: 1 / the number of concepts (with one concept, coverage is all or nothing).
+
+A logistic model over these (``judge_model.json``: plain JSON written by ``scripts/judge_data.py fit`` from the
+labelled sets in ``eval/``, with the data it was fitted on and its calibration) gives ``relevance``, a probability
+that the passage is about the query; ``relevance >= threshold`` is a ``strong`` match, anything else ``related``.
+Without a query vector (``--mode bm25``, no model loaded) the ``lexical`` model, fitted on the same pairs without the
+dense signals, is used. The threshold is chosen on the labelled sets (docs/BENCHMARKS.md, "Judging relevance").
+"""
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from .search import DECISION_INTENT
+from .tokenize import tokenize_query
+
+MODEL_FILE = Path(__file__).with_name("judge_model.json")
+FEATURES = ("cov", "known_cov", "cov_gap", "item_cov", "inv_concepts", "dense", "dense_gap", "item_dense")
+LEXICAL_FEATURES = ("cov", "known_cov", "cov_gap", "item_cov", "inv_concepts")
+STRONG, RELATED = "strong", "related"
+
+
+class JudgeModelError(ValueError):
+    """The judge's parameter file is missing or malformed."""
+
+
+@dataclass(frozen=True)
+class Concept:
+    """A query term and the other spellings that count as it (each a set of terms that must all be present)."""
+
+    term: str
+    alternatives: tuple[tuple[str, ...], ...] = ()
+
+
+def concepts(query_text: str, glossary: dict[str, list[str]]) -> list[Concept]:
+    """The query's distinct terms, each with its glossary spellings: an acronym's long forms, or a long form's acronym."""
+    terms = list(dict.fromkeys(tokenize_query(query_text)))
+    # "what did the board decide / agree / approve": the papers write decisions as RESOLVED / AGREED blocks, not in
+    # the asker's verbs, so those words frame the question (ranking lifts decision passages for them) and are no concept
+    framing = {t for w in DECISION_INTENT.findall(query_text) for t in tokenize_query(w)}
+    terms = [t for t in terms if t not in framing] or terms
+    if not terms:
+        return []
+    alts: dict[str, set[tuple[str, ...]]] = {t: set() for t in terms}
+    lower_query = " " + re.sub(r"[^a-z0-9&]+", " ", query_text.lower()) + " "
+    words = {w.lower() for w in re.findall(r"[A-Za-z&]+", query_text)}
+    for acr, exps in (glossary or {}).items():
+        acr_terms = tuple(tokenize_query(acr))
+        if not acr_terms:
+            continue
+        if acr.lower() in words and len(acr_terms) == 1 and acr_terms[0] in alts:
+            # the query uses the acronym: its long forms count as it
+            for e in exps[:3]:
+                et = tuple(dict.fromkeys(tokenize_query(e)))
+                if et:
+                    alts[acr_terms[0]].add(et)
+        for e in exps:
+            norm = " " + re.sub(r"[^a-z0-9&]+", " ", e.lower()).strip() + " "
+            if len(norm) > 6 and norm in lower_query:
+                # the query spells the long form out: the acronym counts for each of its words
+                for t in dict.fromkeys(tokenize_query(e)):
+                    if t in alts:
+                        alts[t].add(acr_terms)
+                break
+    return [Concept(t, tuple(sorted(alts[t]))) for t in terms]
+
+
+def _idf(df: int, n: int) -> float:
+    return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+
+
+def lexical_features(index, rows: np.ndarray, cons: list[Concept]) -> dict[str, np.ndarray]:
+    """``cov``: IDF-weighted share of the concepts present; ``known_cov``: the same over the concepts the index knows
+    (a query word no passage uses lowers ``cov`` only)."""
+    rows = np.asarray(rows, dtype=np.int64)
+    zero = np.zeros(len(rows))
+    if not cons or not len(rows):
+        return {"cov": zero, "known_cov": zero}
+    needed = sorted({c.term for c in cons} | {t for c in cons for alt in c.alternatives for t in alt})
+    postings = index.term_rows(needed)
+    n = max(1, len(index))
+    present = np.zeros((len(cons), len(rows)), dtype=bool)
+    weights = np.zeros(len(cons))
+    known = np.zeros(len(cons), dtype=bool)
+    for j, c in enumerate(cons):
+        own = postings.get(c.term)
+        df = 0 if own is None else len(own)
+        if own is not None and len(own):
+            present[j] |= np.isin(rows, own)
+        for alt in c.alternatives:
+            lists = [postings.get(t) for t in alt]
+            if any(x is None or not len(x) for x in lists):
+                continue
+            df = max(df, min(len(x) for x in lists))
+            hit = np.ones(len(rows), dtype=bool)
+            for x in lists:
+                hit &= np.isin(rows, x)
+            present[j] |= hit
+        weights[j] = _idf(df, n)
+        known[j] = df > 0
+    cov = (weights @ present) / weights.sum()
+    kw = weights * known
+    known_cov = (kw @ present) / kw.sum() if kw.sum() else zero
+    return {"cov": cov, "known_cov": known_cov}
+
+
+def group_max(groups: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """For each row, the best of ``values`` over its group (``index.item_groups``: rows of one agenda item)."""
+    uniq, inv = np.unique(groups, return_inverse=True)
+    best = np.full(len(uniq), -np.inf)
+    np.maximum.at(best, inv, values)
+    return best[inv]
+
+
+@lru_cache(maxsize=4)
+def _load(path: str) -> dict:
+    try:
+        params = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise JudgeModelError(f"the relevance model {path} is unreadable ({exc}); reinstall boardpapers") from None
+    try:
+        for name, feats in (("full", FEATURES), ("lexical", LEXICAL_FEATURES)):
+            m = params["models"][name]
+            if list(m["features"]) != list(feats) or not all(len(m[k]) == len(feats) for k in ("mean", "scale", "coef", "lo", "hi")):
+                raise ValueError(f"model {name!r} does not match the features {feats}")
+            float(m["intercept"])
+        thr = float(params["threshold"])
+        if not 0.0 < thr < 1.0:
+            raise ValueError("threshold outside (0, 1)")
+    except (KeyError, TypeError, ValueError) as exc:
+        raise JudgeModelError(f"the relevance model {path} is malformed ({exc}); reinstall boardpapers") from None
+    return params
+
+
+def model_params(path: Path | None = None) -> dict:
+    """The judge's parameters (plain JSON; never a pickle)."""
+    return _load(str(path or MODEL_FILE))
+
+
+def probability(x: np.ndarray, m: dict) -> np.ndarray:
+    """Logistic model ``m`` on the feature matrix ``x`` (rows x features, in ``m['features']`` order). Each feature is
+    first held to the range seen in fitting (``lo``..``hi``): a one-word query is judged like the shortest fitted
+    queries, never by extrapolating a weight far outside the data."""
+    if "lo" in m:
+        x = np.clip(x, np.asarray(m["lo"]), np.asarray(m["hi"]))
+    z = (x - np.asarray(m["mean"])) / np.asarray(m["scale"])
+    return 1.0 / (1.0 + np.exp(-(z @ np.asarray(m["coef"]) + float(m["intercept"]))))
+
+
+def features(index, rows, query_text: str, qvec: np.ndarray | None) -> dict[str, np.ndarray]:
+    """Every signal the judge can use for ``rows`` (the candidates of one query), by name; dense ones need ``qvec``."""
+    rows = np.asarray(rows, dtype=np.int64)
+    cons = concepts(query_text, index.glossary)
+    f = lexical_features(index, rows, cons)
+    f["inv_concepts"] = np.full(len(rows), 1.0 / max(1, len(cons)))
+    if not len(rows):
+        return f | {k: np.zeros(0) for k in ("groups", "cov_gap", "item_cov", "dense", "dense_gap", "item_dense")}
+    groups = index.item_groups(rows)
+    f["groups"] = groups
+    f["cov_gap"] = f["cov"].max() - f["cov"]
+    f["item_cov"] = group_max(groups, f["cov"])
+    if qvec is not None:
+        f["dense"] = np.asarray(index.dense_scores(rows, qvec), dtype=np.float64)
+        f["dense_gap"] = f["dense"].max() - f["dense"]
+        f["item_dense"] = group_max(groups, f["dense"])
+    return f
+
+
+def feature_matrix(index, rows, query_text: str, qvec: np.ndarray | None, names: tuple[str, ...] | None = None):
+    """The columns ``names`` (default: the full model's, or the lexical model's without ``qvec``) for ``rows``."""
+    return _columns(features(index, rows, query_text, qvec), len(rows), names or (FEATURES if qvec is not None else LEXICAL_FEATURES))
+
+
+def _columns(f: dict, n: int, names: tuple[str, ...]):
+    return (np.column_stack([f[k] for k in names]) if n else np.zeros((0, len(names)))), names
+
+
+@dataclass
+class Judgement:
+    """Relevance of each candidate row of one query."""
+
+    rows: np.ndarray
+    relevance: np.ndarray
+    threshold: float
+    model: str  # "full" or "lexical"
+
+    def of(self) -> dict[int, float]:
+        return {int(r): float(p) for r, p in zip(self.rows, self.relevance)}
+
+    def strong_rows(self) -> set[int]:
+        return {int(r) for r, p in zip(self.rows, self.relevance) if p >= self.threshold}
+
+
+def judge(index, rows, query_text: str, qvec: np.ndarray | None, params: dict | None = None) -> Judgement:
+    """Calibrated relevance of each of ``rows`` to the query (see the module doc). A decision passage (a RESOLVED /
+    AGREED block) is as relevant as the best passage of the minute or item it closes: "That the report be noted"
+    rarely repeats what the item was about."""
+    params = params or model_params()
+    rows = np.asarray(rows, dtype=np.int64)
+    f = features(index, rows, query_text, qvec)
+    name = "full" if qvec is not None else "lexical"
+    x, _ = _columns(f, len(rows), FEATURES if qvec is not None else LEXICAL_FEATURES)
+    p = probability(x, params["models"][name]) if len(rows) else np.zeros(0)
+    if len(rows):
+        dec = np.asarray(index.decisions_of(rows), dtype=bool)
+        p = np.where(dec, np.maximum(p, group_max(f["groups"], p)), p)
+    return Judgement(rows=rows, relevance=p, threshold=float(params["threshold"]), model=name)
