@@ -481,7 +481,7 @@ def rank(
         idx, sc = index.bm25_rank(tokens, deep, mask)
         ranked.append((idx[:depth], sc[:depth]))
         deep_lists.append((idx, sc))
-    if qvec is None and (mode in ("hybrid", "dense") or embedder is not None):
+    if qvec is None and mode in ("hybrid", "dense"):  # --mode bm25 needs no model: it is judged by the lexical model
         embedder = embedder_for(index, embedder)
         dense_q = pq.text + (" (" + "; ".join(notes) + ")" if notes else "")
         qvec = embedder.encode_query(dense_q)

@@ -171,7 +171,7 @@ def test_ask_answers_with_citations(page):
     answer.wait_for(timeout=60_000)
     assert "[1]" in answer.inner_text()
     assert "zebrafinch" in answer.inner_text()
-    assert page.locator(".bp-n", has_text="[1]").count() >= 1
+    page.locator(".bp-n", has_text="[1]").first.wait_for(timeout=30_000)  # the source cards render after the answer
     assert page.dialogs == []
 
 
