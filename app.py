@@ -494,8 +494,13 @@ def view_search(index, index_key: str, ft: tuple) -> None:
     shown = min(st.session_state.shown, len(hits))
     n = res["matches"]
     more = "+" if res.get("capped") else ""
-    st.markdown(f"**{n:,}{more} passage{'s' * (n != 1)} match{'es' * (n == 1)}**"
-                + (f" · showing 1–{shown}" + (f" of the first {len(hits)}" if len(hits) < n else "")))
+    if len(hits) >= EXPORT_LIMIT:
+        listed = f" of the first {len(hits):,}"
+    elif len(hits) < n:  # the same passage printed in two packs is listed once ("also in")
+        listed = f" of {len(hits):,} ({n - len(hits):,} repeated in other papers, shown as 'also in')"
+    else:
+        listed = ""
+    st.markdown(f"**{n:,}{more} passage{'s' * (n != 1)} match{'es' * (n == 1)}** · showing 1–{shown}{listed}")
     render_exports(hits, query)
     for h in hits[:shown]:
         render_hit(index, h, terms, key=f"s-{h['passage_id']}", label=str(h["rank"]))
