@@ -599,6 +599,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("boardpapers: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader went away (`boardpapers search ... | head`): stop quietly, as Unix tools do
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # Python's exit-time flush of stdout must not fail again
+        return EXIT_OK
     except Exception as exc:  # an index file found damaged only when first used (e.g. the approximate dense index)
         from index.embed import ModelError
         from index.search import IndexError_

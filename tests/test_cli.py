@@ -87,6 +87,25 @@ def test_info_lists_glossary_and_documents(bm25_index, capsys):
     assert "glossary_terms" in out and "minutes.txt" in out
 
 
+def test_output_closed_early_is_not_an_error(bm25_index, tmp_path, monkeypatch):
+    """`boardpapers search ... | head -1`: the reader goes away mid-output; exit 0 and no traceback."""
+    sink = open(tmp_path / "sink", "w")
+
+    class Closed:  # a pipe whose reader has gone
+        def write(self, _):
+            raise BrokenPipeError(32, "Broken pipe")
+
+        def flush(self):
+            pass
+
+        def fileno(self):
+            return sink.fileno()
+
+    monkeypatch.setattr(sys, "stdout", Closed())
+    assert cli.main(["search", "preventative mental health", "--index", str(bm25_index), "--mode", "bm25"]) == 0
+    sink.close()
+
+
 def test_usage_errors_exit_2_with_one_line(tmp_path, capsys):
     code, _, err = run_cli(["search", "x", "--index", str(tmp_path / "none")], capsys)
     assert code == 2 and err.startswith("boardpapers: no index") and len(err.strip().splitlines()) == 1
