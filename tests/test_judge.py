@@ -186,3 +186,32 @@ def test_relevance_is_a_probability_of_the_right_shape(ix):
     v = judge(ix, [i for i, _ in r.fused], r.text, r.qvec)
     assert v.model == "full" and len(v.relevance) == len(r.fused)
     assert np.all((v.relevance >= 0) & (v.relevance <= 1))
+
+
+def test_eval_judge_reports_the_judgement_and_its_calibration(real_index, tmp_path, capsys):
+    """`eval --gold FILE --judge`: gold passages judged strong, off-topic without a match, abstention, trace
+    coverage and meeting precision against labelled meetings, and a reliability table with a Brier score."""
+    gold = tmp_path / "gold.jsonl"
+    lines = [
+        {"id": "a1", "kind": "fact", "query": "How much will the community managed libraries save each year?",
+         "evidence": [{"file": "004", "quote": "annual savings are expected to be £0.3m from staff savings and £0.2m from running costs"}]},
+        {"id": "n1", "kind": "none", "query": "winter gritting routes for 2016/17"},
+        {"id": "t1", "kind": "trace", "query": "community managed libraries",
+         "evidence": [{"file": "004", "quote": "the Cabinet agreed the proposed infrastructure support package"}],
+         "meetings": [{"body": "Adults and Communities Overview and Scrutiny Committee", "date": "2015-06-02"},
+                      {"body": "Adults and Communities Overview and Scrutiny Committee", "date": "2015-03-03"}]},
+    ]
+    gold.write_text("".join(json.dumps(x) + "\n" for x in lines), encoding="utf-8")
+    assert cli.main(["eval", "--gold", str(gold), "--index", str(real_index), "--judge", "--format", "json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    j, cal = out["judge"], out["calibration"]
+    assert (j["answerable"], j["offtopic"], j["trace"]) == (1, 1, 1)
+    assert j["gold_strong"] == 1.0 and j["offtopic_no_strong"] == 1.0 and j["ask_abstain_offtopic"] == 1.0
+    assert j["ask_false_abstain"] == 0.0 and j["recall@5"] == 1.0
+    assert j["trace_coverage_all"] == 1.0 and j["trace_meeting_precision"] == 1.0
+    top = cal["top20"]
+    assert top["pairs"] >= 20 and top["relevant"] >= 1 and 0 <= top["brier"] < 0.25
+    assert sum(b["n"] for b in top["reliability"]) == top["pairs"]
+    assert cli.main(["eval", "--gold", str(gold), "--index", str(real_index), "--judge"]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("[judge] ") and "[calibration, top20]" in text and "relevance 0.0-0.1" in text
