@@ -170,9 +170,10 @@ def evaluate_judgement(index, gold_path: Path, meetings: dict | None = None, emb
             continue
         try:
             strong = judged_ranking(index, q["query"], CANDIDATES, embedder=embedder)[1].strong_rows()
-            abstained = ask(index, q["query"], embedder=embedder)["abstained"]
+            answer = ask(index, q["query"], embedder=embedder)
         except QueryError:  # refused with a message ("only stopwords"): nothing is shown as a match
-            strong, abstained = set(), True
+            strong, answer = set(), {"abstained": True, "citations": []}
+        abstained = answer["abstained"]
         rec["strong_matches"] = len(strong)
         rec["abstained"] = abstained
         if q["kind"] == "none":
@@ -183,8 +184,7 @@ def evaluate_judgement(index, gold_path: Path, meetings: dict | None = None, emb
             rec["gold_strong"] = bool(gold_any & strong)
             strong_gold.append(rec["gold_strong"])
             ask_abst_ans.append(abstained)
-            cites = not abstained and any(quote_in(e["quote"], c["text"]) for e in q["evidence"]
-                                          for c in ask(index, q["query"], embedder=embedder)["citations"])
+            cites = any(quote_in(e["quote"], c["text"]) for e in q["evidence"] for c in answer["citations"])
             ask_cites.append(cites)
             rec["ask_cites_gold"] = cites
             hits = search(index, q["query"], k=10, embedder=embedder).hits
