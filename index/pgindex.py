@@ -18,7 +18,7 @@ import numpy as np
 
 from .bm25 import BM25
 from .pgstore import SCHEMA_VERSION, PgStore, PgStoreError, as_array, redact
-from .search import Filters, Index, IndexError_, _norm, facet_codes, item_groups_from_store
+from .search import Filters, Index, IndexError_, normalise_text, facet_codes, item_groups_from_store
 from .tokenize import tokenize_query
 
 K1, B, EPSILON = (BM25.build.__defaults__ or (1.5, 0.75, 0.25))[-3:]
@@ -117,10 +117,10 @@ class PgIndex:
         where, params = base.where()
         if toks:
             where, params = f"terms @> %s::text[] AND {where}", (toks, *params)
-        wanted = [_norm(p) for p in phrases]
+        wanted = [normalise_text(p) for p in phrases]
         with self.store.conn() as con:
             rows = con.execute(f"SELECT pid, text FROM passages WHERE {where}", params).fetchall()
-        return PgFilter(pids=[pid for pid, text in rows if all(w in _norm(text) for w in wanted)])
+        return PgFilter(pids=[pid for pid, text in rows if all(w in normalise_text(text) for w in wanted)])
 
     # ----------------------------------------------------------- retrieval
     def bm25_rank(self, tokens: list[str], n: int, mask: PgFilter | None) -> tuple[np.ndarray, np.ndarray]:

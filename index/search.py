@@ -79,7 +79,8 @@ def parse_query(query: str) -> ParsedQuery:
     return ParsedQuery(text=text, phrases=phrases)
 
 
-def _norm(s: str) -> str:
+def normalise_text(s: str) -> str:
+    """Whitespace runs collapsed and case folded: how phrases, duplicates and repeated passages are compared."""
     return re.sub(r"\s+", " ", s).strip().casefold()
 
 
@@ -276,12 +277,12 @@ class Index:
         if cand.size == 0:
             return m
         texts = self.store.passages_by_pid([int(self.pids[i]) for i in cand])
-        wanted = [_norm(p) for p in phrases]
+        wanted = [normalise_text(p) for p in phrases]
         keep = np.zeros(len(self), dtype=bool)
         for i in cand:
             row = texts.get(int(self.pids[i]))
             if row is not None:
-                t = _norm(row["text"])
+                t = normalise_text(row["text"])
                 if all(w in t for w in wanted):
                     keep[i] = True
         return keep
@@ -659,7 +660,7 @@ def _materialise(index: Index, fused: list[tuple[int, float]], k: int, fold: boo
                 continue
             hit = hit_from_row(row, score)
             if fold:
-                norm = _norm(row["text"])
+                norm = normalise_text(row["text"])
                 sh = _shingles(row["text"])
                 dup_of = None
                 for j, (n2, sh2) in enumerate(sigs):

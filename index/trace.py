@@ -5,9 +5,8 @@ how many further passages match; the first and latest mention are the oldest and
 """
 from __future__ import annotations
 
-import re
 
-from .search import CANDIDATES, POOL, Filters, hit_from_row, judged_ranking, public_hit
+from .search import CANDIDATES, POOL, Filters, hit_from_row, judged_ranking, normalise_text, public_hit
 
 
 def _meeting_key(h: dict) -> tuple:
@@ -32,7 +31,7 @@ def trace(index, topic: str, filters: Filters | None = None, embedder=None, per_
         h["relevance"] = round(p, 4)
         h["match"] = "strong"
         key = _meeting_key(h)
-        norm = re.sub(r"\s+", " ", h["text"]).strip().casefold()
+        norm = normalise_text(h["text"])
         if norm in seen_text.setdefault(key, set()):  # the same minutes printed in two packs: one passage
             continue
         seen_text[key].add(norm)
