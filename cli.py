@@ -80,7 +80,7 @@ def _read_queries(path: str, key: str = "query") -> list[dict]:
 
 
 from index.export import CSV_FIELDS, hits_csv, safe_cell  # noqa: E402,F401 - re-exported for scripts
-from index.store import StoreError  # noqa: E402
+from index.store import REBUILD_HINT, StoreError  # noqa: E402
 from index.search import public_hit as _public  # noqa: E402
 
 
@@ -141,7 +141,8 @@ def cmd_ingest(a) -> int:
     except (LockedError, ModelError, StoreError) as exc:
         raise CliError(str(exc)) from None
     except OSError as exc:
-        raise CliError(f"cannot write the index at {a.index}: {exc.strerror or exc} ({getattr(exc, 'filename', '') or ''}); the previous index is unchanged") from None
+        where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
+        raise CliError(f"cannot write the index at {a.index}: {exc.strerror or exc}{where}; the previous index is unchanged") from None
     print(summary_table(report))
     return EXIT_PARTIAL if report.failed else EXIT_OK
 
@@ -226,12 +227,20 @@ def cmd_info(a) -> int:
         "bodies": [b for b in idx.facets["body"] if b],
         "failures": fails,
     }
+    if a.check:  # the full check: SQLite's integrity_check and every value of the generation's files
+        if not hasattr(idx, "deep_check"):
+            raise CliError("--check verifies an index folder; a PostgreSQL store checks its own pages")
+        problems = idx.deep_check()
+        if problems:
+            raise CliError(f"the index at {info['index']} is damaged ({'; '.join(problems)[:300]}); {REBUILD_HINT}")
+        info["check"] = "passed"
     if a.format == "json":
         info["documents_list"] = docs
         print(json.dumps(info, ensure_ascii=False, indent=1))
         return EXIT_OK
-    for k in ("index", "generation", "model", "documents", "passages", "glossary_terms", "built_at"):
-        print(f"{k:>15}: {info[k]}")
+    for k in ("index", "generation", "model", "documents", "passages", "glossary_terms", "built_at", "check"):
+        if k in info:
+            print(f"{k:>15}: {info[k]}")
     dense = info["dense_index"] or {}
     if dense.get("nprobe"):
         print(f"{'dense index':>15}: approximate, {dense.get('factory')}, nprobe {dense['nprobe']} "
@@ -555,6 +564,8 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("info", help="what the index holds")
     common(s)
     s.add_argument("--format", choices=("text", "json"), default="text")
+    s.add_argument("--check", action="store_true",
+                   help="also run the full check: SQLite's integrity_check of the store and every value of the index files")
     s.set_defaults(func=cmd_info)
 
     s = sub.add_parser("import-store", help="copy the index at --index DIR into an empty PostgreSQL --store URL (no re-embedding)")

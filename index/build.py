@@ -14,10 +14,12 @@ CURRENT; a reader therefore sees the old generation or the new one, never a half
 from __future__ import annotations
 
 import datetime
+import errno
 import json
 import os
 import re
 import shutil
+import struct
 import time
 import uuid
 from pathlib import Path
@@ -30,7 +32,7 @@ from ingest.structure import PARSER_VERSION
 from . import ann
 from .bm25 import BM25
 from .embed import embed_key
-from .store import SCHEMA_VERSION, Store
+from .store import SCHEMA_VERSION, Store, StoreError
 from .tokenize import tokenize
 
 INDEX_FORMAT = "boardpapers-index"
@@ -103,36 +105,38 @@ def _save_npy(path: Path, arr: np.ndarray) -> None:
 WINDOW_CHUNK = 100_000  # window vectors read from the cache and written per step (bounded memory at millions)
 
 
+def _npy_header(rows: int, dim: int, length: int | None = None) -> bytes:
+    """The .npy (version 1.0) header of a C-ordered float32 (rows, dim) array, padded to ``length`` bytes (by
+    default to NumPy's 64-byte alignment), so that a header written before the row count is known can be
+    overwritten in place once it is."""
+    d = "{'descr': '<f4', 'fortran_order': False, 'shape': (%d, %d), }" % (rows, dim)
+    size = length if length is not None else -(-(10 + len(d) + 1) // 64) * 64
+    return b"\x93NUMPY\x01\x00" + struct.pack("<H", size - 10) + d.encode("latin1").ljust(size - 11) + b"\n"
+
+
 def _save_windows(tmp: Path, store, model_id: str, dim: int, win_keys: list[str], win_counts: list[int]) -> dict:
     """Write the window vectors grouped by passage row (row r owns window_vectors[offsets[r]:offsets[r+1]]).
 
-    Streamed in WINDOW_CHUNK steps into the .npy file, so a million passages (~3-5M windows) never hold all their
-    window vectors in memory. A window whose vector is not in the embedding cache (an index ingested before windows
-    existed) is left out and counted: its passage is scored by its own vector alone until the next ``ingest --rebuild``."""
+    Streamed in WINDOW_CHUNK steps into the .npy file with plain writes -- never through a memory map, whose
+    writes on a full disk kill the process with SIGBUS instead of failing with ENOSPC -- so a million passages
+    (~3-5M windows) never hold all their window vectors in memory. A window whose vector is not in the embedding
+    cache (an index ingested before windows existed) is left out and counted: its passage is scored by its own
+    vector alone until the next ``ingest --rebuild``."""
     n = len(win_keys)
     path = tmp / "window_vectors.npy"
     have = np.zeros(n, dtype=bool)
-    out = np.lib.format.open_memmap(path, mode="w+", dtype=np.float32, shape=(n, dim))
-    for s in range(0, n, WINDOW_CHUNK):
-        v = store.vectors_for(model_id, win_keys[s: s + WINDOW_CHUNK], dim)
-        have[s: s + len(v)] = np.abs(v).sum(axis=1) > 0
-        out[s: s + len(v)] = v
-    kept = int(have.sum())
-    if kept < n:  # copy the present ones to a file of the right length
-        part = tmp / "window_vectors.part.npy"
-        dst = np.lib.format.open_memmap(part, mode="w+", dtype=np.float32, shape=(kept, dim))
-        j = 0
+    header = _npy_header(n, dim)
+    with open(path, "wb") as f:
+        f.write(header)
         for s in range(0, n, WINDOW_CHUNK):
-            block = np.asarray(out[s: s + WINDOW_CHUNK][have[s: s + WINDOW_CHUNK]])
-            dst[j: j + len(block)] = block
-            j += len(block)
-        dst.flush()
-        del dst, out
-        os.replace(part, path)
-    else:
-        out.flush()
-        del out
-    with open(path, "rb+") as f:
+            v = store.vectors_for(model_id, win_keys[s: s + WINDOW_CHUNK], dim)
+            present = np.abs(v).sum(axis=1) > 0
+            have[s: s + len(v)] = present
+            f.write(np.ascontiguousarray(v[present], dtype="<f4").tobytes())
+        kept = int(have.sum())
+        f.seek(0)
+        f.write(_npy_header(kept, dim, len(header)))  # never longer: kept <= n
+        f.flush()
         os.fsync(f.fileno())
     owner = np.repeat(np.arange(len(win_counts), dtype=np.int64), np.asarray(win_counts, dtype=np.int64))
     counts = np.bincount(owner[have], minlength=len(win_counts)) if len(win_counts) else np.zeros(0, dtype=np.int64)
@@ -140,6 +144,25 @@ def _save_windows(tmp: Path, store, model_id: str, dim: int, win_keys: list[str]
     np.cumsum(counts, out=offsets[1:])
     _save_npy(tmp / "window_offsets.npy", offsets)
     return {"words": WINDOW_WORDS, "count": kept, "missing": n - kept}
+
+
+def generation_bytes(n: int, dim: int, windows: int, bm25: BM25, approximate: bool) -> int:
+    """About how many bytes a generation of ``n`` passages takes on disk (an upper bound: every window counted)."""
+    per_row = 8 + 4 + 1 + 4 + 3 * 4 + 8  # pids, dates, decision, items, council/body/doc_type, window offsets
+    total = n * (dim * 4 + per_row) + windows * dim * 4 + bm25.nnz * 8 + (bm25.n_terms + 1) * 8 + bm25.n_terms * 16
+    if approximate:
+        total += n * (dim + 16)  # 8-bit codes and ids of the approximate index
+    return int(total * 1.02) + (1 << 20)  # + JSON files and file-system slack
+
+
+def _check_space(where: Path, need: int) -> None:
+    """Refuse before writing a generation the disk cannot hold (the size is known once BM25 is built)."""
+    st = os.statvfs(where)
+    free = st.f_bavail * st.f_frsize
+    if free < need:
+        raise StoreError(
+            f"not enough disk space to write the index generation in {where}: it needs about {need / 1e6:.1f} MB and "
+            f"{free / 1e6:.1f} MB are free; free some space and run the ingest again; the previous index is unchanged")
 
 
 def build_generation(store: Store, model_id: str, dim: int, progress=None, ann_threshold: int | None = None) -> Path:
@@ -179,8 +202,10 @@ def build_generation(store: Store, model_id: str, dim: int, progress=None, ann_t
                 yield tokenize(bm25_text(row))
 
         bm25 = BM25.build(token_stream())
-        bm25.save(tmp)
         n = len(pids)
+        threshold = ann.ann_threshold() if ann_threshold is None else int(ann_threshold)
+        _check_space(tmp, generation_bytes(n, dim, len(win_keys), bm25, n >= max(2, threshold)))
+        bm25.save(tmp)
         vectors = store.vectors_for(model_id, keys, dim) if n else np.zeros((0, dim), dtype=np.float32)
         missing = int((np.abs(vectors).sum(axis=1) == 0).sum()) if n else 0
         _save_npy(tmp / "vectors.npy", vectors)
@@ -195,7 +220,6 @@ def build_generation(store: Store, model_id: str, dim: int, progress=None, ann_t
         _write_json(tmp / "facets.json", facets)
         glossary = store.glossary()
         _write_json(tmp / "glossary.json", glossary)
-        threshold = ann.ann_threshold() if ann_threshold is None else int(ann_threshold)
         dense = {"type": "flat-ip", "metric": "cosine", "ann_threshold": threshold}
         if n >= max(2, threshold):  # large: an approximate index beside the vectors (index/ann.py)
             dense = ann.build(vectors, tmp / ann.ANN_FILE, threshold)
@@ -210,6 +234,7 @@ def build_generation(store: Store, model_id: str, dim: int, progress=None, ann_t
             "missing_vectors": missing,
             "windows": windows,
             "store_version": store.version(),
+            "store": store.binding(pids),  # checked on every open (Store.binding_problem): never served from another store
             "chunker": CHUNKER_VERSION,
             "parser": PARSER_VERSION,
             "bm25": {"k1": bm25.k1, "b": bm25.b, "epsilon": bm25.epsilon, "terms": bm25.n_terms},
@@ -230,6 +255,13 @@ def build_generation(store: Store, model_id: str, dim: int, progress=None, ann_t
         previous = current_generation_name(store.dir)
         os.replace(cur_tmp, store.dir / "CURRENT")
         _fsync_dir(store.dir)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise StoreError(
+                f"the disk holding {store.dir} filled up while the index generation was written ({exc.strerror}); "
+                "free some space and run the ingest again; the previous index is unchanged") from None
+        raise
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -4,6 +4,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
+import sqlite3
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -97,6 +98,38 @@ def facet_codes(values: list[str], wanted: str) -> list[int]:
     return [i for i, v in enumerate(values) if v and (v.casefold() == want or want in v.casefold())]
 
 
+# the type of every array file of a generation (index/build.py writes exactly these); a file of the right length but
+# another type -- strings, objects, floats where numbers of rows are kept -- is damage, not data
+ARRAY_TYPES = {"pids": "i", "dates": "i", "council": "i", "body": "i", "doc_type": "i", "decision": "b"}
+
+
+def _wrong_arrays(ix: "Index", arr: dict) -> str | None:
+    """What is wrong with the type or the values of a loaded generation's arrays, or None (cheap: per-row arrays
+    are read in full anyway; the large ones are checked by type and shape only)."""
+    for name, kind in ARRAY_TYPES.items():
+        if arr[name].dtype.kind != kind or arr[name].ndim != 1:
+            return f"{name}.npy holds {arr[name].dtype} values, not the {'integers' if kind == 'i' else 'flags'} it should"
+    for name in ("council", "body", "doc_type"):
+        a = arr[name]
+        if len(a) and (int(a.min()) < 0 or int(a.max()) >= len(ix.facets[name])):
+            return f"{name}.npy names values its facets.json does not have"
+    d = arr["dates"]
+    if len(d) and (int(d.min()) < 0 or int(d.max()) > 99991231):
+        return "dates.npy holds values that are not dates"
+    if ix.vectors.dtype != np.float32 or ix.vectors.ndim != 2:
+        return f"vectors.npy holds {ix.vectors.dtype} values, not 32-bit floats"
+    if ix.items is not None and len(ix.items) and int(ix.items.min()) < -1:
+        return "items.npy holds values that are not agenda items"
+    if ix.window_offsets is not None and (
+            ix.window_offsets.dtype.kind != "i" or ix.window_vectors.dtype != np.float32
+            or (len(ix.window_offsets) > 1 and bool(np.any(np.diff(ix.window_offsets) < 0)))):
+        return "the window files hold values of the wrong type or order"
+    b = ix.bm25
+    if b.data.dtype != np.float32 or b.indices.dtype.kind != "i" or b.indptr.dtype.kind != "i":
+        return "a BM25 file holds values of the wrong type"
+    return None
+
+
 class Index:
     """A loaded index generation plus a read-only handle on the passage store.
 
@@ -107,7 +140,7 @@ class Index:
 
     backend = "embedded"
 
-    def __init__(self, index_dir: Path):
+    def __init__(self, index_dir: Path, _retry: bool = True):
         self.dir = Path(index_dir)
         self._lock = threading.Lock()
         name = current_generation_name(self.dir)
@@ -158,6 +191,9 @@ class Index:
             raise IndexError_(f"the index at {self.dir} is damaged (file sizes disagree with the manifest); {REBUILD_HINT}")
         if self.items is not None and (self.items.shape != (n,) or self.items.dtype.kind != "i"):
             raise IndexError_(f"the index at {self.dir} is damaged (items.npy disagrees with the manifest); {REBUILD_HINT}")
+        wrong = _wrong_arrays(self, arr)
+        if wrong:
+            raise IndexError_(f"the index at {self.dir} is damaged ({wrong}); {REBUILD_HINT}")
         if self.window_offsets is not None and (
                 self.window_offsets.shape != (n + 1,) or self.window_vectors.ndim != 2 or self.window_vectors.shape[1] != dim
                 or int(self.window_offsets[-1]) != len(self.window_vectors) or (n and int(self.window_offsets[0]) != 0)):
@@ -184,8 +220,45 @@ class Index:
             raise IndexError_(f"the index at {self.dir} has a dense index of unknown type {str(self.dense_type)[:40]!r}; {REBUILD_HINT}")
         try:
             self.store = Store(self.dir, readonly=True)
+            # a generation written before stores had an id is not checked; the next ingest rebuilds it bound
+            problem = self.store.binding_problem(manifest["store"]) if "store" in manifest else None
         except StoreError as exc:
             raise IndexError_(str(exc)) from None
+        if problem:
+            self.store.close()
+            if current_generation_name(self.dir) != name and _retry:  # an ingest switched generations meanwhile
+                self.__init__(index_dir, _retry=False)
+                return
+            raise IndexError_(f"the index at {self.dir} does not match its passage store ({problem}); {REBUILD_HINT}")
+
+    def deep_check(self) -> list[str]:
+        """Everything `boardpapers info --check` verifies beyond the checks made on every open: SQLite's full
+        integrity check of the store, every value of the BM25 and vector files, and that every row's passage is
+        in the store. The problems found (empty when the index is sound)."""
+        problems = [f"passage store: {p}" for p in self.store.check(full=True)]
+        n, b = len(self), self.bm25
+        if b.nnz and (int(np.min(b.indices)) < 0 or int(np.max(b.indices)) >= n):
+            problems.append("BM25 postings name rows the index does not have")
+        if len(b.indptr) > 1 and bool(np.any(np.diff(b.indptr) < 0)):
+            problems.append("BM25 term offsets are out of order")
+        if b.nnz and not bool(np.isfinite(b.data).all()):
+            problems.append("BM25 weights that are not numbers")
+        for name, vec in (("vectors.npy", self.vectors), ("window_vectors.npy", self.window_vectors)):
+            if vec is not None and any(not bool(np.isfinite(vec[s: s + 65536]).all()) for s in range(0, len(vec), 65536)):
+                problems.append(f"{name} holds values that are not numbers")
+        if not problems:
+            try:
+                have = set()
+                for s in range(0, n, 500):
+                    chunk = [int(x) for x in self.pids[s: s + 500]]
+                    have.update(r[0] for r in self.store.con.execute(
+                        f"SELECT pid FROM passages WHERE pid IN ({','.join('?' * len(chunk))})", chunk))
+            except sqlite3.Error as exc:
+                problems.append(f"passage store: {' '.join(str(exc).split())}")
+            else:
+                if len(have) != n:
+                    problems.append(f"{n - len(have)} of the index's {n} passages are missing from the passage store")
+        return problems
 
     # ----------------------------------------------------------- helpers
     def __len__(self) -> int:
@@ -289,7 +362,10 @@ class Index:
 
     # ----------------------------------------------------------- retrieval
     def bm25_rank(self, tokens: list[str], n: int, mask: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-        return self.bm25.top_k(tokens, n, mask=mask)
+        try:
+            return self.bm25.top_k(tokens, n, mask=mask)
+        except IndexError as exc:  # postings naming rows the index does not have (checked in full by `info --check`)
+            raise IndexError_(f"the index at {self.dir} is damaged (BM25 postings: {exc}); {REBUILD_HINT}") from None
 
     def item_groups(self, rows) -> np.ndarray:
         """A group number per row: rows of one document's agenda item share it, a row without an item has its own."""

@@ -6,10 +6,12 @@ generation is live, so a reader of the previous generation never loses its passa
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sqlite3
 import time
+import uuid
 from dataclasses import asdict
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -21,6 +23,7 @@ from ingest.model import Passage
 
 SCHEMA_VERSION = 1
 STORE_FILE = "store.sqlite"
+BINDING_SAMPLE = 64  # generation rows whose passages are checked against the store on every open
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
@@ -141,7 +144,9 @@ class Store:
                 v = self.get_meta("schema_version")
                 if v is None:
                     self.set_meta("schema_version", str(SCHEMA_VERSION))
-                    self.con.commit()
+                if self.get_meta("store_id") is None:  # created with the store (or given once to an older one)
+                    self.set_meta("store_id", uuid.uuid4().hex)
+                self.con.commit()
             except sqlite3.Error as exc:
                 self.con.close()
                 raise StoreError(sqlite_message(self.path, exc)) from None
@@ -173,6 +178,63 @@ class Store:
 
     def _bump(self) -> None:
         self.set_meta("store_version", str(self.version() + 1))
+
+    # --- the identity a generation is bound to
+    def store_id(self) -> str | None:
+        """A random id created with the store: a store deleted and made again, or copied from another index, has
+        another one (the change counter alone cannot tell a new store from the old one)."""
+        return self.get_meta("store_id")
+
+    def passage_fingerprints(self, pids: list[int]) -> dict[int, str]:
+        """pid -> a short hash of the passage's id and text: what a generation row must still find in the store."""
+        out: dict[int, str] = {}
+        try:
+            for i in range(0, len(pids), 500):
+                chunk = [int(x) for x in pids[i: i + 500]]
+                q = f"SELECT pid, passage_id, text FROM passages WHERE pid IN ({','.join('?' * len(chunk))})"
+                for pid, passage_id, text in self.con.execute(q, chunk):
+                    out[int(pid)] = hashlib.blake2b(f"{passage_id}\0{text}".encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
+        except sqlite3.Error as exc:
+            raise StoreError(sqlite_message(self.path, exc, self.readonly)) from None
+        return out
+
+    def binding(self, pids) -> dict:
+        """What a generation built now from this store records of it: the store's id and version, and the
+        fingerprints of up to BINDING_SAMPLE of its rows (evenly spaced, first and last included)."""
+        n = len(pids)
+        rows = sorted({round(i * (n - 1) / (BINDING_SAMPLE - 1)) for i in range(BINDING_SAMPLE)}) if n > 1 else list(range(n))
+        sample = [int(pids[r]) for r in rows]
+        fps = self.passage_fingerprints(sample)
+        return {"id": self.store_id(), "version": self.version(), "sample": [[p, fps.get(p, "")] for p in sample]}
+
+    def binding_problem(self, binding) -> str | None:
+        """Why a generation with ``binding`` (its manifest's "store") cannot be served from this store, or None.
+
+        A generation's rows name passages by number; served from another store, the numbers would cite other
+        passages. So the store must be the one the generation was built from (same id) and still hold the sampled
+        rows' passages unchanged."""
+        if not isinstance(binding, dict) or not isinstance(binding.get("sample"), list):
+            return "the index records no identity of its passage store"
+        if binding.get("id") != self.store_id():
+            return "the passage store was replaced or recreated after the index was built"
+        try:
+            sample = {int(p): str(fp) for p, fp in binding["sample"]}
+        except (TypeError, ValueError):
+            return "the index's record of its passage store is unreadable"
+        have = self.passage_fingerprints(list(sample))
+        if any(have.get(p) != fp for p, fp in sample.items()):
+            return "passages the index refers to are missing or changed in the passage store"
+        return None
+
+    def check(self, full: bool = False) -> list[str]:
+        """SQLite's own check of the store file: ``PRAGMA quick_check`` (or ``integrity_check`` when ``full``);
+        the problems it reports (empty when the file is sound)."""
+        pragma = "integrity_check" if full else "quick_check"
+        try:
+            rows = [r[0] for r in self.con.execute(f"PRAGMA {pragma}(20)")]
+        except sqlite3.DatabaseError as exc:
+            return [" ".join(str(exc).split())]
+        return [] if rows == ["ok"] else [str(r) for r in rows]
 
     # --- documents
     def path_state(self, path: str) -> sqlite3.Row | None:

@@ -25,6 +25,7 @@ from typing import Callable, Iterable
 
 import numpy as np
 
+from .lock import worker_init
 from .pipeline import FileOutcome, IngestReport, Limits, _bar, _parsed_document, discover, parse_file, sha256_file
 from .structure import PARSER_VERSION
 
@@ -117,18 +118,8 @@ def _enqueue(pg, files: list[Path], report: IngestReport) -> list[str]:
 def _parser_pool() -> ProcessPoolExecutor:
     """One parser process, started fresh ('spawn'), never forked: a forked child would inherit this worker's database
     socket, and if the worker were killed that socket would stay open -- its transaction and job lock with it."""
-    return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_die_with_parent)
-
-
-def _die_with_parent() -> None:
-    """In the parser process: be killed when the worker dies (Linux), rather than linger as an orphan."""
-    try:
-        import ctypes
-        import signal
-
-        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
+    return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=worker_init, initargs=(os.getpid(),))  # killed with the worker (ingest.lock)
 
 
 class _Worker:

@@ -7,7 +7,6 @@ generation is complete.
 from __future__ import annotations
 
 import csv
-import fcntl
 import hashlib
 import itertools
 import multiprocessing
@@ -23,6 +22,7 @@ from typing import Callable, Iterable
 
 from .chunk import chunk_document, heuristic_counter, join_pages, tokenizer_counter, window_texts, with_context
 from .loaders import load_document
+from .lock import IndexLock, LockedError, worker_init  # noqa: F401 - LockedError is part of ingest's interface
 from .model import IngestError, Passage
 from .structure import PARSER_VERSION, analyse
 
@@ -76,43 +76,6 @@ class IngestReport:
     @property
     def pages(self) -> int:
         return sum(o.pages for o in self.outcomes if o.status == "ingested")
-
-
-class LockedError(Exception):
-    """Another ingest holds the index."""
-
-
-class IndexLock:
-    """An exclusive, non-blocking lock on an index directory (released when the process dies)."""
-
-    def __init__(self, index_dir: Path):
-        self.path = Path(index_dir) / ".lock"
-        self.fd: int | None = None
-
-    def __enter__(self):
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.fd = os.open(str(self.path), os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            try:
-                holder = os.read(self.fd, 64).decode(errors="replace").strip()
-            except OSError:
-                holder = "?"
-            os.close(self.fd)
-            self.fd = None
-            raise LockedError(
-                f"another ingest is running on {self.path.parent} (pid {holder or '?'}); wait for it to finish and try again"
-            ) from None
-        os.ftruncate(self.fd, 0)
-        os.write(self.fd, str(os.getpid()).encode())
-        return self
-
-    def __exit__(self, *exc):
-        if self.fd is not None:
-            fcntl.flock(self.fd, fcntl.LOCK_UN)
-            os.close(self.fd)
-            self.fd = None
 
 
 def discover(paths: Iterable[str | os.PathLike]) -> tuple[list[Path], list[FileOutcome], dict[Path, dict]]:
@@ -328,11 +291,11 @@ def _swap_in(index_dir: Path, fresh: Path, trash: Path) -> None:
     moved_out = trash / ".moved-out"
     if not moved_out.exists():
         for entry in index_dir.iterdir():
-            if entry.name != ".lock":
+            if not entry.name.startswith(".lock"):
                 os.rename(entry, trash / entry.name)
         moved_out.touch()
     for entry in fresh.iterdir():
-        if entry.name != ".lock":
+        if not entry.name.startswith(".lock"):
             os.rename(entry, index_dir / entry.name)
     shutil.rmtree(fresh, ignore_errors=True)
     shutil.rmtree(trash, ignore_errors=True)
@@ -357,7 +320,7 @@ def _recover(index_dir: Path, say: Progress) -> None:
 def _ingest_locked(paths, index_dir: Path, model, workers, limits: Limits, progress, embedder, backend=None) -> IngestReport:
     from index.build import build_generation, current_generation_name
     from index.embed import get_embedder, model_tokenizer_dir
-    from index.store import Store
+    from index.store import REBUILD_HINT, Store, StoreError
 
     t_start = time.perf_counter()
     say = progress or (lambda msg: None)
@@ -366,6 +329,11 @@ def _ingest_locked(paths, index_dir: Path, model, workers, limits: Limits, progr
     report.outcomes.extend(bad)
     store = Store(index_dir)
     try:
+        # SQLite's quick check before anything is written: damage in the middle of the file is otherwise
+        # noticed only by the query that happens to read it
+        damage = store.check()
+        if damage:
+            raise StoreError(f"the passage store {store.path} is damaged (SQLite's check: {damage[0][:160]}); {REBUILD_HINT}")
         model_id = _embedding_space(store, index_dir, model, backend, embedder)
     except Exception:
         store.close()
@@ -411,7 +379,8 @@ def _ingest_locked(paths, index_dir: Path, model, workers, limits: Limits, progr
     done = 0
     if todo:
         say(f"parsing {len(todo)} file{'s' * (len(todo) != 1)} with {n_workers} worker process{'es' * (n_workers != 1)}…")
-        with ProcessPoolExecutor(max_workers=n_workers, mp_context=_worker_context()) as pool:
+        with ProcessPoolExecutor(max_workers=n_workers, mp_context=_worker_context(),
+                                 initializer=worker_init, initargs=(os.getpid(),)) as pool:
             pending = {pool.submit(parse_file, str(f), limits, tok_dir): (f, digest, size, mtime) for f, digest, size, mtime in todo}
             while pending or queue.texts:
                 # take every parsed file that is ready, but never wait for one while there is text to encode
@@ -449,7 +418,7 @@ def _ingest_locked(paths, index_dir: Path, model, workers, limits: Limits, progr
     emb = queue.embedder
     report.parse_seconds = t_parse
     cur = current_generation_name(index_dir)
-    needs_build = cur is None or _gen_store_version(index_dir, cur) != store.version()
+    needs_build = cur is None or not _gen_is_current(index_dir, cur, store)
     if needs_build:
         dim = emb.dim if emb is not None else _stored_dim(store, model_id)
         if dim is None:
@@ -495,18 +464,23 @@ def _bar(done: int, total: int, t0: float, width: int = 20) -> str:
     return f"[{'#' * fill}{'-' * (width - fill)}] {done:>{len(str(total))}}/{total} {frac:4.0%}  {int(left // 60)}:{int(left % 60):02d} left"
 
 
-def _gen_store_version(index_dir: Path, name: str) -> int | None:
-    """The store version the live generation was built from; None when it is missing or damaged (so it is rebuilt)."""
+def _gen_is_current(index_dir: Path, name: str, store) -> bool:
+    """Whether the live generation was built from this very store in its present state: the same store (its id and
+    sampled passages, `Store.binding_problem`) at the same version, with every file of the generation sound. A
+    missing, damaged or unbound (older) generation, or one left from a store that was deleted and made again, is
+    rebuilt."""
     import json
 
     from index.search import Index, IndexError_
 
     try:
-        version = int(json.loads((index_dir / "gens" / name / "manifest.json").read_text())["store_version"])
+        manifest = json.loads((index_dir / "gens" / name / "manifest.json").read_text())
+        if store.binding_problem(manifest["store"]) or int(manifest["store"]["version"]) != store.version():
+            return False
         Index(index_dir).store.close()  # loads and checks every file of the generation
     except (OSError, ValueError, KeyError, TypeError, IndexError_):
-        return None
-    return version
+        return False
+    return True
 
 
 def _stored_dim(store, model_id: str) -> int | None:

@@ -24,12 +24,14 @@ import threading
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bench.concurrent_load import minutes_text, run_load
 from conftest import ROOT, HashEmbedder, build_index
 from index.search import Index, search
-from index.store import Store
+from index.store import Store, StoreError
+from ingest.lock import process_children, process_running
 from pdfgen import make_pdf
 
 ENV = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", TOKENIZERS_PARALLELISM="false")
@@ -427,6 +429,12 @@ def _damage_sqlite_tail(idx: Path) -> None:
     p.write_bytes(bytes(data))
 
 
+def _dates_as_strings(idx: Path) -> None:
+    """dates.npy replaced by strings of the same length (passed every check, then raised in trace and --since)."""
+    p = _gen(idx) / "dates.npy"
+    np.save(p, np.array(["2021-03-"] * len(np.load(p))))
+
+
 def _newer_schema(idx: Path) -> None:
     mf = _gen(idx) / "manifest.json"
     m = json.loads(mf.read_text())
@@ -450,7 +458,8 @@ DAMAGE = {
     "sqlite-garbage": (lambda idx: _garbage(idx / "store.sqlite"), "damaged", False),
     "sqlite-pages": (_damage_sqlite_pages, "damaged", False),
     "sqlite-truncated": (lambda idx: _truncate(idx / "store.sqlite"), "damaged", False),
-    "sqlite-tail": (_damage_sqlite_tail, "damaged", None),
+    "sqlite-tail": (_damage_sqlite_tail, "damaged", False),  # readers notice when they read it; ingest's quick_check first
+    "dates-strings": (_dates_as_strings, "dates.npy holds", True),
     "newer-schema": (_newer_schema, "newer than this boardpapers", False),
 }
 
@@ -608,3 +617,286 @@ def test_leftovers_of_a_killed_rebuild_are_removed(tmp_path):
     before = store_facts(idx)
     build_index([papers], idx, HashEmbedder())
     assert not stale.exists() and store_facts(idx) == before
+
+
+# ----------------------------------------------------------------- 5. holes found by an adversarial run (issue 14)
+
+
+def _bm25_hits_cite_what_they_match(idx: Path, words: list[str]) -> None:
+    """Every BM25 hit for a word contains that word: a generation served from a store it was not built from cites
+    other passages than the ones it scored (the text of the cited passage then lacks the word)."""
+    ix = Index(idx)
+    try:
+        for w in words:
+            hits = search(ix, w, k=10, mode="bm25", related=False).hits
+            assert hits, w
+            for h in hits:
+                assert w in h["text"].lower(), (w, h["passage_id"], h["text"][:120])
+                assert ix.store.con.execute("SELECT text FROM passages WHERE passage_id=?", (h["passage_id"],)).fetchone()[0] == h["text"]
+    finally:
+        ix.store.close()
+
+
+def _two_kinds_of_papers(d: Path) -> Path:
+    """Minutes about budgets (generated) and minutes of another kind, whose words the first never use."""
+    small_papers(d, 2)
+    for i in range(2):
+        (d / f"zz_trees_{i}.txt").write_text(
+            f"Minutes of the Planning Committee of Arbor District Council held on {i + 3} May 2021.\n\n"
+            f"{i + 1}. TREE PRESERVATION ORDER {i}\nThe committee considered hedgerow removal and woodland grants "
+            f"at site {i}.\nRESOLVED: That the tree preservation order {i} be confirmed.\n" * 3, encoding="utf-8")
+    return d
+
+
+@pytest.mark.parametrize("how", ["deleted", "truncated"])
+def test_a_recreated_store_is_never_served_with_the_old_generation(tmp_path, capsys, how):
+    """Issue 14, hole 1: `rm store.sqlite*` (or truncating it) with gens/ and CURRENT left, then ingest. The new store
+    numbers the passages in another order (here: the papers come in one run instead of two), with the same count of
+    changes as the old one -- the generation must not be taken for current, and no reader may serve it meanwhile."""
+    emb = HashEmbedder()
+    papers = _two_kinds_of_papers(tmp_path / "papers")
+    first = tmp_path / "first"
+    first.mkdir()
+    for f in sorted(papers.glob("zz_*")):  # the tree minutes first: they get the low passage numbers
+        shutil.copy(f, first / f.name)
+    idx = tmp_path / "index"
+    build_index([first], idx, embedder=emb)
+    build_index([papers], idx, embedder=emb)
+    _bm25_hits_cite_what_they_match(idx, ["hedgerow", "library"])
+    old_gen = (idx / "CURRENT").read_text().strip()
+    old_version = json.loads((_gen(idx) / "manifest.json").read_text())["store_version"]
+    for p in idx.glob("store.sqlite*"):
+        if how == "deleted":
+            p.unlink()
+        else:
+            p.write_bytes(b"")
+    # a reader of the orphaned generation refuses with the rebuild hint instead of citing passages of another store
+    if how == "truncated":
+        code, out, err = cli(capsys, "search", "hedgerow", "--mode", "bm25", "--index", idx)
+        assert code == 2, out
+        one_clear_line(err, "--rebuild")
+    report = build_index([papers], idx, embedder=emb)
+    assert report.count("ingested") == 4
+    assert Store(idx, readonly=True).version() == old_version, "the reproduction needs the same store version"
+    assert (idx / "CURRENT").read_text().strip() != old_gen, "the old generation was taken for the new store's"
+    _bm25_hits_cite_what_they_match(idx, ["hedgerow", "library", "woodland", "parking"])
+
+
+def test_a_generation_is_refused_by_a_store_it_was_not_built_from(tmp_path, capsys):
+    """Readers check the binding on every open: a store copied in from another index (same number of changes, other
+    passages) gives the rebuild hint, not wrong citations; a plain ingest then rebuilds the generation."""
+    emb = HashEmbedder()
+    papers = _two_kinds_of_papers(tmp_path / "papers")
+    a, b = tmp_path / "a", tmp_path / "b"
+    build_index(sorted(papers.glob("*")), a, embedder=emb)
+    build_index(sorted(papers.glob("*"))[::-1], b, embedder=emb)  # the same papers, numbered in another order
+    shutil.copy(b / "store.sqlite", a / "store.sqlite")
+    for args in (["search", "hedgerow", "--mode", "bm25"], ["export", "library", "--mode", "bm25", "--format", "csv", "-o", tmp_path / "x.csv"],
+                 ["trace", "budget"], ["info"]):
+        code, out, err = cli(capsys, *args, "--index", a)
+        assert code == 2, (args, out[:300])
+        one_clear_line(err, "does not match its passage store", "--rebuild")
+    build_index([papers], a, embedder=emb)
+    _bm25_hits_cite_what_they_match(a, ["hedgerow", "library", "woodland", "parking"])
+
+
+@pytest.mark.parametrize("phase", ["parsing", "loading the embedding model"])
+def test_killing_only_the_main_ingest_process_leaves_no_stuck_lock(tmp_path, capsys, phase):
+    """Issue 14, hole 2: `kill -9 <main pid>` (not its group) while parsing or embedding. The parse workers die with
+    it (they used to live on under PID 1 holding `.lock`, and every later ingest exited 2 "another ingest is
+    running"), and the next ingest runs."""
+    papers = tmp_path / "papers"
+    papers.mkdir()
+    for src in sorted((ROOT / "corpus").glob("*.pdf"), key=lambda p: -p.stat().st_size)[:3]:  # the longest packs
+        shutil.copy(src, papers / src.name)
+    idx = tmp_path / "index"
+    w = Watched(["ingest", str(papers), "--index", str(idx), "--workers", "2"])
+    try:
+        assert w.wait_line(phase, timeout=180) is not None, w.lines
+        deadline = time.monotonic() + 30
+        while len(workers := process_children(w.proc.pid)) < 2 and time.monotonic() < deadline:  # the pool starts after the line
+            time.sleep(0.05)
+        assert workers, "no parse worker to orphan"
+        os.kill(w.proc.pid, signal.SIGKILL)  # the main process only
+        deadline = time.monotonic() + 20
+        while any(process_running(p) for p in workers) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not [p for p in workers if process_running(p)], "parse workers outlived the ingest"
+        code, _, err = cli(capsys, "ingest", small_papers(tmp_path / "small", 1), "--index", idx, "-q")
+        assert code == 0, err
+        assert "another ingest" not in err
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(w.proc.pid, signal.SIGKILL)
+
+
+LOCK_HOLDER = """
+import fcntl, json, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT)
+fcntl.flock(fd, fcntl.LOCK_EX)
+os.write(fd, str(os.getpid() if sys.argv[2] == "self" else int(sys.argv[2])).encode())
+print("locked", flush=True)
+time.sleep(600)
+"""
+
+
+def test_a_lock_whose_holder_is_gone_is_broken_with_a_message(tmp_path, capsys):
+    """A `.lock` still locked by a process that is not the recorded holder (an orphan of an older version), whose
+    recorded holder is dead: the next ingest says so, breaks it and runs. A lock held by a live ingest still refuses."""
+    papers = small_papers(tmp_path / "papers", 1)
+    idx = tmp_path / "index"
+    idx.mkdir()
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    for who, refused in (("self", True), (str(dead.pid), False)):
+        holder = subprocess.Popen([sys.executable, "-c", LOCK_HOLDER, str(idx / ".lock"), who], stdout=subprocess.PIPE, text=True)
+        try:
+            assert holder.stdout.readline().strip() == "locked"
+            code, _, err = cli(capsys, "ingest", papers, "--index", idx, "-q")
+            if refused:
+                assert code == 2
+                one_clear_line(err, "another ingest is running", f"pid {holder.pid}")
+            else:
+                assert code == 0, err
+                assert f"pid {dead.pid}" in err and "no longer running" in err and "breaking it" in err
+        finally:
+            holder.kill()
+            holder.wait()
+    code, _, err = cli(capsys, "ingest", papers, "--index", idx, "-q")  # and the lock it took is released normally
+    assert code == 0, err
+
+
+def test_a_disk_too_small_for_the_generation_is_refused_before_writing(tmp_path, capsys, monkeypatch):
+    """Issue 14, hole 3 (the check): the generation's size is known once BM25 is built; a disk without room for it
+    gets one clear line before anything is written, no temporary folder is left, and the live index keeps serving."""
+    import index.build as build_mod
+
+    emb = HashEmbedder()
+    papers = small_papers(tmp_path / "papers", 2)
+    idx = tmp_path / "index"
+    build_index([papers], idx, embedder=emb)
+    before = answers(idx, emb)
+    real = os.statvfs
+
+    class Full:
+        def __init__(self, st):
+            self.f_frsize, self.f_bavail = st.f_frsize, 3  # three blocks free
+
+    monkeypatch.setattr(build_mod.os, "statvfs", lambda p: Full(real(p)))
+    small_papers(papers, 3, start=2)
+    with pytest.raises(StoreError, match="not enough disk space to write the index generation") as exc:
+        build_index([papers], idx, embedder=emb)
+    assert "the previous index is unchanged" in str(exc.value)
+    no_leftovers(idx)
+    assert answers(idx, emb) == before
+    monkeypatch.setattr(build_mod.os, "statvfs", real)
+    build_index([papers], idx, embedder=emb)
+    assert len(Index(idx)) > len(before) and no_leftovers(idx) is None
+
+
+FILL_GEN = """
+import sys
+sys.path.insert(0, sys.argv[3])
+from pathlib import Path
+import index.build as b
+from index.store import Store
+b._check_space = lambda where, need: None  # as if the free-space check were wrong: the writes themselves must fail cleanly
+store = Store(Path(sys.argv[1]))
+try:
+    b.build_generation(store, sys.argv[2], int(sys.argv[4]))
+except Exception as exc:
+    print(type(exc).__name__ + ": " + str(exc), flush=True)
+    sys.exit(3)
+print("built", flush=True)
+"""
+
+
+def test_the_disk_filling_up_while_a_generation_is_written_is_a_clear_error_not_sigbus(tmp_path):
+    """Issue 14, hole 3 (the writes): a tmpfs that fills up in the middle of the sentence-window vectors -- once written
+    through a memory map, which killed the process with SIGBUS (exit 135) and left a `.tmp-gen-*` folder."""
+    emb = HashEmbedder()
+    papers = tmp_path / "papers"
+    papers.mkdir()
+    for i in range(40):  # long passages: many sentence windows, so the window file is the largest
+        (papers / f"r{i:02d}.txt").write_text(f"Report {i} of the Director of Finance to the Cabinet of Fillside Council.\n\n" + " ".join(
+            f"The review of library {i}-{k} found that opening hours on Saturday mornings served {k * 37 + i} visitors."
+            for k in range(60)), encoding="utf-8")
+    with tmpfs(tmp_path / "disk", "16m") as disk:
+        idx = disk / "index"
+        build_index([papers], idx, embedder=emb)
+        gen = _gen(idx)
+        win = (gen / "window_vectors.npy").stat().st_size
+        rest = sum(p.stat().st_size for p in gen.iterdir()) - win
+        assert win > 64 * 1024, win
+        st = os.statvfs(disk)
+        free = st.f_bavail * st.f_frsize
+        with open(disk / "filler", "wb") as f:  # room for everything but the second half of the window vectors
+            f.write(b"\0" * max(0, free - (rest + win // 2 + 8 * 4096)))
+        r = subprocess.run([sys.executable, "-c", FILL_GEN, str(idx), emb.model_id, str(ROOT), str(emb.dim)],
+                           capture_output=True, text=True, env=ENV, timeout=120)
+        assert r.returncode == 3, (r.returncode, r.stdout, r.stderr[-500:])
+        assert "StoreError" in r.stdout and "filled up while the index generation was written" in r.stdout, r.stdout
+        assert "No space left on device" in r.stdout and "the previous index is unchanged" in r.stdout
+        assert not [p for p in (idx / "gens").iterdir() if p.name.startswith(".tmp")]
+        assert (idx / "CURRENT").read_text().strip() == gen.name and len(Index(idx)) > 0
+
+
+def _garbage_in_the_middle(idx: Path) -> None:
+    """8 KB of garbage in the middle of store.sqlite (SQLite's integrity_check: "malformed")."""
+    p = idx / "store.sqlite"
+    data = bytearray(p.read_bytes())
+    mid = len(data) // 2
+    data[mid: mid + 8192] = random.Random(5).randbytes(8192)
+    p.write_bytes(bytes(data))
+
+
+def test_damage_in_the_middle_of_the_store_is_found_by_ingest_and_info_check(good_index, tmp_path, capsys):
+    """Issue 14, hole 5: garbage in the middle of the store went unnoticed by info, search, export and ingest. Ingest
+    (PRAGMA quick_check before writing) and `info --check` (the full integrity check) now refuse with the rebuild
+    hint; readers either notice or answer exactly as before the damage -- never other citations -- and
+    `ingest --rebuild` restores the index."""
+    src, papers = good_index
+    idx = tmp_path / "index"
+    shutil.copytree(src, idx)
+    code, out, _ = cli(capsys, "info", "--check", "--index", idx)
+    assert code == 0 and "passed" in out
+    code, before, _ = cli(capsys, "search", "budget", "--mode", "bm25", "--index", idx, "--format", "json")
+    _garbage_in_the_middle(idx)
+    code, out, err = cli(capsys, "ingest", papers, "--index", idx, "-q")
+    assert code == 2
+    one_clear_line(err, "is damaged", "quick_check" if "quick_check" in err else "check", "--rebuild")
+    code, out, err = cli(capsys, "info", "--check", "--index", idx)
+    assert code == 2
+    one_clear_line(err, "damaged", "--rebuild")
+    code, out, err = cli(capsys, "search", "budget", "--mode", "bm25", "--index", idx, "--format", "json")
+    assert "Traceback" not in err and (code == 2 or out == before)
+    code, _, err = cli(capsys, "ingest", "--rebuild", papers, "--index", idx, "-q")
+    assert code == 0, err
+    assert cli(capsys, "info", "--check", "--index", idx)[0] == 0
+    assert store_facts(idx)["passage_ids"] == store_facts(src)["passage_ids"]
+
+
+def test_info_check_reads_every_value_of_the_index_files(good_index, tmp_path, capsys):
+    """Damage the open-time checks cannot see without reading whole files (a BM25 posting naming a row that does not
+    exist, a vector that is not a number) is found by `info --check`; `ingest --rebuild` restores the index."""
+    src, papers = good_index
+    for name, damage in (("bm25_indices.npy", lambda a: a.__setitem__(0, 10**6)), ("vectors.npy", lambda a: a.__setitem__((0, 0), np.nan))):
+        idx = tmp_path / name
+        shutil.copytree(src, idx)
+        arr = np.load(_gen(idx) / name)
+        damage(arr)
+        np.save(_gen(idx) / name, arr)
+        assert cli(capsys, "info", "--index", idx)[0] == 0
+        code, _, err = cli(capsys, "info", "--check", "--index", idx)
+        assert code == 2, name
+        one_clear_line(err, "damaged", "--rebuild")
+        if name == "bm25_indices.npy":  # a query that reads a damaged posting says so instead of a traceback
+            arr[:] = 10**6
+            np.save(_gen(idx) / name, arr)
+            code, _, err = cli(capsys, "search", "budget", "--mode", "bm25", "--index", idx)
+            assert code == 2
+            one_clear_line(err, "damaged", "--rebuild")
+        code, _, err = cli(capsys, "ingest", "--rebuild", papers, "--index", idx, "-q")
+        assert code == 0, err
+        code, _, err = cli(capsys, "info", "--check", "--index", idx)
+        assert code == 0, (name, err)
