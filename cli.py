@@ -8,6 +8,9 @@ import sqlite3
 import sys
 from pathlib import Path
 
+from ingest.display import shown_path
+from ingest.model import DOC_TYPES
+
 EXIT_OK, EXIT_PARTIAL, EXIT_USAGE = 0, 1, 2
 
 
@@ -58,25 +61,68 @@ def _open_index(a):
     return idx
 
 
-def _read_queries(path: str, key: str = "query") -> list[dict]:
-    out = []
+def _read_queries(path: str, key: str = "query") -> tuple[list[dict], int]:
+    """The queries of a JSON Lines file ("-": standard input) and how many of its lines were bad: a line that is not
+    UTF-8, not JSON or not an object with a string ``key`` is reported on stderr with its number and skipped (the
+    command then exits 1). A file that cannot be opened or read is a CliError."""
+    out, bad = [], 0
+    where = "standard input" if path == "-" else shown_path(path)
     try:
-        fh = sys.stdin if path == "-" else open(path, encoding="utf-8")
+        fh = getattr(sys.stdin, "buffer", sys.stdin) if path == "-" else open(path, "rb")
     except OSError as exc:
-        raise CliError(f"cannot read queries file {path}: {exc.strerror}") from None
-    with fh:
-        for n, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-                if not isinstance(obj, dict) or not isinstance(obj.get(key), str):
-                    raise ValueError(f"needs a string field {key!r}")
-            except ValueError as exc:
-                raise CliError(f"{path}, line {n}: not a JSON object with {key!r}: {exc}") from None
-            obj.setdefault("id", str(n))
-            out.append(obj)
-    return out
+        raise CliError(f"cannot read queries file {where}: {exc.strerror or exc}; check the path") from None
+    try:
+        with fh:
+            for n, raw in enumerate(fh, 1):
+                obj, why = None, None
+                try:
+                    line = raw if isinstance(raw, str) else raw.decode("utf-8-sig" if n == 1 else "utf-8")
+                except UnicodeDecodeError:
+                    why = "not valid UTF-8"
+                else:
+                    if not line.strip():
+                        continue
+                    try:
+                        obj = json.loads(line)
+                    except json.JSONDecodeError as exc:
+                        why = f"not JSON ({exc.msg} at column {exc.colno})"
+                    except RecursionError:
+                        why = "not JSON (nested too deeply)"
+                    else:
+                        if not isinstance(obj, dict) or not isinstance(obj.get(key), str):
+                            why = f"not a JSON object with a string {key!r}"
+                if why:
+                    bad += 1
+                    print(f"boardpapers: {where}, line {n}: {why}; skipped", file=sys.stderr)
+                    continue
+                obj.setdefault("id", str(n))
+                out.append(obj)
+    except OSError as exc:  # e.g. a folder, or a read error part-way
+        raise CliError(f"cannot read queries file {where}: {exc.strerror or exc}; check the path") from None
+    return out, bad
+
+
+def _count(minimum: int = 1, maximum: int | None = None):
+    """An argparse type: a whole number in [minimum, maximum] (-k 0 or --workers -5 are refused, exit 2)."""
+    def whole(s: str) -> int:
+        try:
+            v = int(s)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{s!r} is not a whole number") from None
+        if v < minimum or (maximum is not None and v > maximum):
+            raise argparse.ArgumentTypeError(f"must be {f'{minimum} to {maximum}' if maximum is not None else f'at least {minimum}'}, not {v}")
+        return v
+    whole.__name__ = "whole number"
+    return whole
+
+
+def _doc_type(s: str) -> str:
+    """An argparse type for --type: one of DOC_TYPES (any case, or a unique start of one: "min" is minutes)."""
+    want = s.strip().casefold()
+    hits = [t for t in DOC_TYPES if t == want] or [t for t in DOC_TYPES if want and t.startswith(want)]
+    if len(hits) != 1:
+        raise argparse.ArgumentTypeError(f"{s!r} is not a document type; use one of {', '.join(DOC_TYPES)}")
+    return hits[0]
 
 
 from index.export import CSV_FIELDS, hits_csv, safe_cell  # noqa: E402,F401 - re-exported for scripts
@@ -108,11 +154,11 @@ def _print_hits_text(res, out=sys.stdout) -> None:
             print("\nThe closest related passages (not judged matches):" if not res.matches
                   else "\nRelated passages (ranked, not judged matches):", file=out)
         badge = " [DECISION]" if h["is_decision"] else ""
-        print(f"{h['rank']:>3}. {citation(h)}{badge}  (relevance {h['relevance']:.2f})", file=out)
+        print(f"{h['rank']:>3}. {shown_path(citation(h))}{badge}  (relevance {h['relevance']:.2f})", file=out)
         text = " ".join(h["text"].split())
         print("     " + (text[:400] + ("…" if len(text) > 400 else "")), file=out)
         for x in h["also_in"]:
-            print(f"     also in: {x['title']} ({x['meeting_date']}, p. {x['page']})", file=out)
+            print(f"     also in: {shown_path(x['title'])} ({x['meeting_date']}, p. {x['page']})", file=out)
 
 
 # ----------------------------------------------------------------- commands
@@ -126,7 +172,19 @@ def cmd_ingest(a) -> int:
 
     def progress(msg: str) -> None:
         if not quiet:
-            print(msg, file=sys.stderr, flush=True)
+            print(shown_path(msg), file=sys.stderr, flush=True)  # file names may hold newlines or bidi overrides
+
+    if a.rebuild and not a.store:  # a rebuild from nothing would swap an empty index in for the live one
+        import contextlib
+        import io
+
+        from ingest.pipeline import discover
+
+        with contextlib.redirect_stderr(io.StringIO()):  # the ingest itself warns about manifests
+            files, bad, _ = discover(a.paths)
+        if not files:
+            raise CliError(f"nothing to ingest ({_unusable(bad, a.paths)}); the --rebuild was not started and the index at "
+                           f"{a.index} is unchanged")
 
     try:
         if a.store:
@@ -143,8 +201,39 @@ def cmd_ingest(a) -> int:
     except OSError as exc:
         where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
         raise CliError(f"cannot write the index at {a.index}: {exc.strerror or exc}{where}; the previous index is unchanged") from None
+    if _nothing_given(report.outcomes, a.paths):  # every argument unusable: a usage error, not a partial ingest
+        raise CliError(f"nothing to ingest ({_unusable(report.outcomes, a.paths)}); give .pdf, .txt or .md files, or folders "
+                       "that hold them")
     print(summary_table(report))
     return EXIT_PARTIAL if report.failed else EXIT_OK
+
+
+def _nothing_given(outcomes, paths) -> bool:
+    """True when nothing was ingested, unchanged or found a duplicate, and every failure is an argument that is not a
+    supported file at all (missing, a named pipe, a link loop, an unsupported type, a folder with no supported file).
+    A supported file that fails to parse is a failed input of a partial batch instead (exit 1)."""
+    from ingest.pipeline import SUPPORTED
+
+    if any(o.status != "failed" for o in outcomes):
+        return False
+    args = {str(Path(p)) for p in paths}
+    for o in outcomes:
+        if o.path not in args:  # a file found in a folder
+            return False
+        try:
+            if os.path.isfile(o.path) and Path(o.path).suffix.lower() in SUPPORTED:
+                return False
+        except (OSError, ValueError):
+            pass
+    return True
+
+
+def _unusable(outcomes, paths) -> str:
+    """'PATH: why; PATH: why' for the first failures (one line), or what was given when nothing failed."""
+    parts = [f"{shown_path(o.path)}: {shown_path(o.detail)}" for o in outcomes if o.status == "failed"]
+    if not parts:
+        return f"{', '.join(shown_path(p) for p in paths)}: no .pdf, .txt or .md file"
+    return "; ".join(parts[:3]) + (f"; and {len(parts) - 3} more" if len(parts) > 3 else "")
 
 
 def _run_search(idx, query: str, a, **kw):
@@ -161,14 +250,15 @@ def cmd_search(a) -> int:
         raise CliError("give a QUERY or --queries FILE")
     idx = _open_index(a)
     if a.queries:
-        for q in _read_queries(a.queries):
+        queries, bad = _read_queries(a.queries)
+        for q in queries:
             try:
                 res = _run_search(idx, q["query"], a)
                 print(json.dumps({"id": q["id"], "query": q["query"], "matches": res.matches, "hits": [_public(h) for h in res.hits]},
                                  ensure_ascii=False))
             except CliError as exc:
                 print(json.dumps({"id": q["id"], "query": q["query"], "matches": 0, "hits": [], "error": str(exc)}, ensure_ascii=False))
-        return EXIT_OK
+        return EXIT_PARTIAL if bad else EXIT_OK
     res = _run_search(idx, a.query, a)
     _emit_hits(res, a.format)
     return EXIT_OK
@@ -201,7 +291,7 @@ def cmd_export(a) -> int:
     except OSError as exc:
         raise CliError(f"cannot write {target}: {exc.strerror}") from None
     related = len(res.related)
-    print(f"{matches_line(res)}; wrote {len(res.hits)} hits to {target}"
+    print(f"{matches_line(res)}; wrote {len(res.hits)} hits to {shown_path(target)}"
           + (f" ({related} related, not matches)" if related else ""), file=sys.stderr)
     return EXIT_OK
 
@@ -255,56 +345,93 @@ def cmd_info(a) -> int:
     print(f"{'bodies':>15}: {', '.join(info['bodies'])}")
     print("documents:")
     for d in docs:
-        print(f"  {d['meeting_date'] or '????-??-??'}  {d['doc_type'] or '':<10} {d['council'] or '?'} · {d['body'] or '?'} · {Path(d['path']).name}")
+        print(f"  {d['meeting_date'] or '????-??-??'}  {d['doc_type'] or '':<10} {d['council'] or '?'} · {d['body'] or '?'} · {shown_path(Path(d['path']).name)}")
     if fails:
         print("failed files:")
         for f in fails:
-            print(f"  {Path(f['path']).name}: {f['reason']}")
+            print(f"  {shown_path(Path(f['path']).name)}: {shown_path(f['reason'])}")
     return EXIT_OK
 
 
+def _read_meetings(path: str, problems: list[str]) -> dict:
+    """--meetings FILE: {"trace_meetings": {qid: [{"body", "date"}...]}}. A file that cannot be read or parsed is a
+    CliError (with its line); an entry of another shape goes to ``problems`` and is left out."""
+    shown = shown_path(path)
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise CliError(f"cannot read --meetings {shown}: {exc.strerror or exc}; check the path") from None
+    try:
+        obj = json.loads(data.decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise CliError(f"--meetings {shown}, line {line}: not valid UTF-8; save it as UTF-8") from None
+    except json.JSONDecodeError as exc:
+        raise CliError(f"--meetings {shown}, line {exc.lineno}: not JSON ({exc.msg} at column {exc.colno}); fix the file") from None
+    except RecursionError:
+        raise CliError(f"--meetings {shown}: not JSON (nested too deeply); fix the file") from None
+    meetings = obj.get("trace_meetings") if isinstance(obj, dict) else None
+    if not isinstance(meetings, dict):
+        raise CliError(f'--meetings {shown} has no "trace_meetings" object ({{qid: [{{"body", "date"}}...]}}); fix the file')
+    out = {}
+    for qid, labels in meetings.items():
+        if isinstance(labels, list) and all(isinstance(m, dict) and all(isinstance(m.get(k), (str, type(None))) for k in ("body", "date"))
+                                            for m in labels):
+            out[qid] = labels
+        else:
+            problems.append(f'{path}: trace_meetings[{json.dumps(qid)}] is not a list of {{"body", "date"}} objects')
+    return out
+
+
 def cmd_eval(a) -> int:
-    from index.evaluate import calibration, evaluate_beir, evaluate_gold, evaluate_judgement
+    from index.evaluate import InputError, calibration, evaluate_beir, evaluate_gold, evaluate_judgement
 
     if bool(a.beir) == bool(a.gold):
         raise CliError("give exactly one of --beir DIR or --gold FILE.jsonl")
     if a.judge and not a.gold:
         raise CliError("--judge needs --gold FILE.jsonl")
-    if a.gold and a.judge:
-        idx = _open_index(a)
-        meetings = None
-        if a.meetings:
+    problems: list[str] = []  # bad lines of the input files: reported, skipped, and the exit code is 1
+    modes = [a.mode] if a.mode != "all" else ["bm25", "dense", "hybrid"]
+    try:
+        if a.gold and a.judge:
+            if a.judgements and not Path(a.judgements).exists():
+                raise CliError(f"cannot read --judgements {shown_path(a.judgements)}: no such file; check the path")
+            idx = _open_index(a)
+            meetings = _read_meetings(a.meetings, problems) if a.meetings else None
             try:
-                meetings = json.loads(Path(a.meetings).read_text(encoding="utf-8"))["trace_meetings"]
-            except (OSError, ValueError, KeyError, TypeError) as exc:
-                raise CliError(f"cannot read --meetings {a.meetings}: {exc}") from None
-        try:
-            result = {"judge": evaluate_judgement(idx, Path(a.gold), meetings=meetings, scope=a.scope),
-                      "calibration": calibration(idx, Path(a.gold), Path(a.judgements) if a.judgements else None, a.scope, scope=a.scope)}
-        except ValueError as exc:
-            raise CliError(str(exc)) from None
+                result = {"judge": evaluate_judgement(idx, Path(a.gold), meetings=meetings, scope=a.scope, problems=problems),
+                          "calibration": calibration(idx, Path(a.gold), Path(a.judgements) if a.judgements else None, a.scope,
+                                                     scope=a.scope, problems=problems)}
+            except ValueError as exc:
+                raise CliError(str(exc)) from None
+        elif a.gold:
+            idx = _open_index(a)
+            result = evaluate_gold(idx, Path(a.gold), modes=modes, fusion=a.fusion, problems=problems)
+        else:
+            result = evaluate_beir(Path(a.beir), Path(a.index) if a.index_given else None, modes=modes, model=a.model, fusion=a.fusion,
+                                   problems=problems)
+    except InputError as exc:
+        raise CliError(str(exc)) from None
+    code = EXIT_PARTIAL if problems else EXIT_OK
+    if a.gold and a.judge:
         if a.format == "json":
             print(json.dumps(result, indent=1))
-            return EXIT_OK
-        r = result["judge"]
-        print("[judge] " + "  ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in r.items() if not isinstance(v, (list, dict))))
-        for name, block in result["calibration"].items():
-            print(f"[calibration, {name}] pairs={block['pairs']} relevant={block['relevant']} brier={block['brier']}")
-            for b in block["reliability"]:
-                print(f"   relevance {b['bin']}: n={b['n']:>6}  predicted {b['mean_predicted']:.3f}  observed {b['observed']:.3f}")
-        return EXIT_OK
-    if a.gold:
-        idx = _open_index(a)
-        result = evaluate_gold(idx, Path(a.gold), modes=[a.mode] if a.mode != "all" else ["bm25", "dense", "hybrid"], fusion=a.fusion)
-    else:
-        result = evaluate_beir(Path(a.beir), Path(a.index) if a.index_given else None, modes=[a.mode] if a.mode != "all" else ["bm25", "dense", "hybrid"], model=a.model, fusion=a.fusion)
-    if a.format == "json":
+        else:
+            r = result["judge"]
+            print("[judge] " + "  ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in r.items() if not isinstance(v, (list, dict))))
+            for name, block in result["calibration"].items():
+                print(f"[calibration, {name}] pairs={block['pairs']} relevant={block['relevant']} brier={block['brier']}")
+                for b in block["reliability"]:
+                    print(f"   relevance {b['bin']}: n={b['n']:>6}  predicted {b['mean_predicted']:.3f}  observed {b['observed']:.3f}")
+    elif a.format == "json":
         out = result if len(result) > 1 else next(iter(result.values()))
         print(json.dumps(out, indent=1))
     else:
         for mode, r in result.items():
             print(f"[{mode}] " + "  ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in r.items() if not isinstance(v, (list, dict))))
-    return EXIT_OK
+    for p in dict.fromkeys(problems):  # the gold file is read by the judge and by the calibration: each line once
+        print(f"boardpapers: {shown_path(p)}; skipped", file=sys.stderr)
+    return code
 
 
 def cmd_import_store(a) -> int:
@@ -354,12 +481,12 @@ def _print_answer_text(r: dict, out=None) -> None:
         if r.get("related"):
             print("\nclosest related passages (not matches):", file=out)
             for i, h in enumerate(r["related"], 1):
-                print(f"  - {citation(h)}", file=out)
+                print(f"  - {shown_path(citation(h))}", file=out)
     else:
         print("", file=out)
         for c in r["citations"]:
             badge = " [DECISION]" if c.get("is_decision") else ""
-            print(f"[{c['n']}] {citation(c)}{badge}", file=out)
+            print(f"[{c['n']}] {shown_path(citation(c))}{badge}", file=out)
     for n in r.get("notes", []):
         print(f"({n})", file=out)
 
@@ -389,13 +516,14 @@ def cmd_ask(a) -> int:
             raise CliError(str(exc)) from None
 
     if a.queries:
-        for q in _read_queries(a.queries, key="query"):
+        queries, bad = _read_queries(a.queries, key="query")
+        for q in queries:
             try:
                 obj = _ask_obj(run(q["query"]))
             except CliError as exc:
                 obj = {"question": q["query"], "answer": None, "abstained": True, "citations": [], "error": str(exc)}
             print(json.dumps({"id": q["id"], **obj}, ensure_ascii=False))
-        return EXIT_OK
+        return EXIT_PARTIAL if bad else EXIT_OK
     r = run(a.question)
     if a.format == "json":
         print(json.dumps(_ask_obj(r), ensure_ascii=False, indent=1))
@@ -426,7 +554,7 @@ def cmd_trace(a) -> int:
             Path(a.output).write_text(body, encoding="utf-8", newline="")
         except OSError as exc:
             raise CliError(f"cannot write {a.output}: {exc.strerror}") from None
-        print(f"wrote {len(rows)} passages from {len(r['meetings'])} meetings to {a.output}", file=sys.stderr)
+        print(f"wrote {len(rows)} passages from {len(r['meetings'])} meetings to {shown_path(a.output)}", file=sys.stderr)
         return EXIT_OK
     if a.format == "json":
         meetings = [{k: v for k, v in m.items() if k != "further" or a.all} for m in r["meetings"]]
@@ -447,7 +575,7 @@ def cmd_trace(a) -> int:
             print(f"   item: {item}")
         for h in m["hits"] + (m["further"] if a.all else []):
             text = " ".join(h["text"].split())
-            print(f"   {'[DECISION] ' if h['is_decision'] else ''}{citation(h)}")
+            print(f"   {'[DECISION] ' if h['is_decision'] else ''}{shown_path(citation(h))}")
             print("     " + (text[:300] + ("…" if len(text) > 300 else "")))
         if m["more"] and not a.all:
             print(f"   … {m['more']} more matching passage(s) (--all shows them)")
@@ -464,7 +592,7 @@ def _add_filters(p) -> None:
     g.add_argument("--body", help="committee/board name (substring, case-insensitive)")
     g.add_argument("--since", metavar="YYYY-MM-DD", help="meetings on or after this date")
     g.add_argument("--until", metavar="YYYY-MM-DD", help="meetings on or before this date")
-    g.add_argument("--type", metavar="DOC_TYPE", help="agenda | minutes | report | appendix | supplement | other")
+    g.add_argument("--type", metavar="DOC_TYPE", type=_doc_type, help="agenda | minutes | report | appendix | supplement | other")
     g.add_argument("--decisions", action="store_true", help="only decision passages (RESOLVED / AGREED ...)")
 
 
@@ -482,14 +610,14 @@ def build_parser() -> argparse.ArgumentParser:
     common(s)
     s.add_argument("paths", nargs="+", metavar="PATH")
     s.add_argument("--model", default=None, help="sentence-transformers model name or local path (default all-MiniLM-L6-v2, bundled)")
-    s.add_argument("--workers", type=int, default=None, help="parallel parser processes (default: all cores)")
+    s.add_argument("--workers", type=_count(1), default=None, help="parallel parser processes (default: all cores)")
     s.add_argument("--backend", choices=("torch", "onnx", "onnx-int8", "openvino"), default=None,
                    help="how passages are embedded (default: the index's own backend, torch for a new index); "
                    "queries then use the same backend. Non-torch backends need `pip install 'boardpapers[backends]'`")
     s.add_argument("--rebuild", action="store_true", help="build a fresh index beside the live one, then swap it in")
-    s.add_argument("--timeout", type=int, default=300, help="per-file time limit in seconds (default 300)")
-    s.add_argument("--max-pages", type=int, default=5000, help="per-file page limit (default 5000)")
-    s.add_argument("--max-file-mb", type=int, default=512, help="per-file size limit in MB (default 512)")
+    s.add_argument("--timeout", type=_count(0), default=300, help="per-file time limit in seconds (default 300; 0: no limit)")
+    s.add_argument("--max-pages", type=_count(1), default=5000, help="per-file page limit (default 5000)")
+    s.add_argument("--max-file-mb", type=_count(1), default=512, help="per-file size limit in MB (default 512)")
     s.add_argument("-q", "--quiet", action="store_true", help="no per-file progress lines")
     s.set_defaults(func=cmd_ingest)
 
@@ -497,7 +625,7 @@ def build_parser() -> argparse.ArgumentParser:
     common(s)
     s.add_argument("query", nargs="?", help='query; "quoted words" must occur verbatim')
     s.add_argument("--queries", metavar="FILE", help="JSON Lines of {id, query}; prints one JSON line per query")
-    s.add_argument("-k", type=int, default=10, help="number of hits (default 10)")
+    s.add_argument("-k", type=_count(1), default=10, help="number of hits (default 10)")
     s.add_argument("--sort", choices=("relevance", "newest", "oldest"), default="relevance")
     s.add_argument("--mode", choices=("hybrid", "bm25", "dense"), default="hybrid")
     s.add_argument("--fusion", choices=("rrf", "linear"), default="rrf", help=argparse.SUPPRESS)
@@ -511,7 +639,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("query")
     s.add_argument("--format", choices=("csv", "jsonl"), required=True)
     s.add_argument("-o", "--output", required=True, metavar="FILE")
-    s.add_argument("-k", type=int, default=1000, help="maximum hits (default 1000)")
+    s.add_argument("-k", type=_count(1), default=1000, help="maximum hits (default 1000)")
     s.add_argument("--include-related", action="store_true",
                    help="after the strong matches, fill up to -k with related passages (marked match=related)")
     s.add_argument("--sort", choices=("relevance", "newest", "oldest"), default="relevance")
@@ -541,7 +669,7 @@ def build_parser() -> argparse.ArgumentParser:
     common(s)
     s.add_argument("question", nargs="?")
     s.add_argument("--queries", metavar="FILE", help="JSON Lines of {id, query}; prints one JSON line per question")
-    s.add_argument("-k", type=int, default=8, help="passages to read (default 8)")
+    s.add_argument("-k", type=_count(1), default=8, help="passages to read (default 8)")
     s.add_argument("--format", choices=("text", "json", "jsonl"), default="text")
     s.add_argument("--llm", metavar="URL", default=None, help="OpenAI-compatible /v1/chat/completions URL for a generated answer")
     s.add_argument("--llm-model", metavar="NAME", default=None, help="model name (default $BOARDPAPERS_LLM_MODEL)")
@@ -552,7 +680,7 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("trace", help="every meeting that touched a topic, in date order")
     common(s)
     s.add_argument("topic")
-    s.add_argument("--per-meeting", type=int, default=2, help="best passages shown per meeting (default 2)")
+    s.add_argument("--per-meeting", type=_count(1), default=2, help="best passages shown per meeting (default 2; --all: every one)")
     s.add_argument("--all", action="store_true", help="every matching passage of each meeting")
     s.add_argument("--model", default=None, help="must match the index's model")
     s.add_argument("--format", choices=("text", "json", "csv", "jsonl"), default="text",
@@ -578,7 +706,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("app", help="start the Streamlit app")
     common(s)
-    s.add_argument("--port", type=int, default=8501)
+    s.add_argument("--port", type=_count(1, 65535), default=8501)
     s.add_argument("--address", default="127.0.0.1")
     s.set_defaults(func=cmd_app)
     return p
@@ -599,13 +727,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return a.func(a)
     except CliError as exc:
-        print(f"boardpapers: {exc}", file=sys.stderr)
+        print(f"boardpapers: {shown_path(exc)}", file=sys.stderr)
         return EXIT_USAGE
     except (sqlite3.Error, StoreError) as exc:  # the store broke under a command: say so, never a traceback
         from index.store import STORE_FILE, sqlite_message
 
         msg = str(exc) if isinstance(exc, StoreError) else sqlite_message(Path(a.index) / STORE_FILE, exc)
-        print(f"boardpapers: {msg}", file=sys.stderr)
+        print(f"boardpapers: {shown_path(msg)}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("boardpapers: interrupted", file=sys.stderr)
@@ -620,7 +748,7 @@ def main(argv: list[str] | None = None) -> int:
 
         if not isinstance(exc, (IndexError_, ModelError)):  # ModelError: the index's model or backend cannot load here
             raise
-        print(f"boardpapers: {exc}", file=sys.stderr)
+        print(f"boardpapers: {shown_path(exc)}", file=sys.stderr)
         return EXIT_USAGE
     finally:
         while _OPENED:  # PostgreSQL connection pools

@@ -27,8 +27,107 @@ def quote_in(quote: str, text: str) -> bool:
     return " ".join(words[:half]) in t or " ".join(words[-half:]) in t
 
 
-def load_gold(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+class InputError(ValueError):
+    """An evaluation input that cannot be used at all (a missing file or folder, nothing usable in it): one line."""
+
+
+def _bad(problems: list[str] | None, path: Path, n: int, why: str) -> None:
+    """A bad line: noted in ``problems`` (the caller reports it and goes on), or raised when there is no list."""
+    if problems is None:
+        raise ValueError(f"{path}, line {n}: {why}")
+    problems.append(f"{path}, line {n}: {why}")
+
+
+def _lines(path: Path, problems: list[str] | None, what: str):
+    """(line number, text) of each non-blank line of ``path``; a line that is not UTF-8 is a bad line (skipped).
+    A file that cannot be opened or read raises InputError."""
+    try:
+        with open(path, "rb") as f:
+            for n, raw in enumerate(f, 1):
+                try:
+                    line = raw.decode("utf-8-sig" if n == 1 else "utf-8")
+                except UnicodeDecodeError:
+                    _bad(problems, path, n, "not valid UTF-8")
+                    continue
+                if line.strip():
+                    yield n, line
+    except OSError as exc:
+        raise InputError(f"cannot read {what} {path}: {exc.strerror or exc}; check the path") from None
+
+
+def _jsonl(path: Path, problems: list[str] | None, what: str):
+    """(line number, object) of each JSON-object line of ``path``; other lines are bad lines (skipped)."""
+    for n, line in _lines(path, problems, what):
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            _bad(problems, path, n, f"not JSON ({exc.msg} at column {exc.colno})")
+            continue
+        except RecursionError:
+            _bad(problems, path, n, "not JSON (nested too deeply)")
+            continue
+        if not isinstance(obj, dict):
+            _bad(problems, path, n, "not a JSON object")
+            continue
+        yield n, obj
+
+
+GOLD_KINDS = ("decision", "fact", "trace", "none")
+
+
+def _ident(v) -> bool:
+    return isinstance(v, (str, int)) and not isinstance(v, bool) and str(v).strip() != ""
+
+
+def _meeting_labels_ok(v) -> bool:
+    return isinstance(v, dict) and all(isinstance(v.get(k), (str, type(None))) for k in ("body", "date"))
+
+
+def _gold_problem(q: dict) -> str | None:
+    """What makes a gold line unusable (the format of ../shared/eval/README.md), or None."""
+    if not _ident(q.get("id")):
+        return "no 'id' (a string)"
+    if not isinstance(q.get("query"), str) or not q["query"].strip():
+        return "no 'query' (a non-empty string)"
+    kind = q.get("kind")
+    if kind not in GOLD_KINDS:
+        return "no 'kind'" if kind is None else f"'kind' is {json.dumps(kind)[:40]}, not one of {', '.join(GOLD_KINDS)}"
+    ev = q.get("evidence", [] if kind == "none" else None)
+    if ev is None:
+        return f"no 'evidence' (a {kind} query needs its quotes)"
+    if not isinstance(ev, list) or not all(isinstance(e, dict) and isinstance(e.get("quote"), str) and e["quote"].strip() for e in ev):
+        return "'evidence' is not a list of {\"file\", \"quote\"} objects with a non-empty quote"
+    if kind != "none" and not ev:
+        return f"a {kind} query needs at least one evidence quote"
+    if q.get("meeting") is not None and not _meeting_labels_ok(q["meeting"]):
+        return "'meeting' is not {\"body\", \"date\"} or null"
+    ms = q.get("meetings")
+    if ms is not None and not (isinstance(ms, list) and all(_meeting_labels_ok(m) for m in ms)):
+        return "'meetings' is not a list of {\"body\", \"date\"} objects"
+    return None
+
+
+def load_gold(path: Path, problems: list[str] | None = None) -> list[dict]:
+    """The queries of a gold file (JSON Lines; ../shared/eval/README.md). A line that is not UTF-8, not JSON, or
+    lacks a field the evaluation needs (id, query, kind, evidence quotes) is a bad line: noted in ``problems``
+    ("FILE, line N: why") and skipped, or without a list raised as ValueError. InputError when the file cannot
+    be read or holds no usable query."""
+    path = Path(path)
+    out: list[dict] = []
+    seen: dict[str, int] = {}
+    for n, q in _jsonl(path, problems, "gold file"):
+        why = _gold_problem(q)
+        if why is None and str(q["id"]) in seen:
+            why = f"id {json.dumps(str(q['id']))} is already used on line {seen[str(q['id'])]}"
+        if why:
+            _bad(problems, path, n, why)
+            continue
+        q["id"] = str(q["id"])
+        seen[q["id"]] = n
+        out.append(q)
+    if not out:
+        raise InputError(f"no usable query in the gold file {path} (one JSON object a line: id, kind, query, evidence)")
+    return out
 
 
 def _metrics_at(flags: list[bool]) -> dict:
@@ -43,9 +142,13 @@ def _metrics_at(flags: list[bool]) -> dict:
     }
 
 
-def evaluate_gold(index: Index, gold_path: Path, modes=("hybrid",), fusion: str = "rrf", k: int = 100, embedder=None) -> dict:
-    """Scores per mode on a council gold file; decision+fact queries give recall/MRR, trace ones coverage."""
-    gold = load_gold(gold_path)
+def evaluate_gold(index: Index, gold_path: Path, modes=("hybrid",), fusion: str = "rrf", k: int = 100, embedder=None,
+                  problems: list[str] | None = None) -> dict:
+    """Scores per mode on a council gold file; decision+fact queries give recall/MRR, trace ones coverage.
+    Bad lines of the file go to ``problems`` (see load_gold); a query search refuses (only stopwords) finds nothing."""
+    from .search import QueryError
+
+    gold = load_gold(gold_path, problems)
     out: dict[str, dict] = {}
     for mode in modes:
         per_q = []
@@ -54,8 +157,10 @@ def evaluate_gold(index: Index, gold_path: Path, modes=("hybrid",), fusion: str 
         date_ok = date_total = 0
         t0 = time.perf_counter()
         for q in gold:
-            res = search(index, q["query"], k=k, mode=mode, fusion=fusion, embedder=embedder)
-            hits = res.hits
+            try:
+                hits = search(index, q["query"], k=k, mode=mode, fusion=fusion, embedder=embedder).hits
+            except QueryError:  # refused with a message ("only stopwords"): nothing found
+                hits = []
             top_score = hits[0]["score"] if hits else 0.0
             if q["kind"] in ("decision", "fact"):
                 flags = [any(quote_in(e["quote"], h["text"]) for e in q["evidence"]) for h in hits]
@@ -131,7 +236,8 @@ def gold_rows(index, gold: list[dict]) -> dict[str, list[set[int]]]:
     return out
 
 
-def evaluate_judgement(index, gold_path: Path, meetings: dict | None = None, embedder=None, scope: str | None = None) -> dict:
+def evaluate_judgement(index, gold_path: Path, meetings: dict | None = None, embedder=None, scope: str | None = None,
+                       problems: list[str] | None = None) -> dict:
     """What the judge makes of a labelled query file: gold passages judged strong, off-topic queries with no strong
     match, ask's abstentions, the trace command's coverage and meeting precision, and recall@5 / MRR@10 of search.
 
@@ -141,14 +247,17 @@ def evaluate_judgement(index, gold_path: Path, meetings: dict | None = None, emb
     from .search import CANDIDATES, QueryError, judged_ranking
     from .trace import trace
 
-    gold = [q for q in load_gold(gold_path) if not (q["kind"] == "none" and scope and q.get("scope", "both") not in ("both", scope))]
+    gold = [q for q in load_gold(gold_path, problems) if not (q["kind"] == "none" and scope and q.get("scope", "both") not in ("both", scope))]
     targets = gold_rows(index, gold)
     per_q, strong_gold, off_none, ask_abst_off, ask_abst_ans, ask_cites = [], [], [], [], [], []
     r5, mrr, tr_shown, tr_all, tr_prec, tr_first = [], [], [], [], [], []
     for q in gold:
         rec: dict = {"id": q["id"], "kind": q["kind"]}
         if q["kind"] == "trace":
-            t = trace(index, q["query"], embedder=embedder)
+            try:
+                t = trace(index, q["query"], embedder=embedder)
+            except QueryError:  # refused with a message ("only stopwords"): no meeting shown
+                t = {"meetings": [], "first_mention": None}
             shown = [h for m in t["meetings"] for h in m["hits"]]
             every = shown + [h for m in t["meetings"] for h in m["further"]]
             cov_s = [any(quote_in(e["quote"], h["text"]) for h in shown) for e in q["evidence"]]
@@ -224,21 +333,21 @@ def reliability(p, y, bins: int = 10) -> list[dict]:
     return out
 
 
-def load_judgements(path: Path | None, set_name: str | None = None) -> dict[tuple[str, str], int]:
+def load_judgements(path: Path | None, set_name: str | None = None, problems: list[str] | None = None) -> dict[tuple[str, str], int]:
     """{(qid, passage_id): label} from a judgements file ({"set", "qid", "passage_id", "label"} lines); a missing or
-    None path gives none. Label 1 or 2 is "about the query"."""
+    None path gives none. Label 1 or 2 is "about the query". A bad line goes to ``problems`` and is skipped (without
+    a list: ValueError)."""
     out: dict[tuple[str, str], int] = {}
     if path is None or not Path(path).exists():
         return out
-    for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
+    for n, j in _jsonl(Path(path), problems, "judgements file"):
+        label = j.get("label")
+        if not (_ident(j.get("qid")) and _ident(j.get("passage_id")) and isinstance(label, int) and not isinstance(label, bool)
+                and label in (0, 1, 2)):
+            _bad(problems, Path(path), n, "not a judgement line ({\"set\", \"qid\", \"passage_id\", \"label\": 0, 1 or 2})")
             continue
-        try:
-            j = json.loads(line)
-            if set_name is None or j.get("set") == set_name:
-                out[(str(j["qid"]), str(j["passage_id"]))] = int(j["label"])
-        except (ValueError, KeyError, TypeError) as exc:
-            raise ValueError(f"{path}, line {n}: not a judgement line ({exc})") from None
+        if set_name is None or j.get("set") == set_name:
+            out[(str(j["qid"]), str(j["passage_id"]))] = label
     return out
 
 
@@ -256,7 +365,7 @@ def query_labels(index, q: dict, rows: list[int], evidence_rows: list[set[int]],
 
 
 def calibration(index, gold_path: Path, judgements: Path | None = None, set_name: str | None = None, embedder=None,
-                top: int = 20, scope: str | None = None) -> dict:
+                top: int = 20, scope: str | None = None, problems: list[str] | None = None) -> dict:
     """How well ``relevance`` is calibrated on the labelled pairs of a gold file: passages holding an evidence quote
     (relevant), every candidate of an off-topic query (not), and annotated candidates (``judgements``). Reported on
     the first ``top`` candidates of each query (the ones a user sees) and on all labelled pairs."""
@@ -264,8 +373,8 @@ def calibration(index, gold_path: Path, judgements: Path | None = None, set_name
 
     from .search import CANDIDATES, QueryError, judged_ranking
 
-    gold = [q for q in load_gold(gold_path) if not (q["kind"] == "none" and scope and q.get("scope", "both") not in ("both", scope))]
-    labels = load_judgements(judgements, set_name)
+    gold = [q for q in load_gold(gold_path, problems) if not (q["kind"] == "none" and scope and q.get("scope", "both") not in ("both", scope))]
+    labels = load_judgements(judgements, set_name, problems)
     targets = gold_rows(index, gold)
     ps, ys, tops = [], [], []
     for q in gold:
@@ -291,23 +400,69 @@ def calibration(index, gold_path: Path, judgements: Path | None = None, set_name
 
 
 # ----------------------------------------------------------------- BEIR
-def _read_jsonl(path: Path) -> list[dict]:
-    with open(path, encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
-
-
-def read_beir(folder: Path, split: str = "test") -> tuple[list[dict], dict[str, str], dict[str, dict[str, int]]]:
-    corpus = _read_jsonl(folder / "corpus.jsonl")
-    queries = {str(q["_id"]): q["text"] for q in _read_jsonl(folder / "queries.jsonl")}
+def read_beir(folder: Path, split: str = "test", problems: list[str] | None = None
+              ) -> tuple[list[dict], dict[str, str], dict[str, dict[str, int]]]:
+    """corpus.jsonl, queries.jsonl and qrels/SPLIT.tsv of a BEIR folder. A bad line (not UTF-8 or JSON, no _id or
+    text, an _id used before, a qrels row that is not query-id<TAB>corpus-id<TAB>score) goes to ``problems`` and is
+    skipped (without a list: ValueError); a missing folder or file, or nothing usable, raises InputError."""
+    folder = Path(folder)
+    need = ("corpus.jsonl", "queries.jsonl", f"qrels/{split}.tsv")
+    if not folder.is_dir():
+        raise InputError(f"{folder} is {'not a folder' if folder.exists() else 'no such folder'}; --beir takes a BEIR folder "
+                         f"({', '.join(need)})")
+    for name in need:
+        if not (folder / name).is_file():
+            raise InputError(f"the BEIR folder {folder} has no {name}; it needs {', '.join(need)}")
+    corpus: list[dict] = []
+    seen: dict[str, int] = {}
+    path = folder / "corpus.jsonl"
+    for n, d in _jsonl(path, problems, "BEIR corpus"):
+        did = str(d.get("_id")) if _ident(d.get("_id")) else None
+        texts = [d.get(k) for k in ("title", "text")]
+        if did is None:
+            _bad(problems, path, n, "no '_id'")
+        elif not all(isinstance(t, (str, type(None))) for t in texts) or not any((t or "").strip() for t in texts):
+            _bad(problems, path, n, "no 'text' or 'title' (strings)")
+        elif did in seen:
+            _bad(problems, path, n, f"_id {json.dumps(did)} is already used on line {seen[did]}")
+        else:
+            seen[did] = n
+            corpus.append(d)
+    if not corpus:
+        raise InputError(f"no usable document in {path} (one JSON object a line: _id, title, text)")
+    queries: dict[str, str] = {}
+    qline: dict[str, int] = {}
+    path = folder / "queries.jsonl"
+    for n, q in _jsonl(path, problems, "BEIR queries"):
+        qid = str(q.get("_id")) if _ident(q.get("_id")) else None
+        if qid is None:
+            _bad(problems, path, n, "no '_id'")
+        elif not isinstance(q.get("text"), str) or not q["text"].strip():
+            _bad(problems, path, n, "no 'text' (a non-empty string)")
+        elif qid in queries:
+            _bad(problems, path, n, f"_id {json.dumps(qid)} is already used on line {qline[qid]}")
+        else:
+            queries[qid], qline[qid] = q["text"], n
     qrels: dict[str, dict[str, int]] = {}
-    with open(folder / "qrels" / f"{split}.tsv", encoding="utf-8") as f:
-        for i, line in enumerate(f):
-            parts = line.rstrip("\n").split("\t")
-            if i == 0 and not parts[-1].lstrip("-").isdigit():
-                continue
-            qid, did, rel = parts[0], parts[1], int(parts[-1])
-            if rel > 0:
-                qrels.setdefault(qid, {})[did] = rel
+    path = folder / "qrels" / f"{split}.tsv"
+    first = True
+    for n, line in _lines(path, problems, "BEIR qrels"):
+        parts = line.rstrip("\r\n").split("\t")
+        if first and not parts[-1].strip().lstrip("-").isdigit():  # the header row
+            first = False
+            continue
+        first = False
+        try:
+            qid, did, rel = parts[0].strip(), parts[1].strip(), int(parts[-1])
+            if len(parts) < 3 or not qid or not did:
+                raise ValueError
+        except (ValueError, IndexError):
+            _bad(problems, path, n, "not a 'query-id<TAB>corpus-id<TAB>score' row (score a whole number)")
+            continue
+        if rel > 0:
+            qrels.setdefault(qid, {})[did] = rel
+    if not any(q in queries for q in qrels):
+        raise InputError(f"no query of {folder / 'queries.jsonl'} has a relevant document in {path}")
     return corpus, queries, qrels
 
 
@@ -318,11 +473,14 @@ def _ndcg(ranked: list[str], rels: dict[str, int], k: int = 10) -> float:
     return dcg / idcg if idcg else 0.0
 
 
-def evaluate_beir(folder: Path, index_dir: Path | None, modes=("hybrid",), model: str | None = None, fusion: str = "rrf", embedder=None) -> dict:
-    """Index a BEIR corpus (one passage per document) and score retrieval on its test queries."""
+def evaluate_beir(folder: Path, index_dir: Path | None, modes=("hybrid",), model: str | None = None, fusion: str = "rrf", embedder=None,
+                  problems: list[str] | None = None) -> dict:
+    """Index a BEIR corpus (one passage per document) and score retrieval on its test queries (bad lines of its
+    files go to ``problems``, see read_beir)."""
     from .beir_index import build_beir_index
+    from .search import QueryError
 
-    corpus, queries, qrels = read_beir(folder)
+    corpus, queries, qrels = read_beir(folder, problems=problems)
     tmp = None
     if index_dir is None:
         tmp = tempfile.TemporaryDirectory(prefix="boardpapers-beir-")
@@ -335,8 +493,11 @@ def evaluate_beir(folder: Path, index_dir: Path | None, modes=("hybrid",), model
             nd = r10 = r100 = mrr = 0.0
             qids = [q for q in qrels if q in queries]
             for qid in qids:
-                res = search(idx, queries[qid], k=100, mode=mode, fusion=fusion, fold=False, embedder=embedder)
-                ranked = [h["title"] for h in res.hits]  # BEIR doc id is stored as the title
+                try:
+                    hits = search(idx, queries[qid], k=100, mode=mode, fusion=fusion, fold=False, embedder=embedder).hits
+                except QueryError:  # refused with a message ("only stopwords"): nothing found
+                    hits = []
+                ranked = [h["title"] for h in hits]  # BEIR doc id is stored as the title
                 rels = qrels[qid]
                 nd += _ndcg(ranked, rels)
                 r10 += len(set(ranked[:10]) & set(rels)) / len(rels)

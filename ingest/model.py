@@ -3,6 +3,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+# every document type ingest.structure assigns (the `--type` filter and a sidecar manifest's doc_type take these)
+DOC_TYPES = ("agenda", "minutes", "report", "appendix", "supplement", "other")
+
 
 class IngestError(Exception):
     """A file could not be ingested; ``reason`` is one line a user can act on."""

@@ -7,23 +7,27 @@ generation is complete.
 from __future__ import annotations
 
 import csv
+import errno
 import hashlib
 import itertools
 import multiprocessing
 import os
 import shutil
 import signal
+import stat
 import sys
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Callable, Iterable
 
 from .chunk import chunk_document, heuristic_counter, join_pages, tokenizer_counter, window_texts, with_context
+from .display import shown_path
 from .loaders import load_document
 from .lock import IndexLock, LockedError, worker_init  # noqa: F401 - LockedError is part of ingest's interface
-from .model import IngestError, Passage
+from .model import DOC_TYPES, IngestError, Passage
 from .structure import PARSER_VERSION, analyse
 
 SUPPORTED = {".pdf", ".txt", ".md"}
@@ -78,27 +82,66 @@ class IngestReport:
         return sum(o.pages for o in self.outcomes if o.status == "ingested")
 
 
+def _unreadable(p: Path) -> tuple[bool, str | None]:
+    """(is a folder, why ``p`` cannot be ingested or None), from ``stat`` alone: a named pipe, socket or device is
+    never opened (opening a named pipe blocks until something writes to it)."""
+    try:
+        mode = os.stat(p).st_mode
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return False, "symbolic link loop"
+        if os.path.islink(p):
+            try:
+                target = os.readlink(p)
+            except OSError:
+                target = "?"
+            return False, f"broken symbolic link (its target {target} does not exist)"
+        if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+            return False, "no such file or directory"
+        return False, (exc.strerror or str(exc)).lower()
+    if stat.S_ISDIR(mode):
+        return True, None
+    if stat.S_ISREG(mode):
+        return False, None
+    kind = ("a named pipe" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
+            else "a character device" if stat.S_ISCHR(mode) else "a block device" if stat.S_ISBLK(mode) else "a special file")
+    return False, f"not a regular file ({kind})"
+
+
 def discover(paths: Iterable[str | os.PathLike]) -> tuple[list[Path], list[FileOutcome], dict[Path, dict]]:
-    """Files to ingest under ``paths``, failures for unusable arguments, and sidecar manifest rows."""
+    """Files to ingest under ``paths``, failures for unusable arguments, and sidecar manifest rows.
+
+    A folder with no supported file in it is reported as a failure of its own (nothing was ingested from it)."""
     files: list[Path] = []
     bad: list[FileOutcome] = []
     manifest: dict[Path, dict] = {}
     for raw in paths:
         p = Path(raw)
-        if not p.exists():
-            bad.append(FileOutcome(str(p), "failed", "no such file or directory"))
+        is_dir, why = _unreadable(p)
+        if why:
+            bad.append(FileOutcome(str(p), "failed", why))
             continue
-        if p.is_dir():
+        if is_dir:
             for name in MANIFEST_NAMES:
                 if (p / name).is_file():
                     manifest.update(read_manifest(p / name))
             root = p.resolve()
+            before = len(files) + len(bad)
             for f in sorted(p.rglob("*")):
-                if f.is_file() and f.suffix.lower() in SUPPORTED and not any(part.startswith(".") for part in f.relative_to(p).parts):
-                    if f.is_symlink() and root not in f.resolve().parents:
-                        bad.append(FileOutcome(str(f), "failed", f"symbolic link to a file outside {p}: not followed (pass the target itself to ingest it)"))
-                        continue
-                    files.append(f)
+                if f.suffix.lower() not in SUPPORTED or any(part.startswith(".") for part in f.relative_to(p).parts):
+                    continue
+                f_is_dir, why = _unreadable(f)
+                if f_is_dir:
+                    continue
+                if why:
+                    bad.append(FileOutcome(str(f), "failed", why))
+                    continue
+                if f.is_symlink() and root not in f.resolve().parents:
+                    bad.append(FileOutcome(str(f), "failed", f"symbolic link to a file outside {p}: not followed (pass the target itself to ingest it)"))
+                    continue
+                files.append(f)
+            if len(files) + len(bad) == before:
+                bad.append(FileOutcome(str(p), "failed", "no supported files (.pdf, .txt or .md) in this folder"))
         elif p.suffix.lower() in SUPPORTED:
             files.append(p)
         elif p.name in MANIFEST_NAMES:
@@ -127,26 +170,85 @@ def read_manifest(csv_path: Path) -> dict[Path, dict]:
 
     Entries only ever describe files found under the CSV's own folder: a path that resolves outside
     it is ignored, so a manifest cannot make ingest read anything the user did not pass.
+    A row that cannot be used (no path, a path outside the folder or to no file, bytes that are not
+    UTF-8) is left out, and a bad field (a doc_type not in DOC_TYPES, a meeting_date that is not a
+    date) is dropped from its row; each is reported on stderr as a warning naming the file and line.
     """
+    from .dates import find_dates
+
     root = csv_path.parent.resolve()
     out: dict[Path, dict] = {}
+    shown = shown_path(csv_path)
+
+    def warn(line: int, what: str) -> None:
+        print(f"warning: manifest {shown}, line {line}: {what}", file=sys.stderr)
+
+    def utf8(v: str) -> bool:
+        try:
+            v.encode("utf-8")
+            return True
+        except UnicodeEncodeError:  # bytes that were not UTF-8 (decoded with surrogateescape)
+            return False
+
+    rd = None
     try:
-        with open(csv_path, newline="", encoding="utf-8-sig") as f:
-            for row in csv.DictReader(f):
+        with open(csv_path, newline="", encoding="utf-8", errors="surrogateescape") as f:
+            rd = csv.DictReader(f)
+            if rd.fieldnames is None:
+                return out
+            rd.fieldnames = [(h or "").lstrip("\ufeff").strip() for h in rd.fieldnames]
+            if not all(utf8(h) for h in rd.fieldnames):
+                warn(1, "not valid UTF-8 (save the file as UTF-8)")
+            if "path" not in rd.fieldnames and "file" not in rd.fieldnames:
+                warn(1, "no 'path' column; manifest ignored")
+                return out
+            for row in rd:
+                line = rd.line_num
+                values = [v for v in row.values() if isinstance(v, str)] + [v for v in row.get(None) or [] if isinstance(v, str)]
+                if not all(utf8(v) for v in values):
+                    warn(line, "not valid UTF-8; row ignored")
+                    continue
                 rel = (row.get("path") or row.get("file") or "").strip()
                 if not rel:
+                    if any(v.strip() for v in values):
+                        warn(line, "no path; row ignored")
                     continue
                 try:
                     target = (root / rel).resolve()
-                except (OSError, ValueError, RuntimeError):  # NUL byte, name too long, symlink loop
+                except (OSError, ValueError, RuntimeError) as exc:  # NUL byte, name too long, symlink loop
+                    why = getattr(exc, "strerror", None) or str(exc)
+                    warn(line, f"path {shown_path(rel[:200])} cannot be used ({why}); row ignored")
                     continue
                 if root not in target.parents and target != root:
+                    warn(line, f"path {shown_path(rel[:200])} is outside the manifest's folder; row ignored")
+                    continue
+                if not os.path.exists(target):
+                    warn(line, f"no file {shown_path(rel[:200])} in the manifest's folder; row ignored")
                     continue
                 fields = {k: (v or "").strip() for k, v in row.items() if k in DOC_OVERRIDABLE and (v or "").strip()}
+                if "doc_type" in fields:
+                    kind = fields["doc_type"].lower()
+                    if kind in DOC_TYPES:
+                        fields["doc_type"] = kind
+                    else:
+                        warn(line, f"doc_type '{shown_path(fields.pop('doc_type')[:100])}' is not one of {', '.join(DOC_TYPES)}; field ignored")
+                if "meeting_date" in fields:
+                    value = fields["meeting_date"]
+                    try:
+                        fields["meeting_date"] = date.fromisoformat(value).isoformat()
+                    except ValueError:
+                        found = find_dates(value)
+                        if len(found) == 1:  # a written date: "3 May 2022", "03/05/2022"
+                            fields["meeting_date"] = found[0][1]
+                        else:
+                            del fields["meeting_date"]
+                            warn(line, f"meeting_date '{shown_path(value[:100])}' is not a date (YYYY-MM-DD); field ignored")
                 if fields:
                     out[target] = fields
-    except (OSError, csv.Error, UnicodeDecodeError) as exc:
-        print(f"warning: manifest {csv_path} ignored: {exc}", file=sys.stderr)
+    except (OSError, csv.Error) as exc:
+        where = f", line {rd.line_num}" if rd is not None and rd.line_num else ""
+        print(f"warning: manifest {shown}{where}: {getattr(exc, 'strerror', None) or exc}; "
+              f"{'the rest of it ' if out else ''}ignored", file=sys.stderr)
     return out
 
 
@@ -702,7 +804,8 @@ def summary_table(report: IngestReport) -> str:
     ]
     if report.failed:
         lines.append("failed files:")
-        width = min(60, max(len(Path(o.path).name) for o in report.failed))
-        for o in report.failed:
-            lines.append(f"  {Path(o.path).name:<{width}}  {o.detail}")
+        names = [shown_path(Path(o.path).name) for o in report.failed]  # a name may hold newlines or bidi overrides
+        width = min(60, max(len(n) for n in names))
+        for name, o in zip(names, report.failed):
+            lines.append(f"  {name:<{width}}  {shown_path(o.detail)}")
     return "\n".join(lines)
