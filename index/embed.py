@@ -179,6 +179,21 @@ def _load_backend(load: str, backend: str, device: str):
     return SentenceTransformer(str(target), backend=st_backend, device=device, **kwargs)
 
 
+def one_blas_thread() -> None:
+    """Keep NumPy's BLAS to one thread in a process that encodes with the model.
+
+    The model's own thread pool already has every core; NumPy's OpenBLAS starts a pool of the same size whose
+    threads busy-wait after each call, so the small matrix-vector products of a search (the judged pool's scores,
+    ~1,000 x 384) left them spinning against the next query's encoder. On the 2-core dev box, at 100,000 passages:
+    hybrid p50 42 -> ~30 ms and p95 116 -> ~40 ms (docs/BENCHMARKS.md), the same results; products this small gain
+    nothing from a second thread."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - installed with scikit-learn, a sentence-transformers dependency
+        return
+    threadpool_limits(limits=1, user_api="blas")
+
+
 class Embedder:
     """Encodes texts to L2-normalised float32 vectors."""
 
@@ -206,6 +221,7 @@ class Embedder:
                 "Models are loaded offline: pass a local directory, or a name already in the local Hugging Face cache."
             ) from None
         self.dim = int(self.model.get_embedding_dimension() if hasattr(self.model, "get_embedding_dimension") else self.model.get_sentence_embedding_dimension())
+        one_blas_thread()
         self.max_seq_length = int(getattr(self.model, "max_seq_length", 256) or 256)
 
     def encode(self, texts: list[str], batch_size: int | None = None) -> np.ndarray:

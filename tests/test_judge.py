@@ -215,3 +215,15 @@ def test_eval_judge_reports_the_judgement_and_its_calibration(real_index, tmp_pa
     assert cli.main(["eval", "--gold", str(gold), "--index", str(real_index), "--judge"]) == 0
     text = capsys.readouterr().out
     assert text.startswith("[judge] ") and "[calibration, top20]" in text and "relevance 0.0-0.1" in text
+
+
+def test_a_process_that_loads_the_model_keeps_blas_to_one_thread():
+    """NumPy's BLAS threads busy-wait after each call and fought the encoder for the cores: hybrid p50 at 100k was
+    42-69 ms, 26-27 ms with one BLAS thread (docs/BENCHMARKS.md, "Judging relevance")."""
+    from threadpoolctl import threadpool_info
+
+    from index.embed import get_embedder
+
+    get_embedder(None)
+    blas = [p for p in threadpool_info() if p["user_api"] == "blas"]
+    assert blas and all(p["num_threads"] == 1 for p in blas), blas
