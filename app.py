@@ -266,6 +266,13 @@ def hits_csv(hits: list[dict]) -> str:
     return _csv([public_hit(h) for h in hits])
 
 
+def hits_csv_file(hits: list[dict]) -> bytes:
+    """The CSV download: ``hits_csv`` with a UTF-8 byte-order mark, so Excel opens it as UTF-8 (index.export)."""
+    from index.export import CSV_FILE_ENCODING
+
+    return hits_csv(hits).encode(CSV_FILE_ENCODING)
+
+
 def render_hit(index, hit: dict, terms: list[str], key: str, label: str | None = None) -> None:
     """One cited passage: badge, citation, highlighted text, duplicates, context, source, copyable citation."""
     with st.container(border=True, key=f"hit-{key}"):
@@ -525,7 +532,7 @@ def render_exports(hits: list[dict], query: str) -> None:
     slug = re.sub(r"[^a-z0-9]+", "-", query.casefold()).strip("-")[:40] or "results"
     c1, c2, c3 = st.columns([1, 1, 3])
     with c1:
-        st.download_button("⬇ CSV", data=hits_csv(hits), file_name=f"boardpapers-{slug}.csv", mime="text/csv", key="dl-csv",
+        st.download_button("⬇ CSV", data=hits_csv_file(hits), file_name=f"boardpapers-{slug}.csv", mime="text/csv", key="dl-csv",
                            help=f"All {len(hits)} matching passages (up to {EXPORT_LIMIT}) with full citations")
     with c2:
         st.download_button("⬇ JSON Lines", data=hits_jsonl(hits), file_name=f"boardpapers-{slug}.jsonl",

@@ -125,7 +125,7 @@ def _doc_type(s: str) -> str:
     return hits[0]
 
 
-from index.export import CSV_FIELDS, hits_csv, safe_cell  # noqa: E402,F401 - re-exported for scripts
+from index.export import CSV_FIELDS, CSV_FILE_ENCODING, hits_csv, safe_cell  # noqa: E402,F401 - re-exported for scripts
 from index.store import REBUILD_HINT, StoreError  # noqa: E402
 from index.search import public_hit as _public  # noqa: E402
 
@@ -286,7 +286,7 @@ def cmd_export(a) -> int:
     res = _run_search(idx, a.query, a, related=a.include_related, pool=max(POOL, a.k))
     target = Path(a.output)
     try:
-        with open(target, "w", encoding="utf-8", newline="") as f:
+        with open(target, "w", encoding=CSV_FILE_ENCODING if a.format == "csv" else "utf-8", newline="") as f:
             _emit_hits(res, a.format, f)
     except OSError as exc:
         raise CliError(f"cannot write {target}: {exc.strerror}") from None
@@ -551,7 +551,7 @@ def cmd_trace(a) -> int:
             sys.stdout.write(body)
             return EXIT_OK
         try:
-            Path(a.output).write_text(body, encoding="utf-8", newline="")
+            Path(a.output).write_text(body, encoding=CSV_FILE_ENCODING if a.format == "csv" else "utf-8", newline="")
         except OSError as exc:
             raise CliError(f"cannot write {a.output}: {exc.strerror}") from None
         print(f"wrote {len(rows)} passages from {len(r['meetings'])} meetings to {shown_path(a.output)}", file=sys.stderr)

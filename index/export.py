@@ -7,6 +7,10 @@ import json
 
 from .search import citation, public_hit
 
+# CSV files (not standard output) start with a UTF-8 byte-order mark: Excel opens a double-clicked CSV without one in
+# the machine's legacy code page and garbles £, en dashes and curly quotes; every CSV reader that knows UTF-8 skips it
+CSV_FILE_ENCODING = "utf-8-sig"
+
 CSV_FIELDS = (
     "rank", "score", "match", "relevance", "passage_id", "council", "body", "meeting_date", "doc_type", "title", "item", "minute_number",
     "page", "page_end", "printed_page", "is_decision", "path", "source_url", "also_in", "citation", "text",

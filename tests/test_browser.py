@@ -115,7 +115,8 @@ def test_search_citation_badge_and_csv(page, tmp_path):
         page.get_by_role("button", name="⬇ CSV").click()
     path = tmp_path / "hits.csv"
     dl.value.save_as(path)
-    rows = list(csv.DictReader(path.open(encoding="utf-8")))
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")  # Excel, double-clicked, reads it as UTF-8
+    rows = list(csv.DictReader(path.open(encoding="utf-8-sig")))
     assert len(rows) >= shown
     assert rows[0]["citation"] and "Cabinet" in rows[0]["citation"]
     assert any(r["is_decision"] == "True" for r in rows)

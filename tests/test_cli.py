@@ -76,7 +76,8 @@ def test_export_writes_file(bm25_index, tmp_path, capsys):
     code, _, err = run_cli(["export", "preventative mental health", "--format", "csv", "-o", str(out_file), "--index", str(bm25_index),
                             "--mode", "bm25"], capsys)
     assert code == 0 and "wrote" in err and "match" in err
-    assert len(list(csv.DictReader(out_file.open()))) >= 1
+    assert out_file.read_bytes().startswith(b"\xef\xbb\xbf")  # a BOM: Excel opens it as UTF-8
+    assert len(list(csv.DictReader(out_file.open(encoding="utf-8-sig")))) >= 1
 
 
 def test_info_lists_glossary_and_documents(bm25_index, capsys):
@@ -154,3 +155,16 @@ def test_hybrid_search_on_real_packs(real_index, capsys):
     hits = json.loads(out)["hits"]
     assert code == 0 and hits and all(HIT_FIELDS <= set(h) for h in hits)
     assert any("Richmond Fellowship" in h["text"] for h in hits)
+
+
+def test_csv_files_open_in_excel_as_utf8_but_stdout_has_no_bom(bm25_index, tmp_path, capsys):
+    """Excel reads a double-clicked CSV without a byte-order mark in the legacy code page (£, en dashes and curly
+    quotes garbled): CSV files start with one; CSV on standard output (for pipes) does not."""
+    out_file = tmp_path / "hits.csv"
+    run_cli(["export", "preventative mental health", "--format", "csv", "-o", str(out_file), "--index", str(bm25_index),
+             "--mode", "bm25"], capsys)
+    data = out_file.read_bytes()
+    assert data.startswith("\ufeff".encode("utf-8")) and data.count(b"\xef\xbb\xbf") == 1
+    assert data.decode("utf-8-sig").splitlines()[0].startswith("rank,")
+    _, out, _ = run_cli(["search", "preventative mental health", "--index", str(bm25_index), "--mode", "bm25", "--format", "csv"], capsys)
+    assert out.startswith("rank,")

@@ -111,7 +111,7 @@ def test_exports_are_formula_safe_csv_and_valid_json(hostile, tmp_path, capsys):
     out_csv, out_jsonl = tmp_path / "hits.csv", tmp_path / "hits.jsonl"
     assert cli.main(["export", "kestrel nesting sites HYPERLINK calc SUM", "--format", "csv", "-o", str(out_csv), "--index", str(idx)]) == 0
     assert cli.main(["export", "kestrel nesting sites HYPERLINK calc SUM", "--format", "jsonl", "-o", str(out_jsonl), "--index", str(idx)]) == 0
-    rows = list(csv.DictReader(io.StringIO(out_csv.read_text(encoding="utf-8"))))
+    rows = list(csv.DictReader(io.StringIO(out_csv.read_text(encoding="utf-8-sig"))))
     lines = out_jsonl.read_text(encoding="utf-8").splitlines()
     assert rows and len(rows) == len(lines)
     cells = [v for r in rows for v in r.values()]

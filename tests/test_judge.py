@@ -130,7 +130,7 @@ def test_cli_batch_lines_carry_matches(real_index, tmp_path, capsys):
 def test_export_holds_the_matches_unless_asked_for_related(real_index, tmp_path, capsys):
     out = tmp_path / "hits.csv"
     assert cli.main(["export", ON_TOPIC, "--format", "csv", "-o", str(out), "--index", str(real_index)]) == 0
-    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
     assert rows and {r["match"] for r in rows} == {"strong"}
     n = int(re.match(r"(\d+) passages match", capsys.readouterr().err).group(1))
     assert len(rows) <= n  # near-duplicates fold into one row ("also_in")
@@ -170,7 +170,8 @@ def test_trace_shows_only_meetings_with_matches(ix):
 def test_trace_exports_csv_and_jsonl(real_index, tmp_path, capsys):
     out = tmp_path / "trace.csv"
     assert cli.main(["trace", "community managed libraries", "--format", "csv", "-o", str(out), "--index", str(real_index)]) == 0
-    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert out.read_bytes().startswith(b"\xef\xbb\xbf")  # a BOM: Excel opens it as UTF-8
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
     assert rows and {"meeting", "meeting_body", "citation", "match"} <= set(rows[0]) and {r["match"] for r in rows} == {"strong"}
     assert [r["meeting"] for r in rows] == sorted(r["meeting"] for r in rows)
     assert cli.main(["trace", "community managed libraries", "--format", "jsonl", "--index", str(real_index)]) == 0
