@@ -65,41 +65,17 @@ def _read_queries(path: str, key: str = "query") -> tuple[list[dict], int]:
     """The queries of a JSON Lines file ("-": standard input) and how many of its lines were bad: a line that is not
     UTF-8, not JSON or not an object with a string ``key`` is reported on stderr with its number and skipped (the
     command then exits 1). A file that cannot be opened or read is a CliError."""
-    out, bad = [], 0
+    from index.jsonl import InputError, objects
+
     where = "standard input" if path == "-" else shown_path(path)
+    problems: list[str] = []
     try:
-        fh = getattr(sys.stdin, "buffer", sys.stdin) if path == "-" else open(path, "rb")
-    except OSError as exc:
-        raise CliError(f"cannot read queries file {where}: {exc.strerror or exc}; check the path") from None
-    try:
-        with fh:
-            for n, raw in enumerate(fh, 1):
-                obj, why = None, None
-                try:
-                    line = raw if isinstance(raw, str) else raw.decode("utf-8-sig" if n == 1 else "utf-8")
-                except UnicodeDecodeError:
-                    why = "not valid UTF-8"
-                else:
-                    if not line.strip():
-                        continue
-                    try:
-                        obj = json.loads(line)
-                    except json.JSONDecodeError as exc:
-                        why = f"not JSON ({exc.msg} at column {exc.colno})"
-                    except RecursionError:
-                        why = "not JSON (nested too deeply)"
-                    else:
-                        if not isinstance(obj, dict) or not isinstance(obj.get(key), str):
-                            why = f"not a JSON object with a string {key!r}"
-                if why:
-                    bad += 1
-                    print(f"boardpapers: {where}, line {n}: {why}; skipped", file=sys.stderr)
-                    continue
-                obj.setdefault("id", str(n))
-                out.append(obj)
-    except OSError as exc:  # e.g. a folder, or a read error part-way
-        raise CliError(f"cannot read queries file {where}: {exc.strerror or exc}; check the path") from None
-    return out, bad
+        out = [obj | {"id": obj.get("id", str(n))} for n, obj in objects(path, problems, "queries file", where, key=key)]
+    except InputError as exc:
+        raise CliError(str(exc)) from None
+    for p in problems:
+        print(f"boardpapers: {p}; skipped", file=sys.stderr)
+    return out, len(problems)
 
 
 def _count(minimum: int = 1, maximum: int | None = None):

@@ -8,6 +8,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from .jsonl import InputError, bad_line, lines, objects  # noqa: F401 - InputError: evaluate's errors
 from .search import Index, search
 
 
@@ -25,51 +26,6 @@ def quote_in(quote: str, text: str) -> bool:
         return False
     half = (len(words) + 1) // 2 + 1  # more than half, contiguous
     return " ".join(words[:half]) in t or " ".join(words[-half:]) in t
-
-
-class InputError(ValueError):
-    """An evaluation input that cannot be used at all (a missing file or folder, nothing usable in it): one line."""
-
-
-def _bad(problems: list[str] | None, path: Path, n: int, why: str) -> None:
-    """A bad line: noted in ``problems`` (the caller reports it and goes on), or raised when there is no list."""
-    if problems is None:
-        raise ValueError(f"{path}, line {n}: {why}")
-    problems.append(f"{path}, line {n}: {why}")
-
-
-def _lines(path: Path, problems: list[str] | None, what: str):
-    """(line number, text) of each non-blank line of ``path``; a line that is not UTF-8 is a bad line (skipped).
-    A file that cannot be opened or read raises InputError."""
-    try:
-        with open(path, "rb") as f:
-            for n, raw in enumerate(f, 1):
-                try:
-                    line = raw.decode("utf-8-sig" if n == 1 else "utf-8")
-                except UnicodeDecodeError:
-                    _bad(problems, path, n, "not valid UTF-8")
-                    continue
-                if line.strip():
-                    yield n, line
-    except OSError as exc:
-        raise InputError(f"cannot read {what} {path}: {exc.strerror or exc}; check the path") from None
-
-
-def _jsonl(path: Path, problems: list[str] | None, what: str):
-    """(line number, object) of each JSON-object line of ``path``; other lines are bad lines (skipped)."""
-    for n, line in _lines(path, problems, what):
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            _bad(problems, path, n, f"not JSON ({exc.msg} at column {exc.colno})")
-            continue
-        except RecursionError:
-            _bad(problems, path, n, "not JSON (nested too deeply)")
-            continue
-        if not isinstance(obj, dict):
-            _bad(problems, path, n, "not a JSON object")
-            continue
-        yield n, obj
 
 
 GOLD_KINDS = ("decision", "fact", "trace", "none")
@@ -115,12 +71,12 @@ def load_gold(path: Path, problems: list[str] | None = None) -> list[dict]:
     path = Path(path)
     out: list[dict] = []
     seen: dict[str, int] = {}
-    for n, q in _jsonl(path, problems, "gold file"):
+    for n, q in objects(path, problems, "gold file"):
         why = _gold_problem(q)
         if why is None and str(q["id"]) in seen:
             why = f"id {json.dumps(str(q['id']))} is already used on line {seen[str(q['id'])]}"
         if why:
-            _bad(problems, path, n, why)
+            bad_line(problems, path, n, why)
             continue
         q["id"] = str(q["id"])
         seen[q["id"]] = n
@@ -340,11 +296,11 @@ def load_judgements(path: Path | None, set_name: str | None = None, problems: li
     out: dict[tuple[str, str], int] = {}
     if path is None or not Path(path).exists():
         return out
-    for n, j in _jsonl(Path(path), problems, "judgements file"):
+    for n, j in objects(Path(path), problems, "judgements file"):
         label = j.get("label")
         if not (_ident(j.get("qid")) and _ident(j.get("passage_id")) and isinstance(label, int) and not isinstance(label, bool)
                 and label in (0, 1, 2)):
-            _bad(problems, Path(path), n, "not a judgement line ({\"set\", \"qid\", \"passage_id\", \"label\": 0, 1 or 2})")
+            bad_line(problems, Path(path), n, "not a judgement line ({\"set\", \"qid\", \"passage_id\", \"label\": 0, 1 or 2})")
             continue
         if set_name is None or j.get("set") == set_name:
             out[(str(j["qid"]), str(j["passage_id"]))] = label
@@ -416,15 +372,15 @@ def read_beir(folder: Path, split: str = "test", problems: list[str] | None = No
     corpus: list[dict] = []
     seen: dict[str, int] = {}
     path = folder / "corpus.jsonl"
-    for n, d in _jsonl(path, problems, "BEIR corpus"):
+    for n, d in objects(path, problems, "BEIR corpus"):
         did = str(d.get("_id")) if _ident(d.get("_id")) else None
         texts = [d.get(k) for k in ("title", "text")]
         if did is None:
-            _bad(problems, path, n, "no '_id'")
+            bad_line(problems, path, n, "no '_id'")
         elif not all(isinstance(t, (str, type(None))) for t in texts) or not any((t or "").strip() for t in texts):
-            _bad(problems, path, n, "no 'text' or 'title' (strings)")
+            bad_line(problems, path, n, "no 'text' or 'title' (strings)")
         elif did in seen:
-            _bad(problems, path, n, f"_id {json.dumps(did)} is already used on line {seen[did]}")
+            bad_line(problems, path, n, f"_id {json.dumps(did)} is already used on line {seen[did]}")
         else:
             seen[did] = n
             corpus.append(d)
@@ -433,20 +389,20 @@ def read_beir(folder: Path, split: str = "test", problems: list[str] | None = No
     queries: dict[str, str] = {}
     qline: dict[str, int] = {}
     path = folder / "queries.jsonl"
-    for n, q in _jsonl(path, problems, "BEIR queries"):
+    for n, q in objects(path, problems, "BEIR queries"):
         qid = str(q.get("_id")) if _ident(q.get("_id")) else None
         if qid is None:
-            _bad(problems, path, n, "no '_id'")
+            bad_line(problems, path, n, "no '_id'")
         elif not isinstance(q.get("text"), str) or not q["text"].strip():
-            _bad(problems, path, n, "no 'text' (a non-empty string)")
+            bad_line(problems, path, n, "no 'text' (a non-empty string)")
         elif qid in queries:
-            _bad(problems, path, n, f"_id {json.dumps(qid)} is already used on line {qline[qid]}")
+            bad_line(problems, path, n, f"_id {json.dumps(qid)} is already used on line {qline[qid]}")
         else:
             queries[qid], qline[qid] = q["text"], n
     qrels: dict[str, dict[str, int]] = {}
     path = folder / "qrels" / f"{split}.tsv"
     first = True
-    for n, line in _lines(path, problems, "BEIR qrels"):
+    for n, line in lines(path, problems, "BEIR qrels"):
         parts = line.rstrip("\r\n").split("\t")
         if first and not parts[-1].strip().lstrip("-").isdigit():  # the header row
             first = False
@@ -457,7 +413,7 @@ def read_beir(folder: Path, split: str = "test", problems: list[str] | None = No
             if len(parts) < 3 or not qid or not did:
                 raise ValueError
         except (ValueError, IndexError):
-            _bad(problems, path, n, "not a 'query-id<TAB>corpus-id<TAB>score' row (score a whole number)")
+            bad_line(problems, path, n, "not a 'query-id<TAB>corpus-id<TAB>score' row (score a whole number)")
             continue
         if rel > 0:
             qrels.setdefault(qid, {})[did] = rel

@@ -16,7 +16,7 @@ from . import ann
 from .bm25 import BM25
 from .build import INDEX_FORMAT, current_generation_name, valid_generation_name
 from .glossary import expand_query
-from .store import SCHEMA_VERSION, Store, StoreError
+from .store import REBUILD_HINT, SCHEMA_VERSION, Store, StoreError
 from .tokenize import MAX_TOKEN_LEN, tokenize_query
 
 
@@ -30,7 +30,6 @@ class IndexError_(Exception):
     """The index cannot be used; the message says what is wrong and how to fix it."""
 
 
-REBUILD_HINT = "rebuild it with `boardpapers ingest --rebuild PATH...`"
 MODES = ("hybrid", "bm25", "dense")
 FUSIONS = ("rrf", "linear")
 DEFAULT_FUSION = "rrf"

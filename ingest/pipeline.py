@@ -577,9 +577,9 @@ def _gen_is_current(index_dir: Path, name: str, store) -> bool:
 
     try:
         manifest = json.loads((index_dir / "gens" / name / "manifest.json").read_text())
-        if store.binding_problem(manifest["store"]) or int(manifest["store"]["version"]) != store.version():
+        if int(manifest["store"]["version"]) != store.version():  # unbound (older) generations have no "store"
             return False
-        Index(index_dir).store.close()  # loads and checks every file of the generation
+        Index(index_dir).store.close()  # loads and checks every file of the generation, and its binding to the store
     except (OSError, ValueError, KeyError, TypeError, IndexError_):
         return False
     return True
