@@ -169,13 +169,13 @@ def save_upload(corpus_dir: Path, name: str, data: bytes) -> Path:
 @st.cache_resource(show_spinner="Connecting to the store…")
 def load_store(url: str):
     """One connection pool per app process for the PostgreSQL store."""
-    from index.pgstore import PgStore
+    from boardpapers.index.pgstore import PgStore
 
     return PgStore(url)
 
 
 def current_generation() -> str | None:
-    from index.build import current_generation_name
+    from boardpapers.index.generation import current_generation_name
 
     if STORE_URL:  # what ingest workers have committed so far: a new version reloads counts and facets
         return f"store-version-{load_store(STORE_URL).version()}"
@@ -188,10 +188,10 @@ def current_generation() -> str | None:
 @st.cache_resource(show_spinner="Loading the index…", max_entries=2)
 def load_index(index_dir: str, generation: str):
     """One Index per (directory, generation): a new generation loads fresh."""
-    from index.search import Index
+    from boardpapers.index.search import Index
 
     if STORE_URL:
-        from index.pgindex import PgIndex
+        from boardpapers.index.pgindex import PgIndex
 
         return PgIndex(STORE_URL, store=load_store(STORE_URL))
     return Index(Path(index_dir))
@@ -199,20 +199,20 @@ def load_index(index_dir: str, generation: str):
 
 @st.cache_resource(show_spinner="Loading the embedding model…")
 def load_embedder(model_id: str):
-    from index.embed import DEFAULT_MODEL, get_embedder
+    from boardpapers.index.embed import DEFAULT_MODEL, get_embedder
 
     return get_embedder(None if model_id == DEFAULT_MODEL else model_id)
 
 
 def _filters(ft: tuple):
-    from index.search import Filters
+    from boardpapers.index.search import Filters
 
     return Filters(*ft)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def run_search(_index, index_key: str, query: str, ft: tuple, sort: str, k: int) -> dict:
-    from index.search import search
+    from boardpapers.index.search import search
 
     res = search(_index, query, k=k, filters=_filters(ft), sort=sort, embedder=load_embedder(_index.model_id), max_related=PAGE_SIZE)
     return {"hits": res.hits, "notes": res.notes, "matches": res.matches, "capped": res.pool_full}
@@ -220,14 +220,14 @@ def run_search(_index, index_key: str, query: str, ft: tuple, sort: str, k: int)
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def run_ask(_index, index_key: str, question: str, ft: tuple) -> dict:
-    from index.answer import ask
+    from boardpapers.index.answer import ask
 
     return ask(_index, question, k=8, filters=_filters(ft), embedder=load_embedder(_index.model_id))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def run_trace(_index, index_key: str, topic: str, ft: tuple) -> dict:
-    from index.trace import trace
+    from boardpapers.index.trace import trace
 
     return trace(_index, topic, filters=_filters(ft), embedder=load_embedder(_index.model_id), per_meeting=2)
 
@@ -243,32 +243,32 @@ def clear_caches() -> None:
 
 
 def cite(hit: dict) -> str:
-    from index.search import citation
+    from boardpapers.index.search import citation
 
     return citation(hit)
 
 
 def public_hit(hit: dict) -> dict:
-    from index.search import public_hit as _public
+    from boardpapers.index.search import public_hit as _public
 
     return _public(hit)
 
 
 def hits_jsonl(hits: list[dict]) -> str:
-    from index.export import hits_jsonl as _jsonl  # each hit with its citation
+    from boardpapers.index.export import hits_jsonl as _jsonl  # each hit with its citation
 
     return _jsonl(hits)
 
 
 def hits_csv(hits: list[dict]) -> str:
-    from index.export import hits_csv as _csv  # formula-safe cells
+    from boardpapers.index.export import hits_csv as _csv  # formula-safe cells
 
     return _csv([public_hit(h) for h in hits])
 
 
 def hits_csv_file(hits: list[dict]) -> bytes:
     """The CSV download: ``hits_csv`` with a UTF-8 byte-order mark, so Excel opens it as UTF-8 (index.export)."""
-    from index.export import CSV_FILE_ENCODING
+    from boardpapers.index.export import CSV_FILE_ENCODING
 
     return hits_csv(hits).encode(CSV_FILE_ENCODING)
 
@@ -457,7 +457,7 @@ def _int_date(v: int) -> dt.date:
 
 
 def view_search(index, index_key: str, ft: tuple) -> None:
-    from index.search import IndexError_, QueryError
+    from boardpapers.index.search import IndexError_, QueryError
 
     st.radio("Mode", ["Search", "Ask"], key="mode", horizontal=True, label_visibility="collapsed",
              captions=None)
@@ -593,7 +593,7 @@ def view_trace(index, index_key: str, ft: tuple) -> None:
     if not _available("index.trace"):
         st.info("Trace is not available in this build yet (index/trace.py is missing).")
         return
-    from index.search import QueryError
+    from boardpapers.index.search import QueryError
 
     try:
         with st.spinner("Tracing…"):
@@ -728,9 +728,10 @@ def view_documents(index) -> None:
 
 def run_ingest(paths: list[str], model: str | None, note: str) -> object | None:
     """Ingest with a progress bar; returns the report, or None after showing the error."""
-    from index.embed import ModelError
-    from index.store import StoreError
-    from ingest.pipeline import LockedError, ingest
+    from boardpapers.index.embed import ModelError
+    from boardpapers.index.store import StoreError
+    from boardpapers.index.lock import LockedError
+    from boardpapers.index.writer import ingest
 
     bar = st.progress(0.0, text=note)
 
@@ -744,7 +745,7 @@ def run_ingest(paths: list[str], model: str | None, note: str) -> object | None:
 
     try:
         if STORE_URL:
-            from ingest.pg_ingest import ingest_pg
+            from boardpapers.index.pgwriter import ingest_pg
 
             report = ingest_pg(paths, STORE_URL, model=model, progress=progress, store=load_store(STORE_URL))
         else:
@@ -763,7 +764,7 @@ def run_ingest(paths: list[str], model: str | None, note: str) -> object | None:
 
 
 def view_add(index) -> None:
-    from ingest.pipeline import summary_table
+    from boardpapers.index.report import summary_table
 
     st.subheader("Add papers")
     st.markdown(
@@ -811,7 +812,7 @@ def no_index() -> None:
     )
     st.code(f"boardpapers ingest {CORPUS_DIR} --index {INDEX_DIR}", language="bash")
     if st.button("Build the index", key="build-index", type="primary", disabled=not corpus_ok):
-        from ingest.pipeline import summary_table
+        from boardpapers.index.report import summary_table
 
         report = run_ingest([str(CORPUS_DIR)], None, f"Indexing {CORPUS_DIR}…")
         if report is not None:
@@ -834,9 +835,9 @@ def main() -> None:
     init_state()
     st.title("boardpapers")
     st.caption("Search and cited answers over council board papers")
-    from index.search import IndexError_
+    from boardpapers.index.search import IndexError_
 
-    from index.store import StoreError
+    from boardpapers.index.store import StoreError
 
     try:
         gen = current_generation()
@@ -869,8 +870,8 @@ def main() -> None:
     except Exception as exc:  # noqa: BLE001 - e.g. the model failed to load: a message, not a traceback
         import sqlite3
 
-        from index.embed import ModelError
-        from index.store import STORE_FILE, StoreError, sqlite_message
+        from boardpapers.index.embed import ModelError
+        from boardpapers.index.store import STORE_FILE, StoreError, sqlite_message
 
         if isinstance(exc, (ModelError, StoreError)):
             st.error(str(exc))

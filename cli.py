@@ -8,24 +8,21 @@ import sqlite3
 import sys
 from pathlib import Path
 
-from ingest.display import shown_path
-from ingest.model import DOC_TYPES
+from boardpapers.ingest.display import shown_path
+from boardpapers.ingest.model import DOC_TYPES
+from boardpapers.errors import BoardpapersError
 
 EXIT_OK, EXIT_PARTIAL, EXIT_USAGE = 0, 1, 2
 
 
-class CliError(Exception):
+class CliError(BoardpapersError):
     """A usage or index problem: printed as one line, exit code 2."""
-
-
-def default_index() -> str:
-    return os.environ.get("BOARDPAPERS_INDEX") or "./.boardpapers"
 
 
 # ----------------------------------------------------------------- helpers
 def _filters(a):
-    from ingest.dates import parse_user_date
-    from index.search import Filters
+    from boardpapers.ingest.dates import parse_user_date
+    from boardpapers.index.search import Filters
 
     try:
         since = parse_user_date(a.since) if a.since else None
@@ -35,24 +32,35 @@ def _filters(a):
     return Filters(council=a.council, body=a.body, since=since, until=until, doc_type=a.type, decisions=a.decisions)
 
 
-_OPENED: list = []
+_OPENED: list = []  # backends opened by this command (PostgreSQL connection pools), closed when it ends
 
 
-def _location(a) -> str:
-    """The --store URL when one is in force (option or $BOARDPAPERS_STORE), else the --index directory."""
-    return a.store or a.index
+def _where(a) -> None:
+    """a.index and a.store from the options, else the environment (settings.location's order: an --index given on
+    the command line wins over $BOARDPAPERS_STORE)."""
+    from boardpapers.settings import where
+
+    a.index_given = a.index is not None
+    a.index, a.store = where(getattr(a, "store", None), a.index)
+
+
+def _backend(a):
+    """The backend the options and environment name (settings.location), closed when the command ends."""
+    from boardpapers.index.backend import open_backend
+
+    if getattr(a, "opened", None) is None:
+        a.opened = open_backend(a.store or a.index)
+        _OPENED.append(a.opened)
+    return a.opened
 
 
 def _open_index(a):
-    from index.backend import open_index
-    from index.search import IndexError_
+    from boardpapers.index.search import IndexError_
 
     try:
-        idx = open_index(_location(a))
+        idx = _backend(a).open()
     except IndexError_ as exc:
         raise CliError(str(exc)) from None
-    if hasattr(idx, "close"):  # a PostgreSQL connection pool: closed when the command ends
-        _OPENED.append(idx)
     if getattr(a, "model", None):
         try:
             idx.check_model(a.model)
@@ -65,7 +73,7 @@ def _read_queries(path: str, key: str = "query") -> tuple[list[dict], int]:
     """The queries of a JSON Lines file ("-": standard input) and how many of its lines were bad: a line that is not
     UTF-8, not JSON or not an object with a string ``key`` is reported on stderr with its number and skipped (the
     command then exits 1). A file that cannot be opened or read is a CliError."""
-    from index.jsonl import InputError, objects
+    from boardpapers.index.jsonl import InputError, objects
 
     where = "standard input" if path == "-" else shown_path(path)
     problems: list[str] = []
@@ -101,9 +109,9 @@ def _doc_type(s: str) -> str:
     return hits[0]
 
 
-from index.export import CSV_FIELDS, CSV_FILE_ENCODING, hits_csv, safe_cell  # noqa: E402,F401 - re-exported for scripts
-from index.store import REBUILD_HINT, StoreError  # noqa: E402
-from index.search import public_hit as _public  # noqa: E402
+from boardpapers.index.export import CSV_FIELDS, CSV_FILE_ENCODING, hits_csv, safe_cell  # noqa: E402,F401 - re-exported for scripts
+from boardpapers.index.store import REBUILD_HINT, StoreError  # noqa: E402
+from boardpapers.index.search import public_hit as _public  # noqa: E402
 
 
 def matches_line(res) -> str:
@@ -116,7 +124,7 @@ def matches_line(res) -> str:
 
 
 def _print_hits_text(res, out=sys.stdout) -> None:
-    from index.search import citation
+    from boardpapers.index.search import citation
 
     if res.notes:
         print("(query expanded: " + "; ".join(res.notes) + ")", file=out)
@@ -139,9 +147,9 @@ def _print_hits_text(res, out=sys.stdout) -> None:
 
 # ----------------------------------------------------------------- commands
 def cmd_ingest(a) -> int:
-    from ingest.pipeline import Limits, LockedError, ingest, summary_table
-    from index.embed import ModelError
-    from index.store import StoreError
+    from boardpapers.index.report import summary_table
+    from boardpapers.ingest.discovery import nothing_given, unusable_summary
+    from boardpapers.ingest.parse import Limits
 
     limits = Limits(timeout_s=a.timeout, max_pages=a.max_pages, max_file_mb=a.max_file_mb)
     quiet = a.quiet
@@ -150,70 +158,22 @@ def cmd_ingest(a) -> int:
         if not quiet:
             print(shown_path(msg), file=sys.stderr, flush=True)  # file names may hold newlines or bidi overrides
 
-    if a.rebuild and not a.store:  # a rebuild from nothing would swap an empty index in for the live one
-        import contextlib
-        import io
-
-        from ingest.pipeline import discover
-
-        with contextlib.redirect_stderr(io.StringIO()):  # the ingest itself warns about manifests
-            files, bad, _ = discover(a.paths)
-        if not files:
-            raise CliError(f"nothing to ingest ({_unusable(bad, a.paths)}); the --rebuild was not started and the index at "
-                           f"{a.index} is unchanged")
-
+    backend = _backend(a)
     try:
-        if a.store:
-            from ingest.pg_ingest import ingest_pg
-
-            if a.rebuild:
-                raise CliError("--rebuild is for an index directory; for a PostgreSQL store, use a new database")
-            report = ingest_pg(a.paths, a.store, model=a.model, limits=limits, progress=progress, backend=a.backend)
-        else:
-            report = ingest(a.paths, a.index, model=a.model, workers=a.workers, limits=limits, rebuild=a.rebuild, progress=progress,
-                            backend=a.backend)
-    except (LockedError, ModelError, StoreError) as exc:
-        raise CliError(str(exc)) from None
+        report = backend.ingest(a.paths, model=a.model, workers=a.workers, limits=limits, rebuild=a.rebuild,
+                                progress=progress, backend=a.backend)
     except OSError as exc:
         where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
         raise CliError(f"cannot write the index at {a.index}: {exc.strerror or exc}{where}; the previous index is unchanged") from None
-    if _nothing_given(report.outcomes, a.paths):  # every argument unusable: a usage error, not a partial ingest
-        raise CliError(f"nothing to ingest ({_unusable(report.outcomes, a.paths)}); give .pdf, .txt or .md files, or folders "
+    if nothing_given(report.outcomes, a.paths):  # every argument unusable: a usage error, not a partial ingest
+        raise CliError(f"nothing to ingest ({unusable_summary(report.outcomes, a.paths)}); give .pdf, .txt or .md files, or folders "
                        "that hold them")
     print(summary_table(report))
     return EXIT_PARTIAL if report.failed else EXIT_OK
 
 
-def _nothing_given(outcomes, paths) -> bool:
-    """True when nothing was ingested, unchanged or found a duplicate, and every failure is an argument that is not a
-    supported file at all (missing, a named pipe, a link loop, an unsupported type, a folder with no supported file).
-    A supported file that fails to parse is a failed input of a partial batch instead (exit 1)."""
-    from ingest.pipeline import SUPPORTED
-
-    if any(o.status != "failed" for o in outcomes):
-        return False
-    args = {str(Path(p)) for p in paths}
-    for o in outcomes:
-        if o.path not in args:  # a file found in a folder
-            return False
-        try:
-            if os.path.isfile(o.path) and Path(o.path).suffix.lower() in SUPPORTED:
-                return False
-        except (OSError, ValueError):
-            pass
-    return True
-
-
-def _unusable(outcomes, paths) -> str:
-    """'PATH: why; PATH: why' for the first failures (one line), or what was given when nothing failed."""
-    parts = [f"{shown_path(o.path)}: {shown_path(o.detail)}" for o in outcomes if o.status == "failed"]
-    if not parts:
-        return f"{', '.join(shown_path(p) for p in paths)}: no .pdf, .txt or .md file"
-    return "; ".join(parts[:3]) + (f"; and {len(parts) - 3} more" if len(parts) > 3 else "")
-
-
 def _run_search(idx, query: str, a, **kw):
-    from index.search import QueryError, search
+    from boardpapers.index.search import QueryError, search
 
     try:
         return search(idx, query, k=a.k, filters=_filters(a), mode=a.mode, sort=a.sort, fusion=a.fusion, **kw)
@@ -256,7 +216,7 @@ def _emit_hits(res, fmt: str, out=None) -> None:
 
 
 def cmd_export(a) -> int:
-    from index.search import POOL
+    from boardpapers.index.search import POOL
 
     idx = _open_index(a)
     res = _run_search(idx, a.query, a, related=a.include_related, pool=max(POOL, a.k))
@@ -278,7 +238,7 @@ def cmd_info(a) -> int:
     docs = idx.store.documents()
     fails = idx.store.failures()
     info = {
-        "index": str(idx.dir) if a.store else str(Path(a.index).resolve()),
+        "index": _backend(a).describe()["index"],
         "generation": idx.gen_name,
         "model": m["model"],
         "dim": m["dim"],
@@ -360,7 +320,7 @@ def _read_meetings(path: str, problems: list[str]) -> dict:
 
 
 def cmd_eval(a) -> int:
-    from index.evaluate import InputError, calibration, evaluate_beir, evaluate_gold, evaluate_judgement
+    from boardpapers.index.evaluate import InputError, calibration, evaluate_beir, evaluate_gold, evaluate_judgement
 
     if bool(a.beir) == bool(a.gold):
         raise CliError("give exactly one of --beir DIR or --gold FILE.jsonl")
@@ -410,26 +370,27 @@ def cmd_eval(a) -> int:
     return code
 
 
-def cmd_import_store(a) -> int:
-    from index.pgtransfer import import_store
-    from index.search import IndexError_
+def _say(m: str) -> None:
+    print(m, file=sys.stderr, flush=True)
 
-    if not a.store:
-        raise CliError("import-store needs --store postgresql://... (or $BOARDPAPERS_STORE)")
-    try:
-        r = import_store(Path(a.index), a.store, progress=lambda m: print(m, file=sys.stderr, flush=True))
-    except IndexError_ as exc:
-        raise CliError(str(exc)) from None
+
+def _store_backend(a):
+    """import-store / export-store copy between --index DIR and the backend --store names."""
+    from boardpapers.index.backend import open_backend
+
+    b = open_backend(a.store or "")
+    _OPENED.append(b)
+    return b
+
+
+def cmd_import_store(a) -> int:
+    r = _store_backend(a).import_index(Path(a.index), progress=_say)
     print(f"imported {r['documents']} documents, {r['passages']} passages, {r['terms']} BM25 terms in {r['seconds']} s")
     return EXIT_OK
 
 
 def cmd_export_store(a) -> int:
-    from index.pgtransfer import export_store
-
-    if not a.store:
-        raise CliError("export-store needs --store postgresql://... (or $BOARDPAPERS_STORE)")
-    r = export_store(a.store, Path(a.index), progress=lambda m: print(m, file=sys.stderr, flush=True))
+    r = _store_backend(a).export_index(Path(a.index), progress=_say)
     print(f"exported {r['documents']} documents, {r['passages']} passages to {a.index} (generation {r['generation']}) in {r['seconds']} s")
     return EXIT_OK
 
@@ -438,18 +399,14 @@ def cmd_app(a) -> int:
     import subprocess
 
     app = Path(__file__).resolve().parent / "app.py"
-    env = dict(os.environ, BOARDPAPERS_INDEX=str(Path(a.index).resolve()))
-    if a.store:
-        env["BOARDPAPERS_STORE"] = a.store
-    else:
-        env.pop("BOARDPAPERS_STORE", None)
+    env = dict(os.environ, **_backend(a).environment())
     cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(a.port), "--server.address", a.address,
            "--browser.gatherUsageStats", "false", "--server.headless", "true"]
     return subprocess.call(cmd, env=env)
 
 
 def _print_answer_text(r: dict, out=None) -> None:
-    from index.search import citation
+    from boardpapers.index.search import citation
 
     out = out or sys.stdout
     print(r["answer"], file=out)
@@ -477,8 +434,8 @@ def _ask_obj(r: dict) -> dict:
 
 
 def cmd_ask(a) -> int:
-    from index.answer import ask
-    from index.search import QueryError
+    from boardpapers.index.answer import ask
+    from boardpapers.index.search import QueryError
 
     if not a.question and not a.queries:
         raise CliError("give a QUESTION or --queries FILE")
@@ -511,9 +468,9 @@ def cmd_ask(a) -> int:
 
 
 def cmd_trace(a) -> int:
-    from index.export import hits_csv, hits_jsonl
-    from index.search import QueryError, citation
-    from index.trace import trace, trace_rows
+    from boardpapers.index.export import hits_csv, hits_jsonl
+    from boardpapers.index.search import QueryError, citation
+    from boardpapers.index.trace import trace, trace_rows
 
     idx = _open_index(a)
     try:
@@ -694,22 +651,16 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(a, "func", None):
         parser.print_help()
         return EXIT_USAGE
-    a.index_given = a.index is not None
-    a.index = a.index or default_index()
-    a.store = getattr(a, "store", None) or (None if a.index_given else os.environ.get("BOARDPAPERS_STORE") or None)
-    if a.store and not a.store.startswith(("postgresql://", "postgres://")):
-        print(f"boardpapers: --store takes a postgresql://... URL, not {a.store!r} (an index directory goes in --index)", file=sys.stderr)
-        return EXIT_USAGE
     try:
+        _where(a)
         return a.func(a)
-    except CliError as exc:
+    except BoardpapersError as exc:  # bad input, a damaged or locked index, a model that cannot load: one line
         print(f"boardpapers: {shown_path(exc)}", file=sys.stderr)
         return EXIT_USAGE
-    except (sqlite3.Error, StoreError) as exc:  # the store broke under a command: say so, never a traceback
-        from index.store import STORE_FILE, sqlite_message
+    except sqlite3.Error as exc:  # the store broke under a command: say so, never a traceback
+        from boardpapers.index.store import STORE_FILE, sqlite_message
 
-        msg = str(exc) if isinstance(exc, StoreError) else sqlite_message(Path(a.index) / STORE_FILE, exc)
-        print(f"boardpapers: {shown_path(msg)}", file=sys.stderr)
+        print(f"boardpapers: {shown_path(sqlite_message(Path(a.index) / STORE_FILE, exc))}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("boardpapers: interrupted", file=sys.stderr)
@@ -718,16 +669,8 @@ def main(argv: list[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())  # Python's exit-time flush of stdout must not fail again
         return EXIT_OK
-    except Exception as exc:  # an index file found damaged only when first used (e.g. the approximate dense index)
-        from index.embed import ModelError
-        from index.search import IndexError_
-
-        if not isinstance(exc, (IndexError_, ModelError)):  # ModelError: the index's model or backend cannot load here
-            raise
-        print(f"boardpapers: {shown_path(exc)}", file=sys.stderr)
-        return EXIT_USAGE
     finally:
-        while _OPENED:  # PostgreSQL connection pools
+        while _OPENED:  # backends: PostgreSQL connection pools
             _OPENED.pop().close()
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index import ann
+from boardpapers.index import ann
 
 # filters on the synthetic index (dates uniform over 2010-2024, 10% decisions): about 20%, 10%, 0.6% of rows
 FILTERS = (("none", {}), ("since 2022-01-01", {"since": "2022-01-01"}), ("decisions", {"decisions": True}),
@@ -30,7 +30,7 @@ def _pct(xs: list[float], q: float) -> float:
 def measure(index_dir: Path, qvecs: np.ndarray) -> dict:
     import faiss
 
-    from index.search import Filters, Index
+    from boardpapers.index.search import Filters, Index
 
     ix = Index(index_dir)
     vectors = ix.vectors

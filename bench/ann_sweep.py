@@ -32,9 +32,9 @@ def kinds(source_index: Path, size: int, names: list[str], probes: list[int]) ->
     import faiss
 
     from bench.latency import _queries, synthetic_vectors
-    from index import ann
-    from index.embed import get_embedder
-    from index.store import Store
+    from boardpapers.index import ann
+    from boardpapers.index.embed import get_embedder
+    from boardpapers.index.store import Store
 
     src = Store(source_index, readonly=True)
     rows = [dict(r) for r in src.iter_active_passages()]
@@ -75,7 +75,7 @@ def kinds(source_index: Path, size: int, names: list[str], probes: list[int]) ->
 def masks(size: int) -> None:
     import faiss
 
-    from index import ann
+    from boardpapers.index import ann
 
     rng = np.random.default_rng(0)
     centres = rng.standard_normal((3000, 384), dtype=np.float32)

@@ -26,9 +26,9 @@ def _pct(xs: list[float], q: float) -> float:
 
 
 def in_process(index_dir: Path, questions: list[str]) -> dict:
-    from index.answer import ask
-    from index.embed import get_embedder
-    from index.search import Index
+    from boardpapers.index.answer import ask
+    from boardpapers.index.embed import get_embedder
+    from boardpapers.index.search import Index
 
     ix = Index(index_dir)
     emb = get_embedder(ix.model_id)

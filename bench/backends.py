@@ -45,9 +45,9 @@ class _Precomputed:
 
 def quality(corpus: Path, gold: Path, emb, texts: list[str], vectors: np.ndarray) -> dict:
     """Council dev scores (hybrid and dense) of an index of ``corpus`` holding these vectors."""
-    from ingest.pipeline import ingest
-    from index.evaluate import evaluate_gold
-    from index.search import Index
+    from boardpapers.index.writer import ingest
+    from boardpapers.index.evaluate import evaluate_gold
+    from boardpapers.index.search import Index
 
     with tempfile.TemporaryDirectory(prefix="bp-backend-") as tmp:
         pre = _Precomputed(emb, texts, vectors)
@@ -58,7 +58,7 @@ def quality(corpus: Path, gold: Path, emb, texts: list[str], vectors: np.ndarray
 
 def run(backends: list[str], corpus: Path, gold: Path | None) -> list[dict]:
     from bench.ingest_bench import BareEncoder, parse_corpus
-    from index.embed import check_backend, missing_backend_packages
+    from boardpapers.index.embed import check_backend, missing_backend_packages
 
     if gold is None or not gold.exists():
         print(f"warning: no gold file at {gold}: speed only, no quality figures", file=sys.stderr)

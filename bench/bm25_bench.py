@@ -38,9 +38,9 @@ from pathlib import Path
 
 import numpy as np
 
-from index.bm25 import BM25
-from index.tokenize import _cache as _tok_cache
-from index.tokenize import tokenize
+from boardpapers.index.bm25 import BM25
+from boardpapers.index.tokenize import _cache as _tok_cache
+from boardpapers.index.tokenize import tokenize
 
 SHARED_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 DOC_LEN_MEAN = 120

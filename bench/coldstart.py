@@ -27,8 +27,8 @@ QUERY = "library savings"
 _STEPS = r"""
 import json, sys, time
 t0 = time.perf_counter()
-from index.search import Index, search
-from index.embed import get_embedder
+from boardpapers.index.search import Index, search
+from boardpapers.index.embed import get_embedder
 ix = Index(sys.argv[1])
 t1 = time.perf_counter()
 emb = get_embedder(None if ix.model_id == "all-MiniLM-L6-v2" else ix.model_id)

@@ -46,8 +46,8 @@ class SharedIndex:
         self.ix = None
 
     def get(self):
-        from index.build import current_generation_name
-        from index.search import Index
+        from boardpapers.index.generation import current_generation_name
+        from boardpapers.index.search import Index
 
         name = current_generation_name(self.dir)
         with self.lock:
@@ -72,7 +72,7 @@ def check_consistent(ix, hits: list[dict]) -> None:
 
 def reader_loop(shared, stop_at: float, embedder, mode: str, queries=QUERIES) -> dict:
     """Search until ``stop_at`` (time.time()); returns latencies, errors and generation sizes in the order seen."""
-    from index.search import search
+    from boardpapers.index.search import search
 
     lat, errors, sizes = [], [], []
     i = 0
@@ -95,7 +95,7 @@ def reader_loop(shared, stop_at: float, embedder, mode: str, queries=QUERIES) ->
 def _process_reader(index_dir: str, go, stop_at, embedder, model: str | None, mode: str, out) -> None:
     try:
         if embedder is None and mode != "bm25":
-            from index.embed import get_embedder
+            from boardpapers.index.embed import get_embedder
 
             embedder = get_embedder(model)
         shared = SharedIndex(Path(index_dir))
@@ -110,7 +110,7 @@ def _process_reader(index_dir: str, go, stop_at, embedder, model: str | None, mo
 
 def writer_loop(index_dir: Path, papers: Path, stop_at: float, embedder, model: str | None, start: int = 0) -> dict:
     """Add one generated document per ingest until ``stop_at``; returns the number of ingests and errors."""
-    from ingest.pipeline import ingest
+    from boardpapers.index.writer import ingest
 
     model = model if model is not None else getattr(embedder, "model_id", None)
     done, errors, i = 0, [], start
@@ -139,7 +139,7 @@ def run_load(index_dir: Path, papers: Path, seconds: float, threads: int = 0, pr
              model: str | None = None, mode: str = "hybrid", start: int = 0) -> dict:
     """Readers (``threads`` threads or ``procs`` processes) search for ``seconds`` while a writer thread ingests."""
     if embedder is None and mode != "bm25":
-        from index.embed import get_embedder
+        from boardpapers.index.embed import get_embedder
 
         embedder = get_embedder(model)
     results: list[dict] = []
@@ -194,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seconds", type=float, default=20)
     ap.add_argument("--mode", choices=("hybrid", "bm25", "dense"), default="hybrid")
     a = ap.parse_args(argv)
-    from index.store import Store
+    from boardpapers.index.store import Store
 
     with tempfile.TemporaryDirectory(prefix="bp-load-") as tmp:
         idx = Path(tmp) / "index"

@@ -44,16 +44,17 @@ VARIANTS = [
 _PIPELINE = r"""
 import json, sys, time
 args = json.loads(sys.argv[1])
-from ingest import pipeline
+from boardpapers.index import writer
+from boardpapers.index.embedqueue import EmbedQueue
 if not args["adapt"]:
-    pipeline._EmbedQueue.threads_for_encoding = lambda self, busy_workers: None
-pipeline._EmbedQueue.BATCH = args["batch"]
+    EmbedQueue.threads_for_encoding = lambda self, busy_workers: None
+EmbedQueue.BATCH = args["batch"]
 t0 = time.perf_counter()
-r = pipeline.ingest([args["corpus"]], args["index"], backend=args["backend"], workers=args["workers"])
+r = writer.ingest([args["corpus"]], args["index"], backend=args["backend"], workers=args["workers"])
 wall = time.perf_counter() - t0
 same = None
 if args.get("texts"):  # then the bare encoder, in this process, with the pipeline's own model instance, right after
-    from index.embed import get_embedder
+    from boardpapers.index.embed import get_embedder
     texts = json.load(open(args["texts"], encoding="utf-8"))
     emb = get_embedder(None, backend=args["backend"])
     t1 = time.perf_counter()
@@ -69,9 +70,10 @@ print(json.dumps({"seconds": wall, "bare_same_process": same, "embedded": r.embe
 def parse_corpus(corpus: Path) -> dict:
     """Parse every file on one core; returns pages, seconds and the distinct embed texts (passages and their
     sentence windows: everything an ingest encodes)."""
-    from ingest.chunk import window_texts
-    from ingest.pipeline import Limits, discover, embed_text, parse_file
-    from index.embed import embed_key, model_tokenizer_dir
+    from boardpapers.ingest.chunk import window_texts
+    from boardpapers.ingest.parse import Limits, embed_text, parse_file
+    from boardpapers.ingest.discovery import discover
+    from boardpapers.index.embed import embed_key, model_tokenizer_dir
 
     files, _, _ = discover([corpus])
     tok = model_tokenizer_dir(None)
@@ -95,7 +97,7 @@ class BareEncoder:
     """The model loaded and warmed up once; each ``run()`` times one ``encode`` call of all the texts."""
 
     def __init__(self, texts: list[str], backend: str = "torch"):
-        from index.embed import Embedder
+        from boardpapers.index.embed import Embedder
 
         self.texts, self.backend = texts, backend
         t0 = time.perf_counter()

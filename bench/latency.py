@@ -64,8 +64,8 @@ def synthetic_vectors(base: np.ndarray, nrng: np.random.Generator, count: int) -
 
 def build_synthetic(source_index: Path, target: Path, n: int, seed: int = 0) -> float:
     """Write an index of ``n`` synthetic passages at ``target``; returns build seconds."""
-    from index.build import build_generation, window_keys
-    from index.store import Store
+    from boardpapers.index.build import build_generation, window_keys
+    from boardpapers.index.store import Store
 
     src = Store(source_index, readonly=True)
     rows = [dict(r) for r in src.iter_active_passages()]
@@ -140,7 +140,7 @@ def _openings(ix, n: int, seed: int = 1) -> list[str]:
 
 def mode_latencies(ix, queries: list[str], emb, modes=("bm25", "dense", "hybrid")) -> dict:
     """p50/p95 ms of index.search.search (k=10) per mode, one query at a time, after one warm-up query."""
-    from index.search import search
+    from boardpapers.index.search import search
 
     out = {}
     for mode in modes:
@@ -157,8 +157,8 @@ def mode_latencies(ix, queries: list[str], emb, modes=("bm25", "dense", "hybrid"
 def judge_latency(ix, queries: list[str], emb) -> dict:
     """The cost of judging (index/judge.py) inside a hybrid search: features and relevance of every candidate of the
     judged pool (each ranker's top POOL), timed apart from ranking; and the size of that pool."""
-    from index.judge import judge
-    from index.search import CANDIDATES, POOL, rank
+    from boardpapers.index.judge import judge
+    from boardpapers.index.search import CANDIDATES, POOL, rank
 
     times, sizes = [], []
     for q in queries:
@@ -173,8 +173,8 @@ def judge_latency(ix, queries: list[str], emb) -> dict:
 
 def measure(index_dir: Path, queries: list[str], ann_queries: int = 200) -> dict:
     from bench import ann as ann_bench
-    from index.embed import get_embedder
-    from index.search import Index, search
+    from boardpapers.index.embed import get_embedder
+    from boardpapers.index.search import Index, search
 
     t0 = time.perf_counter()
     ix = Index(index_dir)
@@ -213,7 +213,7 @@ def _child(*args: str) -> dict:
 def run(sizes: list[int], n_queries: int, source_index: Path, workdir: Path | None = None,
         prebuilt: dict[int, Path] | None = None) -> dict:
     """Build (or take from ``prebuilt``: size -> a folder made by `--child build`) and measure each size."""
-    from index import ann
+    from boardpapers.index import ann
 
     prebuilt = prebuilt or {}
     queries = _queries(n_queries)

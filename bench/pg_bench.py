@@ -61,7 +61,7 @@ class _FixedEmbedder:
 
 
 def _open(location: str):
-    from index.backend import open_index
+    from boardpapers.index.backend import open_index
 
     return open_index(location)
 
@@ -76,7 +76,7 @@ def latency(location: str, queries: list[str], qvecs: dict) -> dict:
 
 def _client(location: str, queries: list[str], qvecs: dict, barrier, seconds: float, result_q) -> None:
     os.environ.setdefault("OMP_NUM_THREADS", "1")
-    from index.search import search
+    from boardpapers.index.search import search
 
     ix = _open(location)
     emb = _FixedEmbedder(ix.model_id, qvecs)
@@ -149,9 +149,9 @@ def _database_url(url: str, name: str) -> str:
 
 def run(sizes: list[int], n_queries: int, clients: int, seconds: float, source_index: Path, store: str | None,
         prebuilt: dict[int, Path] | None = None, reuse: bool = False, import_only: bool = False) -> dict:
-    from index.embed import get_embedder
-    from index.pgtransfer import import_store
-    from index.search import Index
+    from boardpapers.index.embed import get_embedder
+    from boardpapers.index.pgtransfer import import_store
+    from boardpapers.index.search import Index
 
     queries = _queries(n_queries)
     work = Path(tempfile.mkdtemp(prefix="bp-pgbench-"))
@@ -159,7 +159,7 @@ def run(sizes: list[int], n_queries: int, clients: int, seconds: float, source_i
     results = {"machine": machine_info(), "clients": clients, "seconds": seconds, "queries": len(queries), "sizes": {}}
     try:
         if store is None:
-            from index.pglocal import LocalPostgres
+            from boardpapers.index.pglocal import LocalPostgres
 
             # maintenance_work_mem: the HNSW graph of 1M 384-d passages (~2 GB) must fit, or the build slows down many times
             server = LocalPostgres(settings={"shared_buffers": "1GB", "max_connections": "100", "maintenance_work_mem": "3GB"}).start()

@@ -50,8 +50,10 @@ TRAIN_PER_LIST = 40  # k-means training points per IVF list (faiss wants >= 39)
 
 def ann_threshold() -> int:
     """`ANN_THRESHOLD`, or ``$BOARDPAPERS_ANN_THRESHOLD`` when set (tests and benchmarks force the ANN path)."""
-    v = os.environ.get("BOARDPAPERS_ANN_THRESHOLD", "").strip()
-    return int(v) if v else ANN_THRESHOLD
+    from boardpapers.settings import settings
+
+    v = settings().ann_threshold
+    return ANN_THRESHOLD if v is None else v
 
 
 def choose_nlist(n: int) -> int:

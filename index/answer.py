@@ -397,8 +397,11 @@ def filter_cited(reply: str, n_passages: int) -> tuple[list[tuple[str, list[int]
 
 
 def _generate(question: str, hits: list[dict], url: str, model: str | None, key: str | None, timeout: float) -> dict:
-    model = model or os.environ.get("BOARDPAPERS_LLM_MODEL") or "default"
-    key = key or os.environ.get("BOARDPAPERS_LLM_KEY")
+    from boardpapers.settings import settings
+
+    env = settings()
+    model = model or env.llm_model or "default"
+    key = key or env.llm_key
     body = json.dumps({
         "model": model,
         "messages": [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": _prompt(question, hits)}],

@@ -1,51 +1,195 @@
-"""Which storage backend an index lives in, and opening it.
+"""One backend object per index location; the command line and the app never ask which kind it is.
 
-Two implementations of one backend interface:
+``open_backend(location)`` gives:
 
-- embedded (default): an index directory -- SQLite passage store + generation files (BM25 matrices, vectors,
-  filter arrays) -- ``index.search.Index``; one machine.
-- PostgreSQL + pgvector: ``postgresql://...`` -- ``index.pgindex.PgIndex`` over ``index.pgstore.PgStore``; many
-  app instances and ingest workers share one transactional store (docs/DEPLOY.md).
+- ``EmbeddedBackend`` for an index directory: SQLite passage store + generation files (BM25 matrices, vectors,
+  filter arrays); one machine.
+- ``PgBackend`` for ``postgresql://...``: PostgreSQL + pgvector; many app instances and ingest workers share one
+  transactional store (docs/DEPLOY.md).
 
-The interface (what rank(), _materialise(), answer, trace, export, eval, the CLI and the app use):
-
-    store            documents(), failures(), passages_by_pid(pids), passage_at(doc_id, seq),
-                     context_window(doc_id, seq, before, after)
-    glossary         {acronym: [expansions]}        facets  {"council"|"body"|"doc_type": [values]}
-    manifest         model, dim, passages, documents, glossary_terms, built_at, schema_version
-    model_id, dir, gen_name, dates (meeting dates as yyyymmdd ints, for the date range), len(index)
-    mask(Filters) -> filter | None                  phrase_mask(phrases, filter) -> filter
-    bm25_rank(tokens, n, filter) -> (rows, scores)  dense_rank(qvec, n, filter) -> (rows, scores)
-    dense_scores(rows, qvec) -> best cosine of each row's passage vector and its sentence windows' vectors
-    pid_of(rows), decisions_of(rows), meeting_keys(rows), rows_for_passage_ids(ids), vectors_at(rows)
-    term_rows(terms) -> {term: rows holding it}      item_groups(rows) -> group number per row (one agenda item)
-    check_model(name)
-
-A "row" is opaque to callers: a generation position in the embedded backend, a pid in PostgreSQL.
+Both have the same write side (``ingest``, ``import_index`` / ``export_index``), ``version()`` (a key that
+changes when new papers become visible), ``describe()`` and ``close()``, and the same read side: ``open()``
+returns a ``SearchIndex`` (``index.search.Index`` or ``index.pgindex.PgIndex``), which is what ranking, answers,
+trace, export and eval use. A "row" is opaque to callers: a generation position in the embedded backend, a pid in
+PostgreSQL.
 """
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Protocol
+
+import numpy as np
+
+from boardpapers.errors import BoardpapersError
 
 from .pgstore import is_pg_url
 
-STORE_ENV = "BOARDPAPERS_STORE"
-INDEX_ENV = "BOARDPAPERS_INDEX"
-DEFAULT_INDEX = "./.boardpapers"
+if TYPE_CHECKING:
+    from boardpapers.index.writer import IngestReport, Limits
+
+Progress = Callable[[str], None]
 
 
-def resolve_location(store: str | None = None, index: str | None = None) -> str:
-    """--store URL, else --index DIR, else $BOARDPAPERS_STORE, else $BOARDPAPERS_INDEX, else ./.boardpapers."""
-    return store or index or os.environ.get(STORE_ENV) or os.environ.get(INDEX_ENV) or DEFAULT_INDEX
+class PassageStore(Protocol):
+    """The passage store behind a SearchIndex (SQLite ``Store`` or ``PgStore``)."""
+
+    def documents(self) -> list[dict]: ...
+    def failures(self) -> list[dict]: ...
+    def passages_by_pid(self, pids: list[int]) -> dict[int, dict]: ...
+    def passage_at(self, doc_id: str, seq: int) -> dict | None: ...
+    def context_window(self, doc_id: str, seq: int, before: int, after: int) -> list[dict]: ...
 
 
-def open_index(location: str | os.PathLike):
-    """The index at ``location``: a PgIndex for a postgresql:// URL, else the embedded Index of a directory."""
-    if is_pg_url(str(location)):
+class SearchIndex(Protocol):
+    """The read side every backend serves (what rank(), answers, trace, export, eval, the CLI and the app use)."""
+
+    store: Any  # a PassageStore
+    glossary: dict[str, list[str]]  # {acronym: [expansions]}
+    facets: dict[str, list[str]]  # {"council"|"body"|"doc_type": [values]}
+    manifest: dict  # model, dim, passages, documents, glossary_terms, built_at, schema_version
+    model_id: str
+    dir: Path | str
+    gen_name: str
+    dates: np.ndarray  # meeting dates as yyyymmdd ints, for the date range
+
+    def __len__(self) -> int: ...
+    def mask(self, f: Any) -> Any: ...
+    def phrase_mask(self, phrases: list[str], base: Any) -> Any: ...
+    def bm25_rank(self, tokens: list[str], n: int, mask: Any) -> tuple[np.ndarray, np.ndarray]: ...
+    def dense_rank(self, qvec: np.ndarray, n: int, mask: Any) -> tuple[np.ndarray, np.ndarray]: ...
+    def dense_scores(self, rows: Any, qvec: np.ndarray) -> np.ndarray: ...
+    def pid_of(self, rows: Any) -> list[int]: ...
+    def decisions_of(self, rows: Any) -> np.ndarray: ...
+    def meeting_keys(self, rows: Any) -> list[tuple]: ...
+    def rows_for_passage_ids(self, passage_ids: list[str]) -> list[Any]: ...
+    def vectors_at(self, rows: Any) -> np.ndarray: ...
+    def term_rows(self, terms: list[str]) -> dict[str, Any]: ...
+    def item_groups(self, rows: Any) -> np.ndarray: ...
+    def check_model(self, model: str | None) -> None: ...
+
+
+class Backend(Protocol):
+    kind: str  # "embedded" | "postgresql": for messages and `info`, never for branching by callers
+    location: str
+
+    def open(self) -> SearchIndex: ...
+    def version(self) -> str | None: ...
+    def ingest(self, paths: Iterable[str | os.PathLike], *, model: str | None = None, workers: int | None = None,
+               limits: Limits | None = None, rebuild: bool = False, progress: Progress | None = None,
+               embedder: Any = None, backend: str | None = None) -> IngestReport: ...
+    def import_index(self, index_dir: Path, progress: Progress | None = None) -> dict: ...
+    def export_index(self, index_dir: Path, progress: Progress | None = None) -> dict: ...
+    def environment(self) -> dict[str, str]: ...
+    def describe(self) -> dict: ...
+    def close(self) -> None: ...
+
+
+class EmbeddedBackend:
+    kind = "embedded"
+
+    def __init__(self, index_dir: str | os.PathLike):
+        self.dir = Path(index_dir)
+        self.location = str(self.dir)
+
+    def open(self) -> SearchIndex:
+        from .search import Index
+
+        return Index(self.dir)
+
+    def version(self) -> str | None:
+        from .generation import current_generation_name, has_store
+
+        return current_generation_name(self.dir) if has_store(self.dir) else None
+
+    def ingest(self, paths, *, model=None, workers=None, limits=None, rebuild=False, progress=None, embedder=None,
+               backend=None):
+        from .writer import ingest
+
+        return ingest(paths, self.dir, model=model, workers=workers, limits=limits, rebuild=rebuild, progress=progress,
+                      embedder=embedder, backend=backend)
+
+    def import_index(self, index_dir: Path, progress: Progress | None = None) -> dict:
+        raise BoardpapersError("import-store copies an index directory into a PostgreSQL store: give --store postgresql://... "
+                               "(or $BOARDPAPERS_STORE)")
+
+    def export_index(self, index_dir: Path, progress: Progress | None = None) -> dict:
+        raise BoardpapersError("export-store copies a PostgreSQL store into an index directory: give --store postgresql://... "
+                               "(or $BOARDPAPERS_STORE)")
+
+    def environment(self) -> dict[str, str]:
+        return {"BOARDPAPERS_INDEX": str(self.dir.resolve()), "BOARDPAPERS_STORE": ""}
+
+    def describe(self) -> dict:
+        return {"backend": self.kind, "index": str(self.dir.resolve())}
+
+    def close(self) -> None:
+        pass
+
+
+class PgBackend:
+    """A PostgreSQL store; one connection pool shared by its readers and its ingest."""
+
+    kind = "postgresql"
+
+    def __init__(self, url: str):
+        self.location = url
+        self._store = None
+
+    @property
+    def store(self):
+        if self._store is None:
+            from .pgstore import PgStore
+
+            self._store = PgStore(self.location)
+        return self._store
+
+    def open(self) -> SearchIndex:
         from .pgindex import PgIndex
 
-        return PgIndex(str(location))
-    from .search import Index
+        return PgIndex(self.location, store=self.store)
 
-    return Index(Path(location))
+    def version(self) -> str | None:
+        return f"store-version-{self.store.version()}"  # what ingest workers have committed so far
+
+    def ingest(self, paths, *, model=None, workers=None, limits=None, rebuild=False, progress=None, embedder=None,
+               backend=None):
+        from .pgwriter import ingest_pg
+
+        if rebuild:
+            raise BoardpapersError("--rebuild is for an index directory; for a PostgreSQL store, use a new database")
+        return ingest_pg(paths, self.location, model=model, limits=limits, progress=progress, embedder=embedder,
+                         store=self.store, backend=backend)
+
+    def import_index(self, index_dir: Path, progress: Progress | None = None) -> dict:
+        from .pgtransfer import import_store
+
+        return import_store(Path(index_dir), self.location, progress=progress)
+
+    def export_index(self, index_dir: Path, progress: Progress | None = None) -> dict:
+        from .pgtransfer import export_store
+
+        return export_store(self.location, Path(index_dir), progress=progress)
+
+    def environment(self) -> dict[str, str]:
+        return {"BOARDPAPERS_STORE": self.location}
+
+    def describe(self) -> dict:
+        return {"backend": self.kind, "index": self.location}
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+
+def open_backend(location: str | os.PathLike) -> EmbeddedBackend | PgBackend:
+    """The backend at ``location``: a PostgreSQL store for a postgresql:// URL, else an index directory."""
+    if is_pg_url(str(location)):
+        return PgBackend(str(location))
+    return EmbeddedBackend(location)
+
+
+def open_index(location: str | os.PathLike) -> SearchIndex:
+    """The read side at ``location`` (scripts, benchmarks and tests that only search)."""
+    return open_backend(location).open()

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ingest.model import Passage
+from boardpapers.ingest.model import Passage
 
 from .build import build_generation
 from .embed import embed_key, get_embedder

@@ -1,16 +1,4 @@
-"""Build an index generation from the store and switch to it atomically.
-
-Layout of an index directory::
-
-    store.sqlite          documents, passages, embeddings cache, failures, glossary
-    CURRENT               name of the live generation (replaced atomically)
-    gens/gen-.../         one generation: manifest.json, BM25 files, vectors.npy, per-passage arrays,
-                          window_vectors.npy + window_offsets.npy (the passages' sentence windows, row-grouped)
-    .lock                 held by a running ingest
-
-A generation is written under a temporary name, flushed to disk, renamed, and only then named in
-CURRENT; a reader therefore sees the old generation or the new one, never a half-built one.
-"""
+"""Build an index generation from the store and switch to it atomically (layout: index/generation.py)."""
 from __future__ import annotations
 
 import datetime
@@ -26,18 +14,16 @@ from pathlib import Path
 
 import numpy as np
 
-from ingest.chunk import CHUNKER_VERSION, WINDOW_WORDS, window_texts
-from ingest.structure import PARSER_VERSION
+from boardpapers.ingest.chunk import CHUNKER_VERSION, WINDOW_WORDS, window_texts
+from boardpapers.ingest.structure import PARSER_VERSION
 
 from . import ann
 from .bm25 import BM25
 from .embed import embed_key
+from .generation import ARRAYS, CURRENT_FILE, GENS_DIR, INDEX_FORMAT, MANIFEST_FILE, OPTIONAL_ARRAYS, current_generation_name
 from .store import SCHEMA_VERSION, Store, StoreError
 from .tokenize import tokenize
 
-INDEX_FORMAT = "boardpapers-index"
-ARRAYS = ("pids", "dates", "council", "body", "doc_type", "decision")
-OPTIONAL_ARRAYS = ("items",)  # written since the relevance judge; an older generation works without them
 
 
 def _date_words(iso: str | None) -> str:
@@ -171,7 +157,7 @@ def build_generation(store: Store, model_id: str, dim: int, progress=None, ann_t
     From ``ann_threshold`` passages (default `index.ann.ann_threshold()`) the generation also gets an
     approximate dense index (index/ann.py), written like every other file before the rename."""
     t0 = time.time()
-    gens = store.dir / "gens"
+    gens = store.dir / GENS_DIR
     gens.mkdir(exist_ok=True)
     name = time.strftime("gen-%Y%m%dT%H%M%S-") + uuid.uuid4().hex[:6]
     tmp = gens / f".tmp-{name}"
@@ -242,7 +228,7 @@ def build_generation(store: Store, model_id: str, dim: int, progress=None, ann_t
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "build_seconds": round(time.time() - t0, 3),
         }
-        _write_json(tmp / "manifest.json", manifest)
+        _write_json(tmp / MANIFEST_FILE, manifest)
         _fsync_dir(tmp)
         final = gens / name
         os.rename(tmp, final)
@@ -253,7 +239,7 @@ def build_generation(store: Store, model_id: str, dim: int, progress=None, ann_t
             f.flush()
             os.fsync(f.fileno())
         previous = current_generation_name(store.dir)
-        os.replace(cur_tmp, store.dir / "CURRENT")
+        os.replace(cur_tmp, store.dir / CURRENT_FILE)
         _fsync_dir(store.dir)
     except OSError as exc:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -272,16 +258,3 @@ def build_generation(store: Store, model_id: str, dim: int, progress=None, ann_t
         if old.name not in (name, previous):
             shutil.rmtree(old, ignore_errors=True)
     return final
-
-
-def current_generation_name(index_dir: Path) -> str | None:
-    """The name in CURRENT (unchecked: a damaged file gives a name that `valid_generation_name` rejects)."""
-    try:
-        return (Path(index_dir) / "CURRENT").read_text(encoding="utf-8", errors="replace").strip() or None
-    except OSError:
-        return None
-
-
-def valid_generation_name(name: str) -> bool:
-    """A name build_generation writes: never a path, so CURRENT cannot send a reader outside gens/."""
-    return bool(re.fullmatch(r"gen-[0-9A-Za-z-]{1,64}", name or ""))

@@ -17,6 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+from boardpapers.errors import BoardpapersError
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 BACKENDS = ("torch", "onnx", "onnx-int8", "openvino")
@@ -29,7 +30,7 @@ _NEEDS = {
 }
 
 
-class ModelError(Exception):
+class ModelError(BoardpapersError):
     """The embedding model cannot be loaded or does not match the index."""
 
 
@@ -90,10 +91,9 @@ def embed_key(text: str) -> str:
 
 def cache_dir() -> Path:
     """Where exported model variants live: $BOARDPAPERS_CACHE, else $XDG_CACHE_HOME/boardpapers, else ~/.cache/boardpapers."""
-    if os.environ.get("BOARDPAPERS_CACHE"):
-        return Path(os.environ["BOARDPAPERS_CACHE"]).expanduser()
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "boardpapers"
+    from boardpapers.settings import settings
+
+    return settings().cache
 
 
 def missing_backend_packages(backend: str) -> list[str]:

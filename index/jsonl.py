@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import json
 import sys
+from boardpapers.errors import BoardpapersError
 
 
-class InputError(ValueError):
+class InputError(BoardpapersError, ValueError):
     """An input that cannot be used at all (a missing file or folder, nothing usable in it): one line."""
 
 

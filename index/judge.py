@@ -35,6 +35,7 @@ import numpy as np
 
 from .search import DECISION_INTENT
 from .tokenize import tokenize_query
+from boardpapers.errors import BoardpapersError
 
 MODEL_FILE = Path(__file__).with_name("judge_model.json")
 FEATURES = ("cov", "known_cov", "cov_gap", "item_cov", "inv_concepts", "dense", "dense_gap", "item_dense")
@@ -42,7 +43,7 @@ LEXICAL_FEATURES = ("cov", "known_cov", "cov_gap", "item_cov", "inv_concepts")
 STRONG, RELATED = "strong", "related"
 
 
-class JudgeModelError(ValueError):
+class JudgeModelError(BoardpapersError, ValueError):
     """The judge's parameter file is missing or malformed."""
 
 

@@ -18,9 +18,10 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
+from boardpapers.errors import BoardpapersError
 
 
-class LocalPostgresError(RuntimeError):
+class LocalPostgresError(BoardpapersError, RuntimeError):
     pass
 
 

@@ -34,10 +34,9 @@ from typing import Iterable
 import numpy as np
 
 from .store import DOC_FIELDS, StoreError
+from boardpapers.settings import settings
 
 SCHEMA_VERSION = 3
-DEFAULT_STATEMENT_TIMEOUT_MS = int(os.environ.get("BOARDPAPERS_PG_STATEMENT_TIMEOUT_MS", "30000"))
-POOL_MAX = int(os.environ.get("BOARDPAPERS_PG_POOL", "8"))
 _LOCK_KEY = 0x6270_7067  # advisory lock for migrations and model binding ("bppg")
 
 MIGRATIONS: list[tuple[int, str, str]] = [
@@ -172,7 +171,7 @@ class PgStore:
 
         self.url = url
         self.where = redact(url)
-        self.statement_timeout_ms = DEFAULT_STATEMENT_TIMEOUT_MS if statement_timeout_ms is None else statement_timeout_ms
+        self.statement_timeout_ms = settings().pg_statement_timeout_ms if statement_timeout_ms is None else statement_timeout_ms
         try:
             with psycopg.connect(url, connect_timeout=10, autocommit=True) as con:
                 self._check_and_migrate(con, migrate)
@@ -181,7 +180,7 @@ class PgStore:
             raise PgStoreError(f"cannot reach the PostgreSQL server at {self.where}: {msg}") from None
         self._vector_ok = True
         self.pool = ConnectionPool(
-            url, min_size=1, max_size=pool_size or POOL_MAX, open=True, timeout=30,
+            url, min_size=1, max_size=pool_size or settings().pg_pool, open=True, timeout=30,
             kwargs={"connect_timeout": 10, "options": f"-c statement_timeout={int(self.statement_timeout_ms)}"},
             configure=self._configure, name="boardpapers",
         )

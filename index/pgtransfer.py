@@ -19,6 +19,7 @@ import numpy as np
 
 from .build import window_keys
 from .pgstore import PgStore, PgStoreError, as_array, bm25_terms_of, date_int, postings_sql
+from .generation import STORE_FILE
 from .store import DOC_FIELDS, PASSAGE_FIELDS, Store
 
 BATCH = 2000
@@ -118,7 +119,7 @@ def export_store(url: str, index_dir: Path, progress: Progress | None = None, st
     say = progress or (lambda m: None)
     t0 = time.perf_counter()
     index_dir = Path(index_dir)
-    if (index_dir / "store.sqlite").exists():
+    if (index_dir / STORE_FILE).exists():
         raise PgStoreError(f"{index_dir} already holds an index; export-store writes a new one (choose an empty folder)")
     pg = store or PgStore(url)
     try:

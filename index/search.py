@@ -14,10 +14,11 @@ import numpy as np
 
 from . import ann
 from .bm25 import BM25
-from .build import INDEX_FORMAT, current_generation_name, valid_generation_name
+from .generation import INDEX_FORMAT, current_generation_name, generation_dir, has_store, valid_generation_name
 from .glossary import expand_query
 from .store import REBUILD_HINT, SCHEMA_VERSION, Store, StoreError
 from .tokenize import MAX_TOKEN_LEN, tokenize_query
+from boardpapers.errors import BoardpapersError
 
 
 # np.load parses each .npy header with ast.literal_eval; with several threads loading at once CPython 3.11.7
@@ -26,7 +27,7 @@ from .tokenize import MAX_TOKEN_LEN, tokenize_query
 _NPY_LOCK = threading.Lock()
 
 
-class IndexError_(Exception):
+class IndexError_(BoardpapersError):
     """The index cannot be used; the message says what is wrong and how to fix it."""
 
 
@@ -143,11 +144,11 @@ class Index:
         self.dir = Path(index_dir)
         self._lock = threading.Lock()
         name = current_generation_name(self.dir)
-        if not (self.dir / "store.sqlite").exists() or name is None:
+        if not has_store(self.dir) or name is None:
             raise IndexError_(f"no index at {self.dir}: build one with `boardpapers ingest PATH... --index {self.dir}`")
         if not valid_generation_name(name):
             raise IndexError_(f"the index at {self.dir} is damaged (CURRENT names no generation: {name[:40]!r}); {REBUILD_HINT}")
-        gen = self.dir / "gens" / name
+        gen = generation_dir(self.dir, name)
         self.gen_name = name
         try:
             manifest = json.loads((gen / "manifest.json").read_text(encoding="utf-8"))
@@ -471,7 +472,7 @@ class SearchResult:
         return [h for h in self.hits if h.get("match") != "strong"]
 
 
-class QueryError(ValueError):
+class QueryError(BoardpapersError, ValueError):
     """The query cannot be run as given (empty, all stopwords...)."""
 
 

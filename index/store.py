@@ -19,10 +19,11 @@ from urllib.parse import quote
 
 import numpy as np
 
-from ingest.model import Passage
+from boardpapers.ingest.model import Passage
+from boardpapers.errors import BoardpapersError
 
 SCHEMA_VERSION = 1
-STORE_FILE = "store.sqlite"
+from .generation import STORE_FILE  # noqa: E402  (the layout lives in one place)
 BINDING_SAMPLE = 64  # generation rows whose passages are checked against the store on every open
 
 _SCHEMA = """
@@ -64,7 +65,7 @@ PASSAGE_FIELDS = (
 )
 
 
-class StoreError(Exception):
+class StoreError(BoardpapersError):
     """The store cannot be used; the message says why and what to do."""
 
 

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from boardpapers.errors import BoardpapersError
 
 # every document type ingest.structure assigns (the `--type` filter and a sidecar manifest's doc_type take these)
 DOC_TYPES = ("agenda", "minutes", "report", "appendix", "supplement", "other")
 
 
-class IngestError(Exception):
+class IngestError(BoardpapersError):
     """A file could not be ingested; ``reason`` is one line a user can act on."""
 
     def __init__(self, reason: str):

@@ -24,9 +24,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from index.evaluate import gold_rows, load_gold, load_judgements, query_labels, quote_in, reliability  # noqa: E402
-from index.judge import FEATURES, LEXICAL_FEATURES, MODEL_FILE, feature_matrix  # noqa: E402
-from index.search import POOL, Index, QueryError, rank  # noqa: E402
+from boardpapers.index.evaluate import gold_rows, load_gold, load_judgements, query_labels, quote_in, reliability  # noqa: E402
+from boardpapers.index.judge import FEATURES, LEXICAL_FEATURES, MODEL_FILE, feature_matrix  # noqa: E402
+from boardpapers.index.search import POOL, Index, QueryError, rank  # noqa: E402
 
 JUDGEMENTS = ROOT / "eval" / "judgements.jsonl"
 DEPTH = 100
@@ -127,7 +127,7 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1.0, weights: np.ndar
 
 
 def _predict(m: dict, x: np.ndarray) -> np.ndarray:
-    from index.judge import probability
+    from boardpapers.index.judge import probability
 
     return probability(x, m)
 

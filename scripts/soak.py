@@ -41,7 +41,7 @@ QUERIES = ["Better Care Fund", "delayed transfers of care", "RESOLVED budget", "
 
 def truth_of(path: Path, cache: dict, tok_dir) -> dict[str, str]:
     """passage_id -> text of a source file as the parser reads it now (what any citation of it must say)."""
-    from ingest.pipeline import Limits, parse_file
+    from boardpapers.ingest.parse import Limits, parse_file
 
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     if digest not in cache:
@@ -61,10 +61,10 @@ def minutes(i: int, rng: random.Random) -> str:
 
 def check_index(idx: Path, truth: dict[str, str], emb) -> tuple[int, int, str]:
     """(hits checked, wrong citations, note) for the live index; the index may legitimately not exist yet."""
-    from index.build import bm25_text
-    from index.glossary import expand_query
-    from index.search import Index, IndexError_, bm25_query_tokens, search
-    from index.tokenize import tokenize
+    from boardpapers.index.build import bm25_text
+    from boardpapers.index.glossary import expand_query
+    from boardpapers.index.search import Index, IndexError_, bm25_query_tokens, search
+    from boardpapers.index.tokenize import tokenize
 
     try:
         ix = Index(idx)
@@ -91,7 +91,7 @@ def check_index(idx: Path, truth: dict[str, str], emb) -> tuple[int, int, str]:
 
 def live_state(idx: Path) -> tuple[set[str], dict[str, int]]:
     """The live generation's passage ids, and how many documents of each path it holds."""
-    from index.search import Index
+    from boardpapers.index.search import Index
 
     ix = Index(idx)
     try:
@@ -111,8 +111,8 @@ def main() -> int:
     ap.add_argument("--corpus", default=str(ROOT / "corpus"))
     ap.add_argument("--seed", type=int, default=1)
     a = ap.parse_args()
-    from index.embed import get_embedder, model_tokenizer_dir
-    from ingest.lock import process_children, process_running
+    from boardpapers.index.embed import get_embedder, model_tokenizer_dir
+    from boardpapers.index.lock import process_children, process_running
 
     rng = random.Random(a.seed)
     work = Path(a.work)

@@ -56,7 +56,7 @@ def hash_embedder():
 
 
 def build_index(paths, index_dir, embedder=None, **kw):
-    from ingest.pipeline import ingest
+    from boardpapers.index.writer import ingest
 
     model = embedder.model_id if embedder is not None else None
     return ingest([str(p) for p in paths], index_dir, model=model, embedder=embedder, workers=1, **kw)

@@ -15,7 +15,7 @@ from pathlib import Path
 sys.path[:0] = [str(Path(__file__).resolve().parents[1]), str(Path(__file__).resolve().parent)]
 
 from conftest import HashEmbedder  # noqa: E402
-from ingest.pg_ingest import ingest_pg  # noqa: E402
+from boardpapers.index.pgwriter import ingest_pg  # noqa: E402
 
 
 class SlowHashEmbedder(HashEmbedder):

@@ -21,7 +21,7 @@ _MISSING = [m for m in ("psycopg", "psycopg_pool", "pgvector", "pixeltable_pgser
 def pg_server():
     if _MISSING:
         pytest.skip(f"PostgreSQL tests need {', '.join(_MISSING)} (pip install -e '.[test]')")
-    from index.pglocal import LocalPostgres
+    from boardpapers.index.pglocal import LocalPostgres
 
     srv = LocalPostgres().start()
     yield srv
@@ -44,12 +44,12 @@ def pg_url(pg_server):
 
 def open_on_backend(request, index_dir):
     """``Index(index_dir)`` or, for the postgresql param, a PgIndex over a fresh database holding the same index."""
-    from index.search import Index
+    from boardpapers.index.search import Index
 
     if getattr(request, "param", "embedded") == "embedded":
         return Index(index_dir)
-    from index.pgindex import PgIndex
-    from index.pgtransfer import import_store
+    from boardpapers.index.pgindex import PgIndex
+    from boardpapers.index.pgtransfer import import_store
 
     url = new_database(request.getfixturevalue("pg_server"))
     import_store(index_dir, url)

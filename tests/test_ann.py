@@ -11,10 +11,11 @@ import numpy as np
 import pytest
 
 from conftest import CORPUS, ROOT, HashEmbedder, build_index
-from index import ann
-from index.build import build_generation, current_generation_name
-from index.search import Filters, Index, IndexError_, search
-from index.store import Store
+from boardpapers.index import ann
+from boardpapers.index.build import build_generation
+from boardpapers.index.generation import current_generation_name
+from boardpapers.index.search import Filters, Index, IndexError_, search
+from boardpapers.index.store import Store
 
 PACKS = ("004_6f7fe29cf4be1230.pdf", "003_a7b28d8a4ec9b5b9.pdf")
 
@@ -70,7 +71,7 @@ def test_ann_is_built_above_the_threshold_and_described_in_the_manifest(pair, ca
     assert not (_gen(exact_dir) / ann.ANN_FILE).exists()
     assert type(Index(exact_dir).faiss_index()).__name__ == "IndexFlatIP"
     # `info` reports which dense index a user has
-    import cli
+    from boardpapers import cli
 
     assert cli.main(["info", "--index", str(ann_dir), "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out)["dense_index"] == m
@@ -148,8 +149,8 @@ def test_damaged_ann_file_is_reported(pair, tmp_path):
     # ... and the command line says so in one line, exit 2 (the index's fake embedder stands in for the model)
     code = (
         "import sys; sys.path.insert(0, 'tests')\n"
-        "import conftest, index.embed, cli\n"
-        "index.embed.get_embedder = lambda *a, **k: conftest.HashEmbedder()\n"
+        "import conftest, boardpapers.index.embed as embed\nfrom boardpapers import cli\n"
+        "embed.get_embedder = lambda *a, **k: conftest.HashEmbedder()\n"
         f"sys.exit(cli.main(['search', 'health', '--mode', 'dense', '--index', {str(garbled)!r}]))\n"
     )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)

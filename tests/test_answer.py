@@ -11,8 +11,8 @@ import pytest
 
 from conftest import build_index
 from pgfixture import BACKENDS, open_on_backend
-import cli
-from index.answer import NO_MATCH_TEXT, ask, filter_cited, split_sentences
+from boardpapers import cli
+from boardpapers.index.answer import NO_MATCH_TEXT, ask, filter_cited, split_sentences
 
 FIXTURE = Path(__file__).parent / "fixtures" / "minutes_excerpt.txt"
 
@@ -181,7 +181,7 @@ def test_cli_ask_json_and_queries(idx_dir, capsys, tmp_path):
 
 
 def test_figures_and_reported_decisions_are_recognised():
-    from index.answer import _FIGURE, _QUANTITY_Q, _REPORTED_DECISION
+    from boardpapers.index.answer import _FIGURE, _QUANTITY_Q, _REPORTED_DECISION
 
     assert _QUANTITY_Q.search("How many patients were affected?") and _QUANTITY_Q.search("what did it cost")
     assert not _QUANTITY_Q.search("Who chairs the board?")
@@ -194,8 +194,8 @@ def test_figures_and_reported_decisions_are_recognised():
 
 
 def test_next_passage_of_a_top_hit_is_read(index):
-    from index.answer import _continuations
-    from index.search import search
+    from boardpapers.index.answer import _continuations
+    from boardpapers.index.search import search
 
     res = search(index, "self-care campaign", k=3)
     hits = res.strong
@@ -210,7 +210,7 @@ def test_next_passage_of_a_top_hit_is_read(index):
 def test_decision_passage_inherits_the_relevance_of_its_minute():
     """A RESOLVED block that doesn't repeat the topic still answers 'what was resolved about X' when its
     minute's discussion matches X; decision blocks of other items, and non-decision passages, keep their own."""
-    from index.answer import _inherit_item_relevance
+    from boardpapers.index.answer import _inherit_item_relevance
 
     hits = [
         {"doc_id": "d1", "item": "Minute 75: Preventative Mental Health", "is_decision": False},

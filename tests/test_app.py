@@ -65,7 +65,7 @@ def make_small_corpus(folder: Path) -> Path:
 
 def make_small_index(root: Path) -> tuple[Path, Path]:
     """(index dir, corpus dir) of the small test index, built with the real bundled model."""
-    from ingest.pipeline import ingest
+    from boardpapers.index.writer import ingest
 
     corpus = make_small_corpus(root / "corpus")
     index = root / "index"
@@ -178,7 +178,7 @@ def test_context_and_open_text_source(app_env):
 
 def pdf_hit(index_dir: Path, query: str = "kingfisher income fell by twelve per cent") -> dict:
     """The hit for the PDF passage about kingfisher parking income (on page 2, maybe from page 1)."""
-    from index.search import Index, search as do_search
+    from boardpapers.index.search import Index, search as do_search
 
     hits = do_search(Index(index_dir), query, k=10).hits
     return next(h for h in hits if h["path"].endswith("cabinet_pack.pdf") and "twelve per cent" in h["text"])
@@ -206,8 +206,8 @@ def test_open_pdf_source_at_page(app_env):
 
 
 def test_export_helpers_are_complete_and_formula_safe(app_env):
-    import app
-    from index.search import Index, search as do_search
+    from boardpapers import app
+    from boardpapers.index.search import Index, search as do_search
 
     ix = Index(app_env[0])
     hits = do_search(ix, "budget officers reported", k=app.EXPORT_LIMIT).hits
@@ -311,7 +311,7 @@ def test_add_papers_view_renders(app_env):
     ],
 )
 def test_safe_filename(raw, expected):
-    import app
+    from boardpapers import app
 
     if expected is None:
         with pytest.raises(ValueError):
@@ -322,7 +322,7 @@ def test_safe_filename(raw, expected):
 
 
 def test_save_upload_dedupes_and_stays_inside(tmp_path):
-    import app
+    from boardpapers import app
 
     corpus = tmp_path / "corpus"
     a = app.save_upload(corpus, "../pack.pdf", b"%PDF-1")

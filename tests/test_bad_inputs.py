@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from conftest import HashEmbedder, build_index
-import cli
-from ingest.pipeline import discover
-from index.store import Store
+from boardpapers import cli
+from boardpapers.ingest.discovery import discover
+from boardpapers.index.store import Store
 
 FIXTURE = Path(__file__).parent / "fixtures" / "minutes_excerpt.txt"
 MINUTES = ("Minutes of a meeting of the Cabinet of Northshire County Council held on 3 May 2022.\n\n"
@@ -51,17 +51,17 @@ def index_dir(tmp_path_factory) -> Path:
 @pytest.fixture
 def fake_model(monkeypatch):
     """Commands that need a query embedding (ask, hybrid search, BEIR) get the fake embedder."""
-    import index.beir_index
-    import index.embed
+    import boardpapers.index.beir_index as beir_index
+    import boardpapers.index.embed as embed
 
-    monkeypatch.setattr(index.embed, "get_embedder", lambda *a, **k: HashEmbedder())
-    monkeypatch.setattr(index.beir_index, "get_embedder", lambda *a, **k: HashEmbedder())
+    monkeypatch.setattr(embed, "get_embedder", lambda *a, **k: HashEmbedder())
+    monkeypatch.setattr(beir_index, "get_embedder", lambda *a, **k: HashEmbedder())
 
 
 @pytest.fixture
 def fake_ingest(monkeypatch):
     """`boardpapers ingest` with the fake embedder (one worker)."""
-    import ingest.pipeline as pipeline
+    import boardpapers.index.writer as pipeline
 
     real = pipeline.ingest
 
@@ -358,7 +358,7 @@ def test_type_filter_takes_any_case_or_a_unique_start():
 
 # ----------------------------------------------------------------- control and bidi characters in file names
 def test_control_and_bidi_characters_in_file_names_are_shown_escaped(tmp_path, capsys, fake_ingest):
-    from ingest.display import shown_path
+    from boardpapers.ingest.display import shown_path
 
     assert shown_path("a\nb\rc\td\x1b[31m\u202eexe.txt\u2066\u200f") == "a\\nb\\rc\\td\\x1b[31m\\u202eexe.txt\\u2066\\u200f"
     src = tmp_path / "src"

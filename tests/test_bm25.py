@@ -13,9 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rank_bm25 import BM25Okapi
 
-import index.bm25 as bm25_mod
-from index.bm25 import BM25
-from index.tokenize import tokenize, tokenize_query
+import boardpapers.index.bm25 as bm25_mod
+from boardpapers.index.bm25 import BM25
+from boardpapers.index.tokenize import tokenize, tokenize_query
 
 SHARED_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 

@@ -231,7 +231,7 @@ def test_add_papers_upload_then_search(page, tmp_path):
 def hostile_server(tmp_path_factory):
     """The app over test_hostile's corpus: a PDF with a JavaScript open action, a javascript: link, HTML and
     markdown in its text and metadata, a 20,000-character token; and Markdown minutes with the same payloads."""
-    from ingest.pipeline import ingest
+    from boardpapers.index.writer import ingest
     from test_hostile import hostile_corpus
 
     root = tmp_path_factory.mktemp("browser-hostile")

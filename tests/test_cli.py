@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, HashEmbedder, build_index
-import cli
+from boardpapers import cli
 
 HIT_FIELDS = {"rank", "score", "passage_id", "text", "path", "title", "council", "body", "meeting_date", "doc_type",
               "item", "page", "page_end", "printed_page", "is_decision", "also_in", "match", "relevance"}
@@ -119,7 +119,7 @@ def test_usage_errors_exit_2_with_one_line(tmp_path, capsys):
 def test_commands_without_a_model_do_not_import_torch(bm25_index, args, tmp_path):
     args = [str(tmp_path / "hits.csv") if x == "OUT" else x for x in args]
     code = (
-        "import sys, cli\n"
+        "import sys\nfrom boardpapers import cli\n"
         f"rc = cli.main({args + ['--index', str(bm25_index)]!r})\n"
         "assert rc == 0, rc\n"
         "assert 'torch' not in sys.modules, 'torch imported'\n"

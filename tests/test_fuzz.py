@@ -18,11 +18,11 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from conftest import HashEmbedder, build_index  # noqa: E402
-from index.export import CSV_FIELDS, hits_csv, hits_jsonl  # noqa: E402
-from index.search import Index, QueryError, parse_query, search  # noqa: E402
-from index.tokenize import tokenize, tokenize_query  # noqa: E402
-from ingest.loaders import load_pdf_bytes, load_text_bytes, normalise_text  # noqa: E402
-from ingest.model import IngestError  # noqa: E402
+from boardpapers.index.export import CSV_FIELDS, hits_csv, hits_jsonl  # noqa: E402
+from boardpapers.index.search import Index, QueryError, parse_query, search  # noqa: E402
+from boardpapers.index.tokenize import tokenize, tokenize_query  # noqa: E402
+from boardpapers.ingest.loaders import load_pdf_bytes, load_text_bytes, normalise_text  # noqa: E402
+from boardpapers.ingest.model import IngestError  # noqa: E402
 
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 
@@ -147,7 +147,7 @@ def test_exports_stay_valid_and_formula_free(rows):
 @given(st.one_of(st.text(max_size=300), st.sampled_from(["../../etc/passwd", "/etc/passwd.pdf", "a\x00b.pdf", "..\\..\\x.pdf",
                                                           "x" * 5000 + ".pdf", "CON.pdf", ".pdf", " .pdf", "\u202egpj.pdf"])))
 def test_upload_names_are_safe_or_refused(name):
-    import app
+    from boardpapers import app
 
     try:
         safe = app.safe_filename(name)

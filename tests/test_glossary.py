@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from index.glossary import _STOP_ACRONYMS, _match, mine
+from boardpapers.ingest.glossary import STOP_ACRONYMS, initials_match, mine
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SHARED_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
@@ -21,9 +21,9 @@ def _long_form_pairs_one_pattern(text: str) -> set[tuple[str, str]]:
     found = set()
     for m in _ONE_PATTERN.finditer(re.sub(r"\s+", " ", text)):
         acr = m.group(2)
-        if acr.upper() in _STOP_ACRONYMS or sum(c.isupper() for c in acr) < 2:
+        if acr.upper() in STOP_ACRONYMS or sum(c.isupper() for c in acr) < 2:
             continue
-        tail = _match([w.strip(",") for w in m.group(1).split()], acr)
+        tail = initials_match([w.strip(",") for w in m.group(1).split()], acr)
         if tail:
             found.add((acr, " ".join(tail)))
     return found
@@ -59,12 +59,12 @@ def test_same_long_form_pairs_as_the_one_pattern_definition(path):
 
 def _acr_first_pairs(text: str) -> set[tuple[str, str]]:
     """Pairs written the other way round, "ACR (Long Form)", which the one-pattern definition does not cover."""
-    from index.glossary import _ACR_LONG
+    from boardpapers.ingest.glossary import ACR_LONG
 
     out = set()
-    for m in _ACR_LONG.finditer(re.sub(r"\s+", " ", text)):
+    for m in ACR_LONG.finditer(re.sub(r"\s+", " ", text)):
         words = [w.strip(",") for w in m.group(2).split()]
-        if m.group(1).upper() not in _STOP_ACRONYMS and _match(words, m.group(1)) == words:
+        if m.group(1).upper() not in STOP_ACRONYMS and initials_match(words, m.group(1)) == words:
             out.add((m.group(1), " ".join(words)))
     return out
 
@@ -72,7 +72,7 @@ def _acr_first_pairs(text: str) -> set[tuple[str, str]]:
 def test_query_expansion_follows_the_query_order():
     """The notes (which also go into the dense query) come in the order the query names the acronyms, never in a
     set's order: the same query must rank the same in every process (set order of strings varies with the hash seed)."""
-    from index.glossary import expand_query
+    from boardpapers.index.glossary import expand_query
 
     glossary = {"STP": ["Sustainability and Transformation Plan"], "UHL": ["University Hospitals of Leicester"],
                 "BCF": ["Better Care Fund"], "DTOC": ["Delayed Transfers of Care"], "CCG": ["Clinical Commissioning Group"]}

@@ -20,9 +20,9 @@ from pathlib import Path
 import pytest
 
 from conftest import HashEmbedder, build_index
-from index.search import Index
-from index.store import Store
-from ingest.pipeline import Limits
+from boardpapers.index.search import Index
+from boardpapers.index.store import Store
+from boardpapers.ingest.parse import Limits
 from pdfgen import make_pdf
 
 FORMULAS = ["=cmd|' /C calc'!A0 kestrel", "+SUM(1,2) kestrel", "-2+3 kestrel", "@SUM(A1) kestrel", "=HYPERLINK(\"http://evil.example\") kestrel"]
@@ -58,7 +58,7 @@ def hostile_corpus(folder: Path) -> Path:
 @pytest.fixture(scope="module")
 def hostile(tmp_path_factory):
     """The hostile corpus indexed with the real bundled model (the app needs it)."""
-    from ingest.pipeline import ingest
+    from boardpapers.index.writer import ingest
 
     root = tmp_path_factory.mktemp("hostile")
     corpus = hostile_corpus(root / "corpus")
@@ -93,7 +93,7 @@ def test_hostile_documents_ingest_as_plain_text(hostile):
 
 
 def test_long_token_query_gets_a_short_clear_message_and_its_passage_is_found_by_other_words(hostile):
-    from index.search import QueryError, search
+    from boardpapers.index.search import QueryError, search
 
     ix = Index(hostile[0])
     with pytest.raises(QueryError) as err:  # words over 64 characters are not indexed (tokenizer limit)
@@ -105,7 +105,7 @@ def test_long_token_query_gets_a_short_clear_message_and_its_passage_is_found_by
 
 
 def test_exports_are_formula_safe_csv_and_valid_json(hostile, tmp_path, capsys):
-    import cli
+    from boardpapers import cli
 
     idx, _ = hostile
     out_csv, out_jsonl = tmp_path / "hits.csv", tmp_path / "hits.jsonl"
@@ -161,7 +161,7 @@ def test_app_shows_hostile_text_and_metadata_inert(hostile, monkeypatch):
     ("y" * 5000 + ".pdf", "y" * 116 + ".pdf"),
 ])
 def test_upload_names_are_stored_inside_the_corpus(tmp_path, raw, stored):
-    import app
+    from boardpapers import app
 
     corpus = tmp_path / "corpus"
     first = app.save_upload(corpus, raw, b"%PDF-1.4 first")
@@ -175,7 +175,7 @@ def test_upload_names_are_stored_inside_the_corpus(tmp_path, raw, stored):
 
 @pytest.mark.parametrize("raw", ["../../etc/passwd", "/etc/shadow", "\x00", "..", "evil.exe", "report.pdf.exe", "/"])
 def test_upload_names_of_other_types_are_refused(tmp_path, raw):
-    import app
+    from boardpapers import app
 
     with pytest.raises(ValueError):
         app.save_upload(tmp_path / "corpus", raw, b"x")

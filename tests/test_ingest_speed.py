@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from conftest import CORPUS, ROOT, HashEmbedder, build_index
-from ingest.pipeline import ingest
-from index.embed import ModelError, get_embedder, missing_backend_packages, space_id, split_space_id
-from index.store import Store
+from boardpapers.index.writer import ingest
+from boardpapers.index.embed import ModelError, get_embedder, missing_backend_packages, space_id, split_space_id
+from boardpapers.index.store import Store
 from pdfgen import make_pdf
 
 
@@ -36,7 +36,7 @@ class CountingEmbedder(HashEmbedder):
 
 def window_count(index_dir: Path) -> tuple[int, int]:
     """(sentence windows of the active passages, texts in the embedding cache)."""
-    from ingest.chunk import window_texts
+    from boardpapers.ingest.chunk import window_texts
 
     s = Store(index_dir, readonly=True)
     try:
@@ -105,7 +105,7 @@ def test_repeated_text_is_encoded_once_across_and_within_documents(tmp_path):
 
 
 def test_crash_while_encoding_keeps_previous_index_and_next_run_completes(tmp_path):
-    from index.search import Index
+    from boardpapers.index.search import Index
 
     src = tmp_path / "papers"
     src.mkdir()
@@ -116,15 +116,15 @@ def test_crash_while_encoding_keeps_previous_index_and_next_run_completes(tmp_pa
         (src / f"report{i}.txt").write_text(f"Report {i} on the licensing budget line {i}.\n\nParagraph two of report {i} about fees.\n")
     crashing = CountingEmbedder(fail_after=1)  # the first encode call works, the second raises
     # one document per encode call, so the crash comes after something was written
-    from ingest import pipeline
+    from boardpapers.index.embedqueue import EmbedQueue
 
-    old_batch = pipeline._EmbedQueue.BATCH
-    pipeline._EmbedQueue.BATCH = 2
+    old_batch = EmbedQueue.BATCH
+    EmbedQueue.BATCH = 2
     try:
         with pytest.raises(RuntimeError, match="simulated crash"):
             build_index([src], idx, crashing)
     finally:
-        pipeline._EmbedQueue.BATCH = old_batch
+        EmbedQueue.BATCH = old_batch
     # the live generation is still the one before the crash
     assert Index(idx).manifest["passages"] == first.passages_total
     # every document the crashed run stored is complete (its own transaction)
@@ -258,35 +258,37 @@ def test_cli_backend_option(tmp_path):
 def test_short_encode_calls_while_files_are_still_parsing(tmp_path):
     """While parse workers run, the encoder gets the cores they leave free for the whole of a call; calls are
     then short, so it takes a freed core back soon after; with no parsing left, calls are long (less padding)."""
-    from ingest.pipeline import IngestReport, _EmbedQueue, _Parsed
+    from boardpapers.index.report import IngestReport
+    from boardpapers.index.embedqueue import EmbedQueue, ParsedDocument
 
     store = Store(tmp_path / "idx")
     try:
         emb = CountingEmbedder()
-        queue = _EmbedQueue(store, emb.model_id, IngestReport(), emb)
+        queue = EmbedQueue(store, emb.model_id, IngestReport(), emb)
         texts = [f"passage number {i} about the libraries budget" for i in range(600)]
-        queue.add(_Parsed(path=tmp_path / "a.pdf", digest="d", size=1, mtime=0.0, res={}, meta={}, passages=[],
+        queue.add(ParsedDocument(path=tmp_path / "a.pdf", digest="d", size=1, mtime=0.0, res={}, meta={}, passages=[],
                           texts=texts, keys=[f"k{i}" for i in range(600)]))
         queue.encode_some(busy_workers=2)
         queue.encode_some(busy_workers=1)
         queue.encode_some(busy_workers=0)
-        assert [len(c) for c in emb.calls] == [_EmbedQueue.BATCH_WHILE_PARSING] * 2 + [_EmbedQueue.BATCH]
-        assert len(queue.texts) == 600 - 2 * _EmbedQueue.BATCH_WHILE_PARSING - _EmbedQueue.BATCH
+        assert [len(c) for c in emb.calls] == [EmbedQueue.BATCH_WHILE_PARSING] * 2 + [EmbedQueue.BATCH]
+        assert len(queue.texts) == 600 - 2 * EmbedQueue.BATCH_WHILE_PARSING - EmbedQueue.BATCH
     finally:
         store.close()
 
 
 def test_encode_calls_group_texts_of_like_length(tmp_path):
     """The model pads each batch to its longest text: a call takes the longest of the oldest waiting texts."""
-    from ingest.pipeline import IngestReport, _EmbedQueue, _Parsed
+    from boardpapers.index.report import IngestReport
+    from boardpapers.index.embedqueue import EmbedQueue, ParsedDocument
 
     store = Store(tmp_path / "idx")
     try:
         emb = CountingEmbedder()
-        queue = _EmbedQueue(store, emb.model_id, IngestReport(), emb)
+        queue = EmbedQueue(store, emb.model_id, IngestReport(), emb)
         queue.WINDOW = 100
         texts = [("word " * (5 + (i * 37) % 200)).strip() + f" {i}" for i in range(300)]  # lengths in no order
-        queue.add(_Parsed(path=tmp_path / "a.pdf", digest="d", size=1, mtime=0.0, res={}, meta={}, passages=[],
+        queue.add(ParsedDocument(path=tmp_path / "a.pdf", digest="d", size=1, mtime=0.0, res={}, meta={}, passages=[],
                           texts=texts, keys=[f"k{i}" for i in range(300)]))
         queue.encode_some(busy_workers=1)
         call = emb.calls[0]

@@ -10,10 +10,10 @@ import re
 import numpy as np
 import pytest
 
-import cli
+from boardpapers import cli
 from pgfixture import BACKENDS, open_on_backend
-from index.judge import FEATURES, LEXICAL_FEATURES, MODEL_FILE, JudgeModelError, concepts, features, judge, model_params
-from index.search import Filters, POOL, rank, search
+from boardpapers.index.judge import FEATURES, LEXICAL_FEATURES, MODEL_FILE, JudgeModelError, concepts, features, judge, model_params
+from boardpapers.index.search import Filters, POOL, rank, search
 
 OFF_TOPIC = ("winter gritting routes for 2016/17", "<script>alert(1)</script>", "parking at Leicester Tigers games")
 ON_TOPIC = "community managed libraries savings"
@@ -142,7 +142,7 @@ def test_export_holds_the_matches_unless_asked_for_related(real_index, tmp_path,
 
 # ----------------------------------------------------------------- abstention and trace
 def test_ask_abstains_in_plain_words_when_nothing_matches(ix):
-    from index.answer import ask
+    from boardpapers.index.answer import ask
 
     r = ask(ix, "What is the council's policy on parking at Leicester Tigers games?")
     assert r["abstained"] and r["citations"] == [] and r["related"]
@@ -152,7 +152,7 @@ def test_ask_abstains_in_plain_words_when_nothing_matches(ix):
 
 
 def test_trace_shows_only_meetings_with_matches(ix):
-    from index.trace import trace
+    from boardpapers.index.trace import trace
 
     t = trace(ix, "community managed libraries")
     assert t["meetings"] and t["matches"] == sum(m["passages"] for m in t["meetings"])
@@ -223,7 +223,7 @@ def test_a_process_that_loads_the_model_keeps_blas_to_one_thread():
     42-69 ms, 26-27 ms with one BLAS thread (docs/BENCHMARKS.md, "Judging relevance")."""
     from threadpoolctl import threadpool_info
 
-    from index.embed import get_embedder
+    from boardpapers.index.embed import get_embedder
 
     get_embedder(None)
     blas = [p for p in threadpool_info() if p["user_api"] == "blas"]

@@ -10,12 +10,10 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-if str(REPO) not in sys.path:  # run without installing the package
-    sys.path.insert(0, str(REPO))
 
-from ingest.clean import remove_running_lines, strip_running_lines  # noqa: E402
-from ingest.loaders import load_document  # noqa: E402
-from ingest.model import IngestError, LoadedDocument, Page  # noqa: E402
+from boardpapers.ingest.clean import remove_running_lines, strip_running_lines  # noqa: E402
+from boardpapers.ingest.loaders import load_document  # noqa: E402
+from boardpapers.ingest.model import IngestError, LoadedDocument, Page  # noqa: E402
 from pdfgen import (  # noqa: E402
     make_decompression_bomb_pdf,
     make_deep_nesting_pdf,
@@ -502,7 +500,7 @@ def test_fonts_are_built_once_per_document_with_the_same_text(monkeypatch):
     document (ingest/loaders.py). The text must be exactly what pypdf gives without the sharing."""
     from pypdf.generic._font import Font
 
-    import ingest.loaders as loaders
+    import boardpapers.ingest.loaders as loaders
 
     pdf = REPO / "corpus" / "004_6f7fe29cf4be1230.pdf"
     built = []

@@ -13,14 +13,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import cli
+from boardpapers import cli
 from conftest import HashEmbedder, build_index, shared_or_skip
 from pgfixture import new_database
-from index.pgindex import PgFilter, PgIndex
-from index.pgstore import SCHEMA_VERSION, PgStore, PgStoreError
-from index.pgtransfer import export_store, import_store
-from index.search import Filters, Index, rank, search
-from index.tokenize import tokenize_query
+from boardpapers.index.pgindex import PgFilter, PgIndex
+from boardpapers.index.pgstore import SCHEMA_VERSION, PgStore, PgStoreError
+from boardpapers.index.pgtransfer import export_store, import_store
+from boardpapers.index.search import Filters, Index, rank, search
+from boardpapers.index.tokenize import tokenize_query
 
 psycopg = pytest.importorskip("psycopg", reason="the PostgreSQL backend tests need psycopg (pip install -e '.[test]')")
 
@@ -186,8 +186,8 @@ class _CachedEmbedder:
 
 
 def test_council_eval_on_postgresql_matches_the_embedded_backend(real_pair):
-    from index.embed import get_embedder
-    from index.evaluate import evaluate_gold
+    from boardpapers.index.embed import get_embedder
+    from boardpapers.index.evaluate import evaluate_gold
 
     gold = shared_or_skip("eval", "council-dev.jsonl")
     e, p = real_pair
@@ -290,7 +290,7 @@ def test_import_and_export_round_trip_without_re_embedding(tmp_path, pg_url):
     again = build_index([src], b, HashEmbedder())
     assert again.count("unchanged") == 3 and again.embedded == 0
     # and so is the imported store: ingest --store over the same folder changes nothing, a changed file replaces its document
-    from ingest.pg_ingest import ingest_pg
+    from boardpapers.index.pgwriter import ingest_pg
 
     r = ingest_pg([src], pg_url, embedder=HashEmbedder())
     assert r.count("unchanged") == 3 and r.embedded == 0, r.outcomes
@@ -311,7 +311,7 @@ def test_import_and_export_round_trip_without_re_embedding(tmp_path, pg_url):
     finally:
         p.close()
     # a document read by an older structure parser is read again, with no embedding; then it is unchanged
-    from ingest.structure import PARSER_VERSION
+    from boardpapers.ingest.structure import PARSER_VERSION
 
     with psycopg.connect(pg_url) as con:
         con.execute("UPDATE documents SET parser='structure-0' WHERE doc_id = (SELECT min(doc_id) FROM documents)")

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, HashEmbedder, build_index
-from ingest.pipeline import IndexLock, LockedError, summary_table
-from index.store import Store
+from boardpapers.index.lock import IndexLock, LockedError
+from boardpapers.index.report import summary_table
+from boardpapers.index.store import Store
 from pdfgen import make_decompression_bomb_pdf, make_image_only_pdf, make_pdf, make_truncated_pdf
 
 FIXTURE = Path(__file__).parent / "fixtures" / "minutes_excerpt.txt"
@@ -73,7 +74,7 @@ def test_ingest_then_incremental(tmp_path, papers):
 def test_documents_read_by_an_older_parser_are_read_again(tmp_path, papers):
     """After an upgrade of the structure parser an incremental ingest re-reads stored documents (their items and
     citations get the fixes) without embedding unchanged text again; then they are unchanged."""
-    from ingest.structure import PARSER_VERSION
+    from boardpapers.ingest.structure import PARSER_VERSION
 
     emb = HashEmbedder()
     idx = tmp_path / "idx"
@@ -185,12 +186,12 @@ sys.path[:0] = [sys.argv[1], sys.argv[1] + "/tests"]
 if sys.argv[3] == "torch":
     import torch  # like the app, or any caller that loaded the model before ingesting
     torch.ones(4).sum()
-from ingest import pipeline
+from boardpapers.index import writer
 chosen = []
-real = pipeline._worker_context
-pipeline._worker_context = lambda: chosen.append(real()) or chosen[-1]
+real = writer.worker_context
+writer.worker_context = lambda: chosen.append(real()) or chosen[-1]
 from conftest import HashEmbedder
-r = pipeline.ingest([sys.argv[2]], sys.argv[2] + "-idx", embedder=HashEmbedder(), workers=2)
+r = writer.ingest([sys.argv[2]], sys.argv[2] + "-idx", embedder=HashEmbedder(), workers=2)
 print(json.dumps({"method": chosen[0].get_start_method(), "ingested": r.count("ingested")}))
 """
 

@@ -29,9 +29,9 @@ import pytest
 
 from bench.concurrent_load import minutes_text, run_load
 from conftest import ROOT, HashEmbedder, build_index
-from index.search import Index, search
-from index.store import Store, StoreError
-from ingest.lock import process_children, process_running
+from boardpapers.index.search import Index, search
+from boardpapers.index.store import Store, StoreError
+from boardpapers.index.lock import process_children, process_running
 from pdfgen import make_pdf
 
 ENV = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", TOKENIZERS_PARALLELISM="false")
@@ -170,7 +170,7 @@ def tmpfs(path: Path, size: str):
 
 def cli(capsys, *args) -> tuple[int, str, str]:
     """Run the CLI in this process (the model stays loaded between calls); a traceback fails the test."""
-    import cli as cli_mod
+    from boardpapers import cli as cli_mod
 
     code = cli_mod.main([str(a) for a in args])
     out = capsys.readouterr()
@@ -192,7 +192,7 @@ def one_clear_line(err: str, *needles: str) -> None:
 def crash_env(real_index, tmp_path_factory):
     """A previous index (the two real packs), new papers to add (a 24-page PDF first, then three minutes),
     the clean build of everything, and the calibrated phase windows of an uninterrupted CLI ingest."""
-    from index.embed import get_embedder
+    from boardpapers.index.embed import get_embedder
 
     root = tmp_path_factory.mktemp("crash")
     base = root / "base"
@@ -208,7 +208,7 @@ def crash_env(real_index, tmp_path_factory):
     emb = get_embedder(None)
     clean = root / "clean"
     shutil.copytree(base, clean)
-    from ingest.pipeline import ingest
+    from boardpapers.index.writer import ingest
 
     ingest([str(papers), str(new)], clean, rebuild=True, workers=1)  # a fresh store beside, swapped in
     calib = root / "calib"
@@ -232,7 +232,7 @@ def crash_env(real_index, tmp_path_factory):
 
 @pytest.mark.slow
 def test_sigkill_in_every_phase_keeps_previous_index_and_next_ingest_is_exact(crash_env):
-    from ingest.pipeline import ingest
+    from boardpapers.index.writer import ingest
 
     env = crash_env
     rng = random.Random(SEED)
@@ -332,7 +332,7 @@ def small_papers(d: Path, n: int, start: int = 0) -> Path:
 
 
 def test_full_disk_fails_clearly_and_keeps_the_previous_index(tmp_path, capsys):
-    from index.embed import get_embedder
+    from boardpapers.index.embed import get_embedder
 
     emb = get_embedder(None)
     papers = small_papers(tmp_path / "papers", 2)
@@ -363,7 +363,7 @@ def test_full_disk_fails_clearly_and_keeps_the_previous_index(tmp_path, capsys):
 
 
 def test_read_only_index_is_searchable_and_ingest_is_refused(tmp_path, capsys):
-    from index.embed import get_embedder
+    from boardpapers.index.embed import get_embedder
 
     emb = get_embedder(None)
     papers = small_papers(tmp_path / "papers", 2)
@@ -469,7 +469,7 @@ def good_index(tmp_path_factory):
     root = tmp_path_factory.mktemp("damage")
     papers = small_papers(root / "papers", 3)
     idx = root / "index"
-    from ingest.pipeline import ingest
+    from boardpapers.index.writer import ingest
 
     assert ingest([str(papers)], idx, workers=1).count("ingested") == 3
     return idx, papers
@@ -769,7 +769,7 @@ def test_a_lock_whose_holder_is_gone_is_broken_with_a_message(tmp_path, capsys):
 def test_a_disk_too_small_for_the_generation_is_refused_before_writing(tmp_path, capsys, monkeypatch):
     """Issue 14, hole 3 (the check): the generation's size is known once BM25 is built; a disk without room for it
     gets one clear line before anything is written, no temporary folder is left, and the live index keeps serving."""
-    import index.build as build_mod
+    import boardpapers.index.build as build_mod
 
     emb = HashEmbedder()
     papers = small_papers(tmp_path / "papers", 2)
@@ -798,8 +798,8 @@ FILL_GEN = """
 import sys
 sys.path.insert(0, sys.argv[3])
 from pathlib import Path
-import index.build as b
-from index.store import Store
+import boardpapers.index.build as b
+from boardpapers.index.store import Store
 b._check_space = lambda where, need: None  # as if the free-space check were wrong: the writes themselves must fail cleanly
 store = Store(Path(sys.argv[1]))
 try:

@@ -10,7 +10,7 @@ import pytest
 
 from conftest import HashEmbedder, build_index
 from pgfixture import BACKENDS, open_on_backend
-from index.search import Filters, Index, IndexError_, QueryError, bm25_query_tokens, fuse, parse_query, search
+from boardpapers.index.search import Filters, Index, IndexError_, QueryError, bm25_query_tokens, fuse, parse_query, search
 
 SHARED_PARAGRAPH = (
     "The Board noted that the community equipment contract had been extended for a further twelve months "
@@ -105,7 +105,7 @@ def test_acronym_and_long_form_find_each_other(small):
 
 
 def test_acronym_expansion_counts_each_word_once():
-    from index.glossary import expand_query
+    from boardpapers.index.glossary import expand_query
 
     glossary = {"CAMHS": ["Child and Adolescent Mental Health Service", "Child and Adolescent Mental Health Services"]}
     q = "CAMHS child and adolescent mental health crisis"
@@ -211,7 +211,7 @@ def test_real_hybrid_search_finds_decisions(real_index):
 
 
 def test_crowding_keeps_the_first_five_and_spreads_the_first_page():
-    from index.search import CROWD_CAP, CROWD_DEPTH, CROWD_KEEP, CROWD_PAGE, crowded
+    from boardpapers.index.search import CROWD_CAP, CROWD_DEPTH, CROWD_KEEP, CROWD_PAGE, crowded
 
     # 60 hits best first: the first 40 all from item A of one report, then other items
     hits = [{"passage_id": f"p{i}", "doc_id": "d1", "item": "A" if i < 40 else f"B{i % 3}"} for i in range(60)]
@@ -240,7 +240,7 @@ def test_crowding_keeps_the_first_five_and_spreads_the_first_page():
 
 def test_real_search_first_page_spreads_over_agenda_items(real_index):
     """A long report does not fill the first page: past the fifth hit, one agenda item shows at most twice more."""
-    from index.search import CROWD_CAP, CROWD_KEEP
+    from boardpapers.index.search import CROWD_CAP, CROWD_KEEP
 
     ix = Index(real_index)
     q = "Help to Live at Home scrutiny review panel recommendations"
@@ -275,7 +275,7 @@ HERON_ITEM = (
 
 
 def test_dense_windows_cover_the_passage_in_overlapping_sentences():
-    from ingest.chunk import WINDOW_WORDS, dense_windows
+    from boardpapers.ingest.chunk import WINDOW_WORDS, dense_windows
 
     assert dense_windows("A short passage. It is its own window.") == []
     wins = dense_windows(HERON_ITEM)
@@ -316,7 +316,7 @@ def windowed(request, windowed_dir):
 
 
 def test_a_long_passage_is_scored_by_its_best_sentence_window(windowed):
-    from ingest.chunk import window_texts, with_context
+    from boardpapers.ingest.chunk import window_texts, with_context
 
     idx = windowed
     emb = HashEmbedder()
@@ -367,8 +367,8 @@ def test_windows_missing_from_the_cache_are_left_out_and_counted(tmp_path):
     """An index ingested before windows existed: the rebuilt generation holds the windows it has vectors for."""
     import json
 
-    from index.build import build_generation
-    from index.store import Store
+    from boardpapers.index.build import build_generation
+    from boardpapers.index.store import Store
 
     src = tmp_path / "src"
     src.mkdir()
@@ -380,8 +380,8 @@ def test_windows_missing_from_the_cache_are_left_out_and_counted(tmp_path):
     assert n_windows >= 3
     store = Store(idx_dir)
     row = store.con.execute("SELECT context, text FROM passages WHERE text LIKE '%heronry%'").fetchone()
-    from ingest.chunk import window_texts
-    from index.embed import embed_key
+    from boardpapers.ingest.chunk import window_texts
+    from boardpapers.index.embed import embed_key
 
     gone = embed_key(window_texts(row[0], row[1])[0])
     with store.con:

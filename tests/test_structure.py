@@ -8,10 +8,10 @@ from functools import lru_cache
 import pytest
 
 from conftest import CORPUS, shared_or_skip
-from ingest.chunk import chunk_document, join_pages, tokenizer_counter
-from ingest.loaders import load_document
-from ingest.structure import analyse, parse_agenda, smart_title
-from index.embed import default_model_path
+from boardpapers.ingest.chunk import chunk_document, join_pages, tokenizer_counter
+from boardpapers.ingest.loaders import load_document
+from boardpapers.ingest.structure import analyse, parse_agenda, smart_title
+from boardpapers.index.embed import default_model_path
 
 EXPECTED = {
     "000_f2458a1a6d162554.pdf": ("Leicester City Council", "Health and Wellbeing Board", "2016-12-15", "agenda"),
@@ -166,7 +166,7 @@ def test_real_kent_pdfs_get_metadata():
 
 
 def test_headings_and_heading_runs():
-    from ingest.structure import _is_heading
+    from boardpapers.ingest.structure import _is_heading
 
     assert _is_heading("DELAYED TRANSFERS OF CARE")
     assert _is_heading("4. Budget Overview")
@@ -201,7 +201,7 @@ def test_report_cover_sheets_start_their_agenda_items():
 
 
 def test_cover_sheet_rules():
-    from ingest.model import LoadedDocument, Page
+    from boardpapers.ingest.model import LoadedDocument, Page
 
     def item_holding(body: list[list[str]], needle: str) -> str | None:
         agenda = ["EXAMPLE CITY COUNCIL", "CABINET", "Date: 4 May 2023", "AGENDA",

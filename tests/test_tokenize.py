@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from index.tokenize import MAX_TOKEN_LEN, STOPWORDS, tokenize, tokenize_query
+from boardpapers.index.tokenize import MAX_TOKEN_LEN, STOPWORDS, tokenize, tokenize_query
 
 
 @pytest.mark.parametrize(

@@ -7,8 +7,8 @@ import pytest
 
 from conftest import build_index
 from pgfixture import BACKENDS, open_on_backend
-import cli
-from index.trace import trace
+from boardpapers import cli
+from boardpapers.index.trace import trace
 
 MEETINGS = {
     "hwb_2017_09.txt": ("Minutes of a meeting of the Health and Wellbeing Board held at County Hall on Thursday, 21 September 2017.",

@@ -23,12 +23,13 @@ import sys
 import time
 from pathlib import Path
 from typing import Callable
+from boardpapers.errors import BoardpapersError
 
 _HELD: set[int] = set()  # descriptors of locks this process holds (closed by forked workers at start)
 PR_SET_PDEATHSIG = 1
 
 
-class LockedError(Exception):
+class LockedError(BoardpapersError):
     """Another ingest holds the index."""
 
 

@@ -7,7 +7,7 @@ ONE transaction. A worker that dies mid-document leaves nothing: its transaction
 with its connection, and the job is pending again for the next worker. Two paths with the same content are
 serialised on an advisory lock on the content hash, so a document is stored exactly once.
 
-Parsing reuses ingest.pipeline (discover, parse_file, sidecar manifests, per-file limits) and the embedding
+Parsing reuses ingest/ (discover, parse_file, sidecar manifests, per-file limits) and index/embedqueue.py and the embedding
 cache is shared through the database: a passage text embedded once by any worker is never embedded again.
 """
 from __future__ import annotations
@@ -25,9 +25,13 @@ from typing import Callable, Iterable
 
 import numpy as np
 
+from boardpapers.ingest.discovery import FileOutcome, discover, sha256_file
+from boardpapers.ingest.parse import Limits, parse_file
+from boardpapers.ingest.structure import PARSER_VERSION
+
+from .embedqueue import parsed_document
 from .lock import worker_init
-from .pipeline import FileOutcome, IngestReport, Limits, _bar, _parsed_document, discover, parse_file, sha256_file
-from .structure import PARSER_VERSION
+from .report import IngestReport, progress_bar, summary_table
 
 WAIT_S = 0.5  # how often a worker with nothing to claim looks again while other workers still hold jobs
 
@@ -44,7 +48,7 @@ def ingest_pg(
     backend: str | None = None,
 ) -> IngestReport:
     """Ingest ``paths`` into the PostgreSQL store at ``url``, cooperating with any other workers on it."""
-    from index.pgstore import PgStore
+    from .pgstore import PgStore
 
     t_start = time.perf_counter()
     say = progress or (lambda m: None)
@@ -71,7 +75,7 @@ def ingest_pg(
                     continue
                 done += 1
                 o = report.outcomes[-1]
-                say(f"{_bar(done, len(mine), t_start)} {Path(o.path).name}: {o.status}" + (f": {o.detail}" if o.detail else ""))
+                say(f"{progress_bar(done, len(mine), t_start)} {Path(o.path).name}: {o.status}" + (f": {o.detail}" if o.detail else ""))
         report.passages_total = pg.stats()["n_docs"]
     finally:
         if store is None:
@@ -131,7 +135,7 @@ class _Worker:
 
     def _embedder(self):
         if self.embedder is None:
-            from index.embed import get_embedder
+            from .embed import get_embedder
 
             self.embedder = get_embedder(self.model, self.backend)
         if not self.bound:
@@ -140,7 +144,7 @@ class _Worker:
         return self.embedder
 
     def _parse(self, path: str) -> dict:
-        from index.embed import model_tokenizer_dir
+        from .embed import model_tokenizer_dir
 
         try:
             return self.pool.submit(parse_file, path, self.limits, model_tokenizer_dir(self.model)).result()
@@ -182,7 +186,7 @@ class _Worker:
             if not res["ok"]:
                 return self._fail(con, path, digest, res["reason"])
             self.report.parse_seconds += res["seconds"]
-            d = _parsed_document(f, digest, size, mtime, res, overrides)
+            d = parsed_document(f, digest, size, mtime, res, overrides)
             emb = self._embedder()
             model_id = emb.model_id
             all_keys = d.keys + d.win_keys  # passages, then their sentence windows (stored in the embeddings cache only)
@@ -224,7 +228,6 @@ class _Worker:
 
 def main(argv: list[str] | None = None) -> int:
     """`python -m ingest.pg_ingest URL PATH...` -- one worker (what `boardpapers ingest --store URL` runs)."""
-    from .pipeline import summary_table
 
     args = list(sys.argv[1:] if argv is None else argv)
     if len(args) < 2:

@@ -1,0 +1,317 @@
+"""The write path of an index directory: parse in parallel (via ingest/), embed what is new, store, build, switch.
+
+Every input ends up ingested, skipped (unchanged / same content as another path) or failed with a
+one-line reason; failures never stop the batch, and the previous index stays live until the new
+generation is complete. (The PostgreSQL store's write path is index/pgwriter.py; both share discovery,
+parsing, the embed queue and the report.)
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import shutil
+import sqlite3
+import time
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from pathlib import Path
+from typing import Iterable
+
+from boardpapers.errors import BoardpapersError
+from boardpapers.ingest.discovery import FileOutcome, discover, sha256_file, unusable_summary
+from boardpapers.ingest.parse import Limits, parse_file
+from boardpapers.ingest.structure import PARSER_VERSION
+
+from .build import build_generation
+from .embed import ModelError, check_backend_installed, get_embedder, model_tokenizer_dir, resolve_model, space_id, split_space_id
+from .embedqueue import EmbedQueue, parsed_document, worker_context
+from .generation import STORE_FILE, current_generation_name, read_manifest
+from .lock import IndexLock, worker_init
+from .report import IngestReport, Progress, progress_bar
+from .search import Index, IndexError_
+from .store import REBUILD_HINT, Store, StoreError, sqlite_message
+
+class IngestRefused(BoardpapersError):
+    """An ingest that would do harm (a --rebuild with nothing to ingest) is refused before it starts."""
+
+
+def ingest(
+    paths: Iterable[str | os.PathLike],
+    index_dir: str | os.PathLike,
+    model: str | None = None,
+    workers: int | None = None,
+    limits: Limits | None = None,
+    rebuild: bool = False,
+    progress: Progress | None = None,
+    embedder=None,
+    backend: str | None = None,
+) -> IngestReport:
+    """Ingest ``paths`` into the index at ``index_dir`` and switch to the new generation.
+
+    ``backend`` (torch | onnx | onnx-int8 | openvino) is how passages are embedded; None means the
+    index's own backend, or PyTorch for a new index.
+    """
+
+    index_dir = Path(index_dir)
+    paths = list(paths)
+    try:
+        if rebuild:
+            return _rebuild(paths, index_dir, model, workers, limits, progress, embedder, backend)
+        with IndexLock(index_dir):
+            _recover(index_dir, progress or (lambda msg: None))
+            return _ingest_locked(paths, index_dir, model, workers, limits or Limits(), progress, embedder, backend)
+    except sqlite3.Error as exc:  # a full disk, a read-only folder or a damaged store: one line, never a traceback
+        raise StoreError(sqlite_message(index_dir / STORE_FILE, exc)) from None
+
+
+def _rebuild(paths, index_dir: Path, model, workers, limits, progress, embedder, backend) -> IngestReport:
+    """Build a fresh index beside the live one (reusing cached embeddings), then swap it in. Refused when there is
+    nothing usable to ingest: a rebuild from nothing would swap an empty index in for the live one."""
+    with contextlib.redirect_stderr(io.StringIO()):  # the ingest itself warns about manifests
+        files, bad, _ = discover(paths)
+    if not files:
+        raise IngestRefused(f"nothing to ingest ({unusable_summary(bad, paths)}); the --rebuild was not started and the "
+                            f"index at {index_dir} is unchanged")
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with IndexLock(index_dir):
+        _recover(index_dir, progress or (lambda msg: None))
+        fresh = index_dir.parent / f".{index_dir.name}.rebuild-{os.getpid()}"
+        shutil.rmtree(fresh, ignore_errors=True)
+        fresh.mkdir(parents=True)
+        try:
+            old = Store(index_dir, readonly=True) if (index_dir / STORE_FILE).exists() else None
+        except StoreError:
+            old = None  # damaged: start from nothing
+        new = Store(fresh)
+        if old is not None:
+            try:
+                with new.con:
+                    new.con.execute("ATTACH DATABASE ? AS old", (f"file:{old.path}?mode=ro",))
+                    new.con.execute("INSERT OR IGNORE INTO embeddings SELECT * FROM old.embeddings")
+                new.con.execute("DETACH DATABASE old")
+            except Exception:  # noqa: BLE001 - a damaged cache is simply not reused
+                pass
+            backend = backend or _same_model_backend(old, model)
+            old.close()
+        new.close()
+        report = _ingest_locked(paths, fresh, model, workers, limits or Limits(), progress, embedder, backend)
+        _swap_in(index_dir, fresh, index_dir.parent / f".{index_dir.name}.old-{os.getpid()}")
+        return report
+
+
+def _swap_in(index_dir: Path, fresh: Path, trash: Path) -> None:
+    """Move the live index into ``trash`` and the complete ``fresh`` one into its place.
+
+    Resumable: a crash part-way leaves ``trash`` (marked once the live entries are all out) and ``fresh``
+    beside the index, and running this again with the same folders finishes the swap.
+    """
+    trash.mkdir(exist_ok=True)
+    moved_out = trash / ".moved-out"
+    if not moved_out.exists():
+        for entry in index_dir.iterdir():
+            if not entry.name.startswith(".lock"):
+                os.rename(entry, trash / entry.name)
+        moved_out.touch()
+    for entry in fresh.iterdir():
+        if not entry.name.startswith(".lock"):
+            os.rename(entry, index_dir / entry.name)
+    shutil.rmtree(fresh, ignore_errors=True)
+    shutil.rmtree(trash, ignore_errors=True)
+
+
+def _recover(index_dir: Path, say: Progress) -> None:
+    """Under the index lock: finish a `--rebuild` swap a crash interrupted, and drop what a killed rebuild left."""
+    parent, name = index_dir.parent, index_dir.name
+    if not parent.is_dir():
+        return
+    for trash in sorted(parent.glob(f".{name}.old-*")):
+        fresh = parent / f".{name}.rebuild-{trash.name.rsplit('-', 1)[1]}"
+        if fresh.is_dir():
+            say(f"finishing the --rebuild of {index_dir} that was interrupted while swapping in")
+            _swap_in(index_dir, fresh, trash)
+        else:  # the swap was complete; only the old files were left
+            shutil.rmtree(trash, ignore_errors=True)
+    for fresh in parent.glob(f".{name}.rebuild-*"):  # a rebuild killed before its swap: the live index is intact
+        shutil.rmtree(fresh, ignore_errors=True)
+
+
+def _ingest_locked(paths, index_dir: Path, model, workers, limits: Limits, progress, embedder, backend=None) -> IngestReport:
+
+    t_start = time.perf_counter()
+    say = progress or (lambda msg: None)
+    report = IngestReport()
+    files, bad, manifest = discover(paths)
+    report.outcomes.extend(bad)
+    store = Store(index_dir)
+    try:
+        # SQLite's quick check before anything is written: damage in the middle of the file is otherwise
+        # noticed only by the query that happens to read it
+        damage = store.check()
+        if damage:
+            raise StoreError(f"the passage store {store.path} is damaged (SQLite's check: {damage[0][:160]}); {REBUILD_HINT}")
+        model_id = _embedding_space(store, index_dir, model, backend, embedder)
+    except Exception:
+        store.close()
+        raise
+
+    todo: list[tuple[Path, str, int, float]] = []
+    copies: dict[str, list[tuple[Path, int, float]]] = {}  # content hash -> later files of this run with that content
+    for f in files:
+        try:
+            st = f.stat()
+            if st.st_size == 0:
+                report.outcomes.append(FileOutcome(str(f), "failed", "empty file (0 bytes)"))
+                store.record_failure(str(f), None, "empty file (0 bytes)")
+                continue
+            digest = sha256_file(f)
+        except OSError as exc:
+            report.outcomes.append(FileOutcome(str(f), "failed", f"cannot read: {exc.strerror or exc}"))
+            continue
+        state = store.path_state(str(f))
+        # a document read by an older version of the structure parser is read again (its passages and citations
+        # get the fixes); texts that did not change keep their cached embeddings
+        current = store.has_doc(digest, PARSER_VERSION)
+        if state is not None and state["sha256"] == digest and current and f.resolve() not in manifest:
+            report.outcomes.append(FileOutcome(str(f), "unchanged"))
+            continue
+        if current and f.resolve() not in manifest:
+            store.add_path(str(f), digest, st.st_size, st.st_mtime)
+            first = store.con.execute("SELECT path FROM documents WHERE doc_id=?", (digest,)).fetchone()
+            report.outcomes.append(FileOutcome(str(f), "duplicate", f"same content as {first[0] if first else 'a stored document'}"))
+            continue
+        if f.resolve() not in manifest:
+            if digest in copies:  # the same file twice in this run: parse it once
+                copies[digest].append((f, st.st_size, st.st_mtime))
+                continue
+            copies[digest] = []
+        todo.append((f, digest, st.st_size, st.st_mtime))
+
+    tok_dir = model_tokenizer_dir(model)
+    n_workers = max(1, min(workers or os.cpu_count() or 1, len(todo) or 1))
+    queue = EmbedQueue(store, model_id, report, embedder, load=lambda: (say("loading the embedding model…"), get_embedder(model_id))[1],
+                        t_start=t_start)
+    t_parse = 0.0
+    done = 0
+    if todo:
+        say(f"parsing {len(todo)} file{'s' * (len(todo) != 1)} with {n_workers} worker process{'es' * (n_workers != 1)}…")
+        with ProcessPoolExecutor(max_workers=n_workers, mp_context=worker_context(),
+                                 initializer=worker_init, initargs=(os.getpid(),)) as pool:
+            pending = {pool.submit(parse_file, str(f), limits, tok_dir): (f, digest, size, mtime) for f, digest, size, mtime in todo}
+            while pending or queue.texts:
+                # take every parsed file that is ready, but never wait for one while there is text to encode
+                finished, _ = wait(pending, timeout=0 if queue.texts else None, return_when=FIRST_COMPLETED)
+                for fut in finished:
+                    f, digest, size, mtime = pending.pop(fut)
+                    try:
+                        res = fut.result()
+                    except Exception as exc:  # noqa: BLE001 - a crashed worker fails only its file
+                        res = {"ok": False, "reason": f"parser process failed: {type(exc).__name__}: {exc}"}
+                    if not res["ok"]:
+                        done += 1
+                        report.outcomes.append(FileOutcome(str(f), "failed", res["reason"]))
+                        store.record_failure(str(f), digest, res["reason"])
+                        say(f"{progress_bar(done, len(todo), t_start)} {f.name}: FAILED: {res['reason']}")
+                        for c, _, _ in copies.get(digest, []):
+                            report.outcomes.append(FileOutcome(str(c), "failed", f"{res['reason']} (same content as {f})"))
+                            store.record_failure(str(c), digest, res["reason"])
+                        continue
+                    t_parse += res["seconds"]
+                    report.timeline["last_parsed"] = round(time.perf_counter() - t_start, 2)
+                    queue.add(parsed_document(f, digest, size, mtime, res, manifest.get(f.resolve())))
+                queue.encode_some(busy_workers=min(len(pending), n_workers))
+                t_write = time.perf_counter()
+                ready = queue.write_ready()
+                report.write_seconds += time.perf_counter() - t_write
+                for d in ready:
+                    done += 1
+                    report.outcomes.append(FileOutcome(str(d.path), "ingested", "", len(d.passages), d.res["pages"] or 0))
+                    say(f"{progress_bar(done, len(todo), t_start)} {d.path.name}: {len(d.passages)} passages ({len(d.owned)} newly embedded)")
+                    for c, size, mtime in copies.get(d.digest, []):
+                        store.add_path(str(c), d.digest, size, mtime)
+                        report.outcomes.append(FileOutcome(str(c), "duplicate", f"same content as {d.path}"))
+        queue.restore_threads()
+    emb = queue.embedder
+    report.parse_seconds = t_parse
+    cur = current_generation_name(index_dir)
+    needs_build = cur is None or not _gen_is_current(index_dir, cur, store)
+    if needs_build:
+        dim = emb.dim if emb is not None else _stored_dim(store, model_id)
+        if dim is None:
+            emb = emb or get_embedder(model_id)
+            dim = emb.dim
+        say("building index generation…")
+        t_build = time.perf_counter()
+        gen = build_generation(store, model_id, dim)
+        report.build_seconds = time.perf_counter() - t_build
+        report.generation = gen.name
+        store.collect_garbage()
+    else:
+        report.generation = cur
+    report.passages_total = store.con.execute(
+        "SELECT count(*) FROM passages p JOIN documents d USING(doc_id) WHERE d.status='active'"
+    ).fetchone()[0]
+    store.close()
+    report.seconds = time.perf_counter() - t_start
+    return report
+
+
+def _gen_is_current(index_dir: Path, name: str, store) -> bool:
+    """Whether the live generation was built from this very store in its present state: the same store (its id and
+    sampled passages, `Store.binding_problem`) at the same version, with every file of the generation sound. A
+    missing, damaged or unbound (older) generation, or one left from a store that was deleted and made again, is
+    rebuilt."""
+
+    try:
+        manifest = read_manifest(index_dir, name)
+        if int(manifest["store"]["version"]) != store.version():  # unbound (older) generations have no "store"
+            return False
+        Index(index_dir).store.close()  # loads and checks every file of the generation, and its binding to the store
+    except (OSError, ValueError, KeyError, TypeError, IndexError_):
+        return False
+    return True
+
+
+def _stored_dim(store, model_id: str) -> int | None:
+    row = store.con.execute("SELECT vec FROM embeddings WHERE model=? LIMIT 1", (model_id,)).fetchone()
+    return len(row[0]) // 4 if row else None
+
+
+def _same_model_backend(old_store, model) -> str | None:
+    """The backend an existing index used, when it holds the same model (a plain --rebuild keeps it)."""
+    try:
+        recorded = old_store.get_meta("model")
+    except Exception:  # noqa: BLE001 - a damaged store: nothing to keep
+        return None
+    if not recorded:
+        return None
+    base, backend = split_space_id(recorded)
+    return backend if base == resolve_model(model)[0] else None
+
+
+def _embedding_space(store, index_dir: Path, model, backend, embedder) -> str:
+    """The model id (with its backend) this ingest embeds with; recorded in the store, checked against it."""
+
+    indexed = store.get_meta("model")
+    if embedder is not None:
+        model_id = getattr(embedder, "model_id", None) or resolve_model(model)[0]
+    else:
+        base, _ = resolve_model(model)
+        if backend is None and indexed and split_space_id(indexed)[0] == base:
+            model_id = indexed  # keep the index's backend
+        else:
+            model_id = space_id(base, backend)
+    if indexed and indexed != model_id:
+        (m_old, b_old), (m_new, b_new) = split_space_id(indexed), split_space_id(model_id)
+        what = f"backend {b_old!r}, not {b_new!r}" if m_old == m_new else f"model {indexed!r}, not {model_id!r}"
+        raise ModelError(
+            f"the index at {index_dir} holds embeddings from {what}; vectors of different models or backends are "
+            f"never mixed: use --rebuild to re-index (cached embeddings of the old one are kept)"
+        )
+    if embedder is None:
+        check_backend_installed(split_space_id(model_id)[1])
+    store.set_meta("model", model_id)
+    store.con.commit()
+    return model_id
+
+
+
