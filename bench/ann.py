@@ -30,7 +30,8 @@ def _pct(xs: list[float], q: float) -> float:
 def measure(index_dir: Path, qvecs: np.ndarray) -> dict:
     import faiss
 
-    from boardpapers.index.search import Filters, Index
+    from boardpapers.index.embedded import Index
+    from boardpapers.index.query import Filters
 
     ix = Index(index_dir)
     vectors = ix.vectors

@@ -67,7 +67,7 @@ def kinds(source_index: Path, size: int, names: list[str], probes: list[int]) ->
             _, idx = ix.search(Q, 100)
             hits = 0
             for j, cand in enumerate(idx):
-                top, _ = ann._rescore(X, Q[j], cand, 10)
+                top, _ = ann.rescore(X, Q[j], cand, 10)
                 hits += len(set(top.tolist()) & set(gt[j].tolist()))
             print(f"  {'efSearch' if kind.startswith('hnsw') else 'nprobe'}={p}: {ms:.2f} ms/query, recall@10 {hits / (10 * len(Q)):.3f}", flush=True)
 

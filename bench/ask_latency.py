@@ -28,7 +28,7 @@ def _pct(xs: list[float], q: float) -> float:
 def in_process(index_dir: Path, questions: list[str]) -> dict:
     from boardpapers.index.answer import ask
     from boardpapers.index.embed import get_embedder
-    from boardpapers.index.search import Index
+    from boardpapers.index.embedded import Index
 
     ix = Index(index_dir)
     emb = get_embedder(ix.model_id)

@@ -45,9 +45,9 @@ class _Precomputed:
 
 def quality(corpus: Path, gold: Path, emb, texts: list[str], vectors: np.ndarray) -> dict:
     """Council dev scores (hybrid and dense) of an index of ``corpus`` holding these vectors."""
+    from boardpapers.index.embedded import Index
     from boardpapers.index.writer import ingest
     from boardpapers.index.evaluate import evaluate_gold
-    from boardpapers.index.search import Index
 
     with tempfile.TemporaryDirectory(prefix="bp-backend-") as tmp:
         pre = _Precomputed(emb, texts, vectors)

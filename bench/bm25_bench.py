@@ -39,8 +39,7 @@ from pathlib import Path
 import numpy as np
 
 from boardpapers.index.bm25 import BM25
-from boardpapers.index.tokenize import _cache as _tok_cache
-from boardpapers.index.tokenize import tokenize
+from boardpapers.index.tokenize import clear_cache, tokenize
 
 SHARED_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 DOC_LEN_MEAN = 120
@@ -90,7 +89,7 @@ def tokenizer_throughput(texts: list[str]) -> tuple[dict, Counter]:
         " ".join(words[i : i + PASSAGE_WORDS]) for i in range(0, len(words), PASSAGE_WORDS)
     ]
     n_chars = sum(len(p) for p in passages)
-    _tok_cache.clear()
+    clear_cache()
     t0 = time.perf_counter()
     toks = [tokenize(p) for p in passages]
     cold = time.perf_counter() - t0
@@ -183,87 +182,99 @@ def run(
         "runs": [],
     }
     for n_docs in sizes:
-        rng = np.random.default_rng(seed)
-        docs, terms, p = synthetic_corpus(counts, n_docs, rng)
-        queries = make_queries(terms, p, n_queries, rng)
-        n_ref = n_queries if ref_queries is None else min(ref_queries, n_queries)
-
-        gc.collect()
-        t0 = time.perf_counter()
-        ours = BM25.build(docs)
-        build_ours = time.perf_counter() - t0
-
-        gc.collect()
-        t0 = time.perf_counter()
-        ref = BM25Okapi(docs)
-        build_ref = time.perf_counter() - t0
-
-        ours.top_k(queries[0], 10)  # warm-up
-        lat_ours, tops_ours = _time_queries(lambda q: ours.top_k(q, 10)[0], queries)
-
-        with tempfile.TemporaryDirectory() as td:
-            t0 = time.perf_counter()
-            ours.save(td)
-            save_s = time.perf_counter() - t0
-            t0 = time.perf_counter()
-            loaded = BM25.load(td, mmap=True)
-            load_s = time.perf_counter() - t0
-            loaded.top_k(queries[0], 10)
-            lat_mmap, _ = _time_queries(lambda q: loaded.top_k(q, 10)[0], queries)
-            disk = sum(f.stat().st_size for f in Path(td).iterdir())
-            del loaded
-
-        def ref_query(q):
-            s = ref.get_scores(q)
-            return s, np.argsort(s)[::-1][:10]
-
-        # rank_bm25 is slow: stop after REF_BUDGET_S once 10 queries are done
-        lat_ref, ref_out = [], []
-        t_start = time.perf_counter()
-        for q in queries[:n_ref]:
-            lat, out = _time_queries(ref_query, [q])
-            lat_ref += lat
-            ref_out += out
-            if len(lat_ref) >= 10 and time.perf_counter() - t_start > REF_BUDGET_S:
-                break
-        n_ref = len(lat_ref)
-        agree = sum(
-            _same_topk(s, top[: len(tops_ours[i])], tops_ours[i])
-            for i, (s, top) in enumerate(ref_out)
-        )
-        del ref
-        gc.collect()
-
-        n_tokens = sum(map(len, docs))
-        results["runs"].append(
-            {
-                "n_docs": n_docs,
-                "n_tokens": n_tokens,
-                "n_terms": ours.n_terms,
-                "nnz": ours.nnz,
-                "index_bytes_on_disk": disk,
-                "build_s_ours": build_ours,
-                "build_s_rank_bm25": build_ref,
-                "save_s": save_s,
-                "load_mmap_s": load_s,
-                "queries_ours": len(queries),
-                "queries_rank_bm25": n_ref,
-                "p50_ms_ours": _pct(lat_ours, 50),
-                "p95_ms_ours": _pct(lat_ours, 95),
-                "p50_ms_ours_mmap": _pct(lat_mmap, 50),
-                "p95_ms_ours_mmap": _pct(lat_mmap, 95),
-                "p50_ms_rank_bm25": _pct(lat_ref, 50),
-                "p95_ms_rank_bm25": _pct(lat_ref, 95),
-                "speedup_p50": _pct(lat_ref, 50) / _pct(lat_ours, 50),
-                "speedup_mean_same_queries": float(
-                    np.mean(lat_ref) / np.mean(lat_ours[:n_ref])
-                ),
-                "top10_agree": f"{agree}/{n_ref}",
-            }
-        )
-        del ours, docs
+        results["runs"].append(_run_size(BM25Okapi, counts, n_docs, n_queries, ref_queries, seed))
         gc.collect()
     return results
+
+
+def _run_size(BM25Okapi, counts: Counter, n_docs: int, n_queries: int, ref_queries: int | None, seed: int) -> dict:
+    """One corpus size: build and query times of index.bm25 (in memory and mmap-loaded) and of rank_bm25."""
+    rng = np.random.default_rng(seed)
+    docs, terms, p = synthetic_corpus(counts, n_docs, rng)
+    queries = make_queries(terms, p, n_queries, rng)
+    n_ref = n_queries if ref_queries is None else min(ref_queries, n_queries)
+
+    gc.collect()
+    t0 = time.perf_counter()
+    ours = BM25.build(docs)
+    build_ours = time.perf_counter() - t0
+
+    gc.collect()
+    t0 = time.perf_counter()
+    ref = BM25Okapi(docs)
+    build_ref = time.perf_counter() - t0
+
+    ours.top_k(queries[0], 10)  # warm-up
+    lat_ours, tops_ours = _time_queries(lambda q: ours.top_k(q, 10)[0], queries)
+    saved = _saved_and_loaded(ours, queries)
+    lat_ref, ref_out = _time_reference(ref, queries[:n_ref])
+    n_ref = len(lat_ref)
+    agree = sum(
+        _same_topk(s, top[: len(tops_ours[i])], tops_ours[i])
+        for i, (s, top) in enumerate(ref_out)
+    )
+    del ref
+    gc.collect()
+
+    n_tokens = sum(map(len, docs))
+    return {
+        "n_docs": n_docs,
+        "n_tokens": n_tokens,
+        "n_terms": ours.n_terms,
+        "nnz": ours.nnz,
+        "index_bytes_on_disk": saved["disk"],
+        "build_s_ours": build_ours,
+        "build_s_rank_bm25": build_ref,
+        "save_s": saved["save_s"],
+        "load_mmap_s": saved["load_s"],
+        "queries_ours": len(queries),
+        "queries_rank_bm25": n_ref,
+        "p50_ms_ours": _pct(lat_ours, 50),
+        "p95_ms_ours": _pct(lat_ours, 95),
+        "p50_ms_ours_mmap": _pct(saved["lat_mmap"], 50),
+        "p95_ms_ours_mmap": _pct(saved["lat_mmap"], 95),
+        "p50_ms_rank_bm25": _pct(lat_ref, 50),
+        "p95_ms_rank_bm25": _pct(lat_ref, 95),
+        "speedup_p50": _pct(lat_ref, 50) / _pct(lat_ours, 50),
+        "speedup_mean_same_queries": float(
+            np.mean(lat_ref) / np.mean(lat_ours[:n_ref])
+        ),
+        "top10_agree": f"{agree}/{n_ref}",
+    }
+
+
+def _saved_and_loaded(ours: BM25, queries) -> dict:
+    """Save and mmap-load times of the index, its size on disk and the loaded index's query latencies."""
+    with tempfile.TemporaryDirectory() as td:
+        t0 = time.perf_counter()
+        ours.save(td)
+        save_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        loaded = BM25.load(td, mmap=True)
+        load_s = time.perf_counter() - t0
+        loaded.top_k(queries[0], 10)
+        lat_mmap, _ = _time_queries(lambda q: loaded.top_k(q, 10)[0], queries)
+        disk = sum(f.stat().st_size for f in Path(td).iterdir())
+        del loaded
+    return {"save_s": save_s, "load_s": load_s, "lat_mmap": lat_mmap, "disk": disk}
+
+
+def _time_reference(ref, queries) -> tuple[list[float], list]:
+    """rank_bm25's latencies and (scores, top 10) per query; it is slow: it stops after REF_BUDGET_S once 10 queries
+    are done."""
+    def ref_query(q):
+        s = ref.get_scores(q)
+        return s, np.argsort(s)[::-1][:10]
+
+    lat_ref, ref_out = [], []
+    t_start = time.perf_counter()
+    for q in queries:
+        lat, out = _time_queries(ref_query, [q])
+        lat_ref += lat
+        ref_out += out
+        if len(lat_ref) >= 10 and time.perf_counter() - t_start > REF_BUDGET_S:
+            break
+    return lat_ref, ref_out
 
 
 def markdown(results: dict) -> str:

@@ -27,7 +27,8 @@ QUERY = "library savings"
 _STEPS = r"""
 import json, sys, time
 t0 = time.perf_counter()
-from boardpapers.index.search import Index, search
+from boardpapers.index.embedded import Index
+from boardpapers.index.search import search
 from boardpapers.index.embed import get_embedder
 ix = Index(sys.argv[1])
 t1 = time.perf_counter()

@@ -46,8 +46,8 @@ class SharedIndex:
         self.ix = None
 
     def get(self):
+        from boardpapers.index.embedded import Index
         from boardpapers.index.generation import current_generation_name
-        from boardpapers.index.search import Index
 
         name = current_generation_name(self.dir)
         with self.lock:

@@ -3,11 +3,11 @@ texts/s for the same texts (passages and their sentence windows) and backend (is
 
     python -m bench.ingest_bench [--backend torch] [--variants] [--corpus corpus]
 
-1. Parsing: every file of the corpus through ``ingest.pipeline.parse_file`` in this process (one core),
+1. Parsing: every file of the corpus through ``boardpapers.ingest.parse.parse_file`` in this process (one core),
    which also yields the passages' embed texts exactly as ingestion makes them.
 2. Bare encoder: the distinct embed texts through ``Embedder.encode`` in one call (model loaded and
    warmed up first, so neither load nor warm-up is timed).
-3. Whole pipeline: ``ingest.pipeline.ingest`` of the corpus into a fresh index (empty embedding cache),
+3. Whole pipeline: ``boardpapers.index.writer.ingest`` of the corpus into a fresh index (empty embedding cache),
    in a fresh Python process; timed is the ``ingest()`` call (discovery, hashing, parallel parsing,
    model load, encoding, SQLite writes, building the index generation), not interpreter start-up.
    ``--variants`` also runs the pipeline with other parse-worker / thread / batch settings.

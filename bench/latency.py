@@ -158,7 +158,7 @@ def judge_latency(ix, queries: list[str], emb) -> dict:
     """The cost of judging (index/judge.py) inside a hybrid search: features and relevance of every candidate of the
     judged pool (each ranker's top POOL), timed apart from ranking; and the size of that pool."""
     from boardpapers.index.judge import judge
-    from boardpapers.index.search import CANDIDATES, POOL, rank
+    from boardpapers.index.rank import CANDIDATES, POOL, rank
 
     times, sizes = [], []
     for q in queries:
@@ -174,7 +174,8 @@ def judge_latency(ix, queries: list[str], emb) -> dict:
 def measure(index_dir: Path, queries: list[str], ann_queries: int = 200) -> dict:
     from bench import ann as ann_bench
     from boardpapers.index.embed import get_embedder
-    from boardpapers.index.search import Index, search
+    from boardpapers.index.embedded import Index
+    from boardpapers.index.search import search
 
     t0 = time.perf_counter()
     ix = Index(index_dir)

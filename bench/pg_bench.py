@@ -150,8 +150,8 @@ def _database_url(url: str, name: str) -> str:
 def run(sizes: list[int], n_queries: int, clients: int, seconds: float, source_index: Path, store: str | None,
         prebuilt: dict[int, Path] | None = None, reuse: bool = False, import_only: bool = False) -> dict:
     from boardpapers.index.embed import get_embedder
+    from boardpapers.index.embedded import Index
     from boardpapers.index.pgtransfer import import_store
-    from boardpapers.index.search import Index
 
     queries = _queries(n_queries)
     work = Path(tempfile.mkdtemp(prefix="bp-pgbench-"))

@@ -2,7 +2,7 @@
 
 `index.build.build_generation` writes it (``dense.faiss``, faiss' own binary format via ``faiss.write_index``;
 no pickle) into a generation of at least `ann_threshold()` passages and describes it in the manifest's
-``"dense"`` entry; `index.search.Index.dense_rank` searches it. Smaller generations are searched exactly.
+``"dense"`` entry; `index.embedded.Index.dense_rank` searches it. Smaller generations are searched exactly.
 
 How a query runs: the IVF lists nearest the query (``nprobe`` of ``nlist``) are scanned on the 8-bit codes,
 the best ``max(n, RERANK_MIN)`` candidates are re-scored against the float32 vectors (``vectors.npy``) and the
@@ -68,7 +68,7 @@ def _faiss():
     return faiss
 
 
-def _rescore(vectors: np.ndarray, q: np.ndarray, cand: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+def rescore(vectors: np.ndarray, q: np.ndarray, cand: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
     """The best ``n`` of ``cand`` by exact inner product, ties to the lower row (like the exact path)."""
     rows = np.unique(cand[cand >= 0]).astype(np.int64)
     if rows.size == 0:
@@ -104,7 +104,7 @@ def search(ix, vectors: np.ndarray, qvec: np.ndarray, n: int, nprobe: int, mask:
         _, idx = ix.search(q, kk, params=params)
         cand = idx[0]
     del sel, bits
-    return _rescore(vectors, q[0], cand, n)
+    return rescore(vectors, q[0], cand, n)
 
 
 def exact_search(vectors: np.ndarray, qvec: np.ndarray, n: int, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -145,7 +145,7 @@ def _calibrate(ix, vectors: np.ndarray, nlist: int, seed: int) -> tuple[int, flo
         _, idx = ix.search(Q, min(n, RERANK_MIN), params=params)
         hits = 0
         for j, cand in enumerate(idx):
-            rows, _ = _rescore(vectors, Q[j], cand, k)
+            rows, _ = rescore(vectors, Q[j], cand, k)
             hits += len(set(gt[j].tolist()) & set(rows.tolist()))
         recall = hits / (k * len(Q))
         if recall >= TARGET_RECALL:

@@ -2,22 +2,23 @@
 
 Extractive by default: every sentence in an answer is quoted verbatim from a retrieved passage (``quote`` is an
 exact substring of the cited passage's ``text``) and followed by its ``[n]`` citation. An optional generative mode
-asks an OpenAI-compatible chat endpoint to write the answer from the numbered passages only, keeps only the
-sentences that carry a valid ``[n]``, and falls back to the extractive answer on any endpoint failure.
+(index/generate.py) asks an OpenAI-compatible chat endpoint to write the answer from the numbered passages only, keeps
+only the sentences that carry a valid ``[n]``, and falls back to the extractive answer on any endpoint failure.
 
 Abstention follows the relevance judge (index/judge.py): no strong match, no answer (docs/ANSWERS.md).
 """
 from __future__ import annotations
 
-import json
-import os
 import re
-import urllib.error
-import urllib.request
 
 import numpy as np
 
-from .search import Filters, QueryError, embedder_for, search, public_hit as _public
+from .generate import generate
+from .hits import hit_from_row, numbered_hit, public_hit
+from .judge import judge
+from .query import Filters, QueryError
+from .rank import embedder_for
+from .search import search
 from .tokenize import tokenize_query
 
 ABSTAIN_TEXT = "The indexed papers don't seem to answer this question."
@@ -47,6 +48,8 @@ DECISION_Q = re.compile(
 
 # sentence boundary: end punctuation + space before a capital / digit / bracket / quote, a blank line, or a
 # new line that opens a list item or heading
+# (not ingest/chunk.py's _SENT_END, on purpose: chunk units also end at ';' / ':' before a capital, which would cut
+# quotes into fragments; a quote here is a whole sentence. Merging the two would change both outputs.)
 _BOUNDARY = re.compile(
     r"(?<=[.!?])[\"')\]”’]*\s+(?=[A-Z0-9(\"“‘'•\-–])"
     r"|\n\s*\n"
@@ -148,12 +151,12 @@ def dense_similarities(index, hits: list[dict], qvec: np.ndarray, embedder=None)
 W_META = 0.1  # "The purpose of this report is ..." says what a paper is about, rarely the fact asked for
 _META_SENT = re.compile(r"^\W*(?:\d+(?:\.\d+)*\.?\s+)?(?:the\s+purpose\s+of\s+this\s+(?:report|paper)|this\s+(?:report|paper)\s+(?:sets\s+out|provides|presents|seeks|outlines|summarises|informs))", re.I)
 W_FIGURE = 0.2  # a sentence stating a figure, when the question asks for a quantity
-_QUANTITY_Q = re.compile(r"\b(how (many|much)|number of|cost|costs|total|percentage|proportion|rate|amount|figure|budget|savings?|target)\b|%", re.I)
-_FIGURE = re.compile(r"£\s?\d|\d\s?%|\b\d{1,3}(?:,\d{3})+\b|\b\d+(?:\.\d+)?\s?(?:m|bn|k|million|billion)\b|(?<=\w )(?!(?:19|20)\d\d\b)\d+(?:\.\d+)?\s+[a-z]")
-_REPORTED_DECISION = re.compile(r"\b(?:RESOLVED|AGREED|[Ii]t was (?:agreed|resolved|decided)|(?:agreed|decided|resolved) to)\b")
+QUANTITY_Q = re.compile(r"\b(how (many|much)|number of|cost|costs|total|percentage|proportion|rate|amount|figure|budget|savings?|target)\b|%", re.I)
+FIGURE = re.compile(r"£\s?\d|\d\s?%|\b\d{1,3}(?:,\d{3})+\b|\b\d+(?:\.\d+)?\s?(?:m|bn|k|million|billion)\b|(?<=\w )(?!(?:19|20)\d\d\b)\d+(?:\.\d+)?\s+[a-z]")
+REPORTED_DECISION = re.compile(r"\b(?:RESOLVED|AGREED|[Ii]t was (?:agreed|resolved|decided)|(?:agreed|decided|resolved) to)\b")
 
 
-def _inherit_item_relevance(hits: list[dict], dense: list[float]) -> list[float]:
+def inherit_item_relevance(hits: list[dict], dense: list[float]) -> list[float]:
     """A decision passage is as relevant as the discussion it closes.
 
     A minute's RESOLVED block ("That the report be noted") rarely repeats what the item was about; the
@@ -175,7 +178,7 @@ def score_sentences(index, question: str, hits: list[dict], embedder) -> tuple[l
     qvec = embedder.encode_query(question)
     qterms = set(tokenize_query(question))
     decision_q = _asks_decision(question)
-    quantity_q = bool(_QUANTITY_Q.search(question))
+    quantity_q = bool(QUANTITY_Q.search(question))
     meta_q = bool(re.search(r"\b(purpose|about|aim|summary|overview)\b", question, re.I))
     dates = sorted({h["meeting_date"] for h in hits if h.get("meeting_date")})
     recency = {d: (i / (len(dates) - 1) if len(dates) > 1 else 1.0) for i, d in enumerate(dates)}
@@ -190,7 +193,7 @@ def score_sentences(index, question: str, hits: list[dict], embedder) -> tuple[l
             cands.append({"hit": hi, "start": s, "end": e, "quote": quote})
     dense = dense_similarities(index, hits, qvec, embedder)
     if decision_q:
-        dense = _inherit_item_relevance(hits, dense)
+        dense = inherit_item_relevance(hits, dense)
     years, months = _question_dates(question)
     if not cands:
         return [], {"best_sentence_cos": 0.0, "top_dense": max(dense, default=0.0), "dense": dense, "qvec": qvec}
@@ -208,12 +211,12 @@ def score_sentences(index, question: str, hits: list[dict], embedder) -> tuple[l
             score += W_DECISION
             if _DECISION_SENT.search(c["quote"]):
                 score += W_DECISION_SENT
-        elif decision_q and _REPORTED_DECISION.search(c["quote"]):
+        elif decision_q and REPORTED_DECISION.search(c["quote"]):
             # a decision reported in an officer's report ('It was agreed to approve ...') is also an answer
             score += W_DECISION_SENT / 2
         if not meta_q and _META_SENT.search(c["quote"]):
             score -= W_META
-        if quantity_q and _FIGURE.search(c["quote"]):
+        if quantity_q and FIGURE.search(c["quote"]):
             score += W_FIGURE
         md = h.get("meeting_date") or ""
         if md[:7] in months:
@@ -225,7 +228,7 @@ def score_sentences(index, question: str, hits: list[dict], embedder) -> tuple[l
         score += W_RECENCY * recency.get(h.get("meeting_date"), 0.0)
         c["score"] = score
         c["decision_sent"] = bool(decision_q and _DECISION_SENT.search(c["quote"])
-                                  and (h.get("is_decision") or _REPORTED_DECISION.search(c["quote"])))
+                                  and (h.get("is_decision") or REPORTED_DECISION.search(c["quote"])))
         c["dense"] = dense[c["hit"]]
     cands.sort(key=lambda c: (-c["score"], c["hit"], c["start"]))
     evidence = {"best_sentence_cos": max(c["cos"] for c in cands), "top_dense": max(dense, default=0.0), "dense": dense, "qvec": qvec}
@@ -258,12 +261,6 @@ def select_sentences(cands: list[dict]) -> list[dict]:
     return chosen
 
 
-def _citation_entry(hit: dict, n: int) -> dict:
-    h = _public(hit)
-    h["n"] = n
-    return h
-
-
 def _compose(chosen: list[dict], hits: list[dict]) -> tuple[str, list[dict], list[dict]]:
     """Answer text 'sentence [n] sentence [m]', citations numbered by first use, and the sentence records."""
     # keep the reading order of the passage for sentences from the same hit, ranked order across hits
@@ -278,7 +275,7 @@ def _compose(chosen: list[dict], hits: list[dict]) -> tuple[str, list[dict], lis
     for c in chosen:
         if c["hit"] not in numbers:
             numbers[c["hit"]] = len(numbers) + 1
-            citations.append(_citation_entry(hits[c["hit"]], numbers[c["hit"]]))
+            citations.append(numbered_hit(hits[c["hit"]], numbers[c["hit"]]))
         n = numbers[c["hit"]]
         parts.append(f"{display(c['quote'])} [{n}]")
         sentences.append({"n": n, "quote": c["quote"], "display": display(c["quote"]), "start": c["start"], "end": c["end"],
@@ -289,12 +286,9 @@ def _compose(chosen: list[dict], hits: list[dict]) -> tuple[str, list[dict], lis
 CONTINUATIONS = 3  # the passage after each of the top hits is read too: a report's point often runs on
 
 
-def _continuations(index, hits: list[dict], res) -> list[dict]:
+def continuations(index, hits: list[dict], res) -> list[dict]:
     """The next passage of the same document and item for the top hits (not already among them), when the judge
     finds it a strong match too: an answer quotes matches only."""
-    from .judge import judge
-    from .search import hit_from_row
-
     have = {h["passage_id"] for h in hits}
     extra = []
     for h in hits[:CONTINUATIONS]:
@@ -333,21 +327,21 @@ def ask(index, question: str, k: int = 8, filters: Filters | None = None, embedd
     hits = res.strong
     if not hits:
         out["answer"] = NO_MATCH_TEXT if res.hits else ABSTAIN_TEXT
-        out["related"] = [_public(h) for h in res.hits[:5]]
+        out["related"] = [public_hit(h) for h in res.hits[:5]]
         return out
-    hits = hits + _continuations(index, hits, res)
+    hits = hits + continuations(index, hits, res)
     cands, ev = score_sentences(index, question, hits, embedder)
     out["evidence"] = {"matches": res.matches, "best_sentence_cos": round(ev["best_sentence_cos"], 4), "top_dense": round(ev["top_dense"], 4)}
     if not cands:
         out["answer"] = NO_MATCH_TEXT
         notes.append("the matching passages hold no quotable sentence")
-        out["related"] = [_public(h) for h in res.hits[:5]]
+        out["related"] = [public_hit(h) for h in res.hits[:5]]
         return out
     chosen = select_sentences(cands)
     answer, citations, sentences = _compose(chosen, hits)
     out.update({"answer": answer, "abstained": False, "citations": citations, "sentences": sentences, "mode": "extractive"})
     if llm:
-        gen = _generate(question, hits, llm, llm_model, llm_key, timeout)
+        gen = generate(question, hits, llm, llm_model, llm_key, timeout)
         if gen.get("error"):
             notes.append(f"generative answer unavailable ({gen['error']}); showing the extractive answer")
         else:
@@ -358,83 +352,4 @@ def ask(index, question: str, k: int = 8, filters: Filters | None = None, embedd
     return out
 
 
-# ----------------------------------------------------------------- generative mode
-SYSTEM_PROMPT = (
-    "You answer questions about council board papers using ONLY the numbered passages given. "
-    "After every sentence put the number of the passage that supports it in square brackets, e.g. [2]. "
-    "Do not use any other knowledge. If the passages do not answer the question, say so in one sentence without a citation."
-)
-
-
-def _prompt(question: str, hits: list[dict]) -> str:
-    blocks = []
-    for i, h in enumerate(hits, 1):
-        head = " · ".join(str(x) for x in (h.get("council"), h.get("body"), h.get("meeting_date"), h.get("item")) if x)
-        blocks.append(f"[{i}] ({head})\n{h['text'].strip()}")
-    return "Passages:\n\n" + "\n\n".join(blocks) + f"\n\nQuestion: {question}\nAnswer with [n] citations:"
-
-
-_CITE = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
-
-
-def filter_cited(reply: str, n_passages: int) -> tuple[list[tuple[str, list[int]]], int]:
-    """Sentences of ``reply`` that carry at least one valid [n]; invalid numbers are removed. (kept, dropped count)."""
-    kept = []
-    dropped = 0
-    text = " ".join(reply.split())
-    parts = re.split(r"(?<=[.!?\]])\s+(?=[A-Z(\"“])", text)
-    for sent in parts:
-        if not sent.strip():
-            continue
-        nums = [int(x) for m in _CITE.finditer(sent) for x in m.group(1).split(",")]
-        valid = [n for n in nums if 1 <= n <= n_passages]
-        if not valid:
-            dropped += 1
-            continue
-        clean = _CITE.sub(lambda m: "".join(f"[{x}]" for x in (int(y) for y in m.group(1).split(",")) if 1 <= x <= n_passages), sent)
-        kept.append((clean.strip(), valid))
-    return kept, dropped
-
-
-def _generate(question: str, hits: list[dict], url: str, model: str | None, key: str | None, timeout: float) -> dict:
-    from boardpapers.settings import settings
-
-    env = settings()
-    model = model or env.llm_model or "default"
-    key = key or env.llm_key
-    body = json.dumps({
-        "model": model,
-        "messages": [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": _prompt(question, hits)}],
-        "temperature": 0,
-    }).encode("utf-8")
-    headers = {"Content-Type": "application/json"}
-    if key:
-        headers["Authorization"] = f"Bearer {key}"
-    req = urllib.request.Request(url, data=body, headers=headers, method="POST")
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:
-            payload = json.loads(resp.read().decode("utf-8"))
-        reply = payload["choices"][0]["message"]["content"]
-        if not isinstance(reply, str):
-            raise ValueError("reply content is not text")
-    except urllib.error.HTTPError as exc:
-        return {"error": f"HTTP {exc.code} from {url}"}
-    except (urllib.error.URLError, TimeoutError, OSError) as exc:
-        return {"error": f"cannot reach {url}: {getattr(exc, 'reason', exc)}"}
-    except (ValueError, KeyError, IndexError, TypeError) as exc:
-        return {"error": f"unreadable reply from {url}: {type(exc).__name__}"}
-    kept, dropped = filter_cited(reply, len(hits))
-    if not kept:
-        return {"error": "the reply had no sentence with a valid [n] citation"}
-    # renumber the cited passages in order of first use
-    numbers: dict[int, int] = {}
-    for _, nums in kept:
-        for n in nums:
-            numbers.setdefault(n, len(numbers) + 1)
-    sentences = [_CITE.sub(lambda m: "".join(f"[{numbers[int(x)]}]" for x in m.group(1).split(",") if int(x) in numbers), s) for s, _ in kept]
-    citations = [_citation_entry(hits[n - 1], new) for n, new in numbers.items()]
-    notes = [f"dropped {dropped} generated sentence(s) without a valid citation"] if dropped else []
-    return {"result": {"answer": " ".join(sentences), "citations": citations, "abstained": False}, "notes": notes}
-
-
-__all__ = ["ask", "split_sentences", "display", "filter_cited", "ABSTAIN_TEXT", "NO_MATCH_TEXT", "QueryError"]
+__all__ = ["ask", "split_sentences", "display", "ABSTAIN_TEXT", "NO_MATCH_TEXT", "QueryError"]

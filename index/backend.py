@@ -75,6 +75,7 @@ class Backend(Protocol):
 
     def open(self) -> SearchIndex: ...
     def version(self) -> str | None: ...
+    def check(self, index: SearchIndex) -> list[str]: ...
     def ingest(self, paths: Iterable[str | os.PathLike], *, model: str | None = None, workers: int | None = None,
                limits: Limits | None = None, rebuild: bool = False, progress: Progress | None = None,
                embedder: Any = None, backend: str | None = None) -> IngestReport: ...
@@ -93,7 +94,7 @@ class EmbeddedBackend:
         self.location = str(self.dir)
 
     def open(self) -> SearchIndex:
-        from .search import Index
+        from .embedded import Index
 
         return Index(self.dir)
 
@@ -108,6 +109,10 @@ class EmbeddedBackend:
 
         return ingest(paths, self.dir, model=model, workers=workers, limits=limits, rebuild=rebuild, progress=progress,
                       embedder=embedder, backend=backend)
+
+    def check(self, index: SearchIndex) -> list[str]:
+        """The full check (`info --check`): SQLite's integrity_check and every value of the generation's files."""
+        return index.deep_check()  # type: ignore[attr-defined]
 
     def import_index(self, index_dir: Path, progress: Progress | None = None) -> dict:
         raise BoardpapersError("import-store copies an index directory into a PostgreSQL store: give --store postgresql://... "
@@ -160,6 +165,9 @@ class PgBackend:
             raise BoardpapersError("--rebuild is for an index directory; for a PostgreSQL store, use a new database")
         return ingest_pg(paths, self.location, model=model, limits=limits, progress=progress, embedder=embedder,
                          store=self.store, backend=backend)
+
+    def check(self, index: SearchIndex) -> list[str]:
+        raise BoardpapersError("--check verifies an index folder; a PostgreSQL store checks its own pages")
 
     def import_index(self, index_dir: Path, progress: Progress | None = None) -> dict:
         from .pgtransfer import import_store

@@ -12,8 +12,8 @@ Scoring (identical to rank_bm25 0.2.2, quirks included)::
     score(q, d) = sum over query tokens t (repeats count again) of w(t, d)
                   (unknown tokens contribute 0)
 
-``w`` is precomputed (in float64, stored as float32) into a CSR matrix of
-shape ``(n_terms, n_docs)``; a query sums the rows of its terms
+``w`` is precomputed (in float64, stored as float32; index/bm25_build.py) into
+a CSR matrix of shape ``(n_terms, n_docs)``; a query sums the rows of its terms
 (``np.add.at`` in query-term order, float32), so its cost is the postings of
 the query terms plus a few vectorised O(n_docs) passes.  ``top_k`` avoids a
 full ``argpartition`` of n_docs scores: the k-th largest of the per-block
@@ -39,12 +39,10 @@ On disk (``save``/``load``) the index is plain files -- never pickle::
 
 from __future__ import annotations
 
-import array
 import json
 import os
-from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Iterable, Sequence
 
 import numpy as np
 
@@ -59,9 +57,6 @@ FILES = (
     "bm25_vocab.json",
     "bm25_params.json",
 )
-
-# Tokens are counted in chunks of about this many (bounded build memory).
-_CHUNK_TOKENS = 1 << 23
 
 
 class BM25:
@@ -104,115 +99,14 @@ class BM25:
         k1: float = 1.5,
         b: float = 0.75,
         epsilon: float = 0.25,
-    ) -> "BM25":
+    ) -> BM25:
         """Index ``token_lists`` (one list of tokens per document, in order;
         may be a generator -- it is consumed once)."""
-        import scipy.sparse as sp  # here, not at module level: searching needs no scipy (cold start of info / bm25 search)
+        # here, not at module level: searching needs no scipy (cold start of info / bm25 search)
+        from .bm25_build import build_matrix
 
-        vocab: defaultdict[str, int] = defaultdict()
-        vocab.default_factory = vocab.__len__  # new term -> next id (C speed)
-        term_of = vocab.__getitem__
-
-        doc_len = array.array("q")
-        ids = array.array("i")
-        # per chunk of documents: doc-major (terms sorted, tf summed) pieces
-        chunk_nnz: list[np.ndarray] = []  # entries per document
-        chunk_terms: list[np.ndarray] = []
-        chunk_tfs: list[np.ndarray] = []
-        chunk_start = 0  # first doc of the current chunk
-
-        def flush(end: int) -> None:
-            # Count (term, doc) pairs with two O(n) counting sorts (scipy's
-            # coo->csr then csr->csc) instead of a comparison sort.
-            nonlocal ids, chunk_start
-            n_chunk = end - chunk_start
-            if n_chunk:
-                lens = np.frombuffer(doc_len, dtype=np.int64)[chunk_start:end]
-                tid = np.frombuffer(ids, dtype=np.int32) if len(ids) else np.zeros(0, np.int32)
-                did = np.repeat(np.arange(n_chunk, dtype=np.int32), lens)
-                by_term = sp.coo_matrix(
-                    (np.ones(tid.shape[0], dtype=np.int32), (tid, did)),
-                    shape=(len(vocab), n_chunk),
-                ).tocsr()  # sums duplicates: data = tf
-                by_doc = by_term.tocsc()
-                chunk_nnz.append(np.diff(by_doc.indptr))
-                chunk_terms.append(by_doc.indices.astype(np.int32, copy=False))
-                chunk_tfs.append(by_doc.data.astype(np.int32, copy=False))
-                del lens, tid, did, by_term, by_doc
-            ids = array.array("i")
-            chunk_start = end
-
-        n = 0
-        for doc in token_lists:
-            if isinstance(doc, str):
-                raise TypeError(
-                    "BM25.build expects an iterable of token lists, got a str "
-                    "document; tokenize it first (index.tokenize.tokenize)"
-                )
-            before = len(ids)
-            ids.extend(map(term_of, doc))
-            doc_len.append(len(ids) - before)
-            n += 1
-            if len(ids) >= _CHUNK_TOKENS:
-                flush(n)
-        flush(n)
-
-        n_docs = n
-        n_terms = len(vocab)
-        if n_terms >= 2**31 or n_docs >= 2**31:
-            raise ValueError("corpus too large for int32 indices")
-        dl = np.frombuffer(doc_len, dtype=np.int64).astype(np.float64)
-        avgdl = float(dl.sum() / n_docs) if n_docs else 0.0
-
-        # all chunks -> one doc-major CSR -> term-major (counting sort again;
-        # documents stay ascending within each term)
-        doc_indptr = np.zeros(n_docs + 1, dtype=np.int64)
-        if chunk_nnz:
-            np.cumsum(np.concatenate(chunk_nnz), out=doc_indptr[1:])
-        cat = lambda xs: np.concatenate(xs) if xs else np.zeros(0, np.int32)  # noqa: E731
-        by_doc = sp.csr_matrix(
-            (cat(chunk_tfs), cat(chunk_terms), doc_indptr),
-            shape=(n_docs, n_terms),
-            copy=False,
-        )
-        del chunk_nnz, chunk_terms, chunk_tfs
-        by_term = by_doc.tocsc()  # csc of (docs x terms) == csr of (terms x docs)
-        del by_doc
-        tf = by_term.data.astype(np.float64)
-        indices = by_term.indices.astype(np.int32, copy=False)
-        indptr = by_term.indptr.astype(np.int64, copy=False)
-        del by_term
-
-        # idf exactly as rank_bm25.BM25Okapi._calc_idf
-        df_int = np.diff(indptr)
-        df = df_int.astype(np.float64)
-        idf = np.log(n_docs - df + 0.5) - np.log(df + 0.5)
-        average_idf = float(idf.sum() / n_terms) if n_terms else 0.0
-        idf[idf < 0] = epsilon * average_idf
-
-        if n_terms:
-            doc_norm = k1 * (1.0 - b + b * dl / avgdl)
-            w = tf * (k1 + 1.0)
-            tf += doc_norm[indices]
-            w /= tf
-            w *= np.repeat(idf, df_int)
-            data = w.astype(np.float32)
-            del w, tf
-        else:
-            data = np.zeros(0, dtype=np.float32)
-
-        return cls(
-            data,
-            indices,
-            indptr,
-            dict(vocab),
-            n_docs=n_docs,
-            avgdl=avgdl,
-            k1=k1,
-            b=b,
-            epsilon=epsilon,
-            average_idf=average_idf,
-        )
+        data, indices, indptr, vocab, stats = build_matrix(token_lists, k1, b, epsilon)
+        return cls(data, indices, indptr, vocab, k1=k1, b=b, epsilon=epsilon, **stats)
 
     # ------------------------------------------------------------------ query
     @property
@@ -344,7 +238,7 @@ class BM25:
         return d
 
     @classmethod
-    def load(cls, directory: str | os.PathLike, mmap: bool = True) -> "BM25":
+    def load(cls, directory: str | os.PathLike, mmap: bool = True) -> BM25:
         """Load an index written by :meth:`save`.  With ``mmap`` (default) the
         arrays are memory-mapped read-only instead of read into memory."""
         d = Path(directory)

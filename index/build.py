@@ -1,11 +1,9 @@
 """Build an index generation from the store and switch to it atomically (layout: index/generation.py)."""
 from __future__ import annotations
 
-import datetime
 import errno
 import json
 import os
-import re
 import shutil
 import struct
 import time
@@ -15,24 +13,15 @@ from pathlib import Path
 import numpy as np
 
 from boardpapers.ingest.chunk import CHUNKER_VERSION, WINDOW_WORDS, window_texts
+from boardpapers.ingest.dates import date_int, date_words
 from boardpapers.ingest.structure import PARSER_VERSION
 
 from . import ann
 from .bm25 import BM25
 from .embed import embed_key
-from .generation import ARRAYS, CURRENT_FILE, GENS_DIR, INDEX_FORMAT, MANIFEST_FILE, OPTIONAL_ARRAYS, current_generation_name
+from .generation import CURRENT_FILE, GENS_DIR, INDEX_FORMAT, MANIFEST_FILE, current_generation_name
 from .store import SCHEMA_VERSION, Store, StoreError
 from .tokenize import tokenize
-
-
-
-def _date_words(iso: str | None) -> str:
-    """'2015-03-03' -> '3 March 2015': people type meeting dates in words, the store keeps ISO dates."""
-    try:
-        d = datetime.date.fromisoformat(iso or "")
-    except ValueError:
-        return ""
-    return f"{d.day} {d:%B} {d.year}"
 
 
 def bm25_text(row) -> str:
@@ -42,23 +31,13 @@ def bm25_text(row) -> str:
     set: BM25 MRR@10 0.548 -> 0.572; hybrid trace coverage 0.408 -> 0.442); the item title gives field
     weight to what the item is about.
     """
-    head = " ".join(x for x in (row["item"] or "", _date_words(row["meeting_date"])) if x)
+    head = " ".join(x for x in (row["item"] or "", date_words(row["meeting_date"])) if x)
     return f"{head}\n{row['text']}" if head else row["text"]
 
 
 def window_keys(row) -> list[str]:
     """Embedding-cache keys of a passage's sentence windows (ingest.chunk.dense_windows); ``row`` has context and text."""
     return [embed_key(t) for t in window_texts(row["context"], row["text"])]
-
-
-def _date_int(iso: str | None) -> int:
-    if not iso:
-        return 0
-    try:
-        y, m, d = iso.split("-")
-        return int(y) * 10000 + int(m) * 100 + int(d)
-    except ValueError:
-        return 0
 
 
 def _fsync_dir(path: Path) -> None:
@@ -141,7 +120,7 @@ def generation_bytes(n: int, dim: int, windows: int, bm25: BM25, approximate: bo
     return int(total * 1.02) + (1 << 20)  # + JSON files and file-system slack
 
 
-def _check_space(where: Path, need: int) -> None:
+def check_space(where: Path, need: int) -> None:
     """Refuse before writing a generation the disk cannot hold (the size is known once BM25 is built)."""
     st = os.statvfs(where)
     free = st.f_bavail * st.f_frsize
@@ -163,84 +142,8 @@ def build_generation(store: Store, model_id: str, dim: int, progress=None, ann_t
     tmp = gens / f".tmp-{name}"
     tmp.mkdir()
     try:
-        pids, dates, decision, keys, items = [], [], [], [], []
-        item_codes: dict[tuple[str, str], int] = {}
-        win_keys: list[str] = []
-        win_counts: list[int] = []
-        codes: dict[str, dict[str, int]] = {"council": {}, "body": {}, "doc_type": {}}
-        col: dict[str, list[int]] = {"council": [], "body": [], "doc_type": []}
-        docs_seen: set[str] = set()
-
-        def token_stream():
-            for row in store.iter_active_passages():
-                pids.append(row["pid"])
-                dates.append(_date_int(row["meeting_date"]))
-                decision.append(bool(row["is_decision"]))
-                items.append(item_codes.setdefault((row["doc_id"], row["item"]), len(item_codes)) if row["item"] else -1)
-                keys.append(row["embed_key"])
-                wk = window_keys(row)
-                win_keys.extend(wk)
-                win_counts.append(len(wk))
-                docs_seen.add(row["doc_id"])
-                for f in col:
-                    v = row[f] or ""
-                    col[f].append(codes[f].setdefault(v, len(codes[f])))
-                yield tokenize(bm25_text(row))
-
-        bm25 = BM25.build(token_stream())
-        n = len(pids)
-        threshold = ann.ann_threshold() if ann_threshold is None else int(ann_threshold)
-        _check_space(tmp, generation_bytes(n, dim, len(win_keys), bm25, n >= max(2, threshold)))
-        bm25.save(tmp)
-        vectors = store.vectors_for(model_id, keys, dim) if n else np.zeros((0, dim), dtype=np.float32)
-        missing = int((np.abs(vectors).sum(axis=1) == 0).sum()) if n else 0
-        _save_npy(tmp / "vectors.npy", vectors)
-        windows = _save_windows(tmp, store, model_id, dim, win_keys, win_counts)
-        _save_npy(tmp / "pids.npy", np.asarray(pids, dtype=np.int64))
-        _save_npy(tmp / "dates.npy", np.asarray(dates, dtype=np.int32))
-        _save_npy(tmp / "decision.npy", np.asarray(decision, dtype=np.bool_))
-        _save_npy(tmp / "items.npy", np.asarray(items, dtype=np.int32))  # agenda item of each row (-1: none), for the judge
-        for f in col:
-            _save_npy(tmp / f"{f}.npy", np.asarray(col[f], dtype=np.int32))
-        facets = {f: sorted(codes[f], key=codes[f].get) for f in codes}
-        _write_json(tmp / "facets.json", facets)
-        glossary = store.glossary()
-        _write_json(tmp / "glossary.json", glossary)
-        dense = {"type": "flat-ip", "metric": "cosine", "ann_threshold": threshold}
-        if n >= max(2, threshold):  # large: an approximate index beside the vectors (index/ann.py)
-            dense = ann.build(vectors, tmp / ann.ANN_FILE, threshold)
-        manifest = {
-            "format": INDEX_FORMAT,
-            "schema_version": SCHEMA_VERSION,
-            "model": model_id,
-            "dim": dim,
-            "passages": n,
-            "documents": len(docs_seen),
-            "glossary_terms": len(glossary),
-            "missing_vectors": missing,
-            "windows": windows,
-            "store_version": store.version(),
-            "store": store.binding(pids),  # checked on every open (Store.binding_problem): never served from another store
-            "chunker": CHUNKER_VERSION,
-            "parser": PARSER_VERSION,
-            "bm25": {"k1": bm25.k1, "b": bm25.b, "epsilon": bm25.epsilon, "terms": bm25.n_terms},
-            "dense": dense,
-            "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "build_seconds": round(time.time() - t0, 3),
-        }
-        _write_json(tmp / MANIFEST_FILE, manifest)
-        _fsync_dir(tmp)
-        final = gens / name
-        os.rename(tmp, final)
-        _fsync_dir(gens)
-        cur_tmp = store.dir / f".CURRENT.{uuid.uuid4().hex[:6]}"
-        with open(cur_tmp, "w") as f:
-            f.write(name + "\n")
-            f.flush()
-            os.fsync(f.fileno())
-        previous = current_generation_name(store.dir)
-        os.replace(cur_tmp, store.dir / CURRENT_FILE)
-        _fsync_dir(store.dir)
+        _write_generation(tmp, store, model_id, dim, ann_threshold, t0)
+        previous = _make_current(store.dir, gens, tmp, name)
     except OSError as exc:
         shutil.rmtree(tmp, ignore_errors=True)
         if exc.errno in (errno.ENOSPC, errno.EDQUOT):
@@ -257,4 +160,102 @@ def build_generation(store: Store, model_id: str, dim: int, progress=None, ann_t
     for old in gens.iterdir():
         if old.name not in (name, previous):
             shutil.rmtree(old, ignore_errors=True)
-    return final
+    return gens / name
+
+
+class _Rows:
+    """What a generation keeps of each passage row besides BM25, gathered while BM25 reads the rows' tokens."""
+
+    def __init__(self) -> None:
+        self.pids, self.dates, self.decision, self.keys, self.items = [], [], [], [], []
+        self.item_codes: dict[tuple[str, str], int] = {}
+        self.win_keys: list[str] = []
+        self.win_counts: list[int] = []
+        self.codes: dict[str, dict[str, int]] = {"council": {}, "body": {}, "doc_type": {}}
+        self.col: dict[str, list[int]] = {"council": [], "body": [], "doc_type": []}
+        self.docs_seen: set[str] = set()
+
+    def tokens(self, passages):
+        """The BM25 tokens of each passage, noting its row on the way."""
+        for row in passages:
+            self.pids.append(row["pid"])
+            self.dates.append(date_int(row["meeting_date"]))
+            self.decision.append(bool(row["is_decision"]))
+            self.items.append(self.item_codes.setdefault((row["doc_id"], row["item"]), len(self.item_codes)) if row["item"] else -1)
+            self.keys.append(row["embed_key"])
+            wk = window_keys(row)
+            self.win_keys.extend(wk)
+            self.win_counts.append(len(wk))
+            self.docs_seen.add(row["doc_id"])
+            for f, values in self.col.items():
+                v = row[f] or ""
+                values.append(self.codes[f].setdefault(v, len(self.codes[f])))
+            yield tokenize(bm25_text(row))
+
+    def save(self, tmp: Path) -> None:
+        """The per-row arrays and the facet names their codes stand for."""
+        _save_npy(tmp / "pids.npy", np.asarray(self.pids, dtype=np.int64))
+        _save_npy(tmp / "dates.npy", np.asarray(self.dates, dtype=np.int32))
+        _save_npy(tmp / "decision.npy", np.asarray(self.decision, dtype=np.bool_))
+        _save_npy(tmp / "items.npy", np.asarray(self.items, dtype=np.int32))  # agenda item of each row (-1: none), for the judge
+        for f, values in self.col.items():
+            _save_npy(tmp / f"{f}.npy", np.asarray(values, dtype=np.int32))
+        facets = {f: sorted(c, key=c.get) for f, c in self.codes.items()}
+        _write_json(tmp / "facets.json", facets)
+
+
+def _write_generation(tmp: Path, store: Store, model_id: str, dim: int, ann_threshold: int | None, t0: float) -> None:
+    """Every file of the generation, into the folder ``tmp``, manifest last, flushed to disk."""
+    rows = _Rows()
+    bm25 = BM25.build(rows.tokens(store.iter_active_passages()))
+    n = len(rows.pids)
+    threshold = ann.ann_threshold() if ann_threshold is None else int(ann_threshold)
+    check_space(tmp, generation_bytes(n, dim, len(rows.win_keys), bm25, n >= max(2, threshold)))
+    bm25.save(tmp)
+    vectors = store.vectors_for(model_id, rows.keys, dim) if n else np.zeros((0, dim), dtype=np.float32)
+    missing = int((np.abs(vectors).sum(axis=1) == 0).sum()) if n else 0
+    _save_npy(tmp / "vectors.npy", vectors)
+    windows = _save_windows(tmp, store, model_id, dim, rows.win_keys, rows.win_counts)
+    rows.save(tmp)
+    glossary = store.glossary()
+    _write_json(tmp / "glossary.json", glossary)
+    dense = {"type": "flat-ip", "metric": "cosine", "ann_threshold": threshold}
+    if n >= max(2, threshold):  # large: an approximate index beside the vectors (index/ann.py)
+        dense = ann.build(vectors, tmp / ann.ANN_FILE, threshold)
+    manifest = {
+        "format": INDEX_FORMAT,
+        "schema_version": SCHEMA_VERSION,
+        "model": model_id,
+        "dim": dim,
+        "passages": n,
+        "documents": len(rows.docs_seen),
+        "glossary_terms": len(glossary),
+        "missing_vectors": missing,
+        "windows": windows,
+        "store_version": store.version(),
+        "store": store.binding(rows.pids),  # checked on every open (Store.binding_problem): never served from another store
+        "chunker": CHUNKER_VERSION,
+        "parser": PARSER_VERSION,
+        "bm25": {"k1": bm25.k1, "b": bm25.b, "epsilon": bm25.epsilon, "terms": bm25.n_terms},
+        "dense": dense,
+        "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "build_seconds": round(time.time() - t0, 3),
+    }
+    _write_json(tmp / MANIFEST_FILE, manifest)
+    _fsync_dir(tmp)
+
+
+def _make_current(index_dir: Path, gens: Path, tmp: Path, name: str) -> str | None:
+    """Rename the written generation to ``name`` and name it in CURRENT (replaced atomically); the name it replaces."""
+    final = gens / name
+    os.rename(tmp, final)
+    _fsync_dir(gens)
+    cur_tmp = index_dir / f".CURRENT.{uuid.uuid4().hex[:6]}"
+    with open(cur_tmp, "w") as f:
+        f.write(name + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+    previous = current_generation_name(index_dir)
+    os.replace(cur_tmp, index_dir / CURRENT_FILE)
+    _fsync_dir(index_dir)
+    return previous

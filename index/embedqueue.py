@@ -53,6 +53,26 @@ class ParsedDocument:
     need: set[str] = field(default_factory=set)  # keys without a stored vector when it arrived
     owned: set[str] = field(default_factory=set)  # of those, the ones this document put in the queue first
 
+    def document_row(self) -> dict:
+        """The document's row for either store (SQLite or PostgreSQL)."""
+        meta, res = self.meta, self.res
+        return {
+            "doc_id": self.digest,
+            "path": str(self.path),
+            "title": meta.get("title"),
+            "council": meta.get("council"),
+            "body": meta.get("body"),
+            "meeting_date": meta.get("meeting_date"),
+            "doc_type": meta.get("doc_type"),
+            "pages": res["pages"],
+            "sha256": self.digest,
+            "source_url": meta.get("source_url"),
+            "warnings": res["warnings"],
+            "encoding": res["encoding"],
+            "size": self.size,
+            "parser": PARSER_VERSION,
+        }
+
 
 def parsed_document(f: Path, digest: str, size: int, mtime: float, res: dict, overrides: dict | None) -> ParsedDocument:
     """A worker's result as passages and embed texts, with sidecar-manifest fields applied."""
@@ -154,25 +174,8 @@ class EmbedQueue:
         return ready
 
     def _store(self, d: ParsedDocument) -> None:
-        meta = d.meta
-        doc = {
-            "doc_id": d.digest,
-            "path": str(d.path),
-            "title": meta.get("title"),
-            "council": meta.get("council"),
-            "body": meta.get("body"),
-            "meeting_date": meta.get("meeting_date"),
-            "doc_type": meta.get("doc_type"),
-            "pages": d.res["pages"],
-            "sha256": d.digest,
-            "source_url": meta.get("source_url"),
-            "warnings": d.res["warnings"],
-            "encoding": d.res["encoding"],
-            "size": d.size,
-            "parser": PARSER_VERSION,
-        }
         vectors = {k: self.vectors[k] for k in d.need}
-        self.store.add_document(doc, d.passages, d.keys, vectors, self.model_id, d.res["glossary"], d.size, d.mtime)
+        self.store.add_document(d.document_row(), d.passages, d.keys, vectors, self.model_id, d.res["glossary"], d.size, d.mtime)
 
     def threads_for_encoding(self, busy_workers: int) -> None:
         """PyTorch threads = the cores the parse workers leave free (at least one), so encoding and parsing

@@ -5,7 +5,7 @@ import csv
 import io
 import json
 
-from .search import citation, public_hit
+from .hits import citation, public_hit
 
 # CSV files (not standard output) start with a UTF-8 byte-order mark: Excel opens a double-clicked CSV without one in
 # the machine's legacy code page and garbles £, en dashes and curly quotes; every CSV reader that knows UTF-8 skips it

@@ -33,9 +33,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .search import DECISION_INTENT
-from .tokenize import tokenize_query
 from boardpapers.errors import BoardpapersError
+
+from .query import DECISION_INTENT
+from .tokenize import tokenize_query
 
 MODEL_FILE = Path(__file__).with_name("judge_model.json")
 FEATURES = ("cov", "known_cov", "cov_gap", "item_cov", "inv_concepts", "dense", "dense_gap", "item_dense")

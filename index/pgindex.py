@@ -1,6 +1,6 @@
-"""Search over the PostgreSQL store: the same backend seams as the embedded ``Index`` (index/search.py).
+"""Search over the PostgreSQL store: the same backend seams as the embedded ``Index`` (index/embedded.py).
 
-``rank()`` in index/search.py is the one query pipeline for both backends; it calls ``mask``, ``phrase_mask``,
+``rank()`` in index/rank.py is the one query pipeline for both backends; it calls ``mask``, ``phrase_mask``,
 ``bm25_rank``, ``dense_rank`` and ``decisions_of``. Here a "row" is the passage's ``pid`` (in the embedded
 backend it is the position in the generation, which is in pid order, so ties break the same way).
 
@@ -16,9 +16,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from boardpapers.ingest.dates import date_int
+
 from .bm25 import BM25
+from .embedded import Index, item_groups_from_store
+from .errors import IndexError_
 from .pgstore import SCHEMA_VERSION, PgStore, PgStoreError, as_array, redact
-from .search import Filters, Index, IndexError_, normalise_text, facet_codes, item_groups_from_store
+from .query import Filters, facet_codes, normalise_text
 from .tokenize import tokenize_query
 
 K1, B, EPSILON = (BM25.build.__defaults__ or (1.5, 0.75, 0.25))[-3:]
@@ -41,7 +45,7 @@ class _Identity:
         return int(i)
 
 class PgIndex:
-    """The PostgreSQL backend behind the same interface as index.search.Index."""
+    """The PostgreSQL backend behind the same interface as index.embedded.Index."""
 
     backend = "postgresql"
     check_model = Index.check_model
@@ -102,10 +106,10 @@ class PgIndex:
                 params.append([vals[i] for i in facet_codes(vals, value)])
         if f.since:
             sql.append("date_int >= %s AND date_int > 0")
-            params.append(int(f.since.replace("-", "")))
+            params.append(date_int(f.since))
         if f.until:
             sql.append("date_int <= %s AND date_int > 0")
-            params.append(int(f.until.replace("-", "")))
+            params.append(date_int(f.until))
         if f.decisions:
             sql.append("is_decision")
         return PgFilter(" AND ".join(sql) or "TRUE", params)
@@ -153,7 +157,7 @@ class PgIndex:
         return pids[best], scores[best]
 
     def item_groups(self, rows) -> np.ndarray:
-        """As index.search.Index.item_groups, from the passages table."""
+        """As index.embedded.Index.item_groups, from the passages table."""
         return item_groups_from_store(self, np.asarray(rows, dtype=np.int64))
 
     def term_rows(self, terms: list[str]) -> dict[str, np.ndarray]:
@@ -183,7 +187,7 @@ class PgIndex:
         return np.asarray([r[0] for r in rows], dtype=np.int64), np.asarray([r[1] for r in rows], dtype=np.float32)
 
     def dense_scores(self, rows, qvec: np.ndarray) -> np.ndarray:
-        """As index.search.Index.dense_scores: the best of the passage's vector and its windows' (embeddings table)."""
+        """As index.embedded.Index.dense_scores: the best of the passage's vector and its windows' (embeddings table)."""
         rows = [int(r) for r in rows]
         if not rows:
             return np.zeros(0, dtype=np.float32)

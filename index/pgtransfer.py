@@ -12,14 +12,18 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
+from boardpapers.ingest.dates import date_int
+
 from .build import window_keys
-from .pgstore import PgStore, PgStoreError, as_array, bm25_terms_of, date_int, postings_sql
 from .generation import STORE_FILE
+from .pgdocs import bm25_terms_of
+from .pgschema import postings_sql
+from .pgstore import PgStore, PgStoreError, as_array
 from .store import DOC_FIELDS, PASSAGE_FIELDS, Store
 
 BATCH = 2000
@@ -33,7 +37,7 @@ Progress = Callable[[str], None]
 
 def import_store(index_dir: Path, url: str, progress: Progress | None = None, store: PgStore | None = None) -> dict:
     """Copy the embedded index at ``index_dir`` into the (empty) PostgreSQL store at ``url``."""
-    from .search import Index
+    from .embedded import Index
 
     say = progress or (lambda m: None)
     t0 = time.perf_counter()
@@ -48,54 +52,17 @@ def import_store(index_dir: Path, url: str, progress: Progress | None = None, st
         pg.bind_model(idx.model_id, dim)
         sq = idx.store.con
         docs = {d["doc_id"]: d for d in idx.store.documents()}
-        df: Counter = Counter()
-        sum_dl = 0
-        n_pass = 0
         with pg.conn() as con, con.transaction():
             con.execute("SET LOCAL statement_timeout = 0")
             con.execute("SELECT set_config('maintenance_work_mem', '256MB', true) "  # at least 256MB; a server's larger value stays
                         "WHERE pg_size_bytes(current_setting('maintenance_work_mem')) < pg_size_bytes('256MB')")
             con.execute("DROP INDEX IF EXISTS passages_embedding_hnsw")  # built once at the end: much faster than row by row
             cur = con.cursor()
-            with cur.copy(f"COPY documents({', '.join(DOC_FIELDS)}) FROM STDIN") as cp:
-                for d in docs.values():
-                    cp.write_row([json.dumps(d[f]) if f == "warnings" else d[f] for f in DOC_FIELDS])
-            with cur.copy("COPY doc_paths(path, doc_id, size, mtime) FROM STDIN") as cp:
-                for r in sq.execute("SELECT path, doc_id, size, mtime FROM doc_paths"):
-                    if r[1] in docs:
-                        cp.write_row(tuple(r))
-            cols = [*PASSAGE_FIELDS, "council", "body", "doc_type", "date_int", "terms", "tfs", "dl", "embedding", "window_keys"]
-            with cur.copy(f"COPY passages({', '.join(cols)}) FROM STDIN (FORMAT BINARY)") as cp:
-                cp.set_types([_PG_TYPES.get(c, "text") for c in cols])  # binary: vectors travel as float32, not as text
-                for start in range(0, len(idx), BATCH):
-                    rows = list(range(start, min(len(idx), start + BATCH)))
-                    pids = idx.pid_of(rows)
-                    got = idx.store.passages_by_pid(pids)
-                    vecs = idx.vectors_at(rows)
-                    for pid, v in zip(pids, vecs):
-                        r = got.get(pid)
-                        if r is None or r["doc_id"] not in docs:
-                            continue
-                        terms, tfs, dl = bm25_terms_of(r)
-                        df.update(terms)
-                        sum_dl += dl
-                        n_pass += 1
-                        cp.write_row([*(bool(r[f]) if f == "is_decision" else r[f] for f in PASSAGE_FIELDS), r["council"], r["body"],
-                                      r["doc_type"], date_int(r["meeting_date"]), terms, tfs, dl, v, window_keys(r)])
-                    say(f"passages: {n_pass}/{len(idx)}")
+            _copy_documents(cur, sq, docs)
+            df, sum_dl, n_pass = _copy_passages(cur, idx, docs, say)
             say("writing the BM25 postings…")
             con.execute(postings_sql())
-            with cur.copy("COPY embeddings(model, key, vec) FROM STDIN (FORMAT BINARY)") as cp:
-                cp.set_types(["text", "text", "vector"])
-                for model, key, blob in sq.execute("SELECT model, key, vec FROM embeddings"):
-                    cp.write_row((model, key, np.frombuffer(blob, dtype=np.float32)))
-            with cur.copy("COPY glossary(acronym, expansion, doc_id) FROM STDIN") as cp:
-                for r in sq.execute("SELECT acronym, expansion, doc_id FROM glossary"):
-                    if r[2] in docs:
-                        cp.write_row(tuple(r))
-            with cur.copy("COPY failures(path, sha256, reason, at) FROM STDIN") as cp:
-                for r in sq.execute("SELECT path, sha256, reason, at FROM failures"):
-                    cp.write_row(tuple(r))
+            _copy_the_rest(cur, sq, docs)
             with cur.copy("COPY bm25_terms(term, df) FROM STDIN") as cp:
                 for t in sorted(df):
                     cp.write_row((t, df[t]))
@@ -110,6 +77,60 @@ def import_store(index_dir: Path, url: str, progress: Progress | None = None, st
         if store is None:
             pg.close()
     return {"documents": len(docs), "passages": n_pass, "terms": len(df), "seconds": round(time.perf_counter() - t0, 2)}
+
+
+def _copy_documents(cur, sq, docs: dict[str, dict]) -> None:
+    """The documents, and the paths that point at them."""
+    with cur.copy(f"COPY documents({', '.join(DOC_FIELDS)}) FROM STDIN") as cp:
+        for d in docs.values():
+            cp.write_row([json.dumps(d[f]) if f == "warnings" else d[f] for f in DOC_FIELDS])
+    with cur.copy("COPY doc_paths(path, doc_id, size, mtime) FROM STDIN") as cp:
+        for r in sq.execute("SELECT path, doc_id, size, mtime FROM doc_paths"):
+            if r[1] in docs:
+                cp.write_row(tuple(r))
+
+
+def _copy_passages(cur, idx, docs: dict[str, dict], say: Progress) -> tuple[Counter, int, int]:
+    """The live generation's passages in generation order, with their pids, BM25 terms and vectors; returns (document
+    frequency of each term, total length, passages)."""
+    df: Counter = Counter()
+    sum_dl = 0
+    n_pass = 0
+    cols = [*PASSAGE_FIELDS, "council", "body", "doc_type", "date_int", "terms", "tfs", "dl", "embedding", "window_keys"]
+    with cur.copy(f"COPY passages({', '.join(cols)}) FROM STDIN (FORMAT BINARY)") as cp:
+        cp.set_types([_PG_TYPES.get(c, "text") for c in cols])  # binary: vectors travel as float32, not as text
+        for start in range(0, len(idx), BATCH):
+            rows = list(range(start, min(len(idx), start + BATCH)))
+            pids = idx.pid_of(rows)
+            got = idx.store.passages_by_pid(pids)
+            vecs = idx.vectors_at(rows)
+            for pid, v in zip(pids, vecs):
+                r = got.get(pid)
+                if r is None or r["doc_id"] not in docs:
+                    continue
+                terms, tfs, dl = bm25_terms_of(r)
+                df.update(terms)
+                sum_dl += dl
+                n_pass += 1
+                cp.write_row([*(bool(r[f]) if f == "is_decision" else r[f] for f in PASSAGE_FIELDS), r["council"], r["body"],
+                              r["doc_type"], date_int(r["meeting_date"]), terms, tfs, dl, v, window_keys(r)])
+            say(f"passages: {n_pass}/{len(idx)}")
+    return df, sum_dl, n_pass
+
+
+def _copy_the_rest(cur, sq, docs: dict[str, dict]) -> None:
+    """The whole embeddings cache, the glossary of the documents, and the failures."""
+    with cur.copy("COPY embeddings(model, key, vec) FROM STDIN (FORMAT BINARY)") as cp:
+        cp.set_types(["text", "text", "vector"])
+        for model, key, blob in sq.execute("SELECT model, key, vec FROM embeddings"):
+            cp.write_row((model, key, np.frombuffer(blob, dtype=np.float32)))
+    with cur.copy("COPY glossary(acronym, expansion, doc_id) FROM STDIN") as cp:
+        for r in sq.execute("SELECT acronym, expansion, doc_id FROM glossary"):
+            if r[2] in docs:
+                cp.write_row(tuple(r))
+    with cur.copy("COPY failures(path, sha256, reason, at) FROM STDIN") as cp:
+        for r in sq.execute("SELECT path, sha256, reason, at FROM failures"):
+            cp.write_row(tuple(r))
 
 
 def export_store(url: str, index_dir: Path, progress: Progress | None = None, store: PgStore | None = None) -> dict:
@@ -159,7 +180,7 @@ def export_store(url: str, index_dir: Path, progress: Progress | None = None, st
             sq.executemany("INSERT INTO failures(path, sha256, reason, at) VALUES(?,?,?,?)",
                            cur.execute("SELECT path, sha256, reason, at FROM failures").fetchall())
             st.set_meta("model", model)
-            st._bump()
+            st.bump_version()
         say("building the index generation…")
         gen = build_generation(st, model, int(dim))
         st.close()

@@ -106,7 +106,7 @@ def _enqueue(pg, files: list[Path], report: IngestReport) -> list[str]:
                 "WHERE ingest_jobs.sha256 <> excluded.sha256 OR ingest_jobs.state = 'failed'",
                 sorted(rows),
             )
-            # a document read by an older structure parser is read again (see ingest.pipeline)
+            # a document read by an older structure parser is read again (see index/writer.py)
             cur.execute(
                 "UPDATE ingest_jobs j SET state='pending', attempts=0, updated_at=now() FROM documents d "
                 "WHERE j.path = ANY(%s) AND j.state = 'done' AND d.doc_id = j.sha256 AND d.parser IS DISTINCT FROM %s",
@@ -123,7 +123,7 @@ def _parser_pool() -> ProcessPoolExecutor:
     """One parser process, started fresh ('spawn'), never forked: a forked child would inherit this worker's database
     socket, and if the worker were killed that socket would stay open -- its transaction and job lock with it."""
     return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=worker_init, initargs=(os.getpid(),))  # killed with the worker (ingest.lock)
+                               initializer=worker_init, initargs=(os.getpid(),))  # killed with the worker (index/lock.py)
 
 
 class _Worker:
@@ -155,66 +155,70 @@ class _Worker:
 
     def claim_and_run(self, mine: list[str]) -> str | None:
         """Claim one pending job and finish it in one transaction; None when nothing is claimable now."""
-        pg = self.pg
-        with pg.conn() as con, con.transaction():
+        with self.pg.conn() as con, con.transaction():
             con.execute("SET LOCAL idle_in_transaction_session_timeout = 0")
             job = con.execute(
                 "SELECT path, sha256, size, mtime FROM ingest_jobs WHERE state='pending' AND path = ANY(%s) "
                 "ORDER BY path LIMIT 1 FOR UPDATE SKIP LOCKED", (mine,)).fetchone()
             if job is None:
                 return None
-            path, digest, size, mtime = job
+            path = job[0]
             con.execute("UPDATE ingest_jobs SET attempts = attempts + 1, worker = %s, updated_at = now() WHERE path = %s", (self.worker, path))
-            f = Path(path)
-            try:
-                changed = sha256_file(f) != digest
-            except OSError as exc:
-                return self._fail(con, path, digest, f"cannot read: {exc.strerror or exc}")
-            if changed:
-                return self._fail(con, path, digest, "the file changed while it was being ingested; run the ingest again")
-            con.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (digest,))  # one writer per content
-            overrides = self.manifest.get(f.resolve())
-            if overrides is None and con.execute("SELECT 1 FROM documents WHERE doc_id=%s AND parser = %s", (digest, PARSER_VERSION)).fetchone():
-                first = con.execute("SELECT path FROM documents WHERE doc_id=%s", (digest,)).fetchone()[0]
-                pg.add_path(con, path, digest, size, mtime)
-                # stored already under this very path (e.g. by import-store): nothing changed
-                status, detail = ("unchanged", "") if first == path else ("duplicate", f"same content as {first}")
-                self._finish(con, path, "done", detail or "unchanged")
-                self.report.outcomes.append(FileOutcome(path, status, detail))
-                return path
-            res = self._parse(path)
-            if not res["ok"]:
-                return self._fail(con, path, digest, res["reason"])
-            self.report.parse_seconds += res["seconds"]
-            d = parsed_document(f, digest, size, mtime, res, overrides)
-            emb = self._embedder()
-            model_id = emb.model_id
-            all_keys = d.keys + d.win_keys  # passages, then their sentence windows (stored in the embeddings cache only)
-            known = pg.known_embeddings(model_id, list(set(all_keys)), con)
-            new = {}
-            for k, t in zip(all_keys, d.texts + d.win_texts):
-                if k not in known and k not in new:
-                    new[k] = t
-            t0 = time.perf_counter()
-            vecs = emb.encode(list(new.values())) if new else np.zeros((0, emb.dim), dtype=np.float32)
-            self.report.embed_seconds += time.perf_counter() - t0
-            self.report.embedded += len(new)
-            self.report.reused_embeddings += len(all_keys) - len(new)
-            fresh = dict(zip(new, vecs))
-            cached = pg.vectors_for(model_id, [k for k in d.keys if k not in fresh], int(emb.dim), con)
-            it = iter(cached)
-            vectors = np.stack([fresh[k] if k in fresh else next(it) for k in d.keys]) if d.keys else np.zeros((0, emb.dim), np.float32)
-            meta = d.meta
-            doc = {
-                "doc_id": digest, "path": path, "title": meta.get("title"), "council": meta.get("council"), "body": meta.get("body"),
-                "meeting_date": meta.get("meeting_date"), "doc_type": meta.get("doc_type"), "pages": res["pages"], "sha256": digest,
-                "source_url": meta.get("source_url"), "warnings": res["warnings"], "encoding": res["encoding"], "size": size,
-                "parser": PARSER_VERSION,
-            }
-            pg.write_document(con, doc, [asdict(p) for p in d.passages], d.keys, vectors, fresh, model_id, res["glossary"], size, mtime)
-            self._finish(con, path, "done", f"{len(d.passages)} passages")
-            self.report.outcomes.append(FileOutcome(path, "ingested", "", len(d.passages), res["pages"] or 0))
+            return self._run(con, *job)
+
+    def _run(self, con, path: str, digest: str, size: int, mtime: float) -> str:
+        """Parse, embed and write the claimed file inside the job's transaction."""
+        pg = self.pg
+        f = Path(path)
+        try:
+            changed = sha256_file(f) != digest
+        except OSError as exc:
+            return self._fail(con, path, digest, f"cannot read: {exc.strerror or exc}")
+        if changed:
+            return self._fail(con, path, digest, "the file changed while it was being ingested; run the ingest again")
+        con.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (digest,))  # one writer per content
+        overrides = self.manifest.get(f.resolve())
+        if overrides is None and con.execute("SELECT 1 FROM documents WHERE doc_id=%s AND parser = %s", (digest, PARSER_VERSION)).fetchone():
+            first = con.execute("SELECT path FROM documents WHERE doc_id=%s", (digest,)).fetchone()[0]
+            pg.add_path(con, path, digest, size, mtime)
+            # stored already under this very path (e.g. by import-store): nothing changed
+            status, detail = ("unchanged", "") if first == path else ("duplicate", f"same content as {first}")
+            self._finish(con, path, "done", detail or "unchanged")
+            self.report.outcomes.append(FileOutcome(path, status, detail))
             return path
+        res = self._parse(path)
+        if not res["ok"]:
+            return self._fail(con, path, digest, res["reason"])
+        self.report.parse_seconds += res["seconds"]
+        d = parsed_document(f, digest, size, mtime, res, overrides)
+        vectors, fresh, model_id = self._vectors(con, d)
+        pg.write_document(con, d.document_row(), [asdict(p) for p in d.passages], d.keys, vectors, fresh, model_id,
+                          res["glossary"], size, mtime)
+        self._finish(con, path, "done", f"{len(d.passages)} passages")
+        self.report.outcomes.append(FileOutcome(path, "ingested", "", len(d.passages), res["pages"] or 0))
+        return path
+
+    def _vectors(self, con, d) -> tuple[np.ndarray, dict, str]:
+        """(the passages' vectors, the newly encoded ones by key, the model id): every text not in the shared
+        embeddings cache is encoded once."""
+        emb = self._embedder()
+        model_id = emb.model_id
+        all_keys = d.keys + d.win_keys  # passages, then their sentence windows (stored in the embeddings cache only)
+        known = self.pg.known_embeddings(model_id, list(set(all_keys)), con)
+        new = {}
+        for k, t in zip(all_keys, d.texts + d.win_texts):
+            if k not in known and k not in new:
+                new[k] = t
+        t0 = time.perf_counter()
+        vecs = emb.encode(list(new.values())) if new else np.zeros((0, emb.dim), dtype=np.float32)
+        self.report.embed_seconds += time.perf_counter() - t0
+        self.report.embedded += len(new)
+        self.report.reused_embeddings += len(all_keys) - len(new)
+        fresh = dict(zip(new, vecs))
+        cached = self.pg.vectors_for(model_id, [k for k in d.keys if k not in fresh], int(emb.dim), con)
+        it = iter(cached)
+        vectors = np.stack([fresh[k] if k in fresh else next(it) for k in d.keys]) if d.keys else np.zeros((0, emb.dim), np.float32)
+        return vectors, fresh, model_id
 
     def _fail(self, con, path: str, digest: str, reason: str) -> str:
         self.pg.record_failure(con, path, digest, reason)
@@ -227,11 +231,11 @@ class _Worker:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m ingest.pg_ingest URL PATH...` -- one worker (what `boardpapers ingest --store URL` runs)."""
+    """`python -m boardpapers.index.pgwriter URL PATH...` -- one worker (what `boardpapers ingest --store URL` runs)."""
 
     args = list(sys.argv[1:] if argv is None else argv)
     if len(args) < 2:
-        print("usage: python -m ingest.pg_ingest postgresql://... PATH...", file=sys.stderr)
+        print("usage: python -m boardpapers.index.pgwriter postgresql://... PATH...", file=sys.stderr)
         return 2
     report = ingest_pg(args[1:], args[0], progress=lambda m: print(m, file=sys.stderr, flush=True))
     print(summary_table(report))

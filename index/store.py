@@ -8,117 +8,27 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import sqlite3
 import time
 import uuid
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict
 from pathlib import Path
-from typing import Iterable, Iterator
-from urllib.parse import quote
 
 import numpy as np
 
 from boardpapers.ingest.model import Passage
-from boardpapers.errors import BoardpapersError
+
+from .generation import STORE_FILE  # the layout lives in one place
+from .storedb import DOC_FIELDS, PASSAGE_FIELDS, REBUILD_HINT, SCHEMA, StoreError, connect, sqlite_message
+
+__all__ = [
+    "BINDING_SAMPLE", "DOC_FIELDS", "PASSAGE_FIELDS", "REBUILD_HINT", "SCHEMA_VERSION", "STORE_FILE", "Store", "StoreError",
+    "connect", "sqlite_message",
+]
 
 SCHEMA_VERSION = 1
-from .generation import STORE_FILE  # noqa: E402  (the layout lives in one place)
 BINDING_SAMPLE = 64  # generation rows whose passages are checked against the store on every open
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
-CREATE TABLE IF NOT EXISTS documents(
-  doc_id TEXT PRIMARY KEY,
-  path TEXT NOT NULL,
-  title TEXT, council TEXT, body TEXT, meeting_date TEXT, doc_type TEXT,
-  pages INTEGER, sha256 TEXT NOT NULL, source_url TEXT, ingested_at TEXT,
-  warnings TEXT NOT NULL DEFAULT '[]', encoding TEXT, size INTEGER, parser TEXT,
-  status TEXT NOT NULL DEFAULT 'active'
-);
-CREATE TABLE IF NOT EXISTS doc_paths(path TEXT PRIMARY KEY, doc_id TEXT NOT NULL, size INTEGER, mtime REAL);
-CREATE TABLE IF NOT EXISTS passages(
-  pid INTEGER PRIMARY KEY,
-  passage_id TEXT UNIQUE NOT NULL,
-  doc_id TEXT NOT NULL,
-  seq INTEGER NOT NULL,
-  text TEXT NOT NULL, context TEXT NOT NULL,
-  page INTEGER, page_end INTEGER, printed_page TEXT,
-  item TEXT, minute_number TEXT, meeting_date TEXT,
-  is_decision INTEGER NOT NULL, char_start INTEGER, char_end INTEGER,
-  section_kind TEXT, embed_key TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS passages_doc ON passages(doc_id);
-CREATE TABLE IF NOT EXISTS embeddings(model TEXT NOT NULL, key TEXT NOT NULL, vec BLOB NOT NULL, PRIMARY KEY(model, key));
-CREATE TABLE IF NOT EXISTS failures(path TEXT PRIMARY KEY, sha256 TEXT, reason TEXT NOT NULL, at TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS glossary(acronym TEXT NOT NULL, expansion TEXT NOT NULL, doc_id TEXT NOT NULL,
-  PRIMARY KEY(acronym, expansion, doc_id));
-"""
-
-DOC_FIELDS = (
-    "doc_id", "path", "title", "council", "body", "meeting_date", "doc_type", "pages", "sha256",
-    "source_url", "ingested_at", "warnings", "encoding", "size", "parser", "status",
-)
-PASSAGE_FIELDS = (
-    "pid", "passage_id", "doc_id", "seq", "text", "context", "page", "page_end", "printed_page", "item",
-    "minute_number", "meeting_date", "is_decision", "char_start", "char_end", "section_kind", "embed_key",
-)
-
-
-class StoreError(BoardpapersError):
-    """The store cannot be used; the message says why and what to do."""
-
-
-REBUILD_HINT = "rebuild it with `boardpapers ingest --rebuild PATH...`"
-# SQLite errors that say the disk or the directory refuses writes, not that the file is damaged
-_WRITE_REFUSED = ("disk is full", "readonly", "read-only", "unable to open", "disk i/o error", "locking protocol")
-
-
-def sqlite_message(path: Path, exc: BaseException, readonly: bool = False) -> str:
-    """One line for an SQLite error on the store at ``path``: what is wrong and what to do."""
-    msg = " ".join(str(exc).split()) or type(exc).__name__
-    if readonly and "unable to open" in msg.lower():
-        return f"cannot open the passage store {path} ({msg}): check that it exists and is readable, or {REBUILD_HINT}"
-    if any(k in msg.lower() for k in _WRITE_REFUSED):
-        return (f"cannot write the passage store {path} ({msg}): free some disk space or make the index folder writable, "
-                "then run the ingest again; the previous index is unchanged")
-    return f"the passage store {path} is damaged ({msg}); {REBUILD_HINT}"
-
-
-def _open(path: Path, readonly: bool, immutable: bool = False) -> sqlite3.Connection:
-    if readonly:
-        uri = f"file:{quote(str(path))}?mode=ro" + ("&immutable=1" if immutable else "")
-        con = sqlite3.connect(uri, uri=True, timeout=30, check_same_thread=False)
-    else:
-        con = sqlite3.connect(str(path), timeout=60, check_same_thread=False)
-    con.row_factory = sqlite3.Row
-    try:
-        if not readonly:
-            con.execute("PRAGMA journal_mode=WAL")
-            con.execute("PRAGMA synchronous=NORMAL")
-        con.execute("PRAGMA busy_timeout=30000")
-        con.execute("SELECT count(*) FROM sqlite_master").fetchone()
-    except BaseException:
-        con.close()
-        raise
-    return con
-
-
-def connect(path: Path, readonly: bool = False) -> sqlite3.Connection:
-    if readonly and not path.exists():
-        raise StoreError(f"no passage store at {path}")
-    try:
-        try:
-            return _open(path, readonly)
-        except sqlite3.OperationalError as exc:
-            # A WAL store on a read-only folder or disk (a shared index): SQLite cannot create the -shm file a
-            # reader needs. Nothing can write there either, so reading it as an immutable file is exact.
-            wal = path.with_name(path.name + "-wal")
-            if readonly and "unable to open" in str(exc) and not os.access(path.parent, os.W_OK) and not wal.exists():
-                return _open(path, readonly, immutable=True)
-            raise
-    except sqlite3.Error as exc:
-        raise StoreError(sqlite_message(path, exc, readonly)) from None
 
 
 def _int(v: str) -> int:
@@ -141,7 +51,7 @@ class Store:
         self.con = connect(self.path, readonly)
         if not readonly:
             try:
-                self.con.executescript(_SCHEMA)
+                self.con.executescript(SCHEMA)
                 v = self.get_meta("schema_version")
                 if v is None:
                     self.set_meta("schema_version", str(SCHEMA_VERSION))
@@ -177,7 +87,7 @@ class Store:
         """Bumped by every change that a built index must reflect."""
         return int(self.get_meta("store_version") or 0)
 
-    def _bump(self) -> None:
+    def bump_version(self) -> None:
         self.set_meta("store_version", str(self.version() + 1))
 
     # --- the identity a generation is bound to
@@ -266,7 +176,7 @@ class Store:
             left = self.con.execute("SELECT count(*) FROM doc_paths WHERE doc_id=?", (old[0],)).fetchone()[0]
             if not left:
                 self.con.execute("UPDATE documents SET status='superseded' WHERE doc_id=?", (old[0],))
-                self._bump()
+                self.bump_version()
 
     def add_document(
         self,
@@ -315,7 +225,7 @@ class Store:
                 [(a, e, doc["doc_id"]) for a, e in glossary],
             )
             self._point_path(doc["path"], doc["doc_id"], size, mtime)
-            self._bump()
+            self.bump_version()
 
     def record_failure(self, path: str, sha256: str | None, reason: str) -> None:
         with self.con:

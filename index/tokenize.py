@@ -163,6 +163,11 @@ _CACHE_RAW_MAX = 256  # raw tokens longer than this are not cached
 _cache: dict[str, tuple[str, ...]] = {}
 
 
+def clear_cache() -> None:
+    """Forget the analysed raw tokens (benchmarks time a cold tokenizer this way)."""
+    _cache.clear()
+
+
 def _stem(word: str) -> str:
     if not word.isalpha():
         return word

@@ -5,8 +5,9 @@ how many further passages match; the first and latest mention are the oldest and
 """
 from __future__ import annotations
 
-
-from .search import CANDIDATES, POOL, Filters, hit_from_row, judged_ranking, normalise_text, public_hit
+from .hits import hit_from_row, public_hit
+from .query import Filters, normalise_text
+from .rank import CANDIDATES, POOL, judged_ranking
 
 
 def _meeting_key(h: dict) -> tuple:

@@ -24,11 +24,12 @@ from boardpapers.ingest.structure import PARSER_VERSION
 
 from .build import build_generation
 from .embed import ModelError, check_backend_installed, get_embedder, model_tokenizer_dir, resolve_model, space_id, split_space_id
+from .embedded import Index
 from .embedqueue import EmbedQueue, parsed_document, worker_context
+from .errors import IndexError_
 from .generation import STORE_FILE, current_generation_name, read_manifest
 from .lock import IndexLock, worker_init
 from .report import IngestReport, Progress, progress_bar
-from .search import Index, IndexError_
 from .store import REBUILD_HINT, Store, StoreError, sqlite_message
 
 class IngestRefused(BoardpapersError):
@@ -136,64 +137,90 @@ def _recover(index_dir: Path, say: Progress) -> None:
 
 
 def _ingest_locked(paths, index_dir: Path, model, workers, limits: Limits, progress, embedder, backend=None) -> IngestReport:
-
-    t_start = time.perf_counter()
-    say = progress or (lambda msg: None)
-    report = IngestReport()
+    run = _Run(index_dir, progress)
     files, bad, manifest = discover(paths)
-    report.outcomes.extend(bad)
-    store = Store(index_dir)
+    run.report.outcomes.extend(bad)
+    run.open_store(model, backend, embedder)
     try:
-        # SQLite's quick check before anything is written: damage in the middle of the file is otherwise
-        # noticed only by the query that happens to read it
-        damage = store.check()
-        if damage:
-            raise StoreError(f"the passage store {store.path} is damaged (SQLite's check: {damage[0][:160]}); {REBUILD_HINT}")
-        model_id = _embedding_space(store, index_dir, model, backend, embedder)
-    except Exception:
-        store.close()
-        raise
+        todo = run.plan(files, manifest)
+        queue = EmbedQueue(run.store, run.model_id, run.report, embedder, t_start=run.t_start,
+                           load=lambda: (run.say("loading the embedding model…"), get_embedder(run.model_id))[1])
+        if todo:
+            run.parse_and_store(todo, manifest, queue, limits, model_tokenizer_dir(model), workers)
+        run.build_if_needed(queue.embedder)
+        run.report.passages_total = run.store.con.execute(
+            "SELECT count(*) FROM passages p JOIN documents d USING(doc_id) WHERE d.status='active'").fetchone()[0]
+    finally:
+        run.store.close()
+    run.report.seconds = time.perf_counter() - run.t_start
+    return run.report
 
-    todo: list[tuple[Path, str, int, float]] = []
-    copies: dict[str, list[tuple[Path, int, float]]] = {}  # content hash -> later files of this run with that content
-    for f in files:
+
+class _Run:
+    """One ingest into an index directory whose lock is held: plan, parse in worker processes, embed, store, build."""
+
+    def __init__(self, index_dir: Path, progress: Progress | None):
+        self.index_dir = index_dir
+        self.t_start = time.perf_counter()
+        self.say = progress or (lambda msg: None)
+        self.report = IngestReport()
+        self.copies: dict[str, list[tuple[Path, int, float]]] = {}  # content hash -> later files of this run with it
+        self.done = 0
+        self.total = 0
+
+    def open_store(self, model, backend, embedder) -> None:
+        self.store = Store(self.index_dir)
         try:
-            st = f.stat()
-            if st.st_size == 0:
-                report.outcomes.append(FileOutcome(str(f), "failed", "empty file (0 bytes)"))
-                store.record_failure(str(f), None, "empty file (0 bytes)")
-                continue
-            digest = sha256_file(f)
-        except OSError as exc:
-            report.outcomes.append(FileOutcome(str(f), "failed", f"cannot read: {exc.strerror or exc}"))
-            continue
-        state = store.path_state(str(f))
-        # a document read by an older version of the structure parser is read again (its passages and citations
-        # get the fixes); texts that did not change keep their cached embeddings
-        current = store.has_doc(digest, PARSER_VERSION)
-        if state is not None and state["sha256"] == digest and current and f.resolve() not in manifest:
-            report.outcomes.append(FileOutcome(str(f), "unchanged"))
-            continue
-        if current and f.resolve() not in manifest:
-            store.add_path(str(f), digest, st.st_size, st.st_mtime)
-            first = store.con.execute("SELECT path FROM documents WHERE doc_id=?", (digest,)).fetchone()
-            report.outcomes.append(FileOutcome(str(f), "duplicate", f"same content as {first[0] if first else 'a stored document'}"))
-            continue
-        if f.resolve() not in manifest:
-            if digest in copies:  # the same file twice in this run: parse it once
-                copies[digest].append((f, st.st_size, st.st_mtime))
-                continue
-            copies[digest] = []
-        todo.append((f, digest, st.st_size, st.st_mtime))
+            # SQLite's quick check before anything is written: damage in the middle of the file is otherwise
+            # noticed only by the query that happens to read it
+            damage = self.store.check()
+            if damage:
+                raise StoreError(f"the passage store {self.store.path} is damaged (SQLite's check: {damage[0][:160]}); {REBUILD_HINT}")
+            self.model_id = _embedding_space(self.store, self.index_dir, model, backend, embedder)
+        except Exception:
+            self.store.close()
+            raise
 
-    tok_dir = model_tokenizer_dir(model)
-    n_workers = max(1, min(workers or os.cpu_count() or 1, len(todo) or 1))
-    queue = EmbedQueue(store, model_id, report, embedder, load=lambda: (say("loading the embedding model…"), get_embedder(model_id))[1],
-                        t_start=t_start)
-    t_parse = 0.0
-    done = 0
-    if todo:
-        say(f"parsing {len(todo)} file{'s' * (len(todo) != 1)} with {n_workers} worker process{'es' * (n_workers != 1)}…")
+    def plan(self, files: list[Path], manifest: dict) -> list[tuple[Path, str, int, float]]:
+        """The files to parse: unchanged files, files with the content of a stored document and second copies within
+        this run are settled here (unless a sidecar manifest row applies to them)."""
+        todo = []
+        store, report = self.store, self.report
+        for f in files:
+            try:
+                st = f.stat()
+                if st.st_size == 0:
+                    report.outcomes.append(FileOutcome(str(f), "failed", "empty file (0 bytes)"))
+                    store.record_failure(str(f), None, "empty file (0 bytes)")
+                    continue
+                digest = sha256_file(f)
+            except OSError as exc:
+                report.outcomes.append(FileOutcome(str(f), "failed", f"cannot read: {exc.strerror or exc}"))
+                continue
+            state = store.path_state(str(f))
+            # a document read by an older version of the structure parser is read again (its passages and citations
+            # get the fixes); texts that did not change keep their cached embeddings
+            current = store.has_doc(digest, PARSER_VERSION)
+            described = f.resolve() in manifest
+            if state is not None and state["sha256"] == digest and current and not described:
+                report.outcomes.append(FileOutcome(str(f), "unchanged"))
+            elif current and not described:
+                store.add_path(str(f), digest, st.st_size, st.st_mtime)
+                first = store.con.execute("SELECT path FROM documents WHERE doc_id=?", (digest,)).fetchone()
+                report.outcomes.append(FileOutcome(str(f), "duplicate", f"same content as {first[0] if first else 'a stored document'}"))
+            elif not described and digest in self.copies:  # the same file twice in this run: parse it once
+                self.copies[digest].append((f, st.st_size, st.st_mtime))
+            else:
+                if not described:
+                    self.copies[digest] = []
+                todo.append((f, digest, st.st_size, st.st_mtime))
+        return todo
+
+    def parse_and_store(self, todo, manifest: dict, queue: EmbedQueue, limits: Limits, tok_dir, workers) -> None:
+        """Parse in worker processes while the embed queue encodes; write each document once all its texts have vectors."""
+        n_workers = max(1, min(workers or os.cpu_count() or 1, len(todo)))
+        self.total = len(todo)
+        self.say(f"parsing {len(todo)} file{'s' * (len(todo) != 1)} with {n_workers} worker process{'es' * (n_workers != 1)}…")
         with ProcessPoolExecutor(max_workers=n_workers, mp_context=worker_context(),
                                  initializer=worker_init, initargs=(os.getpid(),)) as pool:
             pending = {pool.submit(parse_file, str(f), limits, tok_dir): (f, digest, size, mtime) for f, digest, size, mtime in todo}
@@ -206,53 +233,53 @@ def _ingest_locked(paths, index_dir: Path, model, workers, limits: Limits, progr
                         res = fut.result()
                     except Exception as exc:  # noqa: BLE001 - a crashed worker fails only its file
                         res = {"ok": False, "reason": f"parser process failed: {type(exc).__name__}: {exc}"}
-                    if not res["ok"]:
-                        done += 1
-                        report.outcomes.append(FileOutcome(str(f), "failed", res["reason"]))
-                        store.record_failure(str(f), digest, res["reason"])
-                        say(f"{progress_bar(done, len(todo), t_start)} {f.name}: FAILED: {res['reason']}")
-                        for c, _, _ in copies.get(digest, []):
-                            report.outcomes.append(FileOutcome(str(c), "failed", f"{res['reason']} (same content as {f})"))
-                            store.record_failure(str(c), digest, res["reason"])
-                        continue
-                    t_parse += res["seconds"]
-                    report.timeline["last_parsed"] = round(time.perf_counter() - t_start, 2)
-                    queue.add(parsed_document(f, digest, size, mtime, res, manifest.get(f.resolve())))
+                    if res["ok"]:
+                        self.report.parse_seconds += res["seconds"]
+                        self.report.timeline["last_parsed"] = round(time.perf_counter() - self.t_start, 2)
+                        queue.add(parsed_document(f, digest, size, mtime, res, manifest.get(f.resolve())))
+                    else:
+                        self.failed(f, digest, res["reason"])
                 queue.encode_some(busy_workers=min(len(pending), n_workers))
                 t_write = time.perf_counter()
                 ready = queue.write_ready()
-                report.write_seconds += time.perf_counter() - t_write
+                self.report.write_seconds += time.perf_counter() - t_write
                 for d in ready:
-                    done += 1
-                    report.outcomes.append(FileOutcome(str(d.path), "ingested", "", len(d.passages), d.res["pages"] or 0))
-                    say(f"{progress_bar(done, len(todo), t_start)} {d.path.name}: {len(d.passages)} passages ({len(d.owned)} newly embedded)")
-                    for c, size, mtime in copies.get(d.digest, []):
-                        store.add_path(str(c), d.digest, size, mtime)
-                        report.outcomes.append(FileOutcome(str(c), "duplicate", f"same content as {d.path}"))
+                    self.stored(d)
         queue.restore_threads()
-    emb = queue.embedder
-    report.parse_seconds = t_parse
-    cur = current_generation_name(index_dir)
-    needs_build = cur is None or not _gen_is_current(index_dir, cur, store)
-    if needs_build:
-        dim = emb.dim if emb is not None else _stored_dim(store, model_id)
+
+    def failed(self, f: Path, digest: str, reason: str) -> None:
+        self.done += 1
+        self.report.outcomes.append(FileOutcome(str(f), "failed", reason))
+        self.store.record_failure(str(f), digest, reason)
+        self.say(f"{progress_bar(self.done, self.total, self.t_start)} {f.name}: FAILED: {reason}")
+        for c, _, _ in self.copies.get(digest, []):
+            self.report.outcomes.append(FileOutcome(str(c), "failed", f"{reason} (same content as {f})"))
+            self.store.record_failure(str(c), digest, reason)
+
+    def stored(self, d) -> None:
+        self.done += 1
+        self.report.outcomes.append(FileOutcome(str(d.path), "ingested", "", len(d.passages), d.res["pages"] or 0))
+        self.say(f"{progress_bar(self.done, self.total, self.t_start)} {d.path.name}: {len(d.passages)} passages "
+                 f"({len(d.owned)} newly embedded)")
+        for c, size, mtime in self.copies.get(d.digest, []):
+            self.store.add_path(str(c), d.digest, size, mtime)
+            self.report.outcomes.append(FileOutcome(str(c), "duplicate", f"same content as {d.path}"))
+
+    def build_if_needed(self, emb) -> None:
+        """A new generation unless the live one was built from this very store in its present state."""
+        cur = current_generation_name(self.index_dir)
+        if cur is not None and _gen_is_current(self.index_dir, cur, self.store):
+            self.report.generation = cur
+            return
+        dim = emb.dim if emb is not None else _stored_dim(self.store, self.model_id)
         if dim is None:
-            emb = emb or get_embedder(model_id)
-            dim = emb.dim
-        say("building index generation…")
+            dim = get_embedder(self.model_id).dim
+        self.say("building index generation…")
         t_build = time.perf_counter()
-        gen = build_generation(store, model_id, dim)
-        report.build_seconds = time.perf_counter() - t_build
-        report.generation = gen.name
-        store.collect_garbage()
-    else:
-        report.generation = cur
-    report.passages_total = store.con.execute(
-        "SELECT count(*) FROM passages p JOIN documents d USING(doc_id) WHERE d.status='active'"
-    ).fetchone()[0]
-    store.close()
-    report.seconds = time.perf_counter() - t_start
-    return report
+        gen = build_generation(self.store, self.model_id, dim)
+        self.report.build_seconds = time.perf_counter() - t_build
+        self.report.generation = gen.name
+        self.store.collect_garbage()
 
 
 def _gen_is_current(index_dir: Path, name: str, store) -> bool:

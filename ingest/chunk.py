@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import bisect
-import datetime
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable
 
+from .dates import date_words
 from .model import LoadedDocument, Passage
 from .structure import Segment, Structure
 
@@ -20,7 +20,10 @@ MIN_TOKENS = 24
 # specific sentence in a long passage can still match a question (docs/BENCHMARKS.md: 35 / 50 / 80 words measured).
 WINDOW_WORDS = 50
 
-# sentence ends, or a line break before something that starts a new unit (bullet, number, capital after a full stop)
+# sentence ends, or a line break before something that starts a new unit (bullet, number, capital after a full stop).
+# Not the same rule as index/answer.py's split_sentences, on purpose: a chunk unit also ends at ';' and ':' before a
+# capital (packing wants short units) and a paragraph break is _PARA_BREAK's business, while a quoted answer sentence
+# ends only at . ! ? or a blank line, so a quote stays a whole readable sentence. Changing either changes the output.
 _SENT_END = re.compile(r"(?<=[.!?;:])[\"'”’)]*\s+(?=[\"“'(\[]?[A-Z0-9•\-–])|\n(?=\s*(?:[-•–▪●◦]\s|\(?[a-z0-9ivx]{1,4}[.)]\s|[A-Z][A-Z ]{3,}$))", re.M)
 _PARA_BREAK = re.compile(r"\n\s*\n|(?<=[.:!?])\n(?=[A-Z(•\-–])")
 _WORDISH = re.compile(r"\w+|[^\w\s]")
@@ -147,16 +150,6 @@ def window_texts(context: str | None, text: str) -> list[str]:
     return [with_context(context, w) for w in dense_windows(text)]
 
 
-def _date_words(iso: str) -> str:
-    """'2015-03-03' -> '3 March 2015': the embedding model matches a query's "March 2015" far better
-    than an ISO date (and it reads better in the context line shown with a hit)."""
-    try:
-        d = datetime.date.fromisoformat(iso)
-    except ValueError:
-        return iso
-    return f"{d.day} {d:%B} {d.year}"
-
-
 def make_context(meta, seg: Segment) -> str:
     """The heading trail a passage needs to be understood alone (kept apart from the verbatim text)."""
     parts = []
@@ -164,7 +157,9 @@ def make_context(meta, seg: Segment) -> str:
     if who:
         parts.append(who)
     if seg.meeting_date:
-        parts.append(_date_words(seg.meeting_date))
+        # '3 March 2015': the embedding model matches a query's "March 2015" far better than an ISO date (and it reads
+        # better in the context line shown with a hit); a date that is not ISO is kept as written
+        parts.append(date_words(seg.meeting_date) or seg.meeting_date)
     if seg.item:
         parts.append(seg.item)
     if seg.heading and (not seg.item or seg.heading.lower() not in seg.item.lower()):
@@ -172,6 +167,9 @@ def make_context(meta, seg: Segment) -> str:
     if seg.is_decision:
         parts.append("Decision")
     return " — ".join(parts)
+
+
+_Unit = tuple[int, int, bool, int]  # (abs_start, abs_end, starts_paragraph, tokens)
 
 
 def chunk_document(
@@ -194,43 +192,9 @@ def chunk_document(
         units = _units(text, seg.start, seg.end, page_starts)
         if not units:
             continue
-        counts = count([text[a:b] for a, b, _ in units])
-        expanded: list[tuple[int, int, bool, int]] = []
-        for (a, b, para), n in zip(units, counts):
-            if n > max_tokens:
-                subs = _split_long(text, a, b, count, max_tokens)
-                sub_counts = count([text[x:y] for x, y in subs])
-                expanded.extend((x, y, para and i == 0, c) for i, ((x, y), c) in enumerate(zip(subs, sub_counts)))
-            else:
-                expanded.append((a, b, para, n))
-        # greedy packing: close a chunk when full, at a paragraph start once 60% full, and at every page break
-        # (a sentence running over a page break stays whole), so a passage's page is the page its words are on;
-        # then fold fragments shorter than MIN_TOKENS into the chunk before them where they fit
-        chunks: list[list[tuple[int, int, bool, int]]] = []
-        cur: list[tuple[int, int, bool, int]] = []
-        cur_n = 0
-        for u in expanded:
-            n = u[3] + 1
-            new_page = bool(cur) and page_of(u[0]) != page_of(cur[-1][0])
-            if cur and (cur_n + n > max_tokens or (u[2] and cur_n >= 0.6 * max_tokens) or new_page):
-                chunks.append(cur)
-                cur, cur_n = [], 0
-            cur.append(u)
-            cur_n += n
-        if cur:
-            chunks.append(cur)
-        folded: list[list[tuple[int, int, bool, int]]] = []
-        for ch in chunks:
-            n = sum(x[3] + 1 for x in ch)
-            if folded and n < MIN_TOKENS and sum(x[3] + 1 for x in folded[-1]) + n <= max_tokens:
-                folded[-1].extend(ch)
-            else:
-                folded.append(ch)
-        chunks = folded
-        context = make_context(structure.meta, seg)
-        ctx_n = count([context])[0] if context else 0
-        if ctx_n > CONTEXT_TOKENS:
-            context = context[: int(len(context) * CONTEXT_TOKENS / ctx_n)].rstrip() + "…"
+        expanded = _counted_units(text, units, count, max_tokens)
+        chunks = _fold_fragments(_pack(expanded, page_of, max_tokens), max_tokens)
+        context = _fitted_context(make_context(structure.meta, seg), count)
         for ch in chunks:
             a, b = ch[0][0], ch[-1][1]
             body = text[a:b]
@@ -254,6 +218,60 @@ def chunk_document(
                 )
             )
     return passages
+
+
+def _counted_units(text: str, units: list[tuple[int, int, bool]], count: TokenCounter, max_tokens: int) -> list[_Unit]:
+    """The units with their token counts, an over-long unit split into pieces that fit (the first keeps its
+    paragraph start)."""
+    counts = count([text[a:b] for a, b, _ in units])
+    expanded: list[_Unit] = []
+    for (a, b, para), n in zip(units, counts):
+        if n > max_tokens:
+            subs = _split_long(text, a, b, count, max_tokens)
+            sub_counts = count([text[x:y] for x, y in subs])
+            expanded.extend((x, y, para and i == 0, c) for i, ((x, y), c) in enumerate(zip(subs, sub_counts)))
+        else:
+            expanded.append((a, b, para, n))
+    return expanded
+
+
+def _pack(expanded: list[_Unit], page_of: Callable[[int], int], max_tokens: int) -> list[list[_Unit]]:
+    """Greedy packing: close a chunk when full, at a paragraph start once 60% full, and at every page break
+    (a sentence running over a page break stays whole), so a passage's page is the page its words are on."""
+    chunks: list[list[_Unit]] = []
+    cur: list[_Unit] = []
+    cur_n = 0
+    for u in expanded:
+        n = u[3] + 1
+        new_page = bool(cur) and page_of(u[0]) != page_of(cur[-1][0])
+        if cur and (cur_n + n > max_tokens or (u[2] and cur_n >= 0.6 * max_tokens) or new_page):
+            chunks.append(cur)
+            cur, cur_n = [], 0
+        cur.append(u)
+        cur_n += n
+    if cur:
+        chunks.append(cur)
+    return chunks
+
+
+def _fold_fragments(chunks: list[list[_Unit]], max_tokens: int) -> list[list[_Unit]]:
+    """Chunks shorter than MIN_TOKENS folded into the chunk before them where they fit."""
+    folded: list[list[_Unit]] = []
+    for ch in chunks:
+        n = sum(x[3] + 1 for x in ch)
+        if folded and n < MIN_TOKENS and sum(x[3] + 1 for x in folded[-1]) + n <= max_tokens:
+            folded[-1].extend(ch)
+        else:
+            folded.append(ch)
+    return folded
+
+
+def _fitted_context(context: str, count: TokenCounter) -> str:
+    """The context line cut (with '…') to about CONTEXT_TOKENS word pieces."""
+    ctx_n = count([context])[0] if context else 0
+    if ctx_n > CONTEXT_TOKENS:
+        context = context[: int(len(context) * CONTEXT_TOKENS / ctx_n)].rstrip() + "…"
+    return context
 
 
 def join_pages(doc: LoadedDocument) -> tuple[str, list[int]]:

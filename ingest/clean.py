@@ -163,8 +163,29 @@ def remove_running_lines(pages: list[Page]) -> CleanResult:
     zones = [_zones(lines) for lines in split]
     drop: list[set[int]] = [set() for _ in pages]
     printed: list[str | None] = [p.printed_page for p in pages]
+    numbers = _drop_page_numbers(pages, split, zones, drop, printed)
+    running_header, removed = _drop_running_lines(split, zones, drop, numbers)
 
-    # --- rule 1: printed page numbers ---------------------------------------
+    out = []
+    for pi, page in enumerate(pages):
+        if drop[pi]:
+            kept = [line for li, line in enumerate(split[pi]) if li not in drop[pi]]
+            text = "\n".join(kept).strip("\n")
+        else:
+            text = page.text
+        out.append(replace(page, text=text, printed_page=printed[pi]))
+    return CleanResult(out, running_header, removed)
+
+
+def _drop_page_numbers(
+    pages: list[Page],
+    split: list[list[str]],
+    zones: list[tuple[list[int], list[int]]],
+    drop: list[set[int]],
+    printed: list[str | None],
+) -> list[int]:
+    """Rule 1, printed page numbers: adds their lines to ``drop`` and their values to ``printed``; returns each
+    page's number (its PDF page number, else its position)."""
     lone: list[list[tuple[int, int]]] = [[] for _ in pages]  # (line index, value)
     for pi, (lines, (head, foot)) in enumerate(zip(split, zones)):
         found: str | None = None
@@ -194,8 +215,16 @@ def remove_running_lines(pages: list[Page]) -> CleanResult:
                 drop[pi].add(li)
                 if printed[pi] is None:
                     printed[pi] = str(v)
+    return numbers
 
-    # --- rule 2: running headers / footers ---------------------------------
+
+def _drop_running_lines(
+    split: list[list[str]],
+    zones: list[tuple[list[int], list[int]]],
+    drop: list[set[int]],
+    numbers: list[int],
+) -> tuple[str | None, int]:
+    """Rule 2, running headers / footers: adds their lines to ``drop``; returns (the header hint, lines removed)."""
     with_text = [pi for pi, lines in enumerate(split) if any(line.strip() for line in lines)]
     running_header = None
     removed = 0
@@ -208,13 +237,4 @@ def remove_running_lines(pages: list[Page]) -> CleanResult:
             removed += len(hits)
             if zone_index == 0:
                 running_header = _header_hint(split, hits)
-
-    out = []
-    for pi, page in enumerate(pages):
-        if drop[pi]:
-            kept = [line for li, line in enumerate(split[pi]) if li not in drop[pi]]
-            text = "\n".join(kept).strip("\n")
-        else:
-            text = page.text
-        out.append(replace(page, text=text, printed_page=printed[pi]))
-    return CleanResult(out, running_header, removed)
+    return running_header, removed

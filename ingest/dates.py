@@ -83,3 +83,38 @@ def parse_user_date(value: str) -> str:
         return date.fromisoformat(value.strip()).isoformat()
     except ValueError:
         raise ValueError(f"date {value!r} is not in YYYY-MM-DD form (e.g. 2017-01-31)") from None
+
+
+# --- conversions shared by the index and the front ends: ISO text <-> the yyyymmdd integers the index stores
+
+
+def date_int(iso: str | None) -> int:
+    """'2015-03-03' -> 20150303, the form the index stores and filters on; 0 for a missing or malformed date."""
+    if not iso:
+        return 0
+    try:
+        y, m, d = iso.split("-")
+        return int(y) * 10000 + int(m) * 100 + int(d)
+    except ValueError:
+        return 0
+
+
+def int_date(v: int) -> date | None:
+    """20150303 -> date(2015, 3, 3); None for 0 or any number that is not a date."""
+    try:
+        return date(v // 10000, v // 100 % 100, v % 100)
+    except ValueError:
+        return None
+
+
+def date_words(iso: str | None) -> str:
+    """'2015-03-03' -> '3 March 2015'; '' for a missing or malformed date.
+
+    People type meeting dates in words and the embedding model matches a query's "March 2015" far better than an
+    ISO date, so BM25's text and the passage context line both carry the date in words. (The context line keeps a
+    malformed value as it is: ``date_words(v) or v``.)"""
+    try:
+        d = date.fromisoformat(iso or "")
+    except ValueError:
+        return ""
+    return f"{d.day} {d:%B} {d.year}"

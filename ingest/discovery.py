@@ -11,10 +11,10 @@ import hashlib
 import os
 import stat
 import sys
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Iterable
 
 from .display import shown_path
 from .model import DOC_TYPES
@@ -125,21 +125,12 @@ def read_manifest(csv_path: Path) -> dict[Path, dict]:
     UTF-8) is left out, and a bad field (a doc_type not in DOC_TYPES, a meeting_date that is not a
     date) is dropped from its row; each is reported on stderr as a warning naming the file and line.
     """
-    from .dates import find_dates
-
     root = csv_path.parent.resolve()
     out: dict[Path, dict] = {}
     shown = shown_path(csv_path)
 
     def warn(line: int, what: str) -> None:
         print(f"warning: manifest {shown}, line {line}: {what}", file=sys.stderr)
-
-    def utf8(v: str) -> bool:
-        try:
-            v.encode("utf-8")
-            return True
-        except UnicodeEncodeError:  # bytes that were not UTF-8 (decoded with surrogateescape)
-            return False
 
     rd = None
     try:
@@ -148,59 +139,79 @@ def read_manifest(csv_path: Path) -> dict[Path, dict]:
             if rd.fieldnames is None:
                 return out
             rd.fieldnames = [(h or "").lstrip("\ufeff").strip() for h in rd.fieldnames]
-            if not all(utf8(h) for h in rd.fieldnames):
+            if not all(_is_utf8(h) for h in rd.fieldnames):
                 warn(1, "not valid UTF-8 (save the file as UTF-8)")
             if "path" not in rd.fieldnames and "file" not in rd.fieldnames:
                 warn(1, "no 'path' column; manifest ignored")
                 return out
             for row in rd:
-                line = rd.line_num
-                values = [v for v in row.values() if isinstance(v, str)] + [v for v in row.get(None) or [] if isinstance(v, str)]
-                if not all(utf8(v) for v in values):
-                    warn(line, "not valid UTF-8; row ignored")
-                    continue
-                rel = (row.get("path") or row.get("file") or "").strip()
-                if not rel:
-                    if any(v.strip() for v in values):
-                        warn(line, "no path; row ignored")
-                    continue
-                try:
-                    target = (root / rel).resolve()
-                except (OSError, ValueError, RuntimeError) as exc:  # NUL byte, name too long, symlink loop
-                    why = getattr(exc, "strerror", None) or str(exc)
-                    warn(line, f"path {shown_path(rel[:200])} cannot be used ({why}); row ignored")
-                    continue
-                if root not in target.parents and target != root:
-                    warn(line, f"path {shown_path(rel[:200])} is outside the manifest's folder; row ignored")
-                    continue
-                if not os.path.exists(target):
-                    warn(line, f"no file {shown_path(rel[:200])} in the manifest's folder; row ignored")
-                    continue
-                fields = {k: (v or "").strip() for k, v in row.items() if k in DOC_OVERRIDABLE and (v or "").strip()}
-                if "doc_type" in fields:
-                    kind = fields["doc_type"].lower()
-                    if kind in DOC_TYPES:
-                        fields["doc_type"] = kind
-                    else:
-                        warn(line, f"doc_type '{shown_path(fields.pop('doc_type')[:100])}' is not one of {', '.join(DOC_TYPES)}; field ignored")
-                if "meeting_date" in fields:
-                    value = fields["meeting_date"]
-                    try:
-                        fields["meeting_date"] = date.fromisoformat(value).isoformat()
-                    except ValueError:
-                        found = find_dates(value)
-                        if len(found) == 1:  # a written date: "3 May 2022", "03/05/2022"
-                            fields["meeting_date"] = found[0][1]
-                        else:
-                            del fields["meeting_date"]
-                            warn(line, f"meeting_date '{shown_path(value[:100])}' is not a date (YYYY-MM-DD); field ignored")
-                if fields:
-                    out[target] = fields
+                entry = _manifest_entry(row, rd.line_num, root, warn)
+                if entry is not None:
+                    out[entry[0]] = entry[1]
     except (OSError, csv.Error) as exc:
         where = f", line {rd.line_num}" if rd is not None and rd.line_num else ""
         print(f"warning: manifest {shown}{where}: {getattr(exc, 'strerror', None) or exc}; "
               f"{'the rest of it ' if out else ''}ignored", file=sys.stderr)
     return out
+
+
+def _is_utf8(v: str) -> bool:
+    try:
+        v.encode("utf-8")
+        return True
+    except UnicodeEncodeError:  # bytes that were not UTF-8 (decoded with surrogateescape)
+        return False
+
+
+def _manifest_entry(row: dict, line: int, root: Path, warn: Callable[[int, str], None]) -> tuple[Path, dict] | None:
+    """(the file, its document fields) for one manifest row, or None (with a warning) when the row cannot be used."""
+    values = [v for v in row.values() if isinstance(v, str)] + [v for v in row.get(None) or [] if isinstance(v, str)]
+    if not all(_is_utf8(v) for v in values):
+        warn(line, "not valid UTF-8; row ignored")
+        return None
+    rel = (row.get("path") or row.get("file") or "").strip()
+    if not rel:
+        if any(v.strip() for v in values):
+            warn(line, "no path; row ignored")
+        return None
+    try:
+        target = (root / rel).resolve()
+    except (OSError, ValueError, RuntimeError) as exc:  # NUL byte, name too long, symlink loop
+        why = getattr(exc, "strerror", None) or str(exc)
+        warn(line, f"path {shown_path(rel[:200])} cannot be used ({why}); row ignored")
+        return None
+    if root not in target.parents and target != root:
+        warn(line, f"path {shown_path(rel[:200])} is outside the manifest's folder; row ignored")
+        return None
+    if not os.path.exists(target):
+        warn(line, f"no file {shown_path(rel[:200])} in the manifest's folder; row ignored")
+        return None
+    fields = {k: (v or "").strip() for k, v in row.items() if k in DOC_OVERRIDABLE and (v or "").strip()}
+    _check_fields(fields, line, warn)
+    return (target, fields) if fields else None
+
+
+def _check_fields(fields: dict, line: int, warn: Callable[[int, str], None]) -> None:
+    """Normalise a row's doc_type and meeting_date in place; a value that is not one is dropped with a warning."""
+    from .dates import find_dates
+
+    if "doc_type" in fields:
+        kind = fields["doc_type"].lower()
+        if kind in DOC_TYPES:
+            fields["doc_type"] = kind
+        else:
+            warn(line, f"doc_type '{shown_path(fields.pop('doc_type')[:100])}' is not one of {', '.join(DOC_TYPES)}; field ignored")
+    if "meeting_date" in fields:
+        value = fields["meeting_date"]
+        try:
+            fields["meeting_date"] = date.fromisoformat(value).isoformat()
+        except ValueError:
+            found = find_dates(value)
+            if len(found) == 1:  # a written date: "3 May 2022", "03/05/2022"
+                fields["meeting_date"] = found[0][1]
+            else:
+                del fields["meeting_date"]
+                warn(line, f"meeting_date '{shown_path(value[:100])}' is not a date (YYYY-MM-DD); field ignored")
 
 
 def sha256_file(path: Path) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from boardpapers.errors import BoardpapersError
 
-# every document type ingest.structure assigns (the `--type` filter and a sidecar manifest's doc_type take these)
+# every document type ingest.docmeta assigns (the `--type` filter and a sidecar manifest's doc_type take these)
 DOC_TYPES = ("agenda", "minutes", "report", "appendix", "supplement", "other")
 
 

@@ -24,9 +24,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from boardpapers.index.embedded import Index  # noqa: E402
 from boardpapers.index.evaluate import gold_rows, load_gold, load_judgements, query_labels, quote_in, reliability  # noqa: E402
 from boardpapers.index.judge import FEATURES, LEXICAL_FEATURES, MODEL_FILE, feature_matrix  # noqa: E402
-from boardpapers.index.search import POOL, Index, QueryError, rank  # noqa: E402
+from boardpapers.index.query import QueryError  # noqa: E402
+from boardpapers.index.rank import POOL, rank  # noqa: E402
 
 JUDGEMENTS = ROOT / "eval" / "judgements.jsonl"
 DEPTH = 100

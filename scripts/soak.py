@@ -62,8 +62,11 @@ def minutes(i: int, rng: random.Random) -> str:
 def check_index(idx: Path, truth: dict[str, str], emb) -> tuple[int, int, str]:
     """(hits checked, wrong citations, note) for the live index; the index may legitimately not exist yet."""
     from boardpapers.index.build import bm25_text
+    from boardpapers.index.embedded import Index
+    from boardpapers.index.errors import IndexError_
     from boardpapers.index.glossary import expand_query
-    from boardpapers.index.search import Index, IndexError_, bm25_query_tokens, search
+    from boardpapers.index.rank import bm25_query_tokens
+    from boardpapers.index.search import search
     from boardpapers.index.tokenize import tokenize
 
     try:
@@ -91,7 +94,7 @@ def check_index(idx: Path, truth: dict[str, str], emb) -> tuple[int, int, str]:
 
 def live_state(idx: Path) -> tuple[set[str], dict[str, int]]:
     """The live generation's passage ids, and how many documents of each path it holds."""
-    from boardpapers.index.search import Index
+    from boardpapers.index.embedded import Index
 
     ix = Index(idx)
     try:

@@ -44,7 +44,7 @@ def pg_url(pg_server):
 
 def open_on_backend(request, index_dir):
     """``Index(index_dir)`` or, for the postgresql param, a PgIndex over a fresh database holding the same index."""
-    from boardpapers.index.search import Index
+    from boardpapers.index.embedded import Index
 
     if getattr(request, "param", "embedded") == "embedded":
         return Index(index_dir)

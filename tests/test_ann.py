@@ -13,8 +13,11 @@ import pytest
 from conftest import CORPUS, ROOT, HashEmbedder, build_index
 from boardpapers.index import ann
 from boardpapers.index.build import build_generation
+from boardpapers.index.embedded import Index
+from boardpapers.index.errors import IndexError_
 from boardpapers.index.generation import current_generation_name
-from boardpapers.index.search import Filters, Index, IndexError_, search
+from boardpapers.index.query import Filters
+from boardpapers.index.search import search
 from boardpapers.index.store import Store
 
 PACKS = ("004_6f7fe29cf4be1230.pdf", "003_a7b28d8a4ec9b5b9.pdf")

@@ -12,7 +12,8 @@ import pytest
 from conftest import build_index
 from pgfixture import BACKENDS, open_on_backend
 from boardpapers import cli
-from boardpapers.index.answer import NO_MATCH_TEXT, ask, filter_cited, split_sentences
+from boardpapers.index.answer import NO_MATCH_TEXT, ask, split_sentences
+from boardpapers.index.generate import filter_cited
 
 FIXTURE = Path(__file__).parent / "fixtures" / "minutes_excerpt.txt"
 
@@ -181,25 +182,25 @@ def test_cli_ask_json_and_queries(idx_dir, capsys, tmp_path):
 
 
 def test_figures_and_reported_decisions_are_recognised():
-    from boardpapers.index.answer import _FIGURE, _QUANTITY_Q, _REPORTED_DECISION
+    from boardpapers.index.answer import FIGURE, QUANTITY_Q, REPORTED_DECISION
 
-    assert _QUANTITY_Q.search("How many patients were affected?") and _QUANTITY_Q.search("what did it cost")
-    assert not _QUANTITY_Q.search("Who chairs the board?")
+    assert QUANTITY_Q.search("How many patients were affected?") and QUANTITY_Q.search("what did it cost")
+    assert not QUANTITY_Q.search("Who chairs the board?")
     for s in ("Around 360 patients per year will be affected.", "It cost £42,000.", "A rate of 3.5% was set.", "Savings of £0.3m a year."):
-        assert _FIGURE.search(s), s
+        assert FIGURE.search(s), s
     for s in ("5 Spinal fusion should be offered.", "The plan runs to 2019 and beyond."):
-        assert not _FIGURE.search(s), s
-    assert _REPORTED_DECISION.search("It was agreed to approve the 3.5% target by March.")
-    assert not _REPORTED_DECISION.search("The target was discussed at length.")
+        assert not FIGURE.search(s), s
+    assert REPORTED_DECISION.search("It was agreed to approve the 3.5% target by March.")
+    assert not REPORTED_DECISION.search("The target was discussed at length.")
 
 
 def test_next_passage_of_a_top_hit_is_read(index):
-    from boardpapers.index.answer import _continuations
+    from boardpapers.index.answer import continuations
     from boardpapers.index.search import search
 
     res = search(index, "self-care campaign", k=3)
     hits = res.strong
-    extra = _continuations(index, hits, res)
+    extra = continuations(index, hits, res)
     have = {h["passage_id"] for h in hits}
     for e in extra:
         assert e["passage_id"] not in have
@@ -210,7 +211,7 @@ def test_next_passage_of_a_top_hit_is_read(index):
 def test_decision_passage_inherits_the_relevance_of_its_minute():
     """A RESOLVED block that doesn't repeat the topic still answers 'what was resolved about X' when its
     minute's discussion matches X; decision blocks of other items, and non-decision passages, keep their own."""
-    from boardpapers.index.answer import _inherit_item_relevance
+    from boardpapers.index.answer import inherit_item_relevance
 
     hits = [
         {"doc_id": "d1", "item": "Minute 75: Preventative Mental Health", "is_decision": False},
@@ -220,4 +221,4 @@ def test_decision_passage_inherits_the_relevance_of_its_minute():
         {"doc_id": "d1", "item": None, "is_decision": True},
     ]
     dense = [0.68, 0.51, 0.58, 0.40, 0.30]
-    assert _inherit_item_relevance(hits, dense) == [0.68, 0.68, 0.58, 0.40, 0.30]
+    assert inherit_item_relevance(hits, dense) == [0.68, 0.68, 0.58, 0.40, 0.30]

@@ -1,5 +1,5 @@
-"""The Streamlit app (app.py) under streamlit.testing: every view, the empty and error states, and
-the upload-name sanitiser. One small real index (two text files and a three-page PDF) per module."""
+"""The Streamlit app (app.py and its views in ui/) under streamlit.testing: every view, the empty and error
+states, and the upload-name sanitiser (ui/add.py). One small real index (two text files and a three-page PDF) per module."""
 from __future__ import annotations
 
 import csv
@@ -178,7 +178,8 @@ def test_context_and_open_text_source(app_env):
 
 def pdf_hit(index_dir: Path, query: str = "kingfisher income fell by twelve per cent") -> dict:
     """The hit for the PDF passage about kingfisher parking income (on page 2, maybe from page 1)."""
-    from boardpapers.index.search import Index, search as do_search
+    from boardpapers.index.embedded import Index
+    from boardpapers.index.search import search as do_search
 
     hits = do_search(Index(index_dir), query, k=10).hits
     return next(h for h in hits if h["path"].endswith("cabinet_pack.pdf") and "twelve per cent" in h["text"])
@@ -206,18 +207,20 @@ def test_open_pdf_source_at_page(app_env):
 
 
 def test_export_helpers_are_complete_and_formula_safe(app_env):
-    from boardpapers import app
-    from boardpapers.index.search import Index, search as do_search
+    from boardpapers.index.embedded import Index
+    from boardpapers.index.search import search as do_search
+    from boardpapers.ui.exports import hits_csv, hits_jsonl
+    from boardpapers.ui.state import EXPORT_LIMIT, PAGE_SIZE
 
     ix = Index(app_env[0])
-    hits = do_search(ix, "budget officers reported", k=app.EXPORT_LIMIT).hits
-    assert len(hits) > app.PAGE_SIZE  # the export holds more than the visible page
+    hits = do_search(ix, "budget officers reported", k=EXPORT_LIMIT).hits
+    assert len(hits) > PAGE_SIZE  # the export holds more than the visible page
     hits[0] = dict(hits[0], text="=HYPERLINK(\"http://x\")")
-    rows = list(csv.DictReader(io.StringIO(app.hits_csv(hits))))
+    rows = list(csv.DictReader(io.StringIO(hits_csv(hits))))
     assert len(rows) == len(hits)
     assert rows[0]["text"].startswith("'=")
     assert rows[0]["citation"]
-    lines = app.hits_jsonl(hits).splitlines()
+    lines = hits_jsonl(hits).splitlines()
     assert len(lines) == len(hits)
     assert "seq" not in json.loads(lines[0]) and json.loads(lines[0])["citation"]
 
@@ -311,31 +314,31 @@ def test_add_papers_view_renders(app_env):
     ],
 )
 def test_safe_filename(raw, expected):
-    from boardpapers import app
+    from boardpapers.ui import add as uploads
 
     if expected is None:
         with pytest.raises(ValueError):
-            app.safe_filename(raw)
+            uploads.safe_filename(raw)
     else:
-        assert app.safe_filename(raw) == expected
-        assert len(app.safe_filename(raw)) <= app.NAME_MAX
+        assert uploads.safe_filename(raw) == expected
+        assert len(uploads.safe_filename(raw)) <= uploads.NAME_MAX
 
 
 def test_save_upload_dedupes_and_stays_inside(tmp_path):
-    from boardpapers import app
+    from boardpapers.ui import add as uploads
 
     corpus = tmp_path / "corpus"
-    a = app.save_upload(corpus, "../pack.pdf", b"%PDF-1")
-    b = app.save_upload(corpus, "pack.pdf", b"%PDF-2")
-    c = app.save_upload(corpus, "sub/dir/pack.pdf", b"%PDF-3")
+    a = uploads.save_upload(corpus, "../pack.pdf", b"%PDF-1")
+    b = uploads.save_upload(corpus, "pack.pdf", b"%PDF-2")
+    c = uploads.save_upload(corpus, "sub/dir/pack.pdf", b"%PDF-3")
     assert [p.name for p in (a, b, c)] == ["pack.pdf", "pack-1.pdf", "pack-2.pdf"]
     assert all(p.parent == corpus.resolve() for p in (a, b, c))
     assert a.read_bytes() == b"%PDF-1"  # never overwritten
-    long = app.save_upload(corpus, "y" * 200 + ".pdf", b"1")
-    long2 = app.save_upload(corpus, "y" * 200 + ".pdf", b"2")
+    long = uploads.save_upload(corpus, "y" * 200 + ".pdf", b"1")
+    long2 = uploads.save_upload(corpus, "y" * 200 + ".pdf", b"2")
     assert len(long.name) <= 120 and len(long2.name) <= 120 and long != long2
     (corpus / "link.pdf").symlink_to(tmp_path / "elsewhere.pdf")
-    d = app.save_upload(corpus, "link.pdf", b"x")
+    d = uploads.save_upload(corpus, "link.pdf", b"x")
     assert d.name == "link-1.pdf" and not (tmp_path / "elsewhere.pdf").exists()
     assert not (tmp_path / "pack.pdf").exists()
 
@@ -370,6 +373,14 @@ def test_no_index_and_empty_corpus(tmp_path, monkeypatch):
     at = run_app()
     assert "put some there first" in at.info[0].value
     assert at.button(key="build-index").disabled
+
+
+@pytest.mark.parametrize("name, value", [("BOARDPAPERS_STORE", "/not/a/url"), ("BOARDPAPERS_PG_POOL", "eight")])
+def test_bad_setting_shows_error(app_env, monkeypatch, name, value):
+    monkeypatch.setenv(name, value)
+    at = run_app()
+    assert at.error and name in at.error[0].value and repr(value) in at.error[0].value
+    assert "Traceback" not in at.error[0].value
 
 
 def test_damaged_manifest_shows_error(small, tmp_path, monkeypatch):

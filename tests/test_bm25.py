@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from rank_bm25 import BM25Okapi
 
 import boardpapers.index.bm25 as bm25_mod
+import boardpapers.index.bm25_build as bm25_build
 from boardpapers.index.bm25 import BM25
 from boardpapers.index.tokenize import tokenize, tokenize_query
 
@@ -270,7 +271,7 @@ def test_build_edge_cases():
 
 def test_chunked_build_is_identical(small, monkeypatch):
     toks, ours, _ = small
-    monkeypatch.setattr(bm25_mod, "_CHUNK_TOKENS", 7)
+    monkeypatch.setattr(bm25_build, "CHUNK_TOKENS", 7)
     chunked = BM25.build(iter(toks))
     for name in ("data", "indices", "indptr"):
         np.testing.assert_array_equal(getattr(chunked, name), getattr(ours, name))

@@ -6,8 +6,8 @@ from pathlib import Path
 
 
 from conftest import HashEmbedder, build_index
+from boardpapers.index.embedded import Index
 from boardpapers.index.evaluate import evaluate_beir, evaluate_gold, quote_in
-from boardpapers.index.search import Index
 
 DOCS = {
     "d1": ("Library closures", "The council closed four branch libraries to save money in 2016."),

@@ -18,8 +18,10 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from conftest import HashEmbedder, build_index  # noqa: E402
+from boardpapers.index.embedded import Index  # noqa: E402
 from boardpapers.index.export import CSV_FIELDS, hits_csv, hits_jsonl  # noqa: E402
-from boardpapers.index.search import Index, QueryError, parse_query, search  # noqa: E402
+from boardpapers.index.query import QueryError, parse_query  # noqa: E402
+from boardpapers.index.search import search  # noqa: E402
 from boardpapers.index.tokenize import tokenize, tokenize_query  # noqa: E402
 from boardpapers.ingest.loaders import load_pdf_bytes, load_text_bytes, normalise_text  # noqa: E402
 from boardpapers.ingest.model import IngestError  # noqa: E402
@@ -147,12 +149,12 @@ def test_exports_stay_valid_and_formula_free(rows):
 @given(st.one_of(st.text(max_size=300), st.sampled_from(["../../etc/passwd", "/etc/passwd.pdf", "a\x00b.pdf", "..\\..\\x.pdf",
                                                           "x" * 5000 + ".pdf", "CON.pdf", ".pdf", " .pdf", "\u202egpj.pdf"])))
 def test_upload_names_are_safe_or_refused(name):
-    from boardpapers import app
+    from boardpapers.ui import add as uploads
 
     try:
-        safe = app.safe_filename(name)
+        safe = uploads.safe_filename(name)
     except ValueError:
         return
     assert "/" not in safe and "\\" not in safe and "\x00" not in safe and not safe.startswith(".")
-    assert 0 < len(safe) <= app.NAME_MAX and safe.rsplit(".", 1)[1] in app.UPLOAD_TYPES
+    assert 0 < len(safe) <= uploads.NAME_MAX and safe.rsplit(".", 1)[1] in uploads.UPLOAD_TYPES
     safe.encode("utf-8")  # no lone surrogates or other unencodable characters reach the file system

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from conftest import HashEmbedder, build_index
-from boardpapers.index.search import Index
+from boardpapers.index.embedded import Index
 from boardpapers.index.store import Store
 from boardpapers.ingest.parse import Limits
 from pdfgen import make_pdf
@@ -93,7 +93,8 @@ def test_hostile_documents_ingest_as_plain_text(hostile):
 
 
 def test_long_token_query_gets_a_short_clear_message_and_its_passage_is_found_by_other_words(hostile):
-    from boardpapers.index.search import QueryError, search
+    from boardpapers.index.query import QueryError
+    from boardpapers.index.search import search
 
     ix = Index(hostile[0])
     with pytest.raises(QueryError) as err:  # words over 64 characters are not indexed (tokenizer limit)
@@ -161,12 +162,12 @@ def test_app_shows_hostile_text_and_metadata_inert(hostile, monkeypatch):
     ("y" * 5000 + ".pdf", "y" * 116 + ".pdf"),
 ])
 def test_upload_names_are_stored_inside_the_corpus(tmp_path, raw, stored):
-    from boardpapers import app
+    from boardpapers.ui import add as uploads
 
     corpus = tmp_path / "corpus"
-    first = app.save_upload(corpus, raw, b"%PDF-1.4 first")
-    second = app.save_upload(corpus, raw, b"%PDF-1.4 second")  # same name again: a new file, never an overwrite
-    assert first.name == stored and second.name != stored and len(second.name) <= app.NAME_MAX
+    first = uploads.save_upload(corpus, raw, b"%PDF-1.4 first")
+    second = uploads.save_upload(corpus, raw, b"%PDF-1.4 second")  # same name again: a new file, never an overwrite
+    assert first.name == stored and second.name != stored and len(second.name) <= uploads.NAME_MAX
     for p in (first, second):
         assert p.parent == corpus.resolve() and p.resolve().parent == corpus.resolve()
     assert first.read_bytes() == b"%PDF-1.4 first" and second.read_bytes() == b"%PDF-1.4 second"
@@ -175,10 +176,10 @@ def test_upload_names_are_stored_inside_the_corpus(tmp_path, raw, stored):
 
 @pytest.mark.parametrize("raw", ["../../etc/passwd", "/etc/shadow", "\x00", "..", "evil.exe", "report.pdf.exe", "/"])
 def test_upload_names_of_other_types_are_refused(tmp_path, raw):
-    from boardpapers import app
+    from boardpapers.ui import add as uploads
 
     with pytest.raises(ValueError):
-        app.save_upload(tmp_path / "corpus", raw, b"x")
+        uploads.save_upload(tmp_path / "corpus", raw, b"x")
     assert not (tmp_path / "corpus").exists() or not os.listdir(tmp_path / "corpus")
 
 

@@ -105,7 +105,7 @@ def test_repeated_text_is_encoded_once_across_and_within_documents(tmp_path):
 
 
 def test_crash_while_encoding_keeps_previous_index_and_next_run_completes(tmp_path):
-    from boardpapers.index.search import Index
+    from boardpapers.index.embedded import Index
 
     src = tmp_path / "papers"
     src.mkdir()

@@ -13,7 +13,9 @@ import pytest
 from boardpapers import cli
 from pgfixture import BACKENDS, open_on_backend
 from boardpapers.index.judge import FEATURES, LEXICAL_FEATURES, MODEL_FILE, JudgeModelError, concepts, features, judge, model_params
-from boardpapers.index.search import Filters, POOL, rank, search
+from boardpapers.index.query import Filters
+from boardpapers.index.rank import POOL, rank
+from boardpapers.index.search import search
 
 OFF_TOPIC = ("winter gritting routes for 2016/17", "<script>alert(1)</script>", "parking at Leicester Tigers games")
 ON_TOPIC = "community managed libraries savings"

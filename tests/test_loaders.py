@@ -514,11 +514,11 @@ def test_fonts_are_built_once_per_document_with_the_same_text(monkeypatch):
     shared = load_document(pdf)
     shared_builds = len(built)
     assert shared_builds and shared_builds == len(set(built))  # each font dictionary once
-    assert loaders._fonts.cache is None  # the cache lives only while a document is read
+    assert loaders.shared_fonts.cache is None  # the cache lives only while a document is read
 
     built.clear()
-    monkeypatch.setattr(loaders, "_share_fonts_across_pages", lambda: None)
-    monkeypatch.setattr(loaders._fonts, "cache", None, raising=False)
+    monkeypatch.setattr(loaders, "share_fonts_across_pages", lambda: None)
+    monkeypatch.setattr(loaders.shared_fonts, "cache", None, raising=False)
     from pypdf import _page
 
     monkeypatch.setattr(_page, "Font", Font)  # pypdf as shipped

@@ -16,10 +16,13 @@ import pytest
 from boardpapers import cli
 from conftest import HashEmbedder, build_index, shared_or_skip
 from pgfixture import new_database
+from boardpapers.index.embedded import Index
 from boardpapers.index.pgindex import PgFilter, PgIndex
 from boardpapers.index.pgstore import SCHEMA_VERSION, PgStore, PgStoreError
 from boardpapers.index.pgtransfer import export_store, import_store
-from boardpapers.index.search import Filters, Index, rank, search
+from boardpapers.index.query import Filters
+from boardpapers.index.rank import rank
+from boardpapers.index.search import search
 from boardpapers.index.tokenize import tokenize_query
 
 psycopg = pytest.importorskip("psycopg", reason="the PostgreSQL backend tests need psycopg (pip install -e '.[test]')")

@@ -29,7 +29,8 @@ import pytest
 
 from bench.concurrent_load import minutes_text, run_load
 from conftest import ROOT, HashEmbedder, build_index
-from boardpapers.index.search import Index, search
+from boardpapers.index.embedded import Index
+from boardpapers.index.search import search
 from boardpapers.index.store import Store, StoreError
 from boardpapers.index.lock import process_children, process_running
 from pdfgen import make_pdf
@@ -800,7 +801,7 @@ sys.path.insert(0, sys.argv[3])
 from pathlib import Path
 import boardpapers.index.build as b
 from boardpapers.index.store import Store
-b._check_space = lambda where, need: None  # as if the free-space check were wrong: the writes themselves must fail cleanly
+b.check_space = lambda where, need: None  # as if the free-space check were wrong: the writes themselves must fail cleanly
 store = Store(Path(sys.argv[1]))
 try:
     b.build_generation(store, sys.argv[2], int(sys.argv[4]))

@@ -10,7 +10,11 @@ import pytest
 
 from conftest import HashEmbedder, build_index
 from pgfixture import BACKENDS, open_on_backend
-from boardpapers.index.search import Filters, Index, IndexError_, QueryError, bm25_query_tokens, fuse, parse_query, search
+from boardpapers.index.embedded import Index
+from boardpapers.index.errors import IndexError_
+from boardpapers.index.query import Filters, QueryError, parse_query
+from boardpapers.index.rank import bm25_query_tokens, fuse
+from boardpapers.index.search import search
 
 SHARED_PARAGRAPH = (
     "The Board noted that the community equipment contract had been extended for a further twelve months "
@@ -211,7 +215,7 @@ def test_real_hybrid_search_finds_decisions(real_index):
 
 
 def test_crowding_keeps_the_first_five_and_spreads_the_first_page():
-    from boardpapers.index.search import CROWD_CAP, CROWD_DEPTH, CROWD_KEEP, CROWD_PAGE, crowded
+    from boardpapers.index.rank import CROWD_CAP, CROWD_DEPTH, CROWD_KEEP, CROWD_PAGE, crowded
 
     # 60 hits best first: the first 40 all from item A of one report, then other items
     hits = [{"passage_id": f"p{i}", "doc_id": "d1", "item": "A" if i < 40 else f"B{i % 3}"} for i in range(60)]
@@ -240,7 +244,7 @@ def test_crowding_keeps_the_first_five_and_spreads_the_first_page():
 
 def test_real_search_first_page_spreads_over_agenda_items(real_index):
     """A long report does not fill the first page: past the fifth hit, one agenda item shows at most twice more."""
-    from boardpapers.index.search import CROWD_CAP, CROWD_KEEP
+    from boardpapers.index.rank import CROWD_CAP, CROWD_KEEP
 
     ix = Index(real_index)
     q = "Help to Live at Home scrutiny review panel recommendations"

@@ -8,9 +8,11 @@ from functools import lru_cache
 import pytest
 
 from conftest import CORPUS, shared_or_skip
+from boardpapers.ingest.agenda import parse_agenda
 from boardpapers.ingest.chunk import chunk_document, join_pages, tokenizer_counter
+from boardpapers.ingest.headings import smart_title
 from boardpapers.ingest.loaders import load_document
-from boardpapers.ingest.structure import analyse, parse_agenda, smart_title
+from boardpapers.ingest.structure import analyse
 from boardpapers.index.embed import default_model_path
 
 EXPECTED = {
@@ -166,13 +168,13 @@ def test_real_kent_pdfs_get_metadata():
 
 
 def test_headings_and_heading_runs():
-    from boardpapers.ingest.structure import _is_heading
+    from boardpapers.ingest.headings import is_heading
 
-    assert _is_heading("DELAYED TRANSFERS OF CARE")
-    assert _is_heading("4. Budget Overview")
-    assert not _is_heading("PART A")
-    assert not _is_heading("1. The purpose of this report is to update the Cabinet on the revised targets")
-    assert not _is_heading("The Board noted the report.")
+    assert is_heading("DELAYED TRANSFERS OF CARE")
+    assert is_heading("4. Budget Overview")
+    assert not is_heading("PART A")
+    assert not is_heading("1. The purpose of this report is to update the Cabinet on the revised targets")
+    assert not is_heading("The Board noted the report.")
     # a title block of capitalised lines does not become passages of its own
     for name in EXPECTED:
         passages = parsed(name)[4]

@@ -1,0 +1,123 @@
+"""ingest, info, import-store, export-store and app: the commands that build, describe, copy or serve an index."""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+from boardpapers.ingest.display import shown_path
+
+from boardpapers.index.store import REBUILD_HINT
+
+from .common import EXIT_OK, EXIT_PARTIAL, OPENED, CliError, backend, open_index, say
+
+def cmd_ingest(a) -> int:
+    from boardpapers.index.report import summary_table
+    from boardpapers.ingest.discovery import nothing_given, unusable_summary
+    from boardpapers.ingest.parse import Limits
+
+    limits = Limits(timeout_s=a.timeout, max_pages=a.max_pages, max_file_mb=a.max_file_mb)
+    quiet = a.quiet
+
+    def progress(msg: str) -> None:
+        if not quiet:
+            print(shown_path(msg), file=sys.stderr, flush=True)  # file names may hold newlines or bidi overrides
+
+    try:
+        report = backend(a).ingest(a.paths, model=a.model, workers=a.workers, limits=limits, rebuild=a.rebuild,
+                                progress=progress, backend=a.backend)
+    except OSError as exc:
+        where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
+        raise CliError(f"cannot write the index at {a.index}: {exc.strerror or exc}{where}; the previous index is unchanged") from None
+    if nothing_given(report.outcomes, a.paths):  # every argument unusable: a usage error, not a partial ingest
+        raise CliError(f"nothing to ingest ({unusable_summary(report.outcomes, a.paths)}); give .pdf, .txt or .md files, or folders "
+                       "that hold them")
+    print(summary_table(report))
+    return EXIT_PARTIAL if report.failed else EXIT_OK
+
+
+def cmd_info(a) -> int:
+    idx = open_index(a)
+    m = idx.manifest
+    docs = idx.store.documents()
+    fails = idx.store.failures()
+    info = {
+        "index": backend(a).describe()["index"],
+        "generation": idx.gen_name,
+        "model": m["model"],
+        "dim": m["dim"],
+        "documents": m["documents"],
+        "passages": m["passages"],
+        "glossary_terms": m["glossary_terms"],
+        "built_at": m["built_at"],
+        "schema_version": m["schema_version"],
+        "dense_index": m.get("dense"),
+        "windows": m.get("windows"),
+        "councils": [c for c in idx.facets["council"] if c],
+        "bodies": [b for b in idx.facets["body"] if b],
+        "failures": fails,
+    }
+    if a.check:  # the full check: SQLite's integrity_check and every value of the generation's files
+        problems = backend(a).check(idx)
+        if problems:
+            raise CliError(f"the index at {info['index']} is damaged ({'; '.join(problems)[:300]}); {REBUILD_HINT}")
+        info["check"] = "passed"
+    if a.format == "json":
+        info["documents_list"] = docs
+        print(json.dumps(info, ensure_ascii=False, indent=1))
+        return EXIT_OK
+    for k in ("index", "generation", "model", "documents", "passages", "glossary_terms", "built_at", "check"):
+        if k in info:
+            print(f"{k:>15}: {info[k]}")
+    dense = info["dense_index"] or {}
+    if dense.get("nprobe"):
+        print(f"{'dense index':>15}: approximate, {dense.get('factory')}, nprobe {dense['nprobe']} "
+              f"(calibrated recall@10 {dense.get('calibration', {}).get('recall_at_10')})")
+    elif dense:
+        print(f"{'dense index':>15}: exact ({dense.get('type')})")
+    win = info["windows"] or {}
+    if win:
+        print(f"{'windows':>15}: {win.get('count')} sentence windows of <= {win.get('words')} words"
+              + (f"; {win['missing']} not embedded (run `boardpapers ingest --rebuild ...`)" if win.get("missing") else ""))
+    print(f"{'councils':>15}: {', '.join(info['councils'])}")
+    print(f"{'bodies':>15}: {', '.join(info['bodies'])}")
+    print("documents:")
+    for d in docs:
+        print(f"  {d['meeting_date'] or '????-??-??'}  {d['doc_type'] or '':<10} {d['council'] or '?'} · {d['body'] or '?'} · {shown_path(Path(d['path']).name)}")
+    if fails:
+        print("failed files:")
+        for f in fails:
+            print(f"  {shown_path(Path(f['path']).name)}: {shown_path(f['reason'])}")
+    return EXIT_OK
+
+
+def store_backend(a):
+    """import-store / export-store copy between --index DIR and the backend --store names."""
+    from boardpapers.index.backend import open_backend
+
+    b = open_backend(a.store or "")
+    OPENED.append(b)
+    return b
+
+
+def cmd_import_store(a) -> int:
+    r = store_backend(a).import_index(Path(a.index), progress=say)
+    print(f"imported {r['documents']} documents, {r['passages']} passages, {r['terms']} BM25 terms in {r['seconds']} s")
+    return EXIT_OK
+
+
+def cmd_export_store(a) -> int:
+    r = store_backend(a).export_index(Path(a.index), progress=say)
+    print(f"exported {r['documents']} documents, {r['passages']} passages to {a.index} (generation {r['generation']}) in {r['seconds']} s")
+    return EXIT_OK
+
+
+def cmd_app(a) -> int:
+    import subprocess
+
+    app = Path(__file__).resolve().parents[1] / "app.py"
+    env = dict(os.environ, **backend(a).environment())
+    cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(a.port), "--server.address", a.address,
+           "--browser.gatherUsageStats", "false", "--server.headless", "true"]
+    return subprocess.call(cmd, env=env)

@@ -1,0 +1,83 @@
+"""How hits, answers and traces are printed: text for people, JSON / JSON Lines / CSV for programs."""
+from __future__ import annotations
+
+import json
+import sys
+
+from boardpapers.index.export import hits_csv
+from boardpapers.index.search import citation, public_hit
+from boardpapers.ingest.display import shown_path
+
+def matches_line(res) -> str:
+    """'37 passages match' / 'No passage matches ...': the honest size of the result set."""
+    n = res.matches
+    more = "+" if res.pool_full else ""
+    if n == 0:
+        return f"No passage matches {res.query!r}."
+    return f"{n:,}{more} passage{'s' if n != 1 else ''} match{'es' if n == 1 else ''}"
+
+
+def print_hits_text(res, out=sys.stdout) -> None:
+
+    if res.notes:
+        print("(query expanded: " + "; ".join(res.notes) + ")", file=out)
+    print(matches_line(res) + (f"; showing {len(res.strong)}" if 0 < len(res.strong) < res.matches else ""), file=out)
+    if not res.hits:
+        print("no passages", file=out)
+    heading_done = False
+    for h in res.hits:
+        if h["match"] != "strong" and not heading_done:
+            heading_done = True
+            print("\nThe closest related passages (not judged matches):" if not res.matches
+                  else "\nRelated passages (ranked, not judged matches):", file=out)
+        badge = " [DECISION]" if h["is_decision"] else ""
+        print(f"{h['rank']:>3}. {shown_path(citation(h))}{badge}  (relevance {h['relevance']:.2f})", file=out)
+        text = " ".join(h["text"].split())
+        print("     " + (text[:400] + ("…" if len(text) > 400 else "")), file=out)
+        for x in h["also_in"]:
+            print(f"     also in: {shown_path(x['title'])} ({x['meeting_date']}, p. {x['page']})", file=out)
+
+
+def emit_hits(res, fmt: str, out=None) -> None:
+    out = out or sys.stdout
+    if fmt == "json":
+        json.dump({"query": res.query, "matches": res.matches, "matches_capped": res.pool_full, "hits": [public_hit(h) for h in res.hits]},
+                  out, ensure_ascii=False, indent=1)
+        out.write("\n")
+    elif fmt == "jsonl":
+        for h in res.hits:
+            out.write(json.dumps(public_hit(h), ensure_ascii=False) + "\n")
+    elif fmt == "csv":
+        out.write(hits_csv(res.hits))
+    else:
+        print_hits_text(res, out)
+
+
+def print_answer_text(r: dict, out=None) -> None:
+
+    out = out or sys.stdout
+    print(r["answer"], file=out)
+    if r["abstained"]:
+        if r.get("related"):
+            print("\nclosest related passages (not matches):", file=out)
+            for i, h in enumerate(r["related"], 1):
+                print(f"  - {shown_path(citation(h))}", file=out)
+    else:
+        print("", file=out)
+        for c in r["citations"]:
+            badge = " [DECISION]" if c.get("is_decision") else ""
+            print(f"[{c['n']}] {shown_path(citation(c))}{badge}", file=out)
+    for n in r.get("notes", []):
+        print(f"({n})", file=out)
+
+
+def ask_obj(r: dict) -> dict:
+    out = {k: r[k] for k in ("question", "answer", "abstained", "citations")}
+    if r["abstained"]:
+        out["related"] = r.get("related", [])
+    if r.get("notes"):
+        out["notes"] = r["notes"]
+    return out
+
+
+TRACE_COLUMNS = ("meeting", "meeting_council", "meeting_body", "meeting_items")

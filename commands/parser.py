@@ -1,0 +1,158 @@
+"""The `boardpapers` argument parser: one function per command's options."""
+from __future__ import annotations
+
+import argparse
+
+from .common import count, doc_type
+
+# each command names its function as "module.function" under boardpapers.commands, imported only when it runs:
+# `boardpapers info` never loads the search stack, and --help loads nothing but this parser
+
+
+def add_filters(p) -> None:
+    g = p.add_argument_group("filters")
+    g.add_argument("--council", help="council name (substring, case-insensitive)")
+    g.add_argument("--body", help="committee/board name (substring, case-insensitive)")
+    g.add_argument("--since", metavar="YYYY-MM-DD", help="meetings on or after this date")
+    g.add_argument("--until", metavar="YYYY-MM-DD", help="meetings on or before this date")
+    g.add_argument("--type", metavar="DOC_TYPE", type=doc_type, help="agenda | minutes | report | appendix | supplement | other")
+    g.add_argument("--decisions", action="store_true", help="only decision passages (RESOLVED / AGREED ...)")
+
+
+def location_options(sp) -> None:
+    sp.add_argument("--index", default=None, metavar="DIR", help="index directory (default: $BOARDPAPERS_INDEX or ./.boardpapers)")
+    sp.add_argument("--store", default=None, metavar="URL",
+                    help="a shared PostgreSQL store, postgresql://... (default: $BOARDPAPERS_STORE; overrides --index)")
+
+
+def _ingest(sub) -> None:
+    s = sub.add_parser("ingest", help="add PDFs / text files to the index")
+    location_options(s)
+    s.add_argument("paths", nargs="+", metavar="PATH")
+    s.add_argument("--model", default=None, help="sentence-transformers model name or local path (default all-MiniLM-L6-v2, bundled)")
+    s.add_argument("--workers", type=count(1), default=None, help="parallel parser processes (default: all cores)")
+    s.add_argument("--backend", choices=("torch", "onnx", "onnx-int8", "openvino"), default=None,
+                   help="how passages are embedded (default: the index's own backend, torch for a new index); "
+                   "queries then use the same backend. Non-torch backends need `pip install 'boardpapers[backends]'`")
+    s.add_argument("--rebuild", action="store_true", help="build a fresh index beside the live one, then swap it in")
+    s.add_argument("--timeout", type=count(0), default=300, help="per-file time limit in seconds (default 300; 0: no limit)")
+    s.add_argument("--max-pages", type=count(1), default=5000, help="per-file page limit (default 5000)")
+    s.add_argument("--max-file-mb", type=count(1), default=512, help="per-file size limit in MB (default 512)")
+    s.add_argument("-q", "--quiet", action="store_true", help="no per-file progress lines")
+    s.set_defaults(func="admin.cmd_ingest")
+
+
+def _search(sub) -> None:
+    s = sub.add_parser("search", help="ranked, cited passages")
+    location_options(s)
+    s.add_argument("query", nargs="?", help='query; "quoted words" must occur verbatim')
+    s.add_argument("--queries", metavar="FILE", help="JSON Lines of {id, query}; prints one JSON line per query")
+    s.add_argument("-k", type=count(1), default=10, help="number of hits (default 10)")
+    s.add_argument("--sort", choices=("relevance", "newest", "oldest"), default="relevance")
+    s.add_argument("--mode", choices=("hybrid", "bm25", "dense"), default="hybrid")
+    s.add_argument("--fusion", choices=("rrf", "linear"), default="rrf", help=argparse.SUPPRESS)
+    s.add_argument("--model", default=None, help="must match the index's model")
+    s.add_argument("--format", choices=("text", "json", "jsonl", "csv"), default="text")
+    add_filters(s)
+    s.set_defaults(func="query.cmd_search")
+
+
+def _export(sub) -> None:
+    s = sub.add_parser("export", help="write a complete hit list with citations (CSV or JSON Lines)")
+    location_options(s)
+    s.add_argument("query")
+    s.add_argument("--format", choices=("csv", "jsonl"), required=True)
+    s.add_argument("-o", "--output", required=True, metavar="FILE")
+    s.add_argument("-k", type=count(1), default=1000, help="maximum hits (default 1000)")
+    s.add_argument("--include-related", action="store_true",
+                   help="after the strong matches, fill up to -k with related passages (marked match=related)")
+    s.add_argument("--sort", choices=("relevance", "newest", "oldest"), default="relevance")
+    s.add_argument("--mode", choices=("hybrid", "bm25", "dense"), default="hybrid")
+    s.add_argument("--fusion", choices=("rrf", "linear"), default="rrf", help=argparse.SUPPRESS)
+    s.add_argument("--model", default=None)
+    add_filters(s)
+    s.set_defaults(func="query.cmd_export")
+
+
+def _eval(sub) -> None:
+    s = sub.add_parser("eval", help="retrieval quality on gold queries or a BEIR folder")
+    location_options(s)
+    s.add_argument("--gold", metavar="FILE.jsonl")
+    s.add_argument("--beir", metavar="DIR")
+    s.add_argument("--mode", choices=("hybrid", "bm25", "dense", "all"), default="hybrid")
+    s.add_argument("--fusion", choices=("rrf", "linear"), default="rrf")
+    s.add_argument("--model", default=None)
+    s.add_argument("--format", choices=("text", "json"), default="text")
+    s.add_argument("--judge", action="store_true",
+                   help="with --gold: the relevance judge (strong matches, off-topic, abstention, trace) and its calibration")
+    s.add_argument("--judgements", metavar="FILE", help="with --judge: annotated candidates ({set, qid, passage_id, label} lines)")
+    s.add_argument("--meetings", metavar="FILE", help="with --judge: JSON {\"trace_meetings\": {qid: [{body, date}]}} for trace queries")
+    s.add_argument("--scope", metavar="NAME", help="with --judge: the corpus name; off-topic queries scoped to another corpus are skipped; "
+                   "also selects that set's lines of --judgements")
+    s.set_defaults(func="evaluation.cmd_eval")
+
+
+def _ask(sub) -> None:
+    s = sub.add_parser("ask", help="a cited answer from the papers (or an honest 'not found')")
+    location_options(s)
+    s.add_argument("question", nargs="?")
+    s.add_argument("--queries", metavar="FILE", help="JSON Lines of {id, query}; prints one JSON line per question")
+    s.add_argument("-k", type=count(1), default=8, help="passages to read (default 8)")
+    s.add_argument("--format", choices=("text", "json", "jsonl"), default="text")
+    s.add_argument("--llm", metavar="URL", default=None, help="OpenAI-compatible /v1/chat/completions URL for a generated answer")
+    s.add_argument("--llm-model", metavar="NAME", default=None, help="model name (default $BOARDPAPERS_LLM_MODEL)")
+    s.add_argument("--model", default=None, help="must match the index's model")
+    add_filters(s)
+    s.set_defaults(func="query.cmd_ask")
+
+
+def _trace(sub) -> None:
+    s = sub.add_parser("trace", help="every meeting that touched a topic, in date order")
+    location_options(s)
+    s.add_argument("topic")
+    s.add_argument("--per-meeting", type=count(1), default=2, help="best passages shown per meeting (default 2; --all: every one)")
+    s.add_argument("--all", action="store_true", help="every matching passage of each meeting")
+    s.add_argument("--model", default=None, help="must match the index's model")
+    s.add_argument("--format", choices=("text", "json", "csv", "jsonl"), default="text",
+                   help="csv/jsonl: every matching passage, one row each with its meeting (to -o FILE or stdout)")
+    s.add_argument("-o", "--output", metavar="FILE", help="write the csv/jsonl export here")
+    add_filters(s)
+    s.set_defaults(func="query.cmd_trace")
+
+
+def _info(sub) -> None:
+    s = sub.add_parser("info", help="what the index holds")
+    location_options(s)
+    s.add_argument("--format", choices=("text", "json"), default="text")
+    s.add_argument("--check", action="store_true",
+                   help="also run the full check: SQLite's integrity_check of the store and every value of the index files")
+    s.set_defaults(func="admin.cmd_info")
+
+
+def _import_store(sub) -> None:
+    s = sub.add_parser("import-store", help="copy the index at --index DIR into an empty PostgreSQL --store URL (no re-embedding)")
+    location_options(s)
+    s.set_defaults(func="admin.cmd_import_store")
+
+
+def _export_store(sub) -> None:
+    s = sub.add_parser("export-store", help="copy the PostgreSQL --store URL into a new index directory --index DIR (no re-embedding)")
+    location_options(s)
+    s.set_defaults(func="admin.cmd_export_store")
+
+
+def _app(sub) -> None:
+    s = sub.add_parser("app", help="start the Streamlit app")
+    location_options(s)
+    s.add_argument("--port", type=count(1, 65535), default=8501)
+    s.add_argument("--address", default="127.0.0.1")
+    s.set_defaults(func="admin.cmd_app")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="boardpapers", description="Search and cited answers over council board papers.")
+    p.add_argument("--version", action="version", version="boardpapers 0.1.0")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    for add in (_ingest, _search, _export, _eval, _ask, _trace, _info, _import_store, _export_store, _app):
+        add(sub)
+    return p

@@ -1,0 +1,138 @@
+"""Hits: ranked rows turned into the passages users see -- near-duplicates folded, internal fields dropped, and a
+citation a user can check."""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+from .query import normalise_text
+from .rank import CROWD_PAGE
+
+HIT_FIELDS = (
+    "rank", "score", "passage_id", "text", "context", "path", "title", "council", "body", "meeting_date", "doc_type",
+    "item", "minute_number", "page", "page_end", "printed_page", "is_decision", "also_in", "doc_id", "source_url",
+    "match", "relevance",
+)
+FOLD_OVERLAP = 0.6  # share of the shorter passage's 4-word shingles two passages must share to be folded (0.4-0.8: same scores)
+
+
+def _shingles(text: str, n: int = 4) -> set[int]:
+    w = re.findall(r"\w+", text.casefold())
+    if len(w) < n:
+        return {hash(tuple(w))} if w else set()
+    return {hash(tuple(w[i: i + n])) for i in range(len(w) - n + 1)}
+
+
+def materialise(index, fused: list[tuple[int, float]], k: int, fold: bool) -> Iterator[dict]:
+    """Distinct hits for the fused rows, best first, near-duplicates folded into the hit they repeat (``also_in``);
+    passages are fetched in batches sized for ``k`` hits, lazily, and at most ``k`` hits are given."""
+    hits: list[dict] = []
+    sigs: list[tuple[str, set[int]]] = []
+    pos = 0
+    batch = max(3 * min(k, CROWD_PAGE), 30)  # a first page's worth, then growing batches for long lists
+    while len(hits) < k and pos < len(fused):
+        chunk = fused[pos: pos + batch]
+        pos += batch
+        batch = min(2 * batch, max(3 * k, 30))
+        pids = index.pid_of([i for i, _ in chunk])
+        rows = index.store.passages_by_pid(pids)
+        for (_, score), pid in zip(chunk, pids):
+            row = rows.get(pid)
+            if row is None:  # superseded since this generation was built
+                continue
+            hit = hit_from_row(row, score)
+            if fold:
+                norm = normalise_text(row["text"])
+                sh = _shingles(row["text"])
+                dup_of = None
+                for j, (n2, sh2) in enumerate(sigs):
+                    if norm == n2:
+                        dup_of = j
+                        break
+                    if sh and sh2:
+                        inter = len(sh & sh2)
+                        if inter and inter / min(len(sh), len(sh2)) >= FOLD_OVERLAP:
+                            dup_of = j
+                            break
+                if dup_of is not None:
+                    kept = hits[dup_of]
+                    if all(a["passage_id"] != row["passage_id"] for a in kept["also_in"]):
+                        kept["also_in"].append(_also(row))
+                    continue
+                sigs.append((norm, sh))
+            hits.append(hit)
+            yield hit
+            if len(hits) >= k:
+                return
+
+
+def hit_from_row(row: dict, score: float) -> dict:
+    """A hit (with internal fields ``seq`` and ``pid``) for a passage row of the store."""
+    return {
+        "rank": 0,
+        "score": round(float(score), 6),
+        "passage_id": row["passage_id"],
+        "text": row["text"],
+        "context": row["context"],
+        "path": row["path"],
+        "title": row["title"],
+        "council": row["council"],
+        "body": row["body"],
+        "meeting_date": row["meeting_date"],
+        "doc_type": row["doc_type"],
+        "item": row["item"],
+        "minute_number": row["minute_number"],
+        "page": row["page"],
+        "page_end": row["page_end"],
+        "printed_page": row["printed_page"],
+        "is_decision": bool(row["is_decision"]),
+        "also_in": [],
+        "doc_id": row["doc_id"],
+        "source_url": row.get("source_url"),
+        "seq": row["seq"],
+        "pid": row["pid"],
+    }
+
+
+def public_hit(hit: dict) -> dict:
+    """A hit without internal fields (what users, exports and JSON output see)."""
+    h = dict(hit)
+    h.pop("seq", None)
+    h.pop("pid", None)
+    return h
+
+
+def numbered_hit(hit: dict, n: int) -> dict:
+    """A hit as an answer cites it: without internal fields, with its citation number ``n``."""
+    h = public_hit(hit)
+    h["n"] = n
+    return h
+
+
+def _also(row: dict) -> dict:
+    return {
+        "passage_id": row["passage_id"],
+        "doc_id": row["doc_id"],
+        "path": row["path"],
+        "title": row["title"],
+        "council": row["council"],
+        "body": row["body"],
+        "meeting_date": row["meeting_date"],
+        "page": row["page"],
+    }
+
+
+def citation(hit: dict) -> str:
+    """One line a user can check: council · body · meeting date · item · page."""
+    parts = [hit.get("council"), hit.get("body"), hit.get("meeting_date")]
+    item = hit.get("item")
+    if item:
+        parts.append(item)
+    if hit.get("page") is not None:
+        pg = f"p. {hit['page']}" if hit.get("page_end") in (None, hit["page"]) else f"pp. {hit['page']}–{hit['page_end']}"
+        if hit.get("printed_page") and str(hit["printed_page"]) != str(hit["page"]):
+            pg += f" (printed page {hit['printed_page']})"
+        parts.append(pg)
+    parts.append(Path(hit.get("path") or "").name or None)
+    return " · ".join(str(p) for p in parts if p)

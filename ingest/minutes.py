@@ -1,0 +1,43 @@
+"""Minutes: where a meeting's minutes start and end, the numbered minute entries, and decisions recorded in them."""
+from __future__ import annotations
+
+import re
+
+MINUTES_START_RE = re.compile(r"^\s*(?:draft\s+)?minutes\s+of\s+(?:the|a|an)\s+(?:\w+\s+)?(?:meeting|proceedings)\b", re.I)
+MINUTES_END_RE = re.compile(
+    r"(?:meeting\s+(?:was\s+)?(?:closed|ended|finished|concluded)\s+at|the\s+meeting\s+closed|"
+    r"^\s*\d{1,2}[.:]\d{2}\s*(?:am|pm)?\s*[-–]\s*\d{1,2}[.:]\d{2}\s*(?:am|pm)|"
+    r"^\s*(?:meeting\s+)?(?:ended|closed)\s+at\s+\d)",
+    re.I,
+)
+MINUTE_ENTRY_RE = re.compile(r"^\s*(\d{1,4})\.?\s{1,8}(\S.{1,160}?)\s*$")
+DECISION_RE = re.compile(
+    r"^\s*[-•(a-z0-9).\s]{0,6}(?:it\s+was\s+)?(?:RESOLVED|AGREED|DECIDED|DECISION)\b|taken\s+as\s+read,?\s+confirmed\s+and\s+signed|"
+    r"recommendations?\s+(?:were\s+|was\s+)?(?:approved|agreed|endorsed)|^\s*Decision\s*:",
+)
+ITEM_REF_RE = re.compile(r"^\s*\((?:agenda\s+)?item\s+(\d{1,2}[a-z]?)\)\s*$", re.I)
+
+
+def minute_entry(line: str, following: list[str], last_minute: int) -> tuple[int, str] | None:
+    """(number, title) when ``line`` opens a minute entry ('283. APOLOGIES FOR ABSENCE'), else None.
+
+    ``following`` are the next few lines; ``last_minute`` is the number of the last entry in these minutes (0 at their
+    start). The title must read like one, and the number must follow on from the last (or a capitalised title or an
+    '(Item 4)' line under it says it is an entry); a decision among the first entries is not a minute title."""
+    mm = MINUTE_ENTRY_RE.match(line)
+    if not mm:
+        return None
+    n = int(mm.group(1))
+    title = mm.group(2)
+    titleish = (
+        not re.match(r"(that|to|the\s+board|it)\b", title, re.I)
+        and (title.isupper() or title.endswith(".") or len(title) < 90)
+        and re.search(r"[A-Za-z]{3}", title)
+    )
+    nxt = next((t for t in following if t.strip()), "")
+    ok_num = (last_minute == 0 and n >= 1) or (last_minute < n <= last_minute + 6) or (
+        n > last_minute and (title.isupper() or ITEM_REF_RE.match(nxt))
+    )
+    if titleish and ok_num and not (last_minute == 0 and n < 10 and DECISION_RE.search(title)):
+        return n, title
+    return None

@@ -1,0 +1,71 @@
+"""The Documents view: what the index holds (counts, model, build time), every document, documents by body and
+year, ingest warnings, and the files that could not be indexed."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+
+def view_documents(index) -> None:
+    st.subheader("Indexed documents")
+    docs = index.store.documents()
+    m = index.manifest
+    c = st.columns(4)
+    c[0].metric("Documents", len(docs))
+    c[1].metric("Passages", f"{len(index):,}")
+    c[2].metric("Model", str(m.get("model")))
+    c[3].metric("Built", str(m.get("built_at") or "")[:16].replace("T", " "))
+    if not docs:
+        st.info("The index holds no documents yet. Add papers to get started.")
+    else:
+        render_documents(docs)
+    render_failures(index.store.failures())
+
+
+def render_documents(docs: list[dict]) -> None:
+    """The documents table, documents by body and year, and the ingest warnings."""
+    import pandas as pd
+
+    df = pd.DataFrame(
+        [
+            {
+                "meeting date": d.get("meeting_date"),
+                "council": d.get("council"),
+                "body": d.get("body"),
+                "type": d.get("doc_type"),
+                "title": d.get("title"),
+                "pages": d.get("pages"),
+                "file": Path(d.get("path") or "").name,
+                "warnings": len(d.get("warnings") or []),
+                "ingested": d.get("ingested_at"),
+                "source url": d.get("source_url"),
+            }
+            for d in docs
+        ]
+    )
+    st.dataframe(df, hide_index=True, width="stretch", key="docs-table")
+    st.markdown("**Documents by body and year**")
+    df["year"] = df["meeting date"].fillna("").str[:4].replace("", "undated")
+    df["body"] = df["body"].fillna("unknown")
+    counts = df.pivot_table(index="body", columns="year", values="file", aggfunc="count", fill_value=0)
+    st.dataframe(counts, width="stretch", key="docs-counts")
+    warn = [{"file": Path(d.get("path") or "").name, "warning": w} for d in docs for w in (d.get("warnings") or [])]
+    st.markdown(f"**Ingest warnings ({len(warn)})**")
+    if warn:
+        st.dataframe(pd.DataFrame(warn), hide_index=True, width="stretch", key="docs-warnings")
+    else:
+        st.caption("None.")
+
+
+def render_failures(fails: list[dict]) -> None:
+    import pandas as pd
+
+    st.markdown(f"**Files that could not be indexed ({len(fails)})**")
+    if fails:
+        st.dataframe(
+            pd.DataFrame([{"file": Path(f["path"]).name, "reason": f["reason"], "when": f["at"], "path": f["path"]} for f in fails]),
+            hide_index=True, width="stretch", key="docs-failures",
+        )
+    else:
+        st.caption("None — every file given to ingest is indexed.")

@@ -1,0 +1,93 @@
+"""The app's cached resources and session state: one backend per location, one index per (location, version),
+one embedding model, and the cached search / answer / trace results the views draw.
+
+The app never asks which kind of backend it has: ``backend.version()`` says whether there is an index yet and
+keys the caches (it changes when new papers become visible), ``backend.open()`` gives the index.
+"""
+from __future__ import annotations
+
+import importlib.util
+
+import streamlit as st
+
+from boardpapers.index.backend import open_backend
+
+PAGE_SIZE = 10
+EXPORT_LIMIT = 500  # hits fetched per query: what the page shows and what the exports hold
+VIEWS = ("Search", "Trace", "Documents", "Add papers")
+SORTS = {"Relevance": "relevance", "Newest first": "newest", "Oldest first": "oldest"}
+
+
+def init_state() -> None:
+    defaults = {"view": "Search", "mode": "Search", "query": "", "f_sort": "Relevance", "f_decisions": False,
+                "source": None, "source_terms": [], "shown": PAGE_SIZE}
+    for k, v in defaults.items():
+        if k not in st.session_state:
+            st.session_state[k] = v
+
+
+def available(module: str) -> bool:
+    """Whether ``module`` is in this build (answers and trace landed after search)."""
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+# ------------------------------------------------------------------ cached resources
+
+
+@st.cache_resource(show_spinner=False)
+def load_backend(location: str):
+    """One backend per location per app process (for a shared store: one connection pool for readers and ingest)."""
+    return open_backend(location)
+
+
+@st.cache_resource(show_spinner="Loading the index…", max_entries=2)
+def load_index(location: str, version: str):
+    """One index per (location, version): a new version (new papers visible) loads fresh."""
+    return load_backend(location).open()
+
+
+@st.cache_resource(show_spinner="Loading the embedding model…")
+def load_embedder(model_id: str):
+    from boardpapers.index.embed import DEFAULT_MODEL, get_embedder
+
+    return get_embedder(None if model_id == DEFAULT_MODEL else model_id)
+
+
+def filters(ft: tuple):
+    """The sidebar's filter tuple (hashable, so it can key the caches) as search Filters."""
+    from boardpapers.index.search import Filters
+
+    return Filters(*ft)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def run_search(_index, index_key: str, query: str, ft: tuple, sort: str, k: int) -> dict:
+    from boardpapers.index.search import search
+
+    res = search(_index, query, k=k, filters=filters(ft), sort=sort, embedder=load_embedder(_index.model_id), max_related=PAGE_SIZE)
+    return {"hits": res.hits, "notes": res.notes, "matches": res.matches, "capped": res.pool_full}
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def run_ask(_index, index_key: str, question: str, ft: tuple) -> dict:
+    from boardpapers.index.answer import ask
+
+    return ask(_index, question, k=8, filters=filters(ft), embedder=load_embedder(_index.model_id))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def run_trace(_index, index_key: str, topic: str, ft: tuple) -> dict:
+    from boardpapers.index.trace import trace
+
+    return trace(_index, topic, filters=filters(ft), embedder=load_embedder(_index.model_id), per_meeting=2)
+
+
+def clear_caches() -> None:
+    """After an ingest: the next run loads the new version and searches afresh."""
+    load_index.clear()
+    run_search.clear()
+    run_ask.clear()
+    run_trace.clear()

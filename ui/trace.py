@@ -1,0 +1,104 @@
+"""The Trace view: every meeting that touched a topic, in date order: counts, a timeline chart, and each
+meeting's best passages (a matching decision first) with the rest behind a toggle."""
+from __future__ import annotations
+
+import streamlit as st
+
+from boardpapers.index.search import QueryError
+from boardpapers.ui.render import render_hit
+from boardpapers.ui.state import available, run_trace
+from boardpapers.ui.text import esc, html_block, query_terms
+
+
+def view_trace(index, index_key: str, ft: tuple) -> None:
+    st.subheader("Trace a topic across meetings")
+    if "trace_topic" not in st.session_state or (not st.session_state.trace_topic and st.session_state.query):
+        st.session_state.trace_topic = st.session_state.query
+    st.text_input("Topic", key="trace_topic", placeholder="e.g. delayed transfers of care")
+    topic = (st.session_state.trace_topic or "").strip()
+    if not topic:
+        st.caption("Every meeting that touched the topic, in date order, with its best passages.")
+        return
+    if not available("boardpapers.index.trace"):
+        st.info("Trace is not available in this build yet (index/trace.py is missing).")
+        return
+    try:
+        with st.spinner("Tracing…"):
+            res = run_trace(index, index_key, topic, ft)
+    except QueryError as exc:
+        st.warning(str(exc))
+        return
+    meetings = res.get("meetings") or []
+    if not meetings:
+        st.info("No meeting has a passage that matches this topic. Try another wording or clear some filters.")
+        return
+    c = st.columns(3)
+    c[0].metric("Meetings", len(meetings))
+    c[1].metric("First mention", _mention(res.get("first_mention"), meetings, 0))
+    c[2].metric("Latest mention", _mention(res.get("latest_mention"), meetings, -1))
+    if res.get("notes"):
+        st.caption(esc("; ".join(map(str, res["notes"]))), unsafe_allow_html=True)
+    render_timeline(meetings)
+    st.markdown("**Meeting by meeting** (oldest first)")
+    terms = query_terms(topic)
+    for mi, m in enumerate(meetings):
+        render_meeting(index, m, mi, terms, expanded=mi == len(meetings) - 1)
+
+
+def render_meeting(index, m: dict, mi: int, terms: list[str], expanded: bool) -> None:
+    """One meeting of the trace: an expander titled with its date, body and counts, holding its passages."""
+    hits = m.get("hits") or []
+    further = m.get("further") or []
+    n = int(m.get("passages") or len(hits))
+    dec = int(m.get("decisions") if m.get("decisions") is not None else sum(1 for h in hits if h.get("is_decision")))
+    title = (f"{m.get('meeting_date') or 'undated papers'} · {m.get('council') or '?'} · {m.get('body') or '?'} — "
+             f"{n} matching passage{'s' * (n != 1)}" + (f", {dec} decision{'s' * (dec != 1)}" if dec else ""))
+    with st.expander(title, expanded=expanded):
+        if m.get("items"):
+            html_block("Agenda items: " + esc("; ".join(m["items"][:6])) + (" …" if len(m["items"]) > 6 else ""), "bp-also")
+        st.caption("Best passages from this meeting (a matching decision first):" if len(hits) > 1 else "Best passage from this meeting:")
+        for hi, h in enumerate(hits):
+            render_hit(index, h, terms, key=f"t-{mi}-{hi}-{h['passage_id']}")
+        if further:
+            if st.toggle(f"Show the {len(further)} other matching passage{'s' * (len(further) != 1)}", key=f"more-{mi}"):
+                for hi, h in enumerate(further):
+                    render_hit(index, h, terms, key=f"tf-{mi}-{hi}-{h['passage_id']}")
+
+
+def _mention(v, meetings: list[dict], pos: int) -> str:
+    if isinstance(v, dict):
+        return str(v.get("meeting_date") or "—")
+    if v:
+        return str(v)
+    dated = [m for m in meetings if m.get("meeting_date")]
+    return str(dated[pos]["meeting_date"]) if dated else "—"
+
+
+def render_timeline(meetings: list[dict]) -> None:
+    import altair as alt
+    import pandas as pd
+
+    rows = [
+        {"meeting": m["meeting_date"], "body": m.get("body") or "unknown", "council": m.get("council") or "", "hits": int(m.get("passages") or len(m.get("hits") or []))}
+        for m in meetings if m.get("meeting_date")
+    ]
+    undated = len(meetings) - len(rows)
+    if not rows:
+        st.caption("No dated meetings to chart.")
+        return
+    df = pd.DataFrame(rows)
+    df["meeting"] = pd.to_datetime(df["meeting"], errors="coerce")
+    df = df.dropna(subset=["meeting"])
+    base = alt.Chart(df).encode(
+        x=alt.X("meeting:T", title="Meeting date", axis=alt.Axis(format="%b %Y", labelAngle=0), scale=alt.Scale(padding=24)),
+        y=alt.Y("sum(hits):Q", title="Passages"),
+    )
+    bars = base.mark_bar(size=16).encode(
+        color=alt.Color("body:N", title="Body", legend=alt.Legend(orient="bottom", columns=1, labelLimit=400)),
+        tooltip=[alt.Tooltip("meeting:T", title="Meeting", format="%d %b %Y"), "council:N", "body:N", alt.Tooltip("hits:Q", title="Passages")],
+    )
+    labels = base.mark_text(dy=-7, fontSize=11).encode(text=alt.Text("sum(hits):Q"))
+    chart = (bars + labels).properties(height=260)
+    st.altair_chart(chart, width="stretch")
+    if undated:
+        st.caption(f"{undated} undated meeting{'s' * (undated != 1)} not on the chart.")
