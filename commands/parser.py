@@ -48,13 +48,18 @@ def _search(sub) -> None:
     s.add_argument("query", nargs="?", help='query; "quoted words" must occur verbatim')
     s.add_argument("--queries", metavar="FILE", help="JSON Lines of {id, query}; prints one JSON line per query")
     s.add_argument("-k", type=count(1), default=10, help="number of hits (default 10)")
-    s.add_argument("--sort", choices=("relevance", "newest", "oldest"), default="relevance")
-    s.add_argument("--mode", choices=("hybrid", "bm25", "dense"), default="hybrid")
-    s.add_argument("--fusion", choices=("rrf", "linear"), default="rrf", help=argparse.SUPPRESS)
-    s.add_argument("--model", default=None, help="must match the index's model")
+    ranking_options(s, model_help="must match the index's model")
     s.add_argument("--format", choices=("text", "json", "jsonl", "csv"), default="text")
     add_filters(s)
     s.set_defaults(func="query.cmd_search")
+
+
+def ranking_options(s, model_help: str | None = None) -> None:
+    """--sort, --mode, --fusion (hidden) and --model: how search and export rank the passages."""
+    s.add_argument("--sort", choices=("relevance", "newest", "oldest"), default="relevance")
+    s.add_argument("--mode", choices=("hybrid", "bm25", "dense"), default="hybrid")
+    s.add_argument("--fusion", choices=("rrf", "linear"), default="rrf", help=argparse.SUPPRESS)
+    s.add_argument("--model", default=None, help=model_help)
 
 
 def _export(sub) -> None:
@@ -66,10 +71,7 @@ def _export(sub) -> None:
     s.add_argument("-k", type=count(1), default=1000, help="maximum hits (default 1000)")
     s.add_argument("--include-related", action="store_true",
                    help="after the strong matches, fill up to -k with related passages (marked match=related)")
-    s.add_argument("--sort", choices=("relevance", "newest", "oldest"), default="relevance")
-    s.add_argument("--mode", choices=("hybrid", "bm25", "dense"), default="hybrid")
-    s.add_argument("--fusion", choices=("rrf", "linear"), default="rrf", help=argparse.SUPPRESS)
-    s.add_argument("--model", default=None)
+    ranking_options(s)
     add_filters(s)
     s.set_defaults(func="query.cmd_export")
 
