@@ -4,4 +4,5 @@ Layers point one way: ``boardpapers.ingest`` turns files into passages and impor
 ``boardpapers.index``; ``boardpapers.index`` stores, indexes, searches and owns the write path;
 ``boardpapers.cli`` and ``boardpapers.app`` (with its views in ``boardpapers.ui``) sit on top.
 """
+
 __version__ = "0.1.0"

@@ -1,4 +1,5 @@
 """`python -m boardpapers ...` is the `boardpapers` command."""
+
 import sys
 
 from boardpapers.cli import main

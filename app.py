@@ -10,6 +10,7 @@ rendering and the cached state they share). The app never asks which kind of bac
 Document text is untrusted: every piece of it shown goes through `esc()` (ui.text: HTML-escaped, markdown
 specials turned into entities) or a widget that renders plain text.
 """
+
 from __future__ import annotations
 
 import sqlite3

@@ -3,6 +3,7 @@
 The parser and the commands live in commands/; each command's module is imported only when it runs. Every
 user-facing problem is a BoardpapersError: printed here as one line, exit code 2, never a traceback.
 """
+
 from __future__ import annotations
 
 import importlib

@@ -4,6 +4,7 @@ Each layer raises its own subclass (``IngestError``, ``StoreError``, ``IndexErro
 ``InputError``, ``LockedError``, ``SettingsError`` ...); the command line and the app catch ``BoardpapersError`` once
 and show its message, which already names the file and the reason. Anything else is a bug and keeps its traceback.
 """
+
 from __future__ import annotations
 
 

@@ -12,6 +12,7 @@ needs it ("BOARDPAPERS_PG_POOL must be a whole number >= 1, not 'eight'") instea
     BOARDPAPERS_PG_STATEMENT_TIMEOUT_MS   per statement (default 30000)
     BOARDPAPERS_LLM_MODEL, BOARDPAPERS_LLM_KEY   for `ask --llm` (model name, bearer key)
 """
+
 from __future__ import annotations
 
 import os

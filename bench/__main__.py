@@ -3,6 +3,7 @@
 Each section sits between `<!-- bench:NAME -->` and `<!-- /bench:NAME -->` markers; text outside the
 markers (hand-written notes, quality tables) is left alone.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,14 +29,19 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench")
     ap.add_argument("what", choices=("all", "bm25", "latency", "coldstart", "ingest", "backends"))
     ap.add_argument("--quick", action="store_true", help="smaller sizes (10k and 100k passages)")
-    ap.add_argument("--source-index", default=os.environ.get("BOARDPAPERS_INDEX", ".boardpapers"),
-                    help="an index of corpus/ (latency benchmark samples its passages and vectors)")
+    ap.add_argument(
+        "--source-index",
+        default=os.environ.get("BOARDPAPERS_INDEX", ".boardpapers"),
+        help="an index of corpus/ (latency benchmark samples its passages and vectors)",
+    )
     a = ap.parse_args(argv)
     if a.what in ("all", "bm25"):
         from bench import bm25_bench
 
         res = bm25_bench.run([10_000, 100_000], 50)
-        write_section("bm25", "## BM25: serving implementation vs rank-bm25\n\nCommand: `python -m bench bm25`\n\n" + bm25_bench.markdown(res))
+        write_section(
+            "bm25", "## BM25: serving implementation vs rank-bm25\n\nCommand: `python -m bench bm25`\n\n" + bm25_bench.markdown(res)
+        )
     if a.what in ("all", "latency"):
         from bench import latency
 

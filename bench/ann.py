@@ -8,6 +8,7 @@ queries plus the opening words of real corpus passages). The truth is exact inne
 over all rows, or over the rows a filter leaves; the approximate side runs exactly as Index.dense_rank does
 (100 candidates re-scored, top 10 kept), including the bitmap-filtered scan for filters.
 """
+
 from __future__ import annotations
 
 import tempfile
@@ -19,8 +20,12 @@ import numpy as np
 from boardpapers.index import ann
 
 # filters on the synthetic index (dates uniform over 2010-2024, 10% decisions): about 20%, 10%, 0.6% of rows
-FILTERS = (("none", {}), ("since 2022-01-01", {"since": "2022-01-01"}), ("decisions", {"decisions": True}),
-           ("since 2024-12-01", {"since": "2024-12-01"}))
+FILTERS = (
+    ("none", {}),
+    ("since 2022-01-01", {"since": "2022-01-01"}),
+    ("decisions", {"decisions": True}),
+    ("since 2024-12-01", {"since": "2024-12-01"}),
+)
 
 
 def _pct(xs: list[float], q: float) -> float:
@@ -70,7 +75,8 @@ def measure(index_dir: Path, qvecs: np.ndarray) -> dict:
         out["filters"][name] = {
             "rows": int(rows.size),
             "recall_at_10": round(hits / (10 * len(qvecs)), 4),
-            "ann_p50_ms": _pct(times, 50), "ann_p95_ms": _pct(times, 95),
+            "ann_p50_ms": _pct(times, 50),
+            "ann_p95_ms": _pct(times, 95),
             "exact_ms": round(exact_ms, 2),
             "served_by": "approximate" if ix.dense_type == ann.ANN_TYPE and (mask is None or rows.size > ann.EXACT_MASK_MAX) else "exact",
         }

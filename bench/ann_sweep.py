@@ -9,6 +9,7 @@ IVF-SQ8 and HNSW on synthetic vectors made as in bench/latency.py, queried with 
 (bench queries + the opening words of corpus passages). ``masks``: exact search over a filter's rows against
 the bitmap-filtered IVF scan, for filters of 1k-50k rows (clustered random vectors; no model needed).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -58,18 +59,21 @@ def kinds(source_index: Path, size: int, names: list[str], probes: list[int]) ->
             ix.train(X[np.random.default_rng(0).choice(size, min(size, ann.TRAIN_PER_LIST * nlist), replace=False)])
         ix.add(X)
         print(f"{kind} n={size} nlist={nlist} build {time.perf_counter() - t0:.1f} s", flush=True)
-        for p in (probes if not kind.startswith("hnsw") else [32, 64, 128, 256]):
+        for p in probes if not kind.startswith("hnsw") else [32, 64, 128, 256]:
             if kind.startswith("hnsw"):
                 ix.hnsw.efSearch = p
             else:
                 ix.nprobe = p
-            ms = _ms(lambda q: ix.search(q[None], 100), Q)
+            ms = _ms(lambda q, ix=ix: ix.search(q[None], 100), Q)
             _, idx = ix.search(Q, 100)
             hits = 0
             for j, cand in enumerate(idx):
                 top, _ = ann.rescore(X, Q[j], cand, 10)
                 hits += len(set(top.tolist()) & set(gt[j].tolist()))
-            print(f"  {'efSearch' if kind.startswith('hnsw') else 'nprobe'}={p}: {ms:.2f} ms/query, recall@10 {hits / (10 * len(Q)):.3f}", flush=True)
+            print(
+                f"  {'efSearch' if kind.startswith('hnsw') else 'nprobe'}={p}: {ms:.2f} ms/query, recall@10 {hits / (10 * len(Q)):.3f}",
+                flush=True,
+            )
 
 
 def masks(size: int) -> None:
@@ -99,8 +103,11 @@ def masks(size: int) -> None:
             ar, _ = ann.search(ix, X, q, 100, 32, mask)
             ta.append((time.perf_counter() - t0) * 1000)
             hits += len(set(er[:10].tolist()) & set(ar[:10].tolist()))
-        print(f"filter of {m} rows in {size}: exact {np.median(te):.2f} ms, IVF{nlist} bitmap scan (base nprobe 32) "
-              f"{np.median(ta):.2f} ms, recall@10 {hits / (10 * len(Q)):.3f}", flush=True)
+        print(
+            f"filter of {m} rows in {size}: exact {np.median(te):.2f} ms, IVF{nlist} bitmap scan (base nprobe 32) "
+            f"{np.median(ta):.2f} ms, recall@10 {hits / (10 * len(Q)):.3f}",
+            flush=True,
+        )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -7,6 +7,7 @@ real app.py run by streamlit.testing (script run, search, answer and rendering; 
 after the in-process run (the model is loaded once), its first question timed apart (the app's caches are cold). Questions: the gold file's queries (default ../shared/eval/council-dev.jsonl).
 Prints JSON.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -69,8 +70,13 @@ def main(argv: list[str] | None = None) -> int:
     questions = questions[: a.queries]
     from bench.bm25_bench import machine_info
 
-    out = {"machine": machine_info(), "questions": len(questions), "index": a.index,
-           "ask_in_process": in_process(Path(a.index), questions), "app_ask_view": in_app(Path(a.index), questions)}
+    out = {
+        "machine": machine_info(),
+        "questions": len(questions),
+        "index": a.index,
+        "ask_in_process": in_process(Path(a.index), questions),
+        "app_ask_view": in_app(Path(a.index), questions),
+    }
     print(json.dumps(out, indent=1))
     return 0
 

@@ -11,6 +11,7 @@ backend costs one encode of the corpus, not two. Issue 8's rule for the default:
 than PyTorch fp32 becomes the default only if it is faster here with recall@5 and trace coverage
 within 0.01 of fp32.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -46,8 +47,8 @@ class _Precomputed:
 def quality(corpus: Path, gold: Path, emb, texts: list[str], vectors: np.ndarray) -> dict:
     """Council dev scores (hybrid and dense) of an index of ``corpus`` holding these vectors."""
     from boardpapers.index.embedded import Index
-    from boardpapers.index.writer import ingest
     from boardpapers.index.evaluate import evaluate_gold
+    from boardpapers.index.writer import ingest
 
     with tempfile.TemporaryDirectory(prefix="bp-backend-") as tmp:
         pre = _Precomputed(emb, texts, vectors)
@@ -140,7 +141,7 @@ def markdown(rows: list[dict], machine: dict, command: str, versions: str) -> st
             lines.append(f"| {r['backend']} | — | — | — | — | — | — | — | — | not measured: {r['unavailable']} |")
             continue
 
-        def cell(mode, key):
+        def cell(mode, key, r=r):
             q = r.get("quality", {}).get(mode)
             if q is None:
                 return "—"
@@ -157,8 +158,11 @@ def markdown(rows: list[dict], machine: dict, command: str, versions: str) -> st
         )
     winners = [b for b, why in v.items() if why == "meets the rule"]
     fastest = max(winners, key=lambda b: next(r["per_s"] for r in rows if r["backend"] == b), default=None)
-    lines += ["", f"Default backend by issue 8's rule (faster than PyTorch fp32, recall@5 and trace coverage within {TOLERANCE}): "
-              + (f"**{fastest}** meets it." if fastest else "**torch** (no other backend meets it).")]
+    lines += [
+        "",
+        f"Default backend by issue 8's rule (faster than PyTorch fp32, recall@5 and trace coverage within {TOLERANCE}): "
+        + (f"**{fastest}** meets it." if fastest else "**torch** (no other backend meets it)."),
+    ]
     return "\n".join(lines)
 
 

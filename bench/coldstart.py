@@ -8,6 +8,7 @@ output), and, inside one process, the steps of a first hybrid query: open the in
 query (dense index and caches cold), second query. ``info`` and ``search --mode bm25`` never import torch
 (tests/test_cli.py checks sys.modules); the table says whether torch was loaded after each command.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -43,7 +44,9 @@ print(json.dumps({"import_open_ms": (t1 - t0) * 1000, "model_load_ms": (t2 - t1)
 """
 
 # runs a CLI command in-process, then reports whether torch got imported
-_CLI = "import sys, cli\nrc = cli.main(sys.argv[1:])\nprint('TORCH' if 'torch' in sys.modules else 'NOTORCH', file=sys.stderr)\nsys.exit(rc)\n"
+_CLI = (
+    "import sys, cli\nrc = cli.main(sys.argv[1:])\nprint('TORCH' if 'torch' in sys.modules else 'NOTORCH', file=sys.stderr)\nsys.exit(rc)\n"
+)
 
 
 def _env() -> dict:
@@ -79,12 +82,16 @@ def run(index: Path, repeat: int = 3) -> dict:
             else:
                 dt, torch = _wall(args)
                 times.append(dt)
-        out["commands"][name] = {"median_ms": round(statistics.median(times)), "min_ms": round(min(times)),
-                                 "torch_imported": None if args is None else torch}
+        out["commands"][name] = {
+            "median_ms": round(statistics.median(times)),
+            "min_ms": round(min(times)),
+            "torch_imported": None if args is None else torch,
+        }
     steps: dict[str, list[float]] = {}
     for _ in range(repeat):
-        r = subprocess.run([sys.executable, "-c", _STEPS, idx, QUERY, "CAMHS waiting times"], cwd=ROOT,
-                           capture_output=True, text=True, env=_env())
+        r = subprocess.run(
+            [sys.executable, "-c", _STEPS, idx, QUERY, "CAMHS waiting times"], cwd=ROOT, capture_output=True, text=True, env=_env()
+        )
         if r.returncode != 0:
             raise RuntimeError(f"first-query run failed: {r.stderr[-2000:]}")
         for k, v in json.loads(r.stdout.strip().splitlines()[-1]).items():

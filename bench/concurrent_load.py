@@ -9,6 +9,7 @@ for the whole run; the readers search a fixed list of queries in a loop. Reader 
 each hold their own. Prints errors, searches, p50/p95/max latency per kind of reader, and the number
 of generations the readers saw. tests/test_reliability.py runs the same code (HashEmbedder, seconds).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -131,12 +132,25 @@ def summarise(latencies: list[float]) -> dict:
     if not latencies:
         return {"searches": 0}
     a = np.asarray(latencies) * 1000
-    return {"searches": len(a), "p50_ms": round(float(np.percentile(a, 50)), 1), "p95_ms": round(float(np.percentile(a, 95)), 1),
-            "max_ms": round(float(a.max()), 1)}
+    return {
+        "searches": len(a),
+        "p50_ms": round(float(np.percentile(a, 50)), 1),
+        "p95_ms": round(float(np.percentile(a, 95)), 1),
+        "max_ms": round(float(a.max()), 1),
+    }
 
 
-def run_load(index_dir: Path, papers: Path, seconds: float, threads: int = 0, procs: int = 0, embedder=None,
-             model: str | None = None, mode: str = "hybrid", start: int = 0) -> dict:
+def run_load(
+    index_dir: Path,
+    papers: Path,
+    seconds: float,
+    threads: int = 0,
+    procs: int = 0,
+    embedder=None,
+    model: str | None = None,
+    mode: str = "hybrid",
+    start: int = 0,
+) -> dict:
     """Readers (``threads`` threads or ``procs`` processes) search for ``seconds`` while a writer thread ingests."""
     if embedder is None and mode != "bm25":
         from boardpapers.index.embed import get_embedder
@@ -212,8 +226,10 @@ def main(argv: list[str] | None = None) -> int:
             out["processes"] = run_load(idx, papers, a.seconds, procs=a.procs, model=model, mode=a.mode, start=10_000)
     for kind, r in out.items():
         n = a.threads if kind == "threads" else a.procs
-        print(f"{n} reader {kind} ({a.mode}) for {a.seconds:.0f} s during {r['writer_ingests']} ingests: "
-              f"errors {len(r['errors'])}, {json.dumps(r['latency'])}, generations seen {r['generations_seen']}")
+        print(
+            f"{n} reader {kind} ({a.mode}) for {a.seconds:.0f} s during {r['writer_ingests']} ingests: "
+            f"errors {len(r['errors'])}, {json.dumps(r['latency'])}, generations seen {r['generations_seen']}"
+        )
         for e in r["errors"][:3]:
             print("  error:", e.splitlines()[0])
     return 1 if any(r["errors"] for r in out.values()) else 0

@@ -17,6 +17,7 @@ texts measured 19.0-25.8 passages/s within half an hour), far more than the effe
 runs alternate -- bare, pipeline, bare, pipeline, ..., bare -- and each pipeline run is compared with the mean of the
 bare runs just before and just after it. ``--repeats N`` pipeline runs per setting (default 2).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -70,10 +71,10 @@ print(json.dumps({"seconds": wall, "bare_same_process": same, "embedded": r.embe
 def parse_corpus(corpus: Path) -> dict:
     """Parse every file on one core; returns pages, seconds and the distinct embed texts (passages and their
     sentence windows: everything an ingest encodes)."""
-    from boardpapers.ingest.chunk import window_texts
-    from boardpapers.ingest.parse import Limits, embed_text, parse_file
-    from boardpapers.ingest.discovery import discover
     from boardpapers.index.embed import embed_key, model_tokenizer_dir
+    from boardpapers.ingest.chunk import window_texts
+    from boardpapers.ingest.discovery import discover
+    from boardpapers.ingest.parse import Limits, embed_text, parse_file
 
     files, _, _ = discover([corpus])
     tok = model_tokenizer_dir(None)
@@ -115,12 +116,26 @@ class BareEncoder:
         return out
 
 
-def pipeline_run(corpus: Path, index_dir: Path, backend: str = "torch", workers: int = 2, adapt: bool = True, batch: int = 256,
-                 texts_file: Path | None = None) -> dict:
+def pipeline_run(
+    corpus: Path,
+    index_dir: Path,
+    backend: str = "torch",
+    workers: int = 2,
+    adapt: bool = True,
+    batch: int = 256,
+    texts_file: Path | None = None,
+) -> dict:
     """One whole-pipeline ingest of ``corpus`` into the fresh index ``index_dir``, in a fresh process; with
     ``texts_file`` (a JSON list) that process then also times the bare encoder on those texts."""
-    args = {"corpus": str(corpus), "index": str(index_dir), "backend": backend, "workers": workers, "adapt": adapt, "batch": batch,
-            "texts": str(texts_file) if texts_file else None}
+    args = {
+        "corpus": str(corpus),
+        "index": str(index_dir),
+        "backend": backend,
+        "workers": workers,
+        "adapt": adapt,
+        "batch": batch,
+        "texts": str(texts_file) if texts_file else None,
+    }
     env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", TOKENIZERS_PARALLELISM="false")
     out = subprocess.run([sys.executable, "-c", _PIPELINE, json.dumps(args)], cwd=ROOT, env=env, capture_output=True, text=True)
     if out.returncode != 0:
@@ -130,8 +145,7 @@ def pipeline_run(corpus: Path, index_dir: Path, backend: str = "torch", workers:
     return res
 
 
-def run(corpus: Path = CORPUS, backend: str = "torch", variants: bool = False, keep_index: Path | None = None,
-        repeats: int = 2) -> dict:
+def run(corpus: Path = CORPUS, backend: str = "torch", variants: bool = False, keep_index: Path | None = None, repeats: int = 2) -> dict:
     """Parse; then bare and pipeline runs alternating (each setting ``repeats`` times), ending with a bare run."""
     parsed = parse_corpus(corpus)
     bare_enc = BareEncoder(parsed["texts"], backend)
@@ -159,15 +173,29 @@ def run(corpus: Path = CORPUS, backend: str = "torch", variants: bool = False, k
                 after = bare_enc.run()
                 bares.append(after)
                 ref = (before["per_s"] + after["per_s"]) / 2
-                r.update(label=label, bare_before=before["per_s"], bare_after=after["per_s"], ratio=r["per_s"] / ref,
-                         ratio_same=r["per_s"] / r["bare_same_process"] if r.get("bare_same_process") else None)
+                r.update(
+                    label=label,
+                    bare_before=before["per_s"],
+                    bare_after=after["per_s"],
+                    ratio=r["per_s"] / ref,
+                    ratio_same=r["per_s"] / r["bare_same_process"] if r.get("bare_same_process") else None,
+                )
                 runs.append(r)
-                print(f"  {label}: {r['seconds']:.1f} s, {r['per_s']:.1f} texts/s; bare {before['per_s']:.1f} before, "
-                      f"{after['per_s']:.1f} after: {r['ratio']:.0%}; bare in the same process right after "
-                      f"{r.get('bare_same_process') or 0:.1f}: {r['ratio_same'] or 0:.0%}", file=sys.stderr)
+                print(
+                    f"  {label}: {r['seconds']:.1f} s, {r['per_s']:.1f} texts/s; bare {before['per_s']:.1f} before, "
+                    f"{after['per_s']:.1f} after: {r['ratio']:.0%}; bare in the same process right after "
+                    f"{r.get('bare_same_process') or 0:.1f}: {r['ratio_same'] or 0:.0%}",
+                    file=sys.stderr,
+                )
     parsed.pop("texts")
-    bare = {"backend": backend, "passages": len(bare_enc.texts), "load_seconds": bare_enc.load_seconds, "runs": bares,
-            "per_s": statistics.median(b["per_s"] for b in bares), "seconds": statistics.median(b["seconds"] for b in bares)}
+    bare = {
+        "backend": backend,
+        "passages": len(bare_enc.texts),
+        "load_seconds": bare_enc.load_seconds,
+        "runs": bares,
+        "per_s": statistics.median(b["per_s"] for b in bares),
+        "seconds": statistics.median(b["seconds"] for b in bares),
+    }
     return {"parse": parsed, "bare": bare, "runs": runs, "corpus": str(corpus), "backend": backend}
 
 
@@ -205,20 +233,28 @@ def markdown(res: dict, machine: dict, command: str) -> str:
             lines.append(f"| {r['label']} | failed: {r['error'].splitlines()[-1] if r['error'] else ''} | | | | | | |")
             continue
         same = f"{r['bare_same_process']:.1f} | {r['ratio_same']:.0%}" if r.get("ratio_same") else "— | —"
-        lines.append(f"| {r['label']} | {r['seconds']:.1f} | {r['embedded']} | {r['per_s']:.1f} | "
-                     f"{r['bare_before']:.1f} / {r['bare_after']:.1f} | {r['ratio']:.0%} | {same} |")
+        lines.append(
+            f"| {r['label']} | {r['seconds']:.1f} | {r['embedded']} | {r['per_s']:.1f} | "
+            f"{r['bare_before']:.1f} / {r['bare_after']:.1f} | {r['ratio']:.0%} | {same} |"
+        )
     ok = [r for r in res["runs"] if "error" not in r and r["label"] == VARIANTS[0][0]]
     if len(ok) > 1:
-        lines += ["", f"Default setting, median over its {len(ok)} runs: {statistics.median(r['ratio'] for r in ok):.0%} of the "
-                  f"adjacent bare runs, {statistics.median(r['ratio_same'] or 0 for r in ok):.0%} of the same-process bare run."]
+        lines += [
+            "",
+            f"Default setting, median over its {len(ok)} runs: {statistics.median(r['ratio'] for r in ok):.0%} of the "
+            f"adjacent bare runs, {statistics.median(r['ratio_same'] or 0 for r in ok):.0%} of the same-process bare run.",
+        ]
     first = next((r for r in res["runs"] if "error" not in r and "timeline" in r), None)
     if first:
         t = first["timeline"]
-        lines += ["", f"Where the time of the first run went: model load {first['load_seconds']:.1f} s; first encode call at "
-                  f"{t.get('first_encode', '?')} s; last file parsed at {t.get('last_parsed', '?')} s; last encode call ended at "
-                  f"{t.get('last_encode_end', '?')} s; encoding {first['embed_seconds']:.1f} s in all; storing documents "
-                  f"{first['write_seconds']:.1f} s; building the index generation {first['build_seconds']:.1f} s "
-                  f"(parsing used {first['parse_seconds']:.1f} core-seconds in the workers)."]
+        lines += [
+            "",
+            f"Where the time of the first run went: model load {first['load_seconds']:.1f} s; first encode call at "
+            f"{t.get('first_encode', '?')} s; last file parsed at {t.get('last_parsed', '?')} s; last encode call ended at "
+            f"{t.get('last_encode_end', '?')} s; encoding {first['embed_seconds']:.1f} s in all; storing documents "
+            f"{first['write_seconds']:.1f} s; building the index generation {first['build_seconds']:.1f} s "
+            f"(parsing used {first['parse_seconds']:.1f} core-seconds in the workers).",
+        ]
     return "\n".join(lines)
 
 
@@ -237,8 +273,13 @@ def main(argv: list[str] | None = None) -> int:
     res = run(Path(a.corpus), a.backend, a.variants, repeats=a.repeats)
     if a.json:
         Path(a.json).write_text(json.dumps(res, indent=1))
-    cmd = ("python -m bench.ingest_bench" + (f" --backend {a.backend}" if a.backend != "torch" else "")
-           + (f" --corpus {a.corpus}" if Path(a.corpus).resolve() != CORPUS.resolve() else "") + (" --variants" if a.variants else "") + (f" --repeats {a.repeats}" if a.repeats != 2 else ""))
+    cmd = (
+        "python -m bench.ingest_bench"
+        + (f" --backend {a.backend}" if a.backend != "torch" else "")
+        + (f" --corpus {a.corpus}" if Path(a.corpus).resolve() != CORPUS.resolve() else "")
+        + (" --variants" if a.variants else "")
+        + (f" --repeats {a.repeats}" if a.repeats != 2 else "")
+    )
     if not a.print_only:
         write_section("ingest", markdown(res, machine_info(), cmd))
     print(markdown(res, machine_info(), cmd))

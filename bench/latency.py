@@ -17,6 +17,7 @@ those of building and of serving that index alone. The measuring process also ti
 query (model already loaded; dense index and page cache cold) and runs bench/ann.py (recall@10 of the
 approximate index against exact search).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -37,9 +38,16 @@ from bench.bm25_bench import machine_info
 ROOT = Path(__file__).resolve().parents[1]
 GOLD = ROOT.parent / "shared" / "eval" / "council-dev.jsonl"
 FALLBACK_QUERIES = [
-    "delayed transfers of care target", "Better Care Fund plan approved", "what did the board resolve about the STP",
-    "council tax precept adult social care", "Healthwatch annual report", "library savings", "CAMHS waiting times",
-    "safeguarding adults board annual report", "emergency admissions growth", "maternity services consultation",
+    "delayed transfers of care target",
+    "Better Care Fund plan approved",
+    "what did the board resolve about the STP",
+    "council tax precept adult social care",
+    "Healthwatch annual report",
+    "library savings",
+    "CAMHS waiting times",
+    "safeguarding adults board annual report",
+    "emergency admissions growth",
+    "maternity services consultation",
 ]
 
 
@@ -89,8 +97,17 @@ def build_synthetic(source_index: Path, target: Path, n: int, seed: int = 0) -> 
         con.execute(
             "INSERT INTO documents(doc_id, path, title, council, body, meeting_date, doc_type, pages, sha256, status) "
             "VALUES(?,?,?,?,?,?,?,?,?, 'active')",
-            (doc_id, f"synthetic/{doc_id}.pdf", f"Synthetic pack {d}", meta["council"], meta["body"],
-             f"{rng.randint(2010, 2024)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}", meta["doc_type"], 100, doc_id),
+            (
+                doc_id,
+                f"synthetic/{doc_id}.pdf",
+                f"Synthetic pack {d}",
+                meta["council"],
+                meta["body"],
+                f"{rng.randint(2010, 2024)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+                meta["doc_type"],
+                100,
+                doc_id,
+            ),
         )
         count = min(per_doc, n - d * per_doc)
         vecs = synthetic_vectors(base, nrng, count)
@@ -104,12 +121,32 @@ def build_synthetic(source_index: Path, target: Path, n: int, seed: int = 0) -> 
                 wv = vecs[j] + nrng.normal(0, NOISE, size=(len(wkeys), dim)).astype(np.float32)
                 wv /= np.linalg.norm(wv, axis=1, keepdims=True)
                 erow.extend((model, k, v.tobytes()) for k, v in zip(wkeys, wv))
-            prow.append((f"{doc_id}-{j:05d}", doc_id, j, text, "", j // 3 + 1, j // 3 + 1, None, None, None,
-                         f"{rng.randint(2010, 2024)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}", int(rng.random() < 0.1), 0, len(text), "report", key))
+            prow.append(
+                (
+                    f"{doc_id}-{j:05d}",
+                    doc_id,
+                    j,
+                    text,
+                    "",
+                    j // 3 + 1,
+                    j // 3 + 1,
+                    None,
+                    None,
+                    None,
+                    f"{rng.randint(2010, 2024)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+                    int(rng.random() < 0.1),
+                    0,
+                    len(text),
+                    "report",
+                    key,
+                )
+            )
             erow.append((model, key, vecs[j].tobytes()))
         con.executemany(
             "INSERT INTO passages(passage_id, doc_id, seq, text, context, page, page_end, printed_page, item, minute_number, "
-            "meeting_date, is_decision, char_start, char_end, section_kind, embed_key) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", prow)
+            "meeting_date, is_decision, char_start, char_end, section_kind, embed_key) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            prow,
+        )
         con.executemany("INSERT OR IGNORE INTO embeddings(model, key, vec) VALUES(?,?,?)", erow)
         con.commit()
     build_generation(store, model, dim)
@@ -211,8 +248,7 @@ def _child(*args: str) -> dict:
     return json.loads(r.stdout.strip().splitlines()[-1])
 
 
-def run(sizes: list[int], n_queries: int, source_index: Path, workdir: Path | None = None,
-        prebuilt: dict[int, Path] | None = None) -> dict:
+def run(sizes: list[int], n_queries: int, source_index: Path, workdir: Path | None = None, prebuilt: dict[int, Path] | None = None) -> dict:
     """Build (or take from ``prebuilt``: size -> a folder made by `--child build`) and measure each size."""
     from boardpapers.index import ann
 
@@ -293,8 +329,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--queries", type=int, default=40)
     ap.add_argument("--source-index", default=os.environ.get("BOARDPAPERS_INDEX", ".boardpapers"))
     ap.add_argument("--json", default=None)
-    ap.add_argument("--prebuilt", action="append", default=[], metavar="N=DIR",
-                    help="measure the index of N passages already built in DIR by `python -m bench.latency --child build SRC DIR N`")
+    ap.add_argument(
+        "--prebuilt",
+        action="append",
+        default=[],
+        metavar="N=DIR",
+        help="measure the index of N passages already built in DIR by `python -m bench.latency --child build SRC DIR N`",
+    )
     a = ap.parse_args(argv)
     prebuilt = {int(n): Path(d) for n, d in (x.split("=", 1) for x in a.prebuilt)}
     res = run([int(s) for s in a.sizes.split(",")], a.queries, Path(a.source_index), prebuilt=prebuilt)

@@ -29,6 +29,7 @@ Each figure line printed to stderr carries the load average when it was taken (t
 Figures depend heavily on the machine; on a shared 2-core box the 8 clients and the server compete for the same
 cores. ``--write`` replaces the ``bench:postgresql`` section of docs/BENCHMARKS.md.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -133,8 +134,12 @@ def _reusable(url: str, n: int) -> dict | None:
 
     try:
         with psycopg.connect(url) as con:
-            if con.execute("SELECT to_regclass('bench_info') IS NOT NULL AND to_regclass('passages_embedding_hnsw') IS NOT NULL"
-                           ).fetchone()[0] is not True:
+            if (
+                con.execute(
+                    "SELECT to_regclass('bench_info') IS NOT NULL AND to_regclass('passages_embedding_hnsw') IS NOT NULL"
+                ).fetchone()[0]
+                is not True
+            ):
                 return None
             rec = json.loads(con.execute("SELECT value FROM bench_info WHERE key='import'").fetchone()[0])
             count = con.execute("SELECT count(*) FROM passages").fetchone()[0]
@@ -147,8 +152,17 @@ def _database_url(url: str, name: str) -> str:
     return url.rsplit("/", 1)[0] + "/" + name
 
 
-def run(sizes: list[int], n_queries: int, clients: int, seconds: float, source_index: Path, store: str | None,
-        prebuilt: dict[int, Path] | None = None, reuse: bool = False, import_only: bool = False) -> dict:
+def run(
+    sizes: list[int],
+    n_queries: int,
+    clients: int,
+    seconds: float,
+    source_index: Path,
+    store: str | None,
+    prebuilt: dict[int, Path] | None = None,
+    reuse: bool = False,
+    import_only: bool = False,
+) -> dict:
     from boardpapers.index.embed import get_embedder
     from boardpapers.index.embedded import Index
     from boardpapers.index.pgtransfer import import_store
@@ -188,8 +202,11 @@ def run(sizes: list[int], n_queries: int, clients: int, seconds: float, source_i
             embedder = get_embedder(None if model == "all-MiniLM-L6-v2" else model)
             qvecs = {q: embedder.encode_query(q) for q in queries}
             for name, loc in (("embedded", str(emb_dir)), ("postgresql", url)):
-                r[name] = {"latency": latency(loc, queries, qvecs), "throughput": throughput(loc, queries, qvecs, clients, seconds),
-                           "load_avg": [round(x, 1) for x in os.getloadavg()]}
+                r[name] = {
+                    "latency": latency(loc, queries, qvecs),
+                    "throughput": throughput(loc, queries, qvecs, clients, seconds),
+                    "load_avg": [round(x, 1) for x in os.getloadavg()],
+                }
                 print(json.dumps({n: {name: r[name]}}), file=sys.stderr, flush=True)
             results["sizes"][n] = r
             if n not in prebuilt:
@@ -214,8 +231,9 @@ def _record_import(url: str, imp: dict) -> None:
 
     with psycopg.connect(url) as con:
         con.execute("CREATE TABLE IF NOT EXISTS bench_info(key text PRIMARY KEY, value text NOT NULL)")
-        con.execute("INSERT INTO bench_info VALUES('import', %s) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                    (json.dumps(imp),))
+        con.execute(
+            "INSERT INTO bench_info VALUES('import', %s) ON CONFLICT (key) DO UPDATE SET value = excluded.value", (json.dumps(imp),)
+        )
 
 
 def markdown(res: dict, command: str) -> str:
@@ -241,12 +259,18 @@ def markdown(res: dict, command: str) -> str:
             cells = " | ".join(f"{lat[mo]['p50_ms']} / {lat[mo]['p95_ms']}" for mo in MODES)
             load = " / ".join(str(x) for x in r[name].get("load_avg", ()))
             lines.append(f"| {int(n):,} | {name} | {cells} | {tp['qps']} | {tp['p50']} / {tp['p95']} | {load} |")
-    lines += ["", "| passages | import-store s | PostgreSQL database MB | passages table (with indexes) MB | HNSW MB | GIN MB | "
-              "BM25 postings MB | embeddings cache MB |", "|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    lines += [
+        "",
+        "| passages | import-store s | PostgreSQL database MB | passages table (with indexes) MB | HNSW MB | GIN MB | "
+        "BM25 postings MB | embeddings cache MB |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for n, r in res["sizes"].items():
         p = r["pg"]
-        lines.append(f"| {int(n):,} | {r['import_s']} | {p['database_mb']} | {p['passages_total_mb']} | {p['hnsw_mb']} | "
-                     f"{p['gin_terms_mb']} | {p['bm25_postings_mb']} | {p['embeddings_cache_mb']} |")
+        lines.append(
+            f"| {int(n):,} | {r['import_s']} | {p['database_mb']} | {p['passages_total_mb']} | {p['hnsw_mb']} | "
+            f"{p['gin_terms_mb']} | {p['bm25_postings_mb']} | {p['embeddings_cache_mb']} |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -267,8 +291,17 @@ def main(argv: list[str] | None = None) -> int:
     if (a.reuse or a.import_only) and not a.store:
         ap.error("--reuse and --import-only need --store (a server that outlives this run)")
     prebuilt = {int(n): Path(d) for n, d in (x.split("=", 1) for x in a.prebuilt)}
-    res = run([int(x) for x in a.sizes.split(",")], a.queries, a.clients, a.seconds, Path(a.source_index), a.store,
-              prebuilt=prebuilt, reuse=a.reuse, import_only=a.import_only)
+    res = run(
+        [int(x) for x in a.sizes.split(",")],
+        a.queries,
+        a.clients,
+        a.seconds,
+        Path(a.source_index),
+        a.store,
+        prebuilt=prebuilt,
+        reuse=a.reuse,
+        import_only=a.import_only,
+    )
     if a.json:
         Path(a.json).write_text(json.dumps(res, indent=1, default=str))
     md = markdown(res, "python -m bench.pg_bench " + " ".join(argv if argv is not None else sys.argv[1:]))

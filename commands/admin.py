@@ -1,4 +1,5 @@
 """ingest, info, import-store, export-store and app: the commands that build, describe, copy or serve an index."""
+
 from __future__ import annotations
 
 import json
@@ -6,11 +7,11 @@ import os
 import sys
 from pathlib import Path
 
+from boardpapers.index.store import REBUILD_HINT
 from boardpapers.ingest.display import shown_path
 
-from boardpapers.index.store import REBUILD_HINT
-
 from .common import EXIT_OK, EXIT_PARTIAL, OPENED, CliError, backend, open_index, say
+
 
 def cmd_ingest(a) -> int:
     from boardpapers.index.report import summary_table
@@ -25,14 +26,16 @@ def cmd_ingest(a) -> int:
             print(shown_path(msg), file=sys.stderr, flush=True)  # file names may hold newlines or bidi overrides
 
     try:
-        report = backend(a).ingest(a.paths, model=a.model, workers=a.workers, limits=limits, rebuild=a.rebuild,
-                                progress=progress, backend=a.backend)
+        report = backend(a).ingest(
+            a.paths, model=a.model, workers=a.workers, limits=limits, rebuild=a.rebuild, progress=progress, backend=a.backend
+        )
     except OSError as exc:
         where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
         raise CliError(f"cannot write the index at {a.index}: {exc.strerror or exc}{where}; the previous index is unchanged") from None
     if nothing_given(report.outcomes, a.paths):  # every argument unusable: a usage error, not a partial ingest
-        raise CliError(f"nothing to ingest ({unusable_summary(report.outcomes, a.paths)}); give .pdf, .txt or .md files, or folders "
-                       "that hold them")
+        raise CliError(
+            f"nothing to ingest ({unusable_summary(report.outcomes, a.paths)}); give .pdf, .txt or .md files, or folders that hold them"
+        )
     print(summary_table(report))
     return EXIT_PARTIAL if report.failed else EXIT_OK
 
@@ -72,19 +75,25 @@ def cmd_info(a) -> int:
             print(f"{k:>15}: {info[k]}")
     dense = info["dense_index"] or {}
     if dense.get("nprobe"):
-        print(f"{'dense index':>15}: approximate, {dense.get('factory')}, nprobe {dense['nprobe']} "
-              f"(calibrated recall@10 {dense.get('calibration', {}).get('recall_at_10')})")
+        print(
+            f"{'dense index':>15}: approximate, {dense.get('factory')}, nprobe {dense['nprobe']} "
+            f"(calibrated recall@10 {dense.get('calibration', {}).get('recall_at_10')})"
+        )
     elif dense:
         print(f"{'dense index':>15}: exact ({dense.get('type')})")
     win = info["windows"] or {}
     if win:
-        print(f"{'windows':>15}: {win.get('count')} sentence windows of <= {win.get('words')} words"
-              + (f"; {win['missing']} not embedded (run `boardpapers ingest --rebuild ...`)" if win.get("missing") else ""))
+        print(
+            f"{'windows':>15}: {win.get('count')} sentence windows of <= {win.get('words')} words"
+            + (f"; {win['missing']} not embedded (run `boardpapers ingest --rebuild ...`)" if win.get("missing") else "")
+        )
     print(f"{'councils':>15}: {', '.join(info['councils'])}")
     print(f"{'bodies':>15}: {', '.join(info['bodies'])}")
     print("documents:")
     for d in docs:
-        print(f"  {d['meeting_date'] or '????-??-??'}  {d['doc_type'] or '':<10} {d['council'] or '?'} · {d['body'] or '?'} · {shown_path(Path(d['path']).name)}")
+        print(
+            f"  {d['meeting_date'] or '????-??-??'}  {d['doc_type'] or '':<10} {d['council'] or '?'} · {d['body'] or '?'} · {shown_path(Path(d['path']).name)}"
+        )
     if fails:
         print("failed files:")
         for f in fails:
@@ -118,6 +127,19 @@ def cmd_app(a) -> int:
 
     app = Path(__file__).resolve().parents[1] / "app.py"
     env = dict(os.environ, **backend(a).environment())
-    cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(a.port), "--server.address", a.address,
-           "--browser.gatherUsageStats", "false", "--server.headless", "true"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(app),
+        "--server.port",
+        str(a.port),
+        "--server.address",
+        a.address,
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.headless",
+        "true",
+    ]
     return subprocess.call(cmd, env=env)

@@ -1,4 +1,5 @@
 """What every command shares: exit codes, the one-line error, where the index is, opening it, filters, query files."""
+
 from __future__ import annotations
 
 import argparse
@@ -38,7 +39,7 @@ def backend(a):
 
 
 def open_index(a):
-    from boardpapers.index.search import IndexError_
+    from boardpapers.index.errors import IndexError_
 
     try:
         idx = backend(a).open()
@@ -53,8 +54,8 @@ def open_index(a):
 
 
 def filters(a):
+    from boardpapers.index.query import Filters
     from boardpapers.ingest.dates import parse_user_date
-    from boardpapers.index.search import Filters
 
     try:
         since = parse_user_date(a.since) if a.since else None
@@ -83,14 +84,18 @@ def read_queries(path: str, key: str = "query") -> tuple[list[dict], int]:
 
 def count(minimum: int = 1, maximum: int | None = None):
     """An argparse type: a whole number in [minimum, maximum] (-k 0 or --workers -5 are refused, exit 2)."""
+
     def whole(s: str) -> int:
         try:
             v = int(s)
         except ValueError:
             raise argparse.ArgumentTypeError(f"{s!r} is not a whole number") from None
         if v < minimum or (maximum is not None and v > maximum):
-            raise argparse.ArgumentTypeError(f"must be {f'{minimum} to {maximum}' if maximum is not None else f'at least {minimum}'}, not {v}")
+            raise argparse.ArgumentTypeError(
+                f"must be {f'{minimum} to {maximum}' if maximum is not None else f'at least {minimum}'}, not {v}"
+            )
         return v
+
     whole.__name__ = "whole number"
     return whole
 

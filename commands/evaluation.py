@@ -1,4 +1,5 @@
 """eval: retrieval quality on gold queries or a BEIR folder, and the relevance judge's figures."""
+
 from __future__ import annotations
 
 import json
@@ -8,6 +9,7 @@ from pathlib import Path
 from boardpapers.ingest.display import shown_path
 
 from .common import EXIT_OK, EXIT_PARTIAL, CliError, open_index
+
 
 def read_meetings(path: str, problems: list[str]) -> dict:
     """--meetings FILE: {"trace_meetings": {qid: [{"body", "date"}...]}}. A file that cannot be read or parsed is a
@@ -20,7 +22,7 @@ def read_meetings(path: str, problems: list[str]) -> dict:
     try:
         obj = json.loads(data.decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
-        line = data[:exc.start].count(b"\n") + 1
+        line = data[: exc.start].count(b"\n") + 1
         raise CliError(f"--meetings {shown}, line {line}: not valid UTF-8; save it as UTF-8") from None
     except json.JSONDecodeError as exc:
         raise CliError(f"--meetings {shown}, line {exc.lineno}: not JSON ({exc.msg} at column {exc.colno}); fix the file") from None
@@ -31,8 +33,9 @@ def read_meetings(path: str, problems: list[str]) -> dict:
         raise CliError(f'--meetings {shown} has no "trace_meetings" object ({{qid: [{{"body", "date"}}...]}}); fix the file')
     out = {}
     for qid, labels in meetings.items():
-        if isinstance(labels, list) and all(isinstance(m, dict) and all(isinstance(m.get(k), (str, type(None))) for k in ("body", "date"))
-                                            for m in labels):
+        if isinstance(labels, list) and all(
+            isinstance(m, dict) and all(isinstance(m.get(k), (str, type(None))) for k in ("body", "date")) for m in labels
+        ):
             out[qid] = labels
         else:
             problems.append(f'{path}: trace_meetings[{json.dumps(qid)}] is not a list of {{"body", "date"}} objects')
@@ -55,17 +58,21 @@ def cmd_eval(a) -> int:
             idx = open_index(a)
             meetings = read_meetings(a.meetings, problems) if a.meetings else None
             try:
-                result = {"judge": evaluate_judgement(idx, Path(a.gold), meetings=meetings, scope=a.scope, problems=problems),
-                          "calibration": calibration(idx, Path(a.gold), Path(a.judgements) if a.judgements else None, a.scope,
-                                                     scope=a.scope, problems=problems)}
+                result = {
+                    "judge": evaluate_judgement(idx, Path(a.gold), meetings=meetings, scope=a.scope, problems=problems),
+                    "calibration": calibration(
+                        idx, Path(a.gold), Path(a.judgements) if a.judgements else None, a.scope, scope=a.scope, problems=problems
+                    ),
+                }
             except ValueError as exc:
                 raise CliError(str(exc)) from None
         elif a.gold:
             idx = open_index(a)
             result = evaluate_gold(idx, Path(a.gold), modes=modes, fusion=a.fusion, problems=problems)
         else:
-            result = evaluate_beir(Path(a.beir), Path(a.index) if a.index_given else None, modes=modes, model=a.model, fusion=a.fusion,
-                                   problems=problems)
+            result = evaluate_beir(
+                Path(a.beir), Path(a.index) if a.index_given else None, modes=modes, model=a.model, fusion=a.fusion, problems=problems
+            )
     except InputError as exc:
         raise CliError(str(exc)) from None
     code = EXIT_PARTIAL if problems else EXIT_OK
@@ -74,7 +81,10 @@ def cmd_eval(a) -> int:
             print(json.dumps(result, indent=1))
         else:
             r = result["judge"]
-            print("[judge] " + "  ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in r.items() if not isinstance(v, (list, dict))))
+            print(
+                "[judge] "
+                + "  ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in r.items() if not isinstance(v, (list, dict)))
+            )
             for name, block in result["calibration"].items():
                 print(f"[calibration, {name}] pairs={block['pairs']} relevant={block['relevant']} brier={block['brier']}")
                 for b in block["reliability"]:
@@ -84,7 +94,10 @@ def cmd_eval(a) -> int:
         print(json.dumps(out, indent=1))
     else:
         for mode, r in result.items():
-            print(f"[{mode}] " + "  ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in r.items() if not isinstance(v, (list, dict))))
+            print(
+                f"[{mode}] "
+                + "  ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in r.items() if not isinstance(v, (list, dict)))
+            )
     for p in dict.fromkeys(problems):  # the gold file is read by the judge and by the calibration: each line once
         print(f"boardpapers: {shown_path(p)}; skipped", file=sys.stderr)
     return code

@@ -1,12 +1,14 @@
 """How hits, answers and traces are printed: text for people, JSON / JSON Lines / CSV for programs."""
+
 from __future__ import annotations
 
 import json
 import sys
 
 from boardpapers.index.export import hits_csv
-from boardpapers.index.search import citation, public_hit
+from boardpapers.index.hits import citation, public_hit
 from boardpapers.ingest.display import shown_path
+
 
 def matches_line(res) -> str:
     """'37 passages match' / 'No passage matches ...': the honest size of the result set."""
@@ -28,8 +30,12 @@ def print_hits_text(res, out=sys.stdout) -> None:
     for h in res.hits:
         if h["match"] != "strong" and not heading_done:
             heading_done = True
-            print("\nThe closest related passages (not judged matches):" if not res.matches
-                  else "\nRelated passages (ranked, not judged matches):", file=out)
+            print(
+                "\nThe closest related passages (not judged matches):"
+                if not res.matches
+                else "\nRelated passages (ranked, not judged matches):",
+                file=out,
+            )
         badge = " [DECISION]" if h["is_decision"] else ""
         print(f"{h['rank']:>3}. {shown_path(citation(h))}{badge}  (relevance {h['relevance']:.2f})", file=out)
         text = " ".join(h["text"].split())
@@ -41,8 +47,12 @@ def print_hits_text(res, out=sys.stdout) -> None:
 def emit_hits(res, fmt: str, out=None) -> None:
     out = out or sys.stdout
     if fmt == "json":
-        json.dump({"query": res.query, "matches": res.matches, "matches_capped": res.pool_full, "hits": [public_hit(h) for h in res.hits]},
-                  out, ensure_ascii=False, indent=1)
+        json.dump(
+            {"query": res.query, "matches": res.matches, "matches_capped": res.pool_full, "hits": [public_hit(h) for h in res.hits]},
+            out,
+            ensure_ascii=False,
+            indent=1,
+        )
         out.write("\n")
     elif fmt == "jsonl":
         for h in res.hits:
@@ -60,7 +70,7 @@ def print_answer_text(r: dict, out=None) -> None:
     if r["abstained"]:
         if r.get("related"):
             print("\nclosest related passages (not matches):", file=out)
-            for i, h in enumerate(r["related"], 1):
+            for h in r["related"]:
                 print(f"  - {shown_path(citation(h))}", file=out)
     else:
         print("", file=out)

@@ -1,4 +1,5 @@
 """The `boardpapers` argument parser: one function per command's options."""
+
 from __future__ import annotations
 
 import argparse
@@ -21,8 +22,12 @@ def add_filters(p) -> None:
 
 def location_options(sp) -> None:
     sp.add_argument("--index", default=None, metavar="DIR", help="index directory (default: $BOARDPAPERS_INDEX or ./.boardpapers)")
-    sp.add_argument("--store", default=None, metavar="URL",
-                    help="a shared PostgreSQL store, postgresql://... (default: $BOARDPAPERS_STORE; overrides --index)")
+    sp.add_argument(
+        "--store",
+        default=None,
+        metavar="URL",
+        help="a shared PostgreSQL store, postgresql://... (default: $BOARDPAPERS_STORE; overrides --index)",
+    )
 
 
 def _ingest(sub) -> None:
@@ -31,9 +36,13 @@ def _ingest(sub) -> None:
     s.add_argument("paths", nargs="+", metavar="PATH")
     s.add_argument("--model", default=None, help="sentence-transformers model name or local path (default all-MiniLM-L6-v2, bundled)")
     s.add_argument("--workers", type=count(1), default=None, help="parallel parser processes (default: all cores)")
-    s.add_argument("--backend", choices=("torch", "onnx", "onnx-int8", "openvino"), default=None,
-                   help="how passages are embedded (default: the index's own backend, torch for a new index); "
-                   "queries then use the same backend. Non-torch backends need `pip install 'boardpapers[backends]'`")
+    s.add_argument(
+        "--backend",
+        choices=("torch", "onnx", "onnx-int8", "openvino"),
+        default=None,
+        help="how passages are embedded (default: the index's own backend, torch for a new index); "
+        "queries then use the same backend. Non-torch backends need `pip install 'boardpapers[backends]'`",
+    )
     s.add_argument("--rebuild", action="store_true", help="build a fresh index beside the live one, then swap it in")
     s.add_argument("--timeout", type=count(0), default=300, help="per-file time limit in seconds (default 300; 0: no limit)")
     s.add_argument("--max-pages", type=count(1), default=5000, help="per-file page limit (default 5000)")
@@ -69,8 +78,11 @@ def _export(sub) -> None:
     s.add_argument("--format", choices=("csv", "jsonl"), required=True)
     s.add_argument("-o", "--output", required=True, metavar="FILE")
     s.add_argument("-k", type=count(1), default=1000, help="maximum hits (default 1000)")
-    s.add_argument("--include-related", action="store_true",
-                   help="after the strong matches, fill up to -k with related passages (marked match=related)")
+    s.add_argument(
+        "--include-related",
+        action="store_true",
+        help="after the strong matches, fill up to -k with related passages (marked match=related)",
+    )
     ranking_options(s)
     add_filters(s)
     s.set_defaults(func="query.cmd_export")
@@ -85,12 +97,19 @@ def _eval(sub) -> None:
     s.add_argument("--fusion", choices=("rrf", "linear"), default="rrf")
     s.add_argument("--model", default=None)
     s.add_argument("--format", choices=("text", "json"), default="text")
-    s.add_argument("--judge", action="store_true",
-                   help="with --gold: the relevance judge (strong matches, off-topic, abstention, trace) and its calibration")
+    s.add_argument(
+        "--judge",
+        action="store_true",
+        help="with --gold: the relevance judge (strong matches, off-topic, abstention, trace) and its calibration",
+    )
     s.add_argument("--judgements", metavar="FILE", help="with --judge: annotated candidates ({set, qid, passage_id, label} lines)")
-    s.add_argument("--meetings", metavar="FILE", help="with --judge: JSON {\"trace_meetings\": {qid: [{body, date}]}} for trace queries")
-    s.add_argument("--scope", metavar="NAME", help="with --judge: the corpus name; off-topic queries scoped to another corpus are skipped; "
-                   "also selects that set's lines of --judgements")
+    s.add_argument("--meetings", metavar="FILE", help='with --judge: JSON {"trace_meetings": {qid: [{body, date}]}} for trace queries')
+    s.add_argument(
+        "--scope",
+        metavar="NAME",
+        help="with --judge: the corpus name; off-topic queries scoped to another corpus are skipped; "
+        "also selects that set's lines of --judgements",
+    )
     s.set_defaults(func="evaluation.cmd_eval")
 
 
@@ -115,8 +134,12 @@ def _trace(sub) -> None:
     s.add_argument("--per-meeting", type=count(1), default=2, help="best passages shown per meeting (default 2; --all: every one)")
     s.add_argument("--all", action="store_true", help="every matching passage of each meeting")
     s.add_argument("--model", default=None, help="must match the index's model")
-    s.add_argument("--format", choices=("text", "json", "csv", "jsonl"), default="text",
-                   help="csv/jsonl: every matching passage, one row each with its meeting (to -o FILE or stdout)")
+    s.add_argument(
+        "--format",
+        choices=("text", "json", "csv", "jsonl"),
+        default="text",
+        help="csv/jsonl: every matching passage, one row each with its meeting (to -o FILE or stdout)",
+    )
     s.add_argument("-o", "--output", metavar="FILE", help="write the csv/jsonl export here")
     add_filters(s)
     s.set_defaults(func="query.cmd_trace")
@@ -126,8 +149,11 @@ def _info(sub) -> None:
     s = sub.add_parser("info", help="what the index holds")
     location_options(s)
     s.add_argument("--format", choices=("text", "json"), default="text")
-    s.add_argument("--check", action="store_true",
-                   help="also run the full check: SQLite's integrity_check of the store and every value of the index files")
+    s.add_argument(
+        "--check",
+        action="store_true",
+        help="also run the full check: SQLite's integrity_check of the store and every value of the index files",
+    )
     s.set_defaults(func="admin.cmd_info")
 
 

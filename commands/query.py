@@ -1,18 +1,23 @@
 """search, export, ask and trace."""
+
 from __future__ import annotations
 
 import json
 import sys
 from pathlib import Path
 
-from boardpapers.index.export import CSV_FILE_ENCODING, hits_csv, hits_jsonl
 from boardpapers.index.answer import ask
-from boardpapers.index.search import POOL, QueryError, citation, public_hit, search
+from boardpapers.index.export import CSV_FILE_ENCODING, hits_csv, hits_jsonl
+from boardpapers.index.hits import citation, public_hit
+from boardpapers.index.query import QueryError
+from boardpapers.index.rank import POOL
+from boardpapers.index.search import search
 from boardpapers.index.trace import trace, trace_rows
 from boardpapers.ingest.display import shown_path
 
 from .common import EXIT_OK, EXIT_PARTIAL, CliError, filters, open_index, read_queries
 from .output import TRACE_COLUMNS, ask_obj, emit_hits, matches_line, print_answer_text
+
 
 def run_search(idx, query: str, a, **kw):
 
@@ -31,8 +36,12 @@ def cmd_search(a) -> int:
         for q in queries:
             try:
                 res = run_search(idx, q["query"], a)
-                print(json.dumps({"id": q["id"], "query": q["query"], "matches": res.matches, "hits": [public_hit(h) for h in res.hits]},
-                                 ensure_ascii=False))
+                print(
+                    json.dumps(
+                        {"id": q["id"], "query": q["query"], "matches": res.matches, "hits": [public_hit(h) for h in res.hits]},
+                        ensure_ascii=False,
+                    )
+                )
             except CliError as exc:
                 print(json.dumps({"id": q["id"], "query": q["query"], "matches": 0, "hits": [], "error": str(exc)}, ensure_ascii=False))
         return EXIT_PARTIAL if bad else EXIT_OK
@@ -52,8 +61,11 @@ def cmd_export(a) -> int:
     except OSError as exc:
         raise CliError(f"cannot write {target}: {exc.strerror}") from None
     related = len(res.related)
-    print(f"{matches_line(res)}; wrote {len(res.hits)} hits to {shown_path(target)}"
-          + (f" ({related} related, not matches)" if related else ""), file=sys.stderr)
+    print(
+        f"{matches_line(res)}; wrote {len(res.hits)} hits to {shown_path(target)}"
+        + (f" ({related} related, not matches)" if related else ""),
+        file=sys.stderr,
+    )
     return EXIT_OK
 
 
@@ -110,19 +122,33 @@ def cmd_trace(a) -> int:
         return EXIT_OK
     if a.format == "json":
         meetings = [{k: v for k, v in m.items() if k != "further" or a.all} for m in r["meetings"]]
-        print(json.dumps({"topic": r["topic"], "matches": r["matches"], "meetings": meetings, "first_mention": r["first_mention"],
-                          "latest_mention": r["latest_mention"]}, ensure_ascii=False, indent=1))
+        print(
+            json.dumps(
+                {
+                    "topic": r["topic"],
+                    "matches": r["matches"],
+                    "meetings": meetings,
+                    "first_mention": r["first_mention"],
+                    "latest_mention": r["latest_mention"],
+                },
+                ensure_ascii=False,
+                indent=1,
+            )
+        )
         return EXIT_OK
     if not r["meetings"]:
         print(f"No meeting in the index has a passage that matches {a.topic!r}.")
         return EXIT_OK
     first, last = r["first_mention"], r["latest_mention"]
-    print(f"{a.topic}: {r['matches']} matching passage(s) in {len(r['meetings'])} meeting(s)"
-          + (f"; first mention {first['meeting_date']}, latest {last['meeting_date']}" if first else ""))
+    print(
+        f"{a.topic}: {r['matches']} matching passage(s) in {len(r['meetings'])} meeting(s)"
+        + (f"; first mention {first['meeting_date']}, latest {last['meeting_date']}" if first else "")
+    )
     for m in r["meetings"]:
         dec = f", {m['decisions']} decision(s)" if m["decisions"] else ""
-        print(f"\n{m['meeting_date'] or '????-??-??'}  {m['council'] or '?'} · {m['body'] or '?'}  "
-              f"({m['passages']} matching passage(s){dec})")
+        print(
+            f"\n{m['meeting_date'] or '????-??-??'}  {m['council'] or '?'} · {m['body'] or '?'}  ({m['passages']} matching passage(s){dec})"
+        )
         for item in m["items"][:4]:
             print(f"   item: {item}")
         for h in m["hits"] + (m["further"] if a.all else []):

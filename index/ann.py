@@ -22,6 +22,7 @@ in 2.7 / 5.2 / 8.7 ms (exact: 300 ms on the loaded machine). SQ8 gives the same 
 candidates are re-scored, at a quarter of the size; filters work with it (a bitmap selector and more
 lists probed); HNSW graphs are known to lose recall under narrow filters (not measured here).
 """
+
 from __future__ import annotations
 
 import math
@@ -137,7 +138,7 @@ def _calibrate(ix, vectors: np.ndarray, nlist: int, seed: int) -> tuple[int, flo
     k = min(10, n)
     Q = calibration_queries(vectors, CALIBRATION_QUERIES, seed + 1)
     _, gt = faiss.knn(Q, vectors, k, metric=faiss.METRIC_INNER_PRODUCT)
-    probes = sorted({min(nlist, 2 ** e) for e in range(0, int(math.log2(nlist)) + 2)})
+    probes = sorted({min(nlist, 2**e) for e in range(0, int(math.log2(nlist)) + 2)})
     recall = 0.0
     for p in probes:
         params = faiss.SearchParametersIVF()
@@ -165,7 +166,7 @@ def build(vectors: np.ndarray, path: Path, threshold: int, seed: int = 0) -> dic
     sample = np.sort(rng.choice(n, min(n, TRAIN_PER_LIST * nlist), replace=False))
     ix.train(np.ascontiguousarray(vectors[sample], dtype=np.float32))
     for s in range(0, n, 100_000):
-        ix.add(np.ascontiguousarray(vectors[s: s + 100_000], dtype=np.float32))
+        ix.add(np.ascontiguousarray(vectors[s : s + 100_000], dtype=np.float32))
     nprobe, recall, nq = _calibrate(ix, vectors, nlist, seed)
     ix.nprobe = nprobe
     faiss.write_index(ix, str(path))
@@ -193,7 +194,9 @@ def load(path: Path, entry: dict, n: int, dim: int):
     ix = faiss.read_index(str(path), faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY)
     ivf = faiss.extract_index_ivf(ix)
     if int(ix.ntotal) != n or int(ix.d) != dim or int(ivf.nlist) != int(entry["nlist"]) or not ix.is_trained:
-        raise ValueError(f"{path.name} holds {ix.ntotal} vectors of dimension {ix.d} in {ivf.nlist} lists, "
-                         f"the manifest says {n} x {dim} in {entry['nlist']}")
+        raise ValueError(
+            f"{path.name} holds {ix.ntotal} vectors of dimension {ix.d} in {ivf.nlist} lists, "
+            f"the manifest says {n} x {dim} in {entry['nlist']}"
+        )
     ivf.nprobe = int(entry["nprobe"])
     return ix

@@ -7,6 +7,7 @@ only the sentences that carry a valid ``[n]``, and falls back to the extractive 
 
 Abstention follows the relevance judge (index/judge.py): no strong match, no answer (docs/ANSWERS.md).
 """
+
 from __future__ import annotations
 
 import re
@@ -24,17 +25,17 @@ from .tokenize import tokenize_query
 ABSTAIN_TEXT = "The indexed papers don't seem to answer this question."
 
 # --- scoring weights (see docs/ANSWERS.md) -------------------------------------------------------------
-W_OVERLAP = 0.35       # share of the question's terms that the sentence holds
-W_DECISION = 0.08      # sentence from a decision passage, when the question asks what was decided
-W_RECENCY = 0.02       # newest meeting among the hits gets the full bonus (a tie-breaker between near-equals)
-W_RANK = 0.06          # retrieval rank prior: hit 1 gets the full bonus, decaying as 1/rank
-W_PASSAGE = 0.3        # cosine(question, whole passage): context for short sentences ("That the report be noted.")
+W_OVERLAP = 0.35  # share of the question's terms that the sentence holds
+W_DECISION = 0.08  # sentence from a decision passage, when the question asks what was decided
+W_RECENCY = 0.02  # newest meeting among the hits gets the full bonus (a tie-breaker between near-equals)
+W_RANK = 0.06  # retrieval rank prior: hit 1 gets the full bonus, decaying as 1/rank
+W_PASSAGE = 0.3  # cosine(question, whole passage): context for short sentences ("That the report be noted.")
 W_DECISION_SENT = 0.2  # a RESOLVED/AGREED/"That ..." sentence in a decision passage, for a decision question
-W_DATE = 0.08          # the question names the meeting's year (and month)
+W_DATE = 0.08  # the question names the meeting's year (and month)
 JUNK_PENALTY = 0.3
 DECISION_DENSE_GAP = 0.1  # a decision passage this close to the best passage's similarity leads the answer (council dev: 0.15 let an unrelated RESOLVED block lead q078; 0.03-0.1 same elsewhere)
-MAX_PER_HIT = 2         # sentences quoted from any one passage
-DROP = 0.2            # stop adding sentences once the score is this far below the best
+MAX_PER_HIT = 2  # sentences quoted from any one passage
+DROP = 0.2  # stop adding sentences once the score is this far below the best
 MAX_SENTENCES = 4
 MIN_WORDS = 4
 MAX_SENTENCE_CHARS = 600
@@ -100,7 +101,8 @@ def display(quote: str) -> str:
 
 _DECISION_SENT = re.compile(
     r"^\W*(?:\(?[a-z0-9ivx]{1,4}[).]\s*)?(?:RESOLVED|AGREED|That\b|It was (?:agreed|resolved|noted))"
-    r"|\b(?:RESOLVED|AGREED|was agreed|were agreed|be approved|was approved|be endorsed|be welcomed|be noted)\b")
+    r"|\b(?:RESOLVED|AGREED|was agreed|were agreed|be approved|was approved|be endorsed|be welcomed|be noted)\b"
+)
 _MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"]
 _YEAR = re.compile(r"(?<![\d/\-])(19|20)\d\d(?![\d/\-])")
 
@@ -149,10 +151,17 @@ def dense_similarities(index, hits: list[dict], qvec: np.ndarray, embedder=None)
 
 
 W_META = 0.1  # "The purpose of this report is ..." says what a paper is about, rarely the fact asked for
-_META_SENT = re.compile(r"^\W*(?:\d+(?:\.\d+)*\.?\s+)?(?:the\s+purpose\s+of\s+this\s+(?:report|paper)|this\s+(?:report|paper)\s+(?:sets\s+out|provides|presents|seeks|outlines|summarises|informs))", re.I)
+_META_SENT = re.compile(
+    r"^\W*(?:\d+(?:\.\d+)*\.?\s+)?(?:the\s+purpose\s+of\s+this\s+(?:report|paper)|this\s+(?:report|paper)\s+(?:sets\s+out|provides|presents|seeks|outlines|summarises|informs))",
+    re.I,
+)
 W_FIGURE = 0.2  # a sentence stating a figure, when the question asks for a quantity
-QUANTITY_Q = re.compile(r"\b(how (many|much)|number of|cost|costs|total|percentage|proportion|rate|amount|figure|budget|savings?|target)\b|%", re.I)
-FIGURE = re.compile(r"£\s?\d|\d\s?%|\b\d{1,3}(?:,\d{3})+\b|\b\d+(?:\.\d+)?\s?(?:m|bn|k|million|billion)\b|(?<=\w )(?!(?:19|20)\d\d\b)\d+(?:\.\d+)?\s+[a-z]")
+QUANTITY_Q = re.compile(
+    r"\b(how (many|much)|number of|cost|costs|total|percentage|proportion|rate|amount|figure|budget|savings?|target)\b|%", re.I
+)
+FIGURE = re.compile(
+    r"£\s?\d|\d\s?%|\b\d{1,3}(?:,\d{3})+\b|\b\d+(?:\.\d+)?\s?(?:m|bn|k|million|billion)\b|(?<=\w )(?!(?:19|20)\d\d\b)\d+(?:\.\d+)?\s+[a-z]"
+)
 REPORTED_DECISION = re.compile(r"\b(?:RESOLVED|AGREED|[Ii]t was (?:agreed|resolved|decided)|(?:agreed|decided|resolved) to)\b")
 
 
@@ -169,8 +178,9 @@ def inherit_item_relevance(hits: list[dict], dense: list[float]) -> list[float]:
         if h.get("item"):
             key = (h.get("doc_id"), h["item"])
             best[key] = max(best.get(key, d), d)
-    return [max(d, best.get((h.get("doc_id"), h.get("item")), d)) if h.get("is_decision") and h.get("item") else d
-            for h, d in zip(hits, dense)]
+    return [
+        max(d, best.get((h.get("doc_id"), h.get("item")), d)) if h.get("is_decision") and h.get("item") else d for h, d in zip(hits, dense)
+    ]
 
 
 def score_sentences(index, question: str, hits: list[dict], embedder) -> tuple[list[dict], dict]:
@@ -227,8 +237,9 @@ def score_sentences(index, question: str, hits: list[dict], embedder) -> tuple[l
             score -= JUNK_PENALTY
         score += W_RECENCY * recency.get(h.get("meeting_date"), 0.0)
         c["score"] = score
-        c["decision_sent"] = bool(decision_q and _DECISION_SENT.search(c["quote"])
-                                  and (h.get("is_decision") or REPORTED_DECISION.search(c["quote"])))
+        c["decision_sent"] = bool(
+            decision_q and _DECISION_SENT.search(c["quote"]) and (h.get("is_decision") or REPORTED_DECISION.search(c["quote"]))
+        )
         c["dense"] = dense[c["hit"]]
     cands.sort(key=lambda c: (-c["score"], c["hit"], c["start"]))
     evidence = {"best_sentence_cos": max(c["cos"] for c in cands), "top_dense": max(dense, default=0.0), "dense": dense, "qvec": qvec}
@@ -255,7 +266,9 @@ def select_sentences(cands: list[dict]) -> list[dict]:
             break
         if sum(1 for x in chosen if x["hit"] == c["hit"]) >= MAX_PER_HIT:
             continue  # leave room for the other passages' best sentences
-        if any(float(c["vec"] @ x["vec"]) >= DUP_COSINE or display(c["quote"]).casefold() == display(x["quote"]).casefold() for x in chosen):
+        if any(
+            float(c["vec"] @ x["vec"]) >= DUP_COSINE or display(c["quote"]).casefold() == display(x["quote"]).casefold() for x in chosen
+        ):
             continue
         chosen.append(c)
     return chosen
@@ -278,8 +291,16 @@ def _compose(chosen: list[dict], hits: list[dict]) -> tuple[str, list[dict], lis
             citations.append(numbered_hit(hits[c["hit"]], numbers[c["hit"]]))
         n = numbers[c["hit"]]
         parts.append(f"{display(c['quote'])} [{n}]")
-        sentences.append({"n": n, "quote": c["quote"], "display": display(c["quote"]), "start": c["start"], "end": c["end"],
-                          "score": round(c["score"], 4)})
+        sentences.append(
+            {
+                "n": n,
+                "quote": c["quote"],
+                "display": display(c["quote"]),
+                "start": c["start"],
+                "end": c["end"],
+                "score": round(c["score"], 4),
+            }
+        )
     return " ".join(parts), citations, sentences
 
 
@@ -312,12 +333,24 @@ def continuations(index, hits: list[dict], res) -> list[dict]:
     return out
 
 
-NO_MATCH_TEXT = ("No passage in the indexed papers is about this question, so there is no answer to quote. "
-                 "The closest passages are listed below; they are related, not matches.")
+NO_MATCH_TEXT = (
+    "No passage in the indexed papers is about this question, so there is no answer to quote. "
+    "The closest passages are listed below; they are related, not matches."
+)
 
 
-def ask(index, question: str, k: int = 8, filters: Filters | None = None, embedder=None, llm: str | None = None,
-        llm_model: str | None = None, llm_key: str | None = None, timeout: float = 60.0, pool: int = 0) -> dict:
+def ask(
+    index,
+    question: str,
+    k: int = 8,
+    filters: Filters | None = None,
+    embedder=None,
+    llm: str | None = None,
+    llm_model: str | None = None,
+    llm_key: str | None = None,
+    timeout: float = 60.0,
+    pool: int = 0,
+) -> dict:
     """A cited answer to ``question`` quoted from the strong matches among the top ``k`` hits (see module doc); when
     none is a strong match (index/judge.py), an abstention with the closest related passages, marked as such."""
     embedder = embedder_for(index, embedder)
@@ -331,7 +364,11 @@ def ask(index, question: str, k: int = 8, filters: Filters | None = None, embedd
         return out
     hits = hits + continuations(index, hits, res)
     cands, ev = score_sentences(index, question, hits, embedder)
-    out["evidence"] = {"matches": res.matches, "best_sentence_cos": round(ev["best_sentence_cos"], 4), "top_dense": round(ev["top_dense"], 4)}
+    out["evidence"] = {
+        "matches": res.matches,
+        "best_sentence_cos": round(ev["best_sentence_cos"], 4),
+        "top_dense": round(ev["top_dense"], 4),
+    }
     if not cands:
         out["answer"] = NO_MATCH_TEXT
         notes.append("the matching passages hold no quotable sentence")

@@ -13,11 +13,13 @@ returns a ``SearchIndex`` (``index.search.Index`` or ``index.pgindex.PgIndex``),
 trace, export and eval use. A "row" is opaque to callers: a generation position in the embedded backend, a pid in
 PostgreSQL.
 """
+
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -76,9 +78,18 @@ class Backend(Protocol):
     def open(self) -> SearchIndex: ...
     def version(self) -> str | None: ...
     def check(self, index: SearchIndex) -> list[str]: ...
-    def ingest(self, paths: Iterable[str | os.PathLike], *, model: str | None = None, workers: int | None = None,
-               limits: Limits | None = None, rebuild: bool = False, progress: Progress | None = None,
-               embedder: Any = None, backend: str | None = None) -> IngestReport: ...
+    def ingest(
+        self,
+        paths: Iterable[str | os.PathLike],
+        *,
+        model: str | None = None,
+        workers: int | None = None,
+        limits: Limits | None = None,
+        rebuild: bool = False,
+        progress: Progress | None = None,
+        embedder: Any = None,
+        backend: str | None = None,
+    ) -> IngestReport: ...
     def import_index(self, index_dir: Path, progress: Progress | None = None) -> dict: ...
     def export_index(self, index_dir: Path, progress: Progress | None = None) -> dict: ...
     def environment(self) -> dict[str, str]: ...
@@ -103,24 +114,34 @@ class EmbeddedBackend:
 
         return current_generation_name(self.dir) if has_store(self.dir) else None
 
-    def ingest(self, paths, *, model=None, workers=None, limits=None, rebuild=False, progress=None, embedder=None,
-               backend=None):
+    def ingest(self, paths, *, model=None, workers=None, limits=None, rebuild=False, progress=None, embedder=None, backend=None):
         from .writer import ingest
 
-        return ingest(paths, self.dir, model=model, workers=workers, limits=limits, rebuild=rebuild, progress=progress,
-                      embedder=embedder, backend=backend)
+        return ingest(
+            paths,
+            self.dir,
+            model=model,
+            workers=workers,
+            limits=limits,
+            rebuild=rebuild,
+            progress=progress,
+            embedder=embedder,
+            backend=backend,
+        )
 
     def check(self, index: SearchIndex) -> list[str]:
         """The full check (`info --check`): SQLite's integrity_check and every value of the generation's files."""
         return index.deep_check()  # type: ignore[attr-defined]
 
     def import_index(self, index_dir: Path, progress: Progress | None = None) -> dict:
-        raise BoardpapersError("import-store copies an index directory into a PostgreSQL store: give --store postgresql://... "
-                               "(or $BOARDPAPERS_STORE)")
+        raise BoardpapersError(
+            "import-store copies an index directory into a PostgreSQL store: give --store postgresql://... (or $BOARDPAPERS_STORE)"
+        )
 
     def export_index(self, index_dir: Path, progress: Progress | None = None) -> dict:
-        raise BoardpapersError("export-store copies a PostgreSQL store into an index directory: give --store postgresql://... "
-                               "(or $BOARDPAPERS_STORE)")
+        raise BoardpapersError(
+            "export-store copies a PostgreSQL store into an index directory: give --store postgresql://... (or $BOARDPAPERS_STORE)"
+        )
 
     def environment(self) -> dict[str, str]:
         return {"BOARDPAPERS_INDEX": str(self.dir.resolve()), "BOARDPAPERS_STORE": ""}
@@ -157,14 +178,14 @@ class PgBackend:
     def version(self) -> str | None:
         return f"store-version-{self.store.version()}"  # what ingest workers have committed so far
 
-    def ingest(self, paths, *, model=None, workers=None, limits=None, rebuild=False, progress=None, embedder=None,
-               backend=None):
+    def ingest(self, paths, *, model=None, workers=None, limits=None, rebuild=False, progress=None, embedder=None, backend=None):
         from .pgwriter import ingest_pg
 
         if rebuild:
             raise BoardpapersError("--rebuild is for an index directory; for a PostgreSQL store, use a new database")
-        return ingest_pg(paths, self.location, model=model, limits=limits, progress=progress, embedder=embedder,
-                         store=self.store, backend=backend)
+        return ingest_pg(
+            paths, self.location, model=model, limits=limits, progress=progress, embedder=embedder, store=self.store, backend=backend
+        )
 
     def check(self, index: SearchIndex) -> list[str]:
         raise BoardpapersError("--check verifies an index folder; a PostgreSQL store checks its own pages")

@@ -1,4 +1,5 @@
 """BEIR folders (corpus.jsonl, queries.jsonl, qrels/SPLIT.tsv): reading them, and scoring retrieval on them."""
+
 from __future__ import annotations
 
 import json
@@ -12,8 +13,9 @@ from .jsonl import InputError, bad_line, lines, objects
 from .search import search
 
 
-def read_beir(folder: Path, split: str = "test", problems: list[str] | None = None
-              ) -> tuple[list[dict], dict[str, str], dict[str, dict[str, int]]]:
+def read_beir(
+    folder: Path, split: str = "test", problems: list[str] | None = None
+) -> tuple[list[dict], dict[str, str], dict[str, dict[str, int]]]:
     """corpus.jsonl, queries.jsonl and qrels/SPLIT.tsv of a BEIR folder. A bad line (not UTF-8 or JSON, no _id or
     text, an _id used before, a qrels row that is not query-id<TAB>corpus-id<TAB>score) goes to ``problems`` and is
     skipped (without a list: ValueError); a missing folder or file, or nothing usable, raises InputError."""
@@ -31,8 +33,9 @@ def read_beir(folder: Path, split: str = "test", problems: list[str] | None = No
 def _check_folder(folder: Path, split: str) -> None:
     need = ("corpus.jsonl", "queries.jsonl", f"qrels/{split}.tsv")
     if not folder.is_dir():
-        raise InputError(f"{folder} is {'not a folder' if folder.exists() else 'no such folder'}; --beir takes a BEIR folder "
-                         f"({', '.join(need)})")
+        raise InputError(
+            f"{folder} is {'not a folder' if folder.exists() else 'no such folder'}; --beir takes a BEIR folder ({', '.join(need)})"
+        )
     for name in need:
         if not (folder / name).is_file():
             raise InputError(f"the BEIR folder {folder} has no {name}; it needs {', '.join(need)}")
@@ -98,12 +101,19 @@ def _read_qrels(path: Path, problems: list[str] | None) -> dict[str, dict[str, i
 def _ndcg(ranked: list[str], rels: dict[str, int], k: int = 10) -> float:
     dcg = sum((2 ** rels.get(d, 0) - 1) / math.log2(i + 2) for i, d in enumerate(ranked[:k]))
     ideal = sorted(rels.values(), reverse=True)[:k]
-    idcg = sum((2 ** r - 1) / math.log2(i + 2) for i, r in enumerate(ideal))
+    idcg = sum((2**r - 1) / math.log2(i + 2) for i, r in enumerate(ideal))
     return dcg / idcg if idcg else 0.0
 
 
-def evaluate_beir(folder: Path, index_dir: Path | None, modes=("hybrid",), model: str | None = None, fusion: str = "rrf", embedder=None,
-                  problems: list[str] | None = None) -> dict:
+def evaluate_beir(
+    folder: Path,
+    index_dir: Path | None,
+    modes=("hybrid",),
+    model: str | None = None,
+    fusion: str = "rrf",
+    embedder=None,
+    problems: list[str] | None = None,
+) -> dict:
     """Index a BEIR corpus (one passage per document) and score retrieval on its test queries (bad lines of its
     files go to ``problems``, see read_beir)."""
     from .beir_index import build_beir_index

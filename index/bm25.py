@@ -119,10 +119,7 @@ class BM25:
 
     def _rows(self, query_tokens: Iterable[str]):
         if isinstance(query_tokens, str):
-            raise TypeError(
-                "query_tokens must be a list of tokens, not a str; use "
-                "index.tokenize.tokenize_query(text)"
-            )
+            raise TypeError("query_tokens must be a list of tokens, not a str; use index.tokenize.tokenize_query(text)")
         get = self.vocab.get
         for t in query_tokens:
             r = get(t)
@@ -158,10 +155,7 @@ class BM25:
         if mask is not None:
             mask = np.asarray(mask)
             if mask.dtype != np.bool_ or mask.shape != (self.n_docs,):
-                raise ValueError(
-                    f"mask must be a bool array of shape ({self.n_docs},), got "
-                    f"{mask.dtype} {mask.shape}"
-                )
+                raise ValueError(f"mask must be a bool array of shape ({self.n_docs},), got {mask.dtype} {mask.shape}")
         k = int(k)
         empty = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
         rows = list(self._rows(query_tokens))
@@ -258,9 +252,7 @@ class BM25:
             raise ValueError(f"{d / 'bm25_params.json'} is not a {FORMAT} index")
         if params.get("version") != FORMAT_VERSION:
             raise ValueError(
-                f"BM25 index in {str(d)!r} has format version "
-                f"{params.get('version')}, this code reads {FORMAT_VERSION}; "
-                "rebuild the index"
+                f"BM25 index in {str(d)!r} has format version {params.get('version')}, this code reads {FORMAT_VERSION}; rebuild the index"
             )
         mode = "r" if mmap else None
         data = np.load(d / "bm25_data.npy", mmap_mode=mode, allow_pickle=False)
@@ -275,10 +267,7 @@ class BM25:
             or n_terms != int(params["n_terms"])
             or (n_terms and int(indptr[-1]) != data.shape[0])
         ):
-            raise ValueError(
-                f"BM25 index in {str(d)!r} is inconsistent (files from "
-                "different builds?); rebuild it"
-            )
+            raise ValueError(f"BM25 index in {str(d)!r} is inconsistent (files from different builds?); rebuild it")
         vocab = {t: i for i, t in enumerate(terms)}
         return cls(
             data,
@@ -294,10 +283,7 @@ class BM25:
         )
 
     def __repr__(self) -> str:
-        return (
-            f"BM25(n_docs={self.n_docs}, n_terms={self.n_terms}, nnz={self.nnz}, "
-            f"k1={self.k1}, b={self.b}, epsilon={self.epsilon})"
-        )
+        return f"BM25(n_docs={self.n_docs}, n_terms={self.n_terms}, nnz={self.nnz}, k1={self.k1}, b={self.b}, epsilon={self.epsilon})"
 
 
 _BLOCK = 64

@@ -3,6 +3,7 @@
 Imported by ``BM25.build`` only when an index is built (it needs scipy; searching does not). The scoring formula
 and the on-disk layout are described in index/bm25.py.
 """
+
 from __future__ import annotations
 
 import array
@@ -44,8 +45,7 @@ class TermCounts:
         for doc in token_lists:
             if isinstance(doc, str):
                 raise TypeError(
-                    "BM25.build expects an iterable of token lists, got a str "
-                    "document; tokenize it first (index.tokenize.tokenize)"
+                    "BM25.build expects an iterable of token lists, got a str document; tokenize it first (index.tokenize.tokenize)"
                 )
             ids = self.ids
             before = len(ids)
@@ -64,7 +64,7 @@ class TermCounts:
         # coo->csr then csr->csc) instead of a comparison sort.
         n_chunk = end - self.chunk_start
         if n_chunk:
-            lens = np.frombuffer(self.doc_len, dtype=np.int64)[self.chunk_start:end]
+            lens = np.frombuffer(self.doc_len, dtype=np.int64)[self.chunk_start : end]
             tid = np.frombuffer(self.ids, dtype=np.int32) if len(self.ids) else np.zeros(0, np.int32)
             did = np.repeat(np.arange(n_chunk, dtype=np.int32), lens)
             by_term = sp.coo_matrix(
@@ -102,8 +102,9 @@ class TermCounts:
         return tf, indices, indptr
 
 
-def bm25_weights(tf: np.ndarray, indices: np.ndarray, indptr: np.ndarray, dl: np.ndarray, avgdl: float, n_docs: int,
-                 k1: float, b: float, epsilon: float) -> tuple[np.ndarray, float]:
+def bm25_weights(
+    tf: np.ndarray, indices: np.ndarray, indptr: np.ndarray, dl: np.ndarray, avgdl: float, n_docs: int, k1: float, b: float, epsilon: float
+) -> tuple[np.ndarray, float]:
     """(w(t, d) of every entry as float32, average_idf); ``tf`` (float64) is overwritten."""
     n_terms = indptr.shape[0] - 1
     # idf exactly as rank_bm25.BM25Okapi._calc_idf
@@ -126,8 +127,9 @@ def bm25_weights(tf: np.ndarray, indices: np.ndarray, indptr: np.ndarray, dl: np
     return data, average_idf
 
 
-def build_matrix(token_lists: Iterable[Sequence[str]], k1: float, b: float, epsilon: float
-                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, int], dict]:
+def build_matrix(
+    token_lists: Iterable[Sequence[str]], k1: float, b: float, epsilon: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, int], dict]:
     """(data, indices, indptr, vocab, {n_docs, avgdl, average_idf}) of the BM25 index of ``token_lists``."""
     counts = TermCounts().read(token_lists)
     n_docs = counts.n_docs

@@ -1,4 +1,5 @@
 """Build an index generation from the store and switch to it atomically (layout: index/generation.py)."""
+
 from __future__ import annotations
 
 import errno
@@ -74,7 +75,7 @@ def _npy_header(rows: int, dim: int, length: int | None = None) -> bytes:
     """The .npy (version 1.0) header of a C-ordered float32 (rows, dim) array, padded to ``length`` bytes (by
     default to NumPy's 64-byte alignment), so that a header written before the row count is known can be
     overwritten in place once it is."""
-    d = "{'descr': '<f4', 'fortran_order': False, 'shape': (%d, %d), }" % (rows, dim)
+    d = f"{{'descr': '<f4', 'fortran_order': False, 'shape': ({rows}, {dim}), }}"
     size = length if length is not None else -(-(10 + len(d) + 1) // 64) * 64
     return b"\x93NUMPY\x01\x00" + struct.pack("<H", size - 10) + d.encode("latin1").ljust(size - 11) + b"\n"
 
@@ -94,9 +95,9 @@ def _save_windows(tmp: Path, store, model_id: str, dim: int, win_keys: list[str]
     with open(path, "wb") as f:
         f.write(header)
         for s in range(0, n, WINDOW_CHUNK):
-            v = store.vectors_for(model_id, win_keys[s: s + WINDOW_CHUNK], dim)
+            v = store.vectors_for(model_id, win_keys[s : s + WINDOW_CHUNK], dim)
             present = np.abs(v).sum(axis=1) > 0
-            have[s: s + len(v)] = present
+            have[s : s + len(v)] = present
             f.write(np.ascontiguousarray(v[present], dtype="<f4").tobytes())
         kept = int(have.sum())
         f.seek(0)
@@ -127,7 +128,8 @@ def check_space(where: Path, need: int) -> None:
     if free < need:
         raise StoreError(
             f"not enough disk space to write the index generation in {where}: it needs about {need / 1e6:.1f} MB and "
-            f"{free / 1e6:.1f} MB are free; free some space and run the ingest again; the previous index is unchanged")
+            f"{free / 1e6:.1f} MB are free; free some space and run the ingest again; the previous index is unchanged"
+        )
 
 
 def build_generation(store: Store, model_id: str, dim: int, progress=None, ann_threshold: int | None = None) -> Path:
@@ -149,7 +151,8 @@ def build_generation(store: Store, model_id: str, dim: int, progress=None, ann_t
         if exc.errno in (errno.ENOSPC, errno.EDQUOT):
             raise StoreError(
                 f"the disk holding {store.dir} filled up while the index generation was written ({exc.strerror}); "
-                "free some space and run the ingest again; the previous index is unchanged") from None
+                "free some space and run the ingest again; the previous index is unchanged"
+            ) from None
         raise
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

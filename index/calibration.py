@@ -1,4 +1,5 @@
 """How well the judge's relevance is calibrated: labelled (query, passage) pairs and a reliability table per band."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -17,8 +18,14 @@ def reliability(p, y, bins: int = 10) -> list[dict]:
         lo, hi = b / bins, (b + 1) / bins
         m = (p >= lo) & ((p < hi) if b < bins - 1 else (p <= hi))
         if m.any():
-            out.append({"bin": f"{lo:.1f}-{hi:.1f}", "n": int(m.sum()), "mean_predicted": round(float(p[m].mean()), 3),
-                        "observed": round(float(y[m].mean()), 3)})
+            out.append(
+                {
+                    "bin": f"{lo:.1f}-{hi:.1f}",
+                    "n": int(m.sum()),
+                    "mean_predicted": round(float(p[m].mean()), 3),
+                    "observed": round(float(y[m].mean()), 3),
+                }
+            )
     return out
 
 
@@ -31,9 +38,14 @@ def load_judgements(path: Path | None, set_name: str | None = None, problems: li
         return out
     for n, j in objects(Path(path), problems, "judgements file"):
         label = j.get("label")
-        if not (is_ident(j.get("qid")) and is_ident(j.get("passage_id")) and isinstance(label, int) and not isinstance(label, bool)
-                and label in (0, 1, 2)):
-            bad_line(problems, Path(path), n, "not a judgement line ({\"set\", \"qid\", \"passage_id\", \"label\": 0, 1 or 2})")
+        if not (
+            is_ident(j.get("qid"))
+            and is_ident(j.get("passage_id"))
+            and isinstance(label, int)
+            and not isinstance(label, bool)
+            and label in (0, 1, 2)
+        ):
+            bad_line(problems, Path(path), n, 'not a judgement line ({"set", "qid", "passage_id", "label": 0, 1 or 2})')
             continue
         if set_name is None or j.get("set") == set_name:
             out[(str(j["qid"]), str(j["passage_id"]))] = label
@@ -53,8 +65,16 @@ def query_labels(index, q: dict, rows: list[int], evidence_rows: list[set[int]],
     return lab
 
 
-def calibration(index, gold_path: Path, judgements: Path | None = None, set_name: str | None = None, embedder=None,
-                top: int = 20, scope: str | None = None, problems: list[str] | None = None) -> dict:
+def calibration(
+    index,
+    gold_path: Path,
+    judgements: Path | None = None,
+    set_name: str | None = None,
+    embedder=None,
+    top: int = 20,
+    scope: str | None = None,
+    problems: list[str] | None = None,
+) -> dict:
     """How well ``relevance`` is calibrated on the labelled pairs of a gold file: passages holding an evidence quote
     (relevant), every candidate of an off-topic query (not), and annotated candidates (``judgements``). Reported on
     the first ``top`` candidates of each query (the ones a user sees) and on all labelled pairs."""
@@ -63,7 +83,9 @@ def calibration(index, gold_path: Path, judgements: Path | None = None, set_name
     from .query import QueryError
     from .rank import CANDIDATES, judged_ranking
 
-    gold = [q for q in load_gold(gold_path, problems) if not (q["kind"] == "none" and scope and q.get("scope", "both") not in ("both", scope))]
+    gold = [
+        q for q in load_gold(gold_path, problems) if not (q["kind"] == "none" and scope and q.get("scope", "both") not in ("both", scope))
+    ]
     labels = load_judgements(judgements, set_name, problems)
     targets = gold_rows(index, gold)
     ps, ys, tops = [], [], []
@@ -83,7 +105,11 @@ def calibration(index, gold_path: Path, judgements: Path | None = None, set_name
     p, y, t = np.asarray(ps), np.asarray(ys, dtype=float), np.asarray(tops, dtype=bool)
 
     def block(m):
-        return {"pairs": int(m.sum()), "relevant": int(y[m].sum()), "brier": round(float(np.mean((p[m] - y[m]) ** 2)), 4) if m.any() else None,
-                "reliability": reliability(p[m], y[m])}
+        return {
+            "pairs": int(m.sum()),
+            "relevant": int(y[m].sum()),
+            "brier": round(float(np.mean((p[m] - y[m]) ** 2)), 4) if m.any() else None,
+            "reliability": reliability(p[m], y[m]),
+        }
 
     return {f"top{top}": block(t), "all": block(np.ones(len(p), dtype=bool))}

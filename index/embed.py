@@ -7,6 +7,7 @@ own files into a cache directory (see :func:`cache_dir`) the first time they are
 downloaded. Vectors of different backends differ slightly, so the backend is part of the id recorded
 in an index and in its embedding cache (:func:`space_id`): they are never mixed.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -17,6 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+
 from boardpapers.errors import BoardpapersError
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
@@ -220,7 +222,11 @@ class Embedder:
                 f"cannot load embedding model {name_or_path or DEFAULT_MODEL!r} (backend {self.backend}): {type(exc).__name__}: {str(exc)[:200]}. "
                 "Models are loaded offline: pass a local directory, or a name already in the local Hugging Face cache."
             ) from None
-        self.dim = int(self.model.get_embedding_dimension() if hasattr(self.model, "get_embedding_dimension") else self.model.get_sentence_embedding_dimension())
+        self.dim = int(
+            self.model.get_embedding_dimension()
+            if hasattr(self.model, "get_embedding_dimension")
+            else self.model.get_sentence_embedding_dimension()
+        )
         one_blas_thread()
         self.max_seq_length = int(getattr(self.model, "max_seq_length", 256) or 256)
 

@@ -1,5 +1,6 @@
 """The embedded backend's read side: a loaded index generation (index/genfiles.py) plus a read-only handle on the
 SQLite passage store, serving the SearchIndex seams (index/backend.py) that ranking, hits, answers and trace use."""
+
 from __future__ import annotations
 
 import threading
@@ -76,7 +77,9 @@ class Index:
             except OSError:
                 size = None
             if size != dense.get("bytes") or not isinstance(dense.get("nprobe"), int):
-                raise IndexError_(f"the index at {self.dir} is damaged ({ann.ANN_FILE} is missing or not as its manifest describes); {REBUILD_HINT}")
+                raise IndexError_(
+                    f"the index at {self.dir} is damaged ({ann.ANN_FILE} is missing or not as its manifest describes); {REBUILD_HINT}"
+                )
         elif self.dense_type != "flat-ip":
             raise IndexError_(f"the index at {self.dir} has a dense index of unknown type {str(self.dense_type)[:40]!r}; {REBUILD_HINT}")
 
@@ -127,8 +130,10 @@ class Index:
                 try:
                     self._faiss = ann.load(self._ann_path, self.manifest["dense"], len(self), int(self.manifest["dim"]))
                 except Exception as exc:  # noqa: BLE001 - any damaged file gets the same advice
-                    raise IndexError_(f"the index at {self.dir} is damaged ({ann.ANN_FILE}: {type(exc).__name__}: "
-                                      f"{str(exc).strip().splitlines()[0][:160] if str(exc).strip() else ''}); {REBUILD_HINT}") from None
+                    raise IndexError_(
+                        f"the index at {self.dir} is damaged ({ann.ANN_FILE}: {type(exc).__name__}: "
+                        f"{str(exc).strip().splitlines()[0][:160] if str(exc).strip() else ''}); {REBUILD_HINT}"
+                    ) from None
             elif self._faiss is None:
                 import faiss
 
@@ -154,7 +159,11 @@ class Index:
         if not f.active():
             return None
         m = np.ones(len(self), dtype=bool)
-        for name, value, arr in (("council", f.council, self.council), ("body", f.body, self.body), ("doc_type", f.doc_type, self.doc_type)):
+        for name, value, arr in (
+            ("council", f.council, self.council),
+            ("body", f.body, self.body),
+            ("doc_type", f.doc_type, self.doc_type),
+        ):
             if value:
                 ok = facet_codes(self.facets[name], value)
                 m &= np.isin(arr, np.asarray(ok, dtype=np.int32))
@@ -178,7 +187,7 @@ class Index:
                 if r is None:
                     return np.zeros(len(self), dtype=bool)
                 rows = np.zeros(len(self), dtype=bool)
-                rows[self.bm25.indices[int(self.bm25.indptr[r]): int(self.bm25.indptr[r + 1])]] = True
+                rows[self.bm25.indices[int(self.bm25.indptr[r]) : int(self.bm25.indptr[r + 1])]] = True
                 m &= rows
         cand = np.flatnonzero(m)
         if cand.size == 0:
@@ -215,7 +224,7 @@ class Index:
         for t in terms:
             r = self.bm25.vocab.get(t)
             if r is not None:
-                out[t] = np.asarray(self.bm25.indices[int(self.bm25.indptr[r]): int(self.bm25.indptr[r + 1])], dtype=np.int64)
+                out[t] = np.asarray(self.bm25.indices[int(self.bm25.indptr[r]) : int(self.bm25.indptr[r + 1])], dtype=np.int64)
         return out
 
     def dense_scores(self, rows, qvec: np.ndarray) -> np.ndarray:

@@ -1,6 +1,7 @@
 """Parsed documents wait here for their vectors: texts are encoded in large length-sorted batches, each distinct
 text once, and a document is written (one transaction with its vectors) as soon as all its texts have vectors.
 Also how parse workers are started (fork while the process has no native threads, spawn after)."""
+
 from __future__ import annotations
 
 import itertools
@@ -8,9 +9,9 @@ import multiprocessing
 import os
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from boardpapers.ingest.chunk import window_texts
 from boardpapers.ingest.model import Passage
@@ -88,8 +89,9 @@ def parsed_document(f: Path, digest: str, size: int, mtime: float, res: dict, ov
                     p.meeting_date = overrides["meeting_date"]
     texts = [embed_text(asdict(p)) for p in passages]
     win_texts = [t for p in passages for t in window_texts(p.context, p.text)]
-    return ParsedDocument(f, digest, size, mtime, res, meta, passages, texts, [embed_key(t) for t in texts],
-                   win_texts, [embed_key(t) for t in win_texts])
+    return ParsedDocument(
+        f, digest, size, mtime, res, meta, passages, texts, [embed_key(t) for t in texts], win_texts, [embed_key(t) for t in win_texts]
+    )
 
 
 class EmbedQueue:
@@ -111,8 +113,9 @@ class EmbedQueue:
     # window keeps documents completing (and being written) soon after they are parsed.
     WINDOW = 2048
 
-    def __init__(self, store, model_id: str, report: IngestReport, embedder=None, load: Callable | None = None,
-                 t_start: float | None = None):
+    def __init__(
+        self, store, model_id: str, report: IngestReport, embedder=None, load: Callable | None = None, t_start: float | None = None
+    ):
         self.store, self.model_id, self.report = store, model_id, report
         self.t_start = time.perf_counter() if t_start is None else t_start  # report.timeline counts from here
         self.embedder = embedder

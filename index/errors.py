@@ -1,4 +1,5 @@
 """The read side's error for an index that cannot be used (raised by both backends, ranking and the writers)."""
+
 from __future__ import annotations
 
 from boardpapers.errors import BoardpapersError

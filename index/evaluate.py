@@ -4,6 +4,7 @@ relevance judge, ask and trace make of the same queries.
 The gold file itself is read by index/gold.py, the judge's calibration report is index/calibration.py and BEIR
 folders are index/beir_eval.py; their public names are importable from here too (the `eval` command's one module).
 """
+
 from __future__ import annotations
 
 import math
@@ -19,8 +20,20 @@ from .jsonl import InputError
 from .search import search
 
 __all__ = [
-    "GOLD_KINDS", "InputError", "calibration", "evaluate_beir", "evaluate_gold", "evaluate_judgement", "gold_rows", "load_gold",
-    "load_judgements", "meeting_matches", "query_labels", "quote_in", "read_beir", "reliability",
+    "GOLD_KINDS",
+    "InputError",
+    "calibration",
+    "evaluate_beir",
+    "evaluate_gold",
+    "evaluate_judgement",
+    "gold_rows",
+    "load_gold",
+    "load_judgements",
+    "meeting_matches",
+    "query_labels",
+    "quote_in",
+    "read_beir",
+    "reliability",
 ]
 
 
@@ -36,8 +49,9 @@ def _metrics_at(flags: list[bool]) -> dict:
     }
 
 
-def evaluate_gold(index: Index, gold_path: Path, modes=("hybrid",), fusion: str = "rrf", k: int = 100, embedder=None,
-                  problems: list[str] | None = None) -> dict:
+def evaluate_gold(
+    index: Index, gold_path: Path, modes=("hybrid",), fusion: str = "rrf", k: int = 100, embedder=None, problems: list[str] | None = None
+) -> dict:
     """Scores per mode on a council gold file; decision+fact queries give recall/MRR, trace ones coverage.
     Bad lines of the file go to ``problems`` (see load_gold); a query search refuses (only stopwords) finds nothing."""
     from .query import QueryError
@@ -66,7 +80,14 @@ def evaluate_gold(index: Index, gold_path: Path, modes=("hybrid",), fusion: str 
                         if f:
                             date_total += 1
                             date_ok += h["meeting_date"] == gold_date
-                per_q.append({"id": q["id"], "kind": q["kind"], "first_hit_rank": next((i + 1 for i, f in enumerate(flags) if f), None), "top_score": top_score})
+                per_q.append(
+                    {
+                        "id": q["id"],
+                        "kind": q["kind"],
+                        "first_hit_rank": next((i + 1 for i, f in enumerate(flags) if f), None),
+                        "top_score": top_score,
+                    }
+                )
             elif q["kind"] == "trace":
                 found = [any(quote_in(e["quote"], h["text"]) for h in hits[:10]) for e in q["evidence"]]
                 trace_cov.append(sum(found) / len(found))
@@ -108,14 +129,17 @@ def meeting_matches(label: dict, meeting: dict) -> bool:
     return not (body - _BODY_NOISE) or body <= {"county", "council", "full"}
 
 
-def evaluate_judgement(index, gold_path: Path, meetings: dict | None = None, embedder=None, scope: str | None = None,
-                       problems: list[str] | None = None) -> dict:
+def evaluate_judgement(
+    index, gold_path: Path, meetings: dict | None = None, embedder=None, scope: str | None = None, problems: list[str] | None = None
+) -> dict:
     """What the judge makes of a labelled query file: gold passages judged strong, off-topic queries with no strong
     match, ask's abstentions, the trace command's coverage and meeting precision, and recall@5 / MRR@10 of search.
 
     ``meetings``: {qid: [{"body", "date"}...]} for trace queries (else each query's own "meetings" field);
     ``scope``: the corpus name, so an off-topic query marked for the other corpus only is skipped."""
-    gold = [q for q in load_gold(gold_path, problems) if not (q["kind"] == "none" and scope and q.get("scope", "both") not in ("both", scope))]
+    gold = [
+        q for q in load_gold(gold_path, problems) if not (q["kind"] == "none" and scope and q.get("scope", "both") not in ("both", scope))
+    ]
     targets = gold_rows(index, gold)
     tally: dict[str, list] = {k: [] for k in _TALLIES}
     per_q = []
@@ -131,18 +155,39 @@ def evaluate_judgement(index, gold_path: Path, meetings: dict | None = None, emb
 
     t = tally
     return {
-        "queries": len(gold), "answerable": len(t["strong_gold"]), "offtopic": len(t["off_none"]), "trace": len(t["tr_shown"]),
-        "gold_strong": mean(t["strong_gold"]), "offtopic_no_strong": mean(t["off_none"]),
-        "ask_abstain_offtopic": mean(t["ask_abst_off"]), "ask_false_abstain": mean(t["ask_abst_ans"]), "ask_cites_gold": mean(t["ask_cites"]),
-        "recall@5": mean(t["r5"]), "mrr@10": mean(t["mrr"]),
-        "trace_coverage_shown": mean(t["tr_shown"]), "trace_coverage_all": mean(t["tr_all"]), "trace_meeting_precision": mean(t["tr_prec"]),
+        "queries": len(gold),
+        "answerable": len(t["strong_gold"]),
+        "offtopic": len(t["off_none"]),
+        "trace": len(t["tr_shown"]),
+        "gold_strong": mean(t["strong_gold"]),
+        "offtopic_no_strong": mean(t["off_none"]),
+        "ask_abstain_offtopic": mean(t["ask_abst_off"]),
+        "ask_false_abstain": mean(t["ask_abst_ans"]),
+        "ask_cites_gold": mean(t["ask_cites"]),
+        "recall@5": mean(t["r5"]),
+        "mrr@10": mean(t["mrr"]),
+        "trace_coverage_shown": mean(t["tr_shown"]),
+        "trace_coverage_all": mean(t["tr_all"]),
+        "trace_meeting_precision": mean(t["tr_prec"]),
         "trace_first_mention": mean(t["tr_first"]),
         "per_query": per_q,
     }
 
 
 # what evaluate_judgement collects over the queries, one value per query that has it
-_TALLIES = ("strong_gold", "off_none", "ask_abst_off", "ask_abst_ans", "ask_cites", "r5", "mrr", "tr_shown", "tr_all", "tr_prec", "tr_first")
+_TALLIES = (
+    "strong_gold",
+    "off_none",
+    "ask_abst_off",
+    "ask_abst_ans",
+    "ask_cites",
+    "r5",
+    "mrr",
+    "tr_shown",
+    "tr_all",
+    "tr_prec",
+    "tr_first",
+)
 
 
 def _judge_trace(index, q: dict, labels: list[dict] | None, embedder, tally: dict[str, list]) -> dict:

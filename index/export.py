@@ -1,4 +1,5 @@
 """Hit lists as files for researchers: formula-safe CSV and JSON Lines, each row with its citation."""
+
 from __future__ import annotations
 
 import csv
@@ -12,8 +13,27 @@ from .hits import citation, public_hit
 CSV_FILE_ENCODING = "utf-8-sig"
 
 CSV_FIELDS = (
-    "rank", "score", "match", "relevance", "passage_id", "council", "body", "meeting_date", "doc_type", "title", "item", "minute_number",
-    "page", "page_end", "printed_page", "is_decision", "path", "source_url", "also_in", "citation", "text",
+    "rank",
+    "score",
+    "match",
+    "relevance",
+    "passage_id",
+    "council",
+    "body",
+    "meeting_date",
+    "doc_type",
+    "title",
+    "item",
+    "minute_number",
+    "page",
+    "page_end",
+    "printed_page",
+    "is_decision",
+    "path",
+    "source_url",
+    "also_in",
+    "citation",
+    "text",
 )
 
 
@@ -41,6 +61,5 @@ def hits_csv(hits: list[dict], extra: tuple[str, ...] = ()) -> str:
 
 def hits_jsonl(hits: list[dict], with_citation: bool = True) -> str:
     return "".join(
-        json.dumps({**public_hit(h), **({"citation": citation(h)} if with_citation else {})}, ensure_ascii=False) + "\n"
-        for h in hits
+        json.dumps({**public_hit(h), **({"citation": citation(h)} if with_citation else {})}, ensure_ascii=False) + "\n" for h in hits
     )

@@ -1,6 +1,7 @@
 """The optional generative answer: an OpenAI-compatible chat endpoint writes the answer from the numbered passages
 only; only the sentences that carry a valid ``[n]`` are kept, renumbered by first use. index/answer.py calls
 ``generate`` after its extractive answer and keeps that one, with a note saying why, on any failure."""
+
 from __future__ import annotations
 
 import json
@@ -54,11 +55,13 @@ def generate(question: str, hits: list[dict], url: str, model: str | None, key: 
     env = settings()
     model = model or env.llm_model or "default"
     key = key or env.llm_key
-    body = json.dumps({
-        "model": model,
-        "messages": [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": _prompt(question, hits)}],
-        "temperature": 0,
-    }).encode("utf-8")
+    body = json.dumps(
+        {
+            "model": model,
+            "messages": [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": _prompt(question, hits)}],
+            "temperature": 0,
+        }
+    ).encode("utf-8")
     headers = {"Content-Type": "application/json"}
     if key:
         headers["Authorization"] = f"Bearer {key}"
@@ -83,7 +86,9 @@ def generate(question: str, hits: list[dict], url: str, model: str | None, key: 
     for _, nums in kept:
         for n in nums:
             numbers.setdefault(n, len(numbers) + 1)
-    sentences = [_CITE.sub(lambda m: "".join(f"[{numbers[int(x)]}]" for x in m.group(1).split(",") if int(x) in numbers), s) for s, _ in kept]
+    sentences = [
+        _CITE.sub(lambda m: "".join(f"[{numbers[int(x)]}]" for x in m.group(1).split(",") if int(x) in numbers), s) for s, _ in kept
+    ]
     citations = [numbered_hit(hits[n - 1], new) for n, new in numbers.items()]
     notes = [f"dropped {dropped} generated sentence(s) without a valid citation"] if dropped else []
     return {"result": {"answer": " ".join(sentences), "citations": citations, "abstained": False}, "notes": notes}

@@ -9,6 +9,7 @@
 A generation is written under a temporary name, flushed to disk, renamed, and only then named in
 CURRENT; a reader therefore sees the old generation or the new one, never a half-built one.
 """
+
 from __future__ import annotations
 
 import json

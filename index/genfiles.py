@@ -1,5 +1,6 @@
 """A generation's files opened for reading (index/build.py writes them): the manifest read and checked, the arrays
 loaded, the checks every open makes, and the full check of `boardpapers info --check`. Used by index/embedded.py."""
+
 from __future__ import annotations
 
 import json
@@ -87,9 +88,14 @@ def load_files(index_dir: Path, gen: Path) -> GenerationFiles:
 def check_files(ix, arr: dict, n: int, dim: int) -> None:
     """IndexError_ unless the loaded files (on ``ix``, and the per-row arrays ``arr``) agree with the manifest's
     ``n`` passages of ``dim`` values and hold values of the right type."""
-    if (ix.vectors.shape != (n, dim) or any(len(v) != n for v in arr.values()) or ix.bm25.n_docs != n
-            or not isinstance(ix.facets, dict) or not all(isinstance(ix.facets.get(f), list) for f in ("council", "body", "doc_type"))
-            or not isinstance(ix.glossary, dict)):
+    if (
+        ix.vectors.shape != (n, dim)
+        or any(len(v) != n for v in arr.values())
+        or ix.bm25.n_docs != n
+        or not isinstance(ix.facets, dict)
+        or not all(isinstance(ix.facets.get(f), list) for f in ("council", "body", "doc_type"))
+        or not isinstance(ix.glossary, dict)
+    ):
         raise IndexError_(f"the index at {ix.dir} is damaged (file sizes disagree with the manifest); {REBUILD_HINT}")
     if ix.items is not None and (ix.items.shape != (n,) or ix.items.dtype.kind != "i"):
         raise IndexError_(f"the index at {ix.dir} is damaged (items.npy disagrees with the manifest); {REBUILD_HINT}")
@@ -97,8 +103,12 @@ def check_files(ix, arr: dict, n: int, dim: int) -> None:
     if wrong:
         raise IndexError_(f"the index at {ix.dir} is damaged ({wrong}); {REBUILD_HINT}")
     if ix.window_offsets is not None and (
-            ix.window_offsets.shape != (n + 1,) or ix.window_vectors.ndim != 2 or ix.window_vectors.shape[1] != dim
-            or int(ix.window_offsets[-1]) != len(ix.window_vectors) or (n and int(ix.window_offsets[0]) != 0)):
+        ix.window_offsets.shape != (n + 1,)
+        or ix.window_vectors.ndim != 2
+        or ix.window_vectors.shape[1] != dim
+        or int(ix.window_offsets[-1]) != len(ix.window_vectors)
+        or (n and int(ix.window_offsets[0]) != 0)
+    ):
         raise IndexError_(f"the index at {ix.dir} is damaged (its window files disagree with the manifest); {REBUILD_HINT}")
 
 
@@ -120,8 +130,10 @@ def _wrong_arrays(ix, arr: dict) -> str | None:
     if ix.items is not None and len(ix.items) and int(ix.items.min()) < -1:
         return "items.npy holds values that are not agenda items"
     if ix.window_offsets is not None and (
-            ix.window_offsets.dtype.kind != "i" or ix.window_vectors.dtype != np.float32
-            or (len(ix.window_offsets) > 1 and bool(np.any(np.diff(ix.window_offsets) < 0)))):
+        ix.window_offsets.dtype.kind != "i"
+        or ix.window_vectors.dtype != np.float32
+        or (len(ix.window_offsets) > 1 and bool(np.any(np.diff(ix.window_offsets) < 0)))
+    ):
         return "the window files hold values of the wrong type or order"
     b = ix.bm25
     if b.data.dtype != np.float32 or b.indices.dtype.kind != "i" or b.indptr.dtype.kind != "i":
@@ -142,15 +154,16 @@ def deep_check(ix) -> list[str]:
     if b.nnz and not bool(np.isfinite(b.data).all()):
         problems.append("BM25 weights that are not numbers")
     for name, vec in (("vectors.npy", ix.vectors), ("window_vectors.npy", ix.window_vectors)):
-        if vec is not None and any(not bool(np.isfinite(vec[s: s + 65536]).all()) for s in range(0, len(vec), 65536)):
+        if vec is not None and any(not bool(np.isfinite(vec[s : s + 65536]).all()) for s in range(0, len(vec), 65536)):
             problems.append(f"{name} holds values that are not numbers")
     if not problems:
         try:
             have = set()
             for s in range(0, n, 500):
-                chunk = [int(x) for x in ix.pids[s: s + 500]]
-                have.update(r[0] for r in ix.store.con.execute(
-                    f"SELECT pid FROM passages WHERE pid IN ({','.join('?' * len(chunk))})", chunk))
+                chunk = [int(x) for x in ix.pids[s : s + 500]]
+                have.update(
+                    r[0] for r in ix.store.con.execute(f"SELECT pid FROM passages WHERE pid IN ({','.join('?' * len(chunk))})", chunk)
+                )
         except sqlite3.Error as exc:
             problems.append(f"passage store: {' '.join(str(exc).split())}")
         else:

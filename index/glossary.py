@@ -1,5 +1,6 @@
 """Query expansion with the glossary mined at ingest (ingest/glossary.py): acronyms the query uses get their
 long forms, long forms it spells out get their acronyms."""
+
 from __future__ import annotations
 
 import re
@@ -14,7 +15,9 @@ def expand_query(query: str, glossary: dict[str, list[str]]) -> tuple[list[str],
         return [], []
     extra: list[str] = []
     notes: list[str] = []
-    words = list(dict.fromkeys(re.findall(r"[A-Za-z&]+", query)))  # in query order: the notes (and the dense query) must not depend on set order
+    words = list(
+        dict.fromkeys(re.findall(r"[A-Za-z&]+", query))
+    )  # in query order: the notes (and the dense query) must not depend on set order
     lower_query = " " + re.sub(r"[^a-z0-9&]+", " ", query.lower()) + " "
     by_lower = {a.lower(): a for a in glossary}
     for w in words:

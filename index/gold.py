@@ -1,4 +1,5 @@
 """Council gold files (../shared/eval/README.md): reading them, and finding their evidence quotes in passages."""
+
 from __future__ import annotations
 
 import json
@@ -49,14 +50,14 @@ def _gold_problem(q: dict) -> str | None:
     if ev is None:
         return f"no 'evidence' (a {kind} query needs its quotes)"
     if not isinstance(ev, list) or not all(isinstance(e, dict) and isinstance(e.get("quote"), str) and e["quote"].strip() for e in ev):
-        return "'evidence' is not a list of {\"file\", \"quote\"} objects with a non-empty quote"
+        return '\'evidence\' is not a list of {"file", "quote"} objects with a non-empty quote'
     if kind != "none" and not ev:
         return f"a {kind} query needs at least one evidence quote"
     if q.get("meeting") is not None and not _meeting_labels_ok(q["meeting"]):
-        return "'meeting' is not {\"body\", \"date\"} or null"
+        return '\'meeting\' is not {"body", "date"} or null'
     ms = q.get("meetings")
     if ms is not None and not (isinstance(ms, list) and all(_meeting_labels_ok(m) for m in ms)):
-        return "'meetings' is not a list of {\"body\", \"date\"} objects"
+        return '\'meetings\' is not a list of {"body", "date"} objects'
     return None
 
 

@@ -1,5 +1,6 @@
 """Hits: ranked rows turned into the passages users see -- near-duplicates folded, internal fields dropped, and a
 citation a user can check."""
+
 from __future__ import annotations
 
 import re
@@ -10,9 +11,28 @@ from .query import normalise_text
 from .rank import CROWD_PAGE
 
 HIT_FIELDS = (
-    "rank", "score", "passage_id", "text", "context", "path", "title", "council", "body", "meeting_date", "doc_type",
-    "item", "minute_number", "page", "page_end", "printed_page", "is_decision", "also_in", "doc_id", "source_url",
-    "match", "relevance",
+    "rank",
+    "score",
+    "passage_id",
+    "text",
+    "context",
+    "path",
+    "title",
+    "council",
+    "body",
+    "meeting_date",
+    "doc_type",
+    "item",
+    "minute_number",
+    "page",
+    "page_end",
+    "printed_page",
+    "is_decision",
+    "also_in",
+    "doc_id",
+    "source_url",
+    "match",
+    "relevance",
 )
 FOLD_OVERLAP = 0.6  # share of the shorter passage's 4-word shingles two passages must share to be folded (0.4-0.8: same scores)
 
@@ -21,7 +41,7 @@ def _shingles(text: str, n: int = 4) -> set[int]:
     w = re.findall(r"\w+", text.casefold())
     if len(w) < n:
         return {hash(tuple(w))} if w else set()
-    return {hash(tuple(w[i: i + n])) for i in range(len(w) - n + 1)}
+    return {hash(tuple(w[i : i + n])) for i in range(len(w) - n + 1)}
 
 
 def materialise(index, fused: list[tuple[int, float]], k: int, fold: bool) -> Iterator[dict]:
@@ -32,7 +52,7 @@ def materialise(index, fused: list[tuple[int, float]], k: int, fold: bool) -> It
     pos = 0
     batch = max(3 * min(k, CROWD_PAGE), 30)  # a first page's worth, then growing batches for long lists
     while len(hits) < k and pos < len(fused):
-        chunk = fused[pos: pos + batch]
+        chunk = fused[pos : pos + batch]
         pos += batch
         batch = min(2 * batch, max(3 * k, 30))
         pids = index.pid_of([i for i, _ in chunk])

@@ -4,10 +4,12 @@ A bad line -- not UTF-8, not JSON, not a JSON object -- is noted in the caller's
 "FILE, line N: why" and skipped (the command reports it and exits 1), or raised as ValueError when the caller passes
 no list. A file that cannot be opened or read at all raises InputError (one line; exit 2).
 """
+
 from __future__ import annotations
 
 import json
 import sys
+
 from boardpapers.errors import BoardpapersError
 
 

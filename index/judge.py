@@ -22,6 +22,7 @@ that the passage is about the query; ``relevance >= threshold`` is a ``strong`` 
 Without a query vector (``--mode bm25``, no model loaded) the ``lexical`` model, fitted on the same pairs without the
 dense signals, is used. The threshold is chosen on the labelled sets (docs/BENCHMARKS.md, "Judging relevance").
 """
+
 from __future__ import annotations
 
 import json

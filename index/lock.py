@@ -11,6 +11,7 @@ lock forever. Hence:
   broken with a message saying so, by unlinking the file under a guard lock and locking a new one (whatever still
   holds the old file -- an orphan of an older version -- no longer blocks anyone).
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -21,8 +22,9 @@ import signal
 import socket
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
+
 from boardpapers.errors import BoardpapersError
 
 _HELD: set[int] = set()  # descriptors of locks this process holds (closed by forked workers at start)
@@ -122,14 +124,17 @@ class IndexLock:
                     continue
                 os.close(fd)
                 raise LockedError(
-                    f"another ingest is running on {self.path.parent} (pid {holder.get('pid', '?')}); "
-                    "wait for it to finish and try again"
+                    f"another ingest is running on {self.path.parent} (pid {holder.get('pid', '?')}); wait for it to finish and try again"
                 ) from None
             if not self._is_current(fd):  # broken by another ingest between our open and our lock: take the new one
                 os.close(fd)
                 continue
-            me = {"pid": os.getpid(), "start": _start_time(os.getpid()), "host": socket.gethostname(),
-                  "since": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+            me = {
+                "pid": os.getpid(),
+                "start": _start_time(os.getpid()),
+                "host": socket.gethostname(),
+                "since": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            }
             os.ftruncate(fd, 0)
             os.pwrite(fd, json.dumps(me).encode(), 0)
             self.fd = fd
@@ -149,8 +154,10 @@ class IndexLock:
         try:
             fcntl.flock(guard, fcntl.LOCK_EX)
             if self._is_current(fd):
-                self.say(f"the lock on {self.path.parent} was held by pid {holder.get('pid')}, which is no longer "
-                         "running (an ingest that was killed); breaking it")
+                self.say(
+                    f"the lock on {self.path.parent} was held by pid {holder.get('pid')}, which is no longer "
+                    "running (an ingest that was killed); breaking it"
+                )
                 self.path.unlink()
             return True
         except OSError:

@@ -1,6 +1,7 @@
 """Writing one document into the PostgreSQL store (index/pgstore.py, ``PgStore.write_document``), inside the caller's
 transaction: the documents it replaces taken out, its row, its passages with their BM25 terms and vectors, their
 postings, new embeddings, glossary entries, and the corpus statistics (tables: index/pgschema.py)."""
+
 from __future__ import annotations
 
 import json
@@ -15,9 +16,11 @@ from boardpapers.ingest.dates import date_int
 from .pgschema import postings_sql
 from .store import DOC_FIELDS
 
-PASSAGE_NAMES = ("passage_id, doc_id, seq, text, context, page, page_end, printed_page, item, minute_number, meeting_date, "
-                 "is_decision, char_start, char_end, section_kind, embed_key, council, body, doc_type, date_int, terms, tfs, dl, embedding, "
-                 "window_keys")
+PASSAGE_NAMES = (
+    "passage_id, doc_id, seq, text, context, page, page_end, printed_page, item, minute_number, meeting_date, "
+    "is_decision, char_start, char_end, section_kind, embed_key, council, body, doc_type, date_int, terms, tfs, dl, embedding, "
+    "window_keys"
+)
 
 
 def bm25_terms_of(row) -> tuple[list[str], list[int], int]:
@@ -73,8 +76,9 @@ def upsert_document(con, doc: dict) -> None:
     )
 
 
-def passage_rows(doc: dict, passages: list[dict], embed_keys: list[str], vectors: np.ndarray, delta: Counter
-                 ) -> tuple[list[list], int, int]:
+def passage_rows(
+    doc: dict, passages: list[dict], embed_keys: list[str], vectors: np.ndarray, delta: Counter
+) -> tuple[list[list], int, int]:
     """The ``passages`` rows of a document (in PASSAGE_NAMES order), each passage's terms counted into ``delta``; with
     the number of passages and their total length."""
     from .build import window_keys
@@ -87,12 +91,35 @@ def passage_rows(doc: dict, passages: list[dict], embed_keys: list[str], vectors
             delta[t] += 1
         n_new += 1
         dl_new += dl
-        rows.append([
-            f"{doc['doc_id'][:16]}-{seq:05d}", doc["doc_id"], seq, p["text"], p["context"], p["page"], p["page_end"],
-            p["printed_page"], p["item"], p["minute_number"], p["meeting_date"], bool(p["is_decision"]), p["char_start"],
-            p["char_end"], p["section_kind"], key, doc.get("council"), doc.get("body"), doc.get("doc_type"),
-            date_int(p["meeting_date"]), terms, tfs, dl, np.asarray(vectors[seq], dtype=np.float32), window_keys(p),
-        ])
+        rows.append(
+            [
+                f"{doc['doc_id'][:16]}-{seq:05d}",
+                doc["doc_id"],
+                seq,
+                p["text"],
+                p["context"],
+                p["page"],
+                p["page_end"],
+                p["printed_page"],
+                p["item"],
+                p["minute_number"],
+                p["meeting_date"],
+                bool(p["is_decision"]),
+                p["char_start"],
+                p["char_end"],
+                p["section_kind"],
+                key,
+                doc.get("council"),
+                doc.get("body"),
+                doc.get("doc_type"),
+                date_int(p["meeting_date"]),
+                terms,
+                tfs,
+                dl,
+                np.asarray(vectors[seq], dtype=np.float32),
+                window_keys(p),
+            ]
+        )
     return rows, n_new, dl_new
 
 
@@ -112,16 +139,20 @@ def insert_passages(con, doc_id: str, rows: list[list], pids: list[int] | None) 
 def insert_embeddings(con, model_id: str, new_embeddings: dict[str, np.ndarray]) -> None:
     if new_embeddings:
         with con.cursor() as cur:
-            cur.executemany("INSERT INTO embeddings(model, key, vec) VALUES(%s, %s, %s) ON CONFLICT DO NOTHING",
-                            [(model_id, k, np.asarray(v, dtype=np.float32)) for k, v in new_embeddings.items()])
+            cur.executemany(
+                "INSERT INTO embeddings(model, key, vec) VALUES(%s, %s, %s) ON CONFLICT DO NOTHING",
+                [(model_id, k, np.asarray(v, dtype=np.float32)) for k, v in new_embeddings.items()],
+            )
 
 
 def insert_glossary(con, doc_id: str, glossary: Iterable[tuple[str, str]]) -> None:
     gl = sorted({(a, e) for a, e in glossary})
     if gl:
         with con.cursor() as cur:
-            cur.executemany("INSERT INTO glossary(acronym, expansion, doc_id) VALUES(%s, %s, %s) ON CONFLICT DO NOTHING",
-                            [(a, e, doc_id) for a, e in gl])
+            cur.executemany(
+                "INSERT INTO glossary(acronym, expansion, doc_id) VALUES(%s, %s, %s) ON CONFLICT DO NOTHING",
+                [(a, e, doc_id) for a, e in gl],
+            )
 
 
 def apply_stats(con, delta: Counter, n_delta: int, dl_delta: int) -> None:
@@ -136,5 +167,7 @@ def apply_stats(con, delta: Counter, n_delta: int, dl_delta: int) -> None:
         neg = [t for t, c in changed if c < 0]
         if neg:
             con.execute("DELETE FROM bm25_terms WHERE term = ANY(%s) AND df <= 0", (neg,))
-    con.execute("UPDATE bm25_stats SET n_docs = n_docs + %s, sum_dl = sum_dl + %s, version = version + 1, updated_at = now() "
-                "WHERE id = 1", (n_delta, dl_delta))
+    con.execute(
+        "UPDATE bm25_stats SET n_docs = n_docs + %s, sum_dl = sum_dl + %s, version = version + 1, updated_at = now() WHERE id = 1",
+        (n_delta, dl_delta),
+    )

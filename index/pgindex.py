@@ -12,6 +12,7 @@ backend it is the position in the generation, which is in pid order, so ties bre
 - Dense: pgvector HNSW (inner product on normalised vectors) with ``hnsw.ef_search`` raised to the depth asked
   for and ``hnsw.iterative_scan`` so filtered queries still fill their quota.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -27,6 +28,7 @@ from .tokenize import tokenize_query
 
 K1, B, EPSILON = (BM25.build.__defaults__ or (1.5, 0.75, 0.25))[-3:]
 
+
 class PgFilter:
     """A WHERE clause (with its parameters) over ``passages``; ``pids`` narrows it to a list of passages."""
 
@@ -38,11 +40,13 @@ class PgFilter:
             return self.sql, self.params
         return f"({self.sql}) AND pid = ANY(%s)", (*self.params, list(self.pids))
 
+
 class _Identity:
     """``index.pids[row]`` for a backend whose rows are pids."""
 
     def __getitem__(self, i):
         return int(i)
+
 
 class PgIndex:
     """The PostgreSQL backend behind the same interface as index.embedded.Index."""
@@ -77,15 +81,23 @@ class PgIndex:
         with self.store.conn() as con:
             ndocs, lo, hi = con.execute(
                 "SELECT (SELECT count(*) FROM documents), (SELECT min(date_int) FROM passages WHERE date_int > 0), "
-                "(SELECT max(date_int) FROM passages)").fetchone()
+                "(SELECT max(date_int) FROM passages)"
+            ).fetchone()
         self._n = st["n_docs"]
         self.dates = np.asarray([d for d in (lo, hi) if d], dtype=np.int32)
         self.gen_name = f"postgresql store version {st['version']}"
         self.manifest = {
-            "format": "boardpapers-postgresql", "schema_version": SCHEMA_VERSION, "model": self.model_id, "dim": self.dim,
-            "passages": st["n_docs"], "documents": int(ndocs), "glossary_terms": len(self.glossary),
-            "store_version": st["version"], "built_at": st["updated_at"].strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "bm25": {"k1": K1, "b": B, "epsilon": EPSILON}, "dense": {"type": "hnsw", "metric": "cosine"},
+            "format": "boardpapers-postgresql",
+            "schema_version": SCHEMA_VERSION,
+            "model": self.model_id,
+            "dim": self.dim,
+            "passages": st["n_docs"],
+            "documents": int(ndocs),
+            "glossary_terms": len(self.glossary),
+            "store_version": st["version"],
+            "built_at": st["updated_at"].strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "bm25": {"k1": K1, "b": B, "epsilon": EPSILON},
+            "dense": {"type": "hnsw", "metric": "cosine"},
         }
 
     def __len__(self) -> int:
@@ -146,9 +158,9 @@ class PgIndex:
             idf = np.log(n_docs - dfa + 0.5) - np.log(dfa + 0.5)
             if (idf < 0).any():
                 idf[idf < 0] = EPSILON * self.store.average_idf(con, n_docs, st["version"])
-            rows = con.cursor(binary=True).execute(
-                "SELECT term, pids, tfs, dls FROM bm25_postings WHERE term = ANY(%s)", (known,)
-            ).fetchall()
+            rows = (
+                con.cursor(binary=True).execute("SELECT term, pids, tfs, dls FROM bm25_postings WHERE term = ANY(%s)", (known,)).fetchall()
+            )
             pids, scores = _bm25_scores(rows, known, idf, float(st["sum_dl"] / n_docs), tokens)
             if mask is None:
                 best = _best(pids, scores, n)
@@ -193,11 +205,13 @@ class PgIndex:
             return np.zeros(0, dtype=np.float32)
         q = np.asarray(qvec, dtype=np.float32)
         with self.store.conn() as con:
-            got = dict(con.execute(
-                "SELECT p.pid, greatest(-(p.embedding <#> %s), (SELECT max(-(e.vec <#> %s)) FROM embeddings e "
-                "WHERE e.model = %s AND e.key = ANY(p.window_keys))) FROM passages p WHERE p.pid = ANY(%s)",
-                (q, q, self.model_id, rows),
-            ).fetchall())
+            got = dict(
+                con.execute(
+                    "SELECT p.pid, greatest(-(p.embedding <#> %s), (SELECT max(-(e.vec <#> %s)) FROM embeddings e "
+                    "WHERE e.model = %s AND e.key = ANY(p.window_keys))) FROM passages p WHERE p.pid = ANY(%s)",
+                    (q, q, self.model_id, rows),
+                ).fetchall()
+            )
         return np.asarray([got.get(r) if got.get(r) is not None else -1.0 for r in rows], dtype=np.float32)
 
     # ----------------------------------------------------------- per-row lookups (seams shared with Index)

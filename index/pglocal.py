@@ -8,6 +8,7 @@ PostgreSQL refuses to run as root: when we are root, it runs as the existing ``p
 This is test and benchmark plumbing, never the product's server: production points ``--store`` at a
 real (managed or self-hosted) PostgreSQL; see docs/DEPLOY.md.
 """
+
 from __future__ import annotations
 
 import os
@@ -18,6 +19,7 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
+
 from boardpapers.errors import BoardpapersError
 
 
@@ -74,11 +76,17 @@ class LocalPostgres:
 
     def _run(self, *args: str, check: bool = True, timeout: float = 120) -> subprocess.CompletedProcess:
         return subprocess.run(
-            [str(self.bin / args[0]), *args[1:]], user=self.user, check=check, timeout=timeout,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=str(self.root),
+            [str(self.bin / args[0]), *args[1:]],
+            user=self.user,
+            check=check,
+            timeout=timeout,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            cwd=str(self.root),
         )
 
-    def start(self) -> "LocalPostgres":
+    def start(self) -> LocalPostgres:
         self.sock.mkdir()
         if self.user:
             pw = pwd.getpwnam(self.user)
@@ -110,7 +118,7 @@ class LocalPostgres:
             self._started = False
         shutil.rmtree(self.root, ignore_errors=True)
 
-    def __enter__(self) -> "LocalPostgres":
+    def __enter__(self) -> LocalPostgres:
         return self.start()
 
     def __exit__(self, *exc) -> None:

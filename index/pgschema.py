@@ -20,6 +20,7 @@ in ``store.sqlite`` plus what an embedded index generation keeps in files:
 The schema is created and migrated by the product: ``MIGRATIONS`` are numbered, applied in order under an
 advisory lock, and each applied version is recorded in ``bp_schema``. A schema newer than this code is refused.
 """
+
 from __future__ import annotations
 
 from .store import StoreError
@@ -33,7 +34,10 @@ SCHEMA_VERSION = 3
 LOCK_KEY = 0x6270_7067  # advisory lock for migrations and model binding ("bppg")
 
 MIGRATIONS: list[tuple[int, str, str]] = [
-    (1, "initial schema: documents, passages with BM25 terms and vectors, corpus statistics, ingest jobs", """
+    (
+        1,
+        "initial schema: documents, passages with BM25 terms and vectors, corpus statistics, ingest jobs",
+        """
 CREATE TABLE bp_meta(key text PRIMARY KEY, value text NOT NULL);
 CREATE TABLE documents(
   doc_id text PRIMARY KEY, path text NOT NULL, title text, council text, body text, meeting_date text, doc_type text,
@@ -67,15 +71,24 @@ CREATE TABLE ingest_jobs(path text PRIMARY KEY, sha256 text NOT NULL, size bigin
   state text NOT NULL DEFAULT 'pending', worker text, attempts integer NOT NULL DEFAULT 0, detail text,
   updated_at timestamptz NOT NULL DEFAULT now());
 CREATE INDEX ingest_jobs_pending ON ingest_jobs(state) WHERE state = 'pending';
-"""),
-    (2, "BM25 postings per (term, document), backfilled from the passages' terms", """
+""",
+    ),
+    (
+        2,
+        "BM25 postings per (term, document), backfilled from the passages' terms",
+        """
 CREATE TABLE bm25_postings(term text NOT NULL, doc_id text NOT NULL REFERENCES documents ON DELETE CASCADE,
   pids bytea NOT NULL, tfs bytea NOT NULL, dls bytea NOT NULL, PRIMARY KEY(term, doc_id));
 CREATE INDEX bm25_postings_doc ON bm25_postings(doc_id);
-"""),
-    (3, "each passage's sentence-window embedding keys (vectors in the embeddings table)", """
+""",
+    ),
+    (
+        3,
+        "each passage's sentence-window embedding keys (vectors in the embeddings table)",
+        """
 ALTER TABLE passages ADD COLUMN window_keys text[] NOT NULL DEFAULT '{}';
-"""),
+""",
+    ),
 ]
 assert [m[0] for m in MIGRATIONS] == list(range(1, SCHEMA_VERSION + 1))
 
@@ -85,10 +98,12 @@ def postings_sql(where: str = "TRUE") -> str:
 
     The one definition used by ingest (one document), import-store and the migration's backfill (all passages).
     """
-    return ("INSERT INTO bm25_postings(term, doc_id, pids, tfs, dls) "
-            "SELECT u.term, p.doc_id, string_agg(int8send(p.pid), '' ORDER BY p.pid), string_agg(int4send(u.tf), '' ORDER BY p.pid), "
-            "string_agg(int4send(p.dl), '' ORDER BY p.pid) "
-            f"FROM passages p, unnest(p.terms, p.tfs) AS u(term, tf) WHERE {where} GROUP BY u.term, p.doc_id")
+    return (
+        "INSERT INTO bm25_postings(term, doc_id, pids, tfs, dls) "
+        "SELECT u.term, p.doc_id, string_agg(int8send(p.pid), '' ORDER BY p.pid), string_agg(int4send(u.tf), '' ORDER BY p.pid), "
+        "string_agg(int4send(p.dl), '' ORDER BY p.pid) "
+        f"FROM passages p, unnest(p.terms, p.tfs) AS u(term, tf) WHERE {where} GROUP BY u.term, p.doc_id"
+    )
 
 
 BACKFILL = {2: postings_sql()}  # data a migration derives from what earlier versions stored
@@ -114,8 +129,10 @@ def check_and_migrate(con, where: str, migrate: bool) -> None:
                     f"cannot enable the pgvector extension in {where} ({str(exc).strip().splitlines()[0]}); "
                     "ask the database owner to run `CREATE EXTENSION vector;` once"
                 ) from None
-        con.execute("CREATE TABLE IF NOT EXISTS bp_schema(version integer PRIMARY KEY, description text NOT NULL, "
-                    "applied_at timestamptz NOT NULL DEFAULT now())")
+        con.execute(
+            "CREATE TABLE IF NOT EXISTS bp_schema(version integer PRIMARY KEY, description text NOT NULL, "
+            "applied_at timestamptz NOT NULL DEFAULT now())"
+        )
         current = con.execute("SELECT coalesce(max(version), 0) FROM bp_schema").fetchone()[0]
         if current > SCHEMA_VERSION:
             raise PgStoreError(

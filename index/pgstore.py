@@ -5,6 +5,7 @@ in ``store.sqlite`` plus what an embedded index generation keeps in files; its t
 created and migrated, are described in index/pgschema.py. A document is written by index/pgdocs.py, inside the
 caller's transaction.
 """
+
 from __future__ import annotations
 
 import json
@@ -31,8 +32,23 @@ from .pgschema import LOCK_KEY, SCHEMA_VERSION, PgStoreError, check_and_migrate
 from .store import DOC_FIELDS
 
 PASSAGE_COLS = (
-    "pid", "passage_id", "doc_id", "seq", "text", "context", "page", "page_end", "printed_page", "item", "minute_number",
-    "meeting_date", "is_decision", "char_start", "char_end", "section_kind", "embed_key",
+    "pid",
+    "passage_id",
+    "doc_id",
+    "seq",
+    "text",
+    "context",
+    "page",
+    "page_end",
+    "printed_page",
+    "item",
+    "minute_number",
+    "meeting_date",
+    "is_decision",
+    "char_start",
+    "char_end",
+    "section_kind",
+    "embed_key",
 )
 _ROW_SQL = (
     "SELECT p.pid, p.passage_id, p.doc_id, p.seq, p.text, p.context, p.page, p.page_end, p.printed_page, p.item, "
@@ -61,13 +77,11 @@ def redact(url: str) -> str:
 
 def _import_psycopg():
     try:
+        import pgvector.psycopg  # noqa: F401
         import psycopg  # noqa: F401
         import psycopg_pool  # noqa: F401
-        import pgvector.psycopg  # noqa: F401
     except ImportError:
-        raise PgStoreError(
-            "the PostgreSQL backend needs psycopg, psycopg-pool and pgvector: pip install -e '.[pg]'"
-        ) from None
+        raise PgStoreError("the PostgreSQL backend needs psycopg, psycopg-pool and pgvector: pip install -e '.[pg]'") from None
 
 
 class PgStore:
@@ -90,9 +104,14 @@ class PgStore:
             raise PgStoreError(f"cannot reach the PostgreSQL server at {self.where}: {msg}") from None
         self._vector_ok = True
         self.pool = ConnectionPool(
-            url, min_size=1, max_size=pool_size or settings().pg_pool, open=True, timeout=30,
+            url,
+            min_size=1,
+            max_size=pool_size or settings().pg_pool,
+            open=True,
+            timeout=30,
             kwargs={"connect_timeout": 10, "options": f"-c statement_timeout={int(self.statement_timeout_ms)}"},
-            configure=self._configure, name="boardpapers",
+            configure=self._configure,
+            name="boardpapers",
         )
         self._avg_idf_cache: tuple[int, float] | None = None
 
@@ -202,10 +221,14 @@ class PgStore:
 
     def context_window(self, doc_id: str, seq: int, before: int = 1, after: int = 1) -> list[dict]:
         with self.conn() as con:
-            return con.cursor(row_factory=_dict_row()).execute(
-                "SELECT passage_id, seq, text, page, page_end FROM passages WHERE doc_id=%s AND seq BETWEEN %s AND %s ORDER BY seq",
-                (doc_id, seq - before, seq + after),
-            ).fetchall()
+            return (
+                con.cursor(row_factory=_dict_row())
+                .execute(
+                    "SELECT passage_id, seq, text, page, page_end FROM passages WHERE doc_id=%s AND seq BETWEEN %s AND %s ORDER BY seq",
+                    (doc_id, seq - before, seq + after),
+                )
+                .fetchall()
+            )
 
     def glossary(self) -> dict[str, list[str]]:
         g: dict[str, set[str]] = {}
@@ -240,6 +263,7 @@ class PgStore:
             for k, v in c.execute("SELECT key, vec FROM embeddings WHERE model=%s AND key = ANY(%s)", (model_id, list(pos))):
                 for j in pos[k]:
                     out[j] = as_array(v)
+
         if con is not None:
             q(con)
         else:
@@ -248,9 +272,20 @@ class PgStore:
         return out
 
     # ------------------------------------------------------------ writing (one transaction per document)
-    def write_document(self, con, doc: dict, passages: list[dict], embed_keys: list[str], vectors: np.ndarray,
-                       new_embeddings: dict[str, np.ndarray], model_id: str, glossary: Iterable[tuple[str, str]] = (),
-                       size: int = 0, mtime: float = 0.0, pids: list[int] | None = None) -> None:
+    def write_document(
+        self,
+        con,
+        doc: dict,
+        passages: list[dict],
+        embed_keys: list[str],
+        vectors: np.ndarray,
+        new_embeddings: dict[str, np.ndarray],
+        model_id: str,
+        glossary: Iterable[tuple[str, str]] = (),
+        size: int = 0,
+        mtime: float = 0.0,
+        pids: list[int] | None = None,
+    ) -> None:
         """Store one document with its passages, vectors, BM25 statistics and postings and glossary, inside the caller's transaction.
 
         ``passages`` are dicts with the fields of ingest.model.Passage; ``vectors`` is row-aligned with them.

@@ -7,6 +7,7 @@ PostgreSQL store, in ONE transaction (all or nothing), with the BM25 statistics 
 ``export_store(URL, DIR)``: a PostgreSQL store into a new embedded index directory: the SQLite store (same pids,
 the passages' vectors and the embeddings cache) and then a generation built from it by index.build.
 """
+
 from __future__ import annotations
 
 import json
@@ -28,8 +29,18 @@ from .store import DOC_FIELDS, PASSAGE_FIELDS, Store
 
 BATCH = 2000
 _PG_TYPES = {
-    "pid": "int8", "seq": "int4", "page": "int4", "page_end": "int4", "is_decision": "bool", "char_start": "int4", "char_end": "int4",
-    "date_int": "int4", "terms": "text[]", "tfs": "int4[]", "dl": "int4", "embedding": "vector",
+    "pid": "int8",
+    "seq": "int4",
+    "page": "int4",
+    "page_end": "int4",
+    "is_decision": "bool",
+    "char_start": "int4",
+    "char_end": "int4",
+    "date_int": "int4",
+    "terms": "text[]",
+    "tfs": "int4[]",
+    "dl": "int4",
+    "embedding": "vector",
     "window_keys": "text[]",
 }
 Progress = Callable[[str], None]
@@ -54,8 +65,10 @@ def import_store(index_dir: Path, url: str, progress: Progress | None = None, st
         docs = {d["doc_id"]: d for d in idx.store.documents()}
         with pg.conn() as con, con.transaction():
             con.execute("SET LOCAL statement_timeout = 0")
-            con.execute("SELECT set_config('maintenance_work_mem', '256MB', true) "  # at least 256MB; a server's larger value stays
-                        "WHERE pg_size_bytes(current_setting('maintenance_work_mem')) < pg_size_bytes('256MB')")
+            con.execute(
+                "SELECT set_config('maintenance_work_mem', '256MB', true) "  # at least 256MB; a server's larger value stays
+                "WHERE pg_size_bytes(current_setting('maintenance_work_mem')) < pg_size_bytes('256MB')"
+            )
             con.execute("DROP INDEX IF EXISTS passages_embedding_hnsw")  # built once at the end: much faster than row by row
             cur = con.cursor()
             _copy_documents(cur, sq, docs)
@@ -112,8 +125,20 @@ def _copy_passages(cur, idx, docs: dict[str, dict], say: Progress) -> tuple[Coun
                 df.update(terms)
                 sum_dl += dl
                 n_pass += 1
-                cp.write_row([*(bool(r[f]) if f == "is_decision" else r[f] for f in PASSAGE_FIELDS), r["council"], r["body"],
-                              r["doc_type"], date_int(r["meeting_date"]), terms, tfs, dl, v, window_keys(r)])
+                cp.write_row(
+                    [
+                        *(bool(r[f]) if f == "is_decision" else r[f] for f in PASSAGE_FIELDS),
+                        r["council"],
+                        r["body"],
+                        r["doc_type"],
+                        date_int(r["meeting_date"]),
+                        terms,
+                        tfs,
+                        dl,
+                        v,
+                        window_keys(r),
+                    ]
+                )
             say(f"passages: {n_pass}/{len(idx)}")
     return df, sum_dl, n_pass
 
@@ -156,8 +181,10 @@ def export_store(url: str, index_dir: Path, progress: Progress | None = None, st
             cur = con.cursor()
             docs = cur.execute(f"SELECT {', '.join(DOC_FIELDS)} FROM documents").fetchall()
             sq.executemany(f"INSERT INTO documents({', '.join(DOC_FIELDS)}) VALUES({', '.join('?' * len(DOC_FIELDS))})", docs)
-            sq.executemany("INSERT INTO doc_paths(path, doc_id, size, mtime) VALUES(?,?,?,?)",
-                           cur.execute("SELECT path, doc_id, size, mtime FROM doc_paths").fetchall())
+            sq.executemany(
+                "INSERT INTO doc_paths(path, doc_id, size, mtime) VALUES(?,?,?,?)",
+                cur.execute("SELECT path, doc_id, size, mtime FROM doc_paths").fetchall(),
+            )
             sel = ", ".join(f"{f}::int" if f == "is_decision" else f for f in PASSAGE_FIELDS)
             with con.cursor(name="bp_export") as pc:  # server-side cursor: any size
                 pc.itersize = BATCH
@@ -173,12 +200,17 @@ def export_store(url: str, index_dir: Path, progress: Progress | None = None, st
             with con.cursor(name="bp_export_emb") as ec:
                 ec.itersize = BATCH
                 ec.execute("SELECT model, key, vec FROM embeddings")
-                sq.executemany("INSERT OR IGNORE INTO embeddings(model, key, vec) VALUES(?,?,?)",
-                               ((m, k, as_array(v).tobytes()) for m, k, v in ec))
-            sq.executemany("INSERT INTO glossary(acronym, expansion, doc_id) VALUES(?,?,?)",
-                           cur.execute("SELECT acronym, expansion, doc_id FROM glossary").fetchall())
-            sq.executemany("INSERT INTO failures(path, sha256, reason, at) VALUES(?,?,?,?)",
-                           cur.execute("SELECT path, sha256, reason, at FROM failures").fetchall())
+                sq.executemany(
+                    "INSERT OR IGNORE INTO embeddings(model, key, vec) VALUES(?,?,?)", ((m, k, as_array(v).tobytes()) for m, k, v in ec)
+                )
+            sq.executemany(
+                "INSERT INTO glossary(acronym, expansion, doc_id) VALUES(?,?,?)",
+                cur.execute("SELECT acronym, expansion, doc_id FROM glossary").fetchall(),
+            )
+            sq.executemany(
+                "INSERT INTO failures(path, sha256, reason, at) VALUES(?,?,?,?)",
+                cur.execute("SELECT path, sha256, reason, at FROM failures").fetchall(),
+            )
             st.set_meta("model", model)
             st.bump_version()
         say("building the index generation…")
@@ -193,6 +225,8 @@ def export_store(url: str, index_dir: Path, progress: Progress | None = None, st
 def _export_batch(sq, batch: list, model: str) -> int:
     n = len(PASSAGE_FIELDS)
     sq.executemany(f"INSERT INTO passages({', '.join(PASSAGE_FIELDS)}) VALUES({', '.join('?' * n)})", [r[:n] for r in batch])
-    sq.executemany("INSERT OR IGNORE INTO embeddings(model, key, vec) VALUES(?,?,?)",
-                   [(model, r[PASSAGE_FIELDS.index("embed_key")], as_array(r[n]).tobytes()) for r in batch if r[n] is not None])
+    sq.executemany(
+        "INSERT OR IGNORE INTO embeddings(model, key, vec) VALUES(?,?,?)",
+        [(model, r[PASSAGE_FIELDS.index("embed_key")], as_array(r[n]).tobytes()) for r in batch if r[n] is not None],
+    )
     return len(batch)

@@ -10,6 +10,7 @@ serialised on an advisory lock on the content hash, so a document is stored exac
 Parsing reuses ingest/ (discover, parse_file, sidecar manifests, per-file limits) and index/embedqueue.py and the embedding
 cache is shared through the database: a passage text embedded once by any worker is never embedded again.
 """
+
 from __future__ import annotations
 
 import multiprocessing
@@ -17,11 +18,11 @@ import os
 import socket
 import sys
 import time
+from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict
 from pathlib import Path
-from typing import Callable, Iterable
 
 import numpy as np
 
@@ -68,7 +69,9 @@ def ingest_pg(
                 claimed = ctx.claim_and_run(mine)
                 if claimed is None:
                     with pg.conn() as con:
-                        left = con.execute("SELECT count(*) FROM ingest_jobs WHERE state='pending' AND path = ANY(%s)", (mine,)).fetchone()[0]
+                        left = con.execute("SELECT count(*) FROM ingest_jobs WHERE state='pending' AND path = ANY(%s)", (mine,)).fetchone()[
+                            0
+                        ]
                     if not left:
                         break
                     time.sleep(WAIT_S)  # held by other workers: if one dies, its job comes back to us
@@ -122,8 +125,9 @@ def _enqueue(pg, files: list[Path], report: IngestReport) -> list[str]:
 def _parser_pool() -> ProcessPoolExecutor:
     """One parser process, started fresh ('spawn'), never forked: a forked child would inherit this worker's database
     socket, and if the worker were killed that socket would stay open -- its transaction and job lock with it."""
-    return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=worker_init, initargs=(os.getpid(),))  # killed with the worker (index/lock.py)
+    return ProcessPoolExecutor(
+        max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=worker_init, initargs=(os.getpid(),)
+    )  # killed with the worker (index/lock.py)
 
 
 class _Worker:
@@ -159,11 +163,15 @@ class _Worker:
             con.execute("SET LOCAL idle_in_transaction_session_timeout = 0")
             job = con.execute(
                 "SELECT path, sha256, size, mtime FROM ingest_jobs WHERE state='pending' AND path = ANY(%s) "
-                "ORDER BY path LIMIT 1 FOR UPDATE SKIP LOCKED", (mine,)).fetchone()
+                "ORDER BY path LIMIT 1 FOR UPDATE SKIP LOCKED",
+                (mine,),
+            ).fetchone()
             if job is None:
                 return None
             path = job[0]
-            con.execute("UPDATE ingest_jobs SET attempts = attempts + 1, worker = %s, updated_at = now() WHERE path = %s", (self.worker, path))
+            con.execute(
+                "UPDATE ingest_jobs SET attempts = attempts + 1, worker = %s, updated_at = now() WHERE path = %s", (self.worker, path)
+            )
             return self._run(con, *job)
 
     def _run(self, con, path: str, digest: str, size: int, mtime: float) -> str:
@@ -178,7 +186,10 @@ class _Worker:
             return self._fail(con, path, digest, "the file changed while it was being ingested; run the ingest again")
         con.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (digest,))  # one writer per content
         overrides = self.manifest.get(f.resolve())
-        if overrides is None and con.execute("SELECT 1 FROM documents WHERE doc_id=%s AND parser = %s", (digest, PARSER_VERSION)).fetchone():
+        if (
+            overrides is None
+            and con.execute("SELECT 1 FROM documents WHERE doc_id=%s AND parser = %s", (digest, PARSER_VERSION)).fetchone()
+        ):
             first = con.execute("SELECT path FROM documents WHERE doc_id=%s", (digest,)).fetchone()[0]
             pg.add_path(con, path, digest, size, mtime)
             # stored already under this very path (e.g. by import-store): nothing changed
@@ -192,8 +203,9 @@ class _Worker:
         self.report.parse_seconds += res["seconds"]
         d = parsed_document(f, digest, size, mtime, res, overrides)
         vectors, fresh, model_id = self._vectors(con, d)
-        pg.write_document(con, d.document_row(), [asdict(p) for p in d.passages], d.keys, vectors, fresh, model_id,
-                          res["glossary"], size, mtime)
+        pg.write_document(
+            con, d.document_row(), [asdict(p) for p in d.passages], d.keys, vectors, fresh, model_id, res["glossary"], size, mtime
+        )
         self._finish(con, path, "done", f"{len(d.passages)} passages")
         self.report.outcomes.append(FileOutcome(path, "ingested", "", len(d.passages), res["pages"] or 0))
         return path
@@ -227,7 +239,9 @@ class _Worker:
         return path
 
     def _finish(self, con, path: str, state: str, detail: str) -> None:
-        con.execute("UPDATE ingest_jobs SET state=%s, detail=%s, worker=%s, updated_at=now() WHERE path=%s", (state, detail, self.worker, path))
+        con.execute(
+            "UPDATE ingest_jobs SET state=%s, detail=%s, worker=%s, updated_at=now() WHERE path=%s", (state, detail, self.worker, path)
+        )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -3,6 +3,7 @@
 The lowest layer of the read side: ranking (index/rank.py), both backends (index/embedded.py, index/pgindex.py), hit
 formatting (index/hits.py) and the judge use these; none of them is needed here.
 """
+
 from __future__ import annotations
 
 import re
@@ -42,7 +43,7 @@ def parse_query(query: str) -> ParsedQuery:
     """Split out "quoted phrases"; an unmatched quote is treated as plain text."""
     q = query.replace("“", '"').replace("”", '"')
     phrases = [p.strip() for p in re.findall(r'"([^"]+)"', q) if p.strip()]
-    text = re.sub(r'\s+', " ", q.replace('"', " ")).strip()
+    text = re.sub(r"\s+", " ", q.replace('"', " ")).strip()
     return ParsedQuery(text=text, phrases=phrases)
 
 

@@ -1,5 +1,6 @@
 """Ranking: BM25 + dense candidates for a query, fused (RRF or linear), decision passages lifted, each candidate
 judged (index/judge.py), and the crowding of a first page. One pipeline for both backends (the SearchIndex seams)."""
+
 from __future__ import annotations
 
 import itertools
@@ -188,8 +189,16 @@ def embedder_for(index, embedder=None):
     return embedder
 
 
-def judged_ranking(index, query: str, depth: int, filters: Filters | None = None, mode: str = "hybrid", embedder=None,
-                   fusion: str = DEFAULT_FUSION, pool: int = POOL):
+def judged_ranking(
+    index,
+    query: str,
+    depth: int,
+    filters: Filters | None = None,
+    mode: str = "hybrid",
+    embedder=None,
+    fusion: str = DEFAULT_FUSION,
+    pool: int = POOL,
+):
     """``rank()`` with each candidate judged (index/judge.py). A passage is judged against the query's unfiltered
     candidates: a filter narrows what is shown, never what a passage is about (a minute's RESOLVED block keeps the
     relevance of the discussion it closes when "decisions only" leaves that discussion out)."""
@@ -206,6 +215,7 @@ def crowded(hits: Iterable[dict], k: int) -> list[dict]:
     """The first ``k`` of ``hits`` (best first) with the first CROWD_PAGE places past CROWD_KEEP given to agenda items
     that have fewer than CROWD_CAP passages there yet, drawn from the first CROWD_DEPTH hits; the rest keep their
     order. ``hits`` is read lazily: a first page that already keeps the cap costs no more than plain ranking."""
+
     def key(h: dict) -> tuple:
         return h["doc_id"], h.get("item")
 

@@ -1,10 +1,11 @@
 """What an ingest reports: one outcome per file, counts and where the time went, and the end-of-ingest table."""
+
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from boardpapers.ingest.discovery import FileOutcome
 from boardpapers.ingest.display import shown_path
@@ -47,7 +48,9 @@ def progress_bar(done: int, total: int, t0: float, width: int = 20) -> str:
     elapsed = time.perf_counter() - t0
     left = elapsed / done * (total - done) if done else 0.0
     fill = int(round(frac * width))
-    return f"[{'#' * fill}{'-' * (width - fill)}] {done:>{len(str(total))}}/{total} {frac:4.0%}  {int(left // 60)}:{int(left % 60):02d} left"
+    return (
+        f"[{'#' * fill}{'-' * (width - fill)}] {done:>{len(str(total))}}/{total} {frac:4.0%}  {int(left // 60)}:{int(left % 60):02d} left"
+    )
 
 
 def summary_table(report: IngestReport) -> str:

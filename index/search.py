@@ -1,6 +1,7 @@
 """Search: the query API. ``search()`` runs a query (index/rank.py ranks and judges its candidates, index/hits.py turns
 them into hits: duplicates folded, a crowded first page spread) and gives a ``SearchResult``; ``Filters`` and
 ``QueryError`` (index/query.py) are what it takes and raises. Both backends (index/embedded.py, index/pgindex.py)."""
+
 from __future__ import annotations
 
 import itertools
@@ -90,13 +91,14 @@ def search(
         p = pid_rel.get(h["pid"], 0.0)
         h["relevance"] = round(p, 4)
         h["match"] = STRONG if h["pid"] in strong_pids else RELATED
-    return SearchResult(hits=hits, query=query, notes=ranking.notes, total_candidates=len(fused), matches=len(strong),
-                        pool_full=len(strong) >= pool, judge=verdict.model,
-                        query_text=ranking.text, qvec=ranking.qvec)
-
-
-# TEMPORARY re-exports for cli.py / app.py / ui, removed by the coordinator
-# (they now live in the modules named; POOL, Filters and QueryError stay importable from here without this block,
-# since search() itself uses them -- their homes are index/rank.py and index/query.py)
-from .errors import IndexError_  # noqa: E402,F401
-from .hits import citation, public_hit  # noqa: E402,F401
+    return SearchResult(
+        hits=hits,
+        query=query,
+        notes=ranking.notes,
+        total_candidates=len(fused),
+        matches=len(strong),
+        pool_full=len(strong) >= pool,
+        judge=verdict.model,
+        query_text=ranking.text,
+        qvec=ranking.qvec,
+    )

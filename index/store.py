@@ -4,6 +4,7 @@ One transaction per document. Documents are keyed by content hash; a path that c
 points at the new document and the old one is marked superseded (kept until the next index
 generation is live, so a reader of the previous generation never loses its passages).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -23,8 +24,16 @@ from .generation import STORE_FILE  # the layout lives in one place
 from .storedb import DOC_FIELDS, PASSAGE_FIELDS, REBUILD_HINT, SCHEMA, StoreError, connect, sqlite_message
 
 __all__ = [
-    "BINDING_SAMPLE", "DOC_FIELDS", "PASSAGE_FIELDS", "REBUILD_HINT", "SCHEMA_VERSION", "STORE_FILE", "Store", "StoreError",
-    "connect", "sqlite_message",
+    "BINDING_SAMPLE",
+    "DOC_FIELDS",
+    "PASSAGE_FIELDS",
+    "REBUILD_HINT",
+    "SCHEMA_VERSION",
+    "STORE_FILE",
+    "Store",
+    "StoreError",
+    "connect",
+    "sqlite_message",
 ]
 
 SCHEMA_VERSION = 1
@@ -101,7 +110,7 @@ class Store:
         out: dict[int, str] = {}
         try:
             for i in range(0, len(pids), 500):
-                chunk = [int(x) for x in pids[i: i + 500]]
+                chunk = [int(x) for x in pids[i : i + 500]]
                 q = f"SELECT pid, passage_id, text FROM passages WHERE pid IN ({','.join('?' * len(chunk))})"
                 for pid, passage_id, text in self.con.execute(q, chunk):
                     out[int(pid)] = hashlib.blake2b(f"{passage_id}\0{text}".encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
@@ -206,9 +215,22 @@ class Store:
                 d = asdict(p)
                 rows.append(
                     (
-                        f"{doc['doc_id'][:16]}-{seq:05d}", doc["doc_id"], seq, d["text"], d["context"], d["page"], d["page_end"],
-                        d["printed_page"], d["item"], d["minute_number"], d["meeting_date"], int(d["is_decision"]),
-                        d["char_start"], d["char_end"], d["section_kind"], key,
+                        f"{doc['doc_id'][:16]}-{seq:05d}",
+                        doc["doc_id"],
+                        seq,
+                        d["text"],
+                        d["context"],
+                        d["page"],
+                        d["page_end"],
+                        d["printed_page"],
+                        d["item"],
+                        d["minute_number"],
+                        d["meeting_date"],
+                        int(d["is_decision"]),
+                        d["char_start"],
+                        d["char_end"],
+                        d["section_kind"],
+                        key,
                     )
                 )
             self.con.executemany(
@@ -237,7 +259,7 @@ class Store:
     def known_embeddings(self, model_id: str, keys: list[str]) -> set[str]:
         found: set[str] = set()
         for i in range(0, len(keys), 500):
-            chunk = keys[i: i + 500]
+            chunk = keys[i : i + 500]
             q = f"SELECT key FROM embeddings WHERE model=? AND key IN ({','.join('?' * len(chunk))})"
             found.update(r[0] for r in self.con.execute(q, [model_id, *chunk]))
         return found
@@ -272,7 +294,7 @@ class Store:
     def passages_by_pid(self, pids: list[int]) -> dict[int, dict]:
         out: dict[int, dict] = {}
         for i in range(0, len(pids), 500):
-            chunk = [int(x) for x in pids[i: i + 500]]
+            chunk = [int(x) for x in pids[i : i + 500]]
             q = (
                 "SELECT p.*, d.council, d.body, d.doc_type, d.path, d.title, d.source_url, d.meeting_date AS doc_meeting_date "
                 f"FROM passages p JOIN documents d USING(doc_id) WHERE p.pid IN ({','.join('?' * len(chunk))})"
@@ -285,7 +307,7 @@ class Store:
         """(doc_id, agenda item) of each passage: the unit a report or minute is about."""
         out: dict[int, tuple[str, str | None]] = {}
         for i in range(0, len(pids), 500):
-            chunk = [int(x) for x in pids[i: i + 500]]
+            chunk = [int(x) for x in pids[i : i + 500]]
             q = f"SELECT pid, doc_id, item FROM passages WHERE pid IN ({','.join('?' * len(chunk))})"
             out.update((int(r[0]), (r[1], r[2])) for r in self.con.execute(q, chunk))
         return out
@@ -293,7 +315,7 @@ class Store:
     def pids_for_passage_ids(self, passage_ids: list[str]) -> dict[str, int]:
         out: dict[str, int] = {}
         for i in range(0, len(passage_ids), 500):
-            chunk = list(passage_ids[i: i + 500])
+            chunk = list(passage_ids[i : i + 500])
             q = f"SELECT passage_id, pid FROM passages WHERE passage_id IN ({','.join('?' * len(chunk))})"
             out.update((r[0], int(r[1])) for r in self.con.execute(q, chunk))
         return out
@@ -314,7 +336,7 @@ class Store:
             pos.setdefault(k, []).append(i)
         uniq = list(pos)
         for i in range(0, len(uniq), 500):
-            chunk = uniq[i: i + 500]
+            chunk = uniq[i : i + 500]
             q = f"SELECT key, vec FROM embeddings WHERE model=? AND key IN ({','.join('?' * len(chunk))})"
             for k, blob in self.con.execute(q, [model_id, *chunk]):
                 v = np.frombuffer(blob, dtype=np.float32)

@@ -1,5 +1,6 @@
 """The SQLite file of the passage store (index/store.py): its schema and fields, opening it (read-only too), and what
 its errors mean."""
+
 from __future__ import annotations
 
 import os
@@ -39,12 +40,41 @@ CREATE TABLE IF NOT EXISTS glossary(acronym TEXT NOT NULL, expansion TEXT NOT NU
 """
 
 DOC_FIELDS = (
-    "doc_id", "path", "title", "council", "body", "meeting_date", "doc_type", "pages", "sha256",
-    "source_url", "ingested_at", "warnings", "encoding", "size", "parser", "status",
+    "doc_id",
+    "path",
+    "title",
+    "council",
+    "body",
+    "meeting_date",
+    "doc_type",
+    "pages",
+    "sha256",
+    "source_url",
+    "ingested_at",
+    "warnings",
+    "encoding",
+    "size",
+    "parser",
+    "status",
 )
 PASSAGE_FIELDS = (
-    "pid", "passage_id", "doc_id", "seq", "text", "context", "page", "page_end", "printed_page", "item",
-    "minute_number", "meeting_date", "is_decision", "char_start", "char_end", "section_kind", "embed_key",
+    "pid",
+    "passage_id",
+    "doc_id",
+    "seq",
+    "text",
+    "context",
+    "page",
+    "page_end",
+    "printed_page",
+    "item",
+    "minute_number",
+    "meeting_date",
+    "is_decision",
+    "char_start",
+    "char_end",
+    "section_kind",
+    "embed_key",
 )
 
 
@@ -63,8 +93,10 @@ def sqlite_message(path: Path, exc: BaseException, readonly: bool = False) -> st
     if readonly and "unable to open" in msg.lower():
         return f"cannot open the passage store {path} ({msg}): check that it exists and is readable, or {REBUILD_HINT}"
     if any(k in msg.lower() for k in _WRITE_REFUSED):
-        return (f"cannot write the passage store {path} ({msg}): free some disk space or make the index folder writable, "
-                "then run the ingest again; the previous index is unchanged")
+        return (
+            f"cannot write the passage store {path} ({msg}): free some disk space or make the index folder writable, "
+            "then run the ingest again; the previous index is unchanged"
+        )
     return f"the passage store {path} is damaged ({msg}); {REBUILD_HINT}"
 
 

@@ -128,31 +128,38 @@ _NEG_BASES = {"ca": "can", "wo": "will", "sha": "shall"}
 
 # Character clean-up applied after NFKC + casefold.
 _TRANSLATE = {
-    0x2019: "'", 0x2018: "'", 0x02BC: "'", 0x2032: "'", 0x0060: "'",
-    0x2010: "-", 0x2011: "-",
-    0x00AD: None, 0x200B: None, 0x200C: None, 0x200D: None, 0x2060: None,
+    0x2019: "'",
+    0x2018: "'",
+    0x02BC: "'",
+    0x2032: "'",
+    0x0060: "'",
+    0x2010: "-",
+    0x2011: "-",
+    0x00AD: None,
+    0x200B: None,
+    0x200C: None,
+    0x200D: None,
+    0x2060: None,
     0xFEFF: None,
 }
 
 _B = r"(?<![^\W_])"  # not preceded by a letter/digit
-_E = r"(?![^\W_])"   # not followed by a letter/digit
+_E = r"(?![^\W_])"  # not followed by a letter/digit
 _NUM = r"\d+(?:,\d{3}(?!\d))*(?:\.\d+)?"
 _MAG = r"(?:\s?(?:million|billion|bn)|m|k)"
 _SUF = r"(?:%|\s?per\s?cent|\+)"
 _WORD = r"[^\W_]+(?:'[^\W_]+)*(?:-[^\W_]+(?:'[^\W_]+)*)*"
 
 _TOKEN_RE = re.compile(
-    rf"{_B}\d+(?:/\d+)+{_E}"                      # 2017/18, 12/03/2019
+    rf"{_B}\d+(?:/\d+)+{_E}"  # 2017/18, 12/03/2019
     rf"|{_B}(?:19|20)\d\d[-–](?:\d{{4}}|\d\d){_E}"  # 2019-20, 2019–2020
-    rf"|{_B}[£$€]?{_NUM}{_MAG}?{_SUF}?{_E}"       # £1,408.15 £4m 3.5% 18+
+    rf"|{_B}[£$€]?{_NUM}{_MAG}?{_SUF}?{_E}"  # £1,408.15 £4m 3.5% 18+
     rf"|{_WORD}"
 )
 
 _SLASH_RE = re.compile(r"\d+(?:/\d+)+")
 _YRANGE_RE = re.compile(r"((?:19|20)\d\d)[-–](\d{4}|\d\d)")
-_NUMBER_RE = re.compile(
-    rf"(?P<cur>[£$€]?)(?P<num>{_NUM})(?P<mag>{_MAG}?)(?P<suf>{_SUF}?)"
-)
+_NUMBER_RE = re.compile(rf"(?P<cur>[£$€]?)(?P<num>{_NUM})(?P<mag>{_MAG}?)(?P<suf>{_SUF}?)")
 _MAG_NORM = {"million": "m", "billion": "bn", "bn": "bn", "m": "m", "k": "k", "": ""}
 
 _stemmer = snowballstemmer.stemmer("english")

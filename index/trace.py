@@ -3,6 +3,7 @@
 Each meeting shows the agenda items its matches belong to, its best passages (a decision first when one matches) and
 how many further passages match; the first and latest mention are the oldest and newest meetings with a strong match.
 """
+
 from __future__ import annotations
 
 from .hits import hit_from_row, public_hit
@@ -45,9 +46,19 @@ def trace(index, topic: str, filters: Filters | None = None, embedder=None, per_
         ordered = lead + [x for x in hs if x not in lead]
         shown = ordered if per_meeting <= 0 else ordered[:per_meeting]
         items = list(dict.fromkeys(x["item"] for x in hs if x.get("item")))
-        meetings.append({"council": council, "body": body, "meeting_date": date, "items": items, "hits": shown,
-                         "more": len(hs) - len(shown), "further": ordered[len(shown):], "passages": len(hs),
-                         "decisions": sum(1 for x in hs if x["is_decision"])})
+        meetings.append(
+            {
+                "council": council,
+                "body": body,
+                "meeting_date": date,
+                "items": items,
+                "hits": shown,
+                "more": len(hs) - len(shown),
+                "further": ordered[len(shown) :],
+                "passages": len(hs),
+                "decisions": sum(1 for x in hs if x["is_decision"]),
+            }
+        )
     meetings.sort(key=lambda m: (m["meeting_date"] is None, m["meeting_date"] or "", m["council"] or "", m["body"] or ""))
     dated = [m for m in meetings if m["meeting_date"]]
 
@@ -56,9 +67,14 @@ def trace(index, topic: str, filters: Filters | None = None, embedder=None, per_
             return None
         return {"council": m["council"], "body": m["body"], "meeting_date": m["meeting_date"], "hit": m["hits"][0]}
 
-    return {"topic": topic, "meetings": meetings, "first_mention": mention(dated[0] if dated else None),
-            "latest_mention": mention(dated[-1] if dated else None), "matches": sum(m["passages"] for m in meetings),
-            "notes": [f"query expanded: {n}" for n in ranking.notes]}
+    return {
+        "topic": topic,
+        "meetings": meetings,
+        "first_mention": mention(dated[0] if dated else None),
+        "latest_mention": mention(dated[-1] if dated else None),
+        "matches": sum(m["passages"] for m in meetings),
+        "notes": [f"query expanded: {n}" for n in ranking.notes],
+    }
 
 
 def trace_rows(result: dict, all_passages: bool = False) -> list[dict]:
@@ -67,6 +83,14 @@ def trace_rows(result: dict, all_passages: bool = False) -> list[dict]:
     for m in result["meetings"]:
         hs = m["hits"] + (m["further"] if all_passages else [])
         for h in hs:
-            out.append({**h, "meeting_council": m["council"], "meeting_body": m["body"], "meeting": m["meeting_date"],
-                        "meeting_items": "; ".join(m["items"]), "meeting_passages": m["passages"]})
+            out.append(
+                {
+                    **h,
+                    "meeting_council": m["council"],
+                    "meeting_body": m["body"],
+                    "meeting": m["meeting_date"],
+                    "meeting_items": "; ".join(m["items"]),
+                    "meeting_passages": m["passages"],
+                }
+            )
     return out

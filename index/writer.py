@@ -5,6 +5,7 @@ one-line reason; failures never stop the batch, and the previous index stays liv
 generation is complete. (The PostgreSQL store's write path is index/pgwriter.py; both share discovery,
 parsing, the embed queue and the report.)
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -13,9 +14,9 @@ import os
 import shutil
 import sqlite3
 import time
+from collections.abc import Iterable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from pathlib import Path
-from typing import Iterable
 
 from boardpapers.errors import BoardpapersError
 from boardpapers.ingest.discovery import FileOutcome, discover, sha256_file, unusable_summary
@@ -31,6 +32,7 @@ from .generation import STORE_FILE, current_generation_name, read_manifest
 from .lock import IndexLock, worker_init
 from .report import IngestReport, Progress, progress_bar
 from .store import REBUILD_HINT, Store, StoreError, sqlite_message
+
 
 class IngestRefused(BoardpapersError):
     """An ingest that would do harm (a --rebuild with nothing to ingest) is refused before it starts."""
@@ -71,8 +73,9 @@ def _rebuild(paths, index_dir: Path, model, workers, limits, progress, embedder,
     with contextlib.redirect_stderr(io.StringIO()):  # the ingest itself warns about manifests
         files, bad, _ = discover(paths)
     if not files:
-        raise IngestRefused(f"nothing to ingest ({unusable_summary(bad, paths)}); the --rebuild was not started and the "
-                            f"index at {index_dir} is unchanged")
+        raise IngestRefused(
+            f"nothing to ingest ({unusable_summary(bad, paths)}); the --rebuild was not started and the index at {index_dir} is unchanged"
+        )
     index_dir.mkdir(parents=True, exist_ok=True)
     with IndexLock(index_dir):
         _recover(index_dir, progress or (lambda msg: None))
@@ -143,13 +146,20 @@ def _ingest_locked(paths, index_dir: Path, model, workers, limits: Limits, progr
     run.open_store(model, backend, embedder)
     try:
         todo = run.plan(files, manifest)
-        queue = EmbedQueue(run.store, run.model_id, run.report, embedder, t_start=run.t_start,
-                           load=lambda: (run.say("loading the embedding model…"), get_embedder(run.model_id))[1])
+        queue = EmbedQueue(
+            run.store,
+            run.model_id,
+            run.report,
+            embedder,
+            t_start=run.t_start,
+            load=lambda: (run.say("loading the embedding model…"), get_embedder(run.model_id))[1],
+        )
         if todo:
             run.parse_and_store(todo, manifest, queue, limits, model_tokenizer_dir(model), workers)
         run.build_if_needed(queue.embedder)
         run.report.passages_total = run.store.con.execute(
-            "SELECT count(*) FROM passages p JOIN documents d USING(doc_id) WHERE d.status='active'").fetchone()[0]
+            "SELECT count(*) FROM passages p JOIN documents d USING(doc_id) WHERE d.status='active'"
+        ).fetchone()[0]
     finally:
         run.store.close()
     run.report.seconds = time.perf_counter() - run.t_start
@@ -221,8 +231,9 @@ class _Run:
         n_workers = max(1, min(workers or os.cpu_count() or 1, len(todo)))
         self.total = len(todo)
         self.say(f"parsing {len(todo)} file{'s' * (len(todo) != 1)} with {n_workers} worker process{'es' * (n_workers != 1)}…")
-        with ProcessPoolExecutor(max_workers=n_workers, mp_context=worker_context(),
-                                 initializer=worker_init, initargs=(os.getpid(),)) as pool:
+        with ProcessPoolExecutor(
+            max_workers=n_workers, mp_context=worker_context(), initializer=worker_init, initargs=(os.getpid(),)
+        ) as pool:
             pending = {pool.submit(parse_file, str(f), limits, tok_dir): (f, digest, size, mtime) for f, digest, size, mtime in todo}
             while pending or queue.texts:
                 # take every parsed file that is ready, but never wait for one while there is text to encode
@@ -259,8 +270,9 @@ class _Run:
     def stored(self, d) -> None:
         self.done += 1
         self.report.outcomes.append(FileOutcome(str(d.path), "ingested", "", len(d.passages), d.res["pages"] or 0))
-        self.say(f"{progress_bar(self.done, self.total, self.t_start)} {d.path.name}: {len(d.passages)} passages "
-                 f"({len(d.owned)} newly embedded)")
+        self.say(
+            f"{progress_bar(self.done, self.total, self.t_start)} {d.path.name}: {len(d.passages)} passages ({len(d.owned)} newly embedded)"
+        )
         for c, size, mtime in self.copies.get(d.digest, []):
             self.store.add_path(str(c), d.digest, size, mtime)
             self.report.outcomes.append(FileOutcome(str(c), "duplicate", f"same content as {d.path}"))
@@ -339,6 +351,3 @@ def _embedding_space(store, index_dir: Path, model, backend, embedder) -> str:
     store.set_meta("model", model_id)
     store.con.commit()
     return model_id
-
-
-

@@ -1,5 +1,6 @@
 """Agenda items: the numbered list on an agenda's front pages (title, appendix letter, page range), the divider
 pages that open an item's papers, and matching a title against an item's."""
+
 from __future__ import annotations
 
 import re
@@ -116,5 +117,8 @@ def heading_names(item: AgendaItem, window: str, heading: str) -> bool:
         return False
     wtoks = set(WORD_RE.findall(window.lower()))
     line_toks = title_tokens(heading)
-    return (len(toks & wtoks) >= 0.75 * len(toks) and len(line_toks & toks) >= max(2, 0.6 * len(toks))
-            and len(line_toks - toks) <= max(2, len(toks) // 2))
+    return (
+        len(toks & wtoks) >= 0.75 * len(toks)
+        and len(line_toks & toks) >= max(2, 0.6 * len(toks))
+        and len(line_toks - toks) <= max(2, len(toks) // 2)
+    )

@@ -1,4 +1,5 @@
 """Split segments into passages that fit the embedding model's window, on sentence/paragraph boundaries."""
+
 from __future__ import annotations
 
 import bisect
@@ -12,7 +13,9 @@ from .model import LoadedDocument, Passage
 from .structure import Segment, Structure
 
 CHUNKER_VERSION = "chunk-2"  # chunk-2: meeting date in words in the context line
-MAX_TOKENS = 200  # passage text; + context (<= 40) + 2 special tokens stays inside a 256 window (128 measured worse: hybrid MRR 0.676 -> 0.575)
+MAX_TOKENS = (
+    200  # passage text; + context (<= 40) + 2 special tokens stays inside a 256 window (128 measured worse: hybrid MRR 0.676 -> 0.575)
+)
 CONTEXT_TOKENS = 40
 MIN_TOKENS = 24
 # Dense sub-passage windows: a passage longer than this many words is also embedded as sentence windows of at most
@@ -24,7 +27,9 @@ WINDOW_WORDS = 50
 # Not the same rule as index/answer.py's split_sentences, on purpose: a chunk unit also ends at ';' and ':' before a
 # capital (packing wants short units) and a paragraph break is _PARA_BREAK's business, while a quoted answer sentence
 # ends only at . ! ? or a blank line, so a quote stays a whole readable sentence. Changing either changes the output.
-_SENT_END = re.compile(r"(?<=[.!?;:])[\"'”’)]*\s+(?=[\"“'(\[]?[A-Z0-9•\-–])|\n(?=\s*(?:[-•–▪●◦]\s|\(?[a-z0-9ivx]{1,4}[.)]\s|[A-Z][A-Z ]{3,}$))", re.M)
+_SENT_END = re.compile(
+    r"(?<=[.!?;:])[\"'”’)]*\s+(?=[\"“'(\[]?[A-Z0-9•\-–])|\n(?=\s*(?:[-•–▪●◦]\s|\(?[a-z0-9ivx]{1,4}[.)]\s|[A-Z][A-Z ]{3,}$))", re.M
+)
 _PARA_BREAK = re.compile(r"\n\s*\n|(?<=[.:!?])\n(?=[A-Z(•\-–])")
 _WORDISH = re.compile(r"\w+|[^\w\s]")
 
@@ -129,7 +134,7 @@ def dense_windows(text: str, words: int = WINDOW_WORDS) -> list[str]:
     pieces: list[list[str]] = []
     for sentence in _SENT_END.split(text):
         w = (sentence or "").split()
-        pieces.extend(w[i: i + words] for i in range(0, len(w), words))
+        pieces.extend(w[i : i + words] for i in range(0, len(w), words))
     out: list[str] = []
     cur: list[list[str]] = []
     size = 0

@@ -26,6 +26,7 @@ Two rules, applied in this order:
 ``remove_running_lines`` also returns the most common removed header line (as
 first printed) because it names the council/body/date on many packs.
 """
+
 from __future__ import annotations
 
 import math
@@ -208,9 +209,7 @@ def _drop_page_numbers(
     for pi, cands in enumerate(lone):
         for li, v in cands:
             off = v - numbers[pi]
-            near = any(
-                off in offsets[pj] for pj in range(max(0, pi - 2), min(len(pages), pi + 3)) if pj != pi
-            )
+            near = any(off in offsets[pj] for pj in range(max(0, pi - 2), min(len(pages), pi + 3)) if pj != pi)
             if near or (off == 0 and len(pages) == 1):
                 drop[pi].add(li)
                 if printed[pi] is None:

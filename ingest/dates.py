@@ -1,4 +1,5 @@
 """Find and normalise the date forms council papers use ("THURSDAY, 15 DECEMBER 2016", "21st SEPTEMBER 2017")."""
+
 from __future__ import annotations
 
 import re

@@ -3,6 +3,7 @@
 Every argument ends up as a file to parse or a FileOutcome that says why not; a sidecar manifest can only describe
 files under its own folder.
 """
+
 from __future__ import annotations
 
 import csv
@@ -54,8 +55,17 @@ def unreadable(p: Path) -> tuple[bool, str | None]:
         return True, None
     if stat.S_ISREG(mode):
         return False, None
-    kind = ("a named pipe" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
-            else "a character device" if stat.S_ISCHR(mode) else "a block device" if stat.S_ISBLK(mode) else "a special file")
+    kind = (
+        "a named pipe"
+        if stat.S_ISFIFO(mode)
+        else "a socket"
+        if stat.S_ISSOCK(mode)
+        else "a character device"
+        if stat.S_ISCHR(mode)
+        else "a block device"
+        if stat.S_ISBLK(mode)
+        else "a special file"
+    )
     return False, f"not a regular file ({kind})"
 
 
@@ -88,7 +98,11 @@ def discover(paths: Iterable[str | os.PathLike]) -> tuple[list[Path], list[FileO
                     bad.append(FileOutcome(str(f), "failed", why))
                     continue
                 if f.is_symlink() and root not in f.resolve().parents:
-                    bad.append(FileOutcome(str(f), "failed", f"symbolic link to a file outside {p}: not followed (pass the target itself to ingest it)"))
+                    bad.append(
+                        FileOutcome(
+                            str(f), "failed", f"symbolic link to a file outside {p}: not followed (pass the target itself to ingest it)"
+                        )
+                    )
                     continue
                 files.append(f)
             if len(files) + len(bad) == before:
@@ -150,8 +164,10 @@ def read_manifest(csv_path: Path) -> dict[Path, dict]:
                     out[entry[0]] = entry[1]
     except (OSError, csv.Error) as exc:
         where = f", line {rd.line_num}" if rd is not None and rd.line_num else ""
-        print(f"warning: manifest {shown}{where}: {getattr(exc, 'strerror', None) or exc}; "
-              f"{'the rest of it ' if out else ''}ignored", file=sys.stderr)
+        print(
+            f"warning: manifest {shown}{where}: {getattr(exc, 'strerror', None) or exc}; {'the rest of it ' if out else ''}ignored",
+            file=sys.stderr,
+        )
     return out
 
 

@@ -1,4 +1,5 @@
 """Showing names from outside (file names, paths, titles) on a terminal: control and bidi characters made visible."""
+
 from __future__ import annotations
 
 import re

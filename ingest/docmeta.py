@@ -4,6 +4,7 @@ and a title.
 The PDF's own title/subject and its running header (removed from passage text by the loader) are used as hints,
 because they are part of the document; file names are never consulted.
 """
+
 from __future__ import annotations
 
 import re
@@ -27,11 +28,59 @@ COUNCIL_KIND_RE = re.compile(r"\b(City|County|Borough|District|Metropolitan Boro
 _KIND_WORDS = {"city", "county", "borough", "district", "metropolitan", "town", "parish", "combined", "council", "councils"}
 COUNCIL_OF_RE = re.compile(r"\b(London Borough|Royal Borough|City|County Borough) of ([A-Z][A-Za-z]+(?: [A-Z][A-Za-z]+){0,2})\b")
 _NOT_PLACES = {
-    "the", "this", "each", "every", "a", "an", "local", "our", "full", "whole", "and", "of", "members", "to", "by", "from",
+    "the",
+    "this",
+    "each",
+    "every",
+    "a",
+    "an",
+    "local",
+    "our",
+    "full",
+    "whole",
+    "and",
+    "of",
+    "members",
+    "to",
+    "by",
+    "from",
     # heading words that end up before 'County Council' when a line break is flattened
-    "budget", "recommendations", "recommendation", "paper", "report", "cabinet", "agenda", "meeting", "minutes", "committee",
-    "board", "plan", "strategy", "draft", "final", "annual", "appendix", "item", "decision", "key", "proposed", "revenue",
-    "capital", "summary", "future", "pathway", "past", "for", "at", "with", "that", "note", "new", "all", "dear", "member",
+    "budget",
+    "recommendations",
+    "recommendation",
+    "paper",
+    "report",
+    "cabinet",
+    "agenda",
+    "meeting",
+    "minutes",
+    "committee",
+    "board",
+    "plan",
+    "strategy",
+    "draft",
+    "final",
+    "annual",
+    "appendix",
+    "item",
+    "decision",
+    "key",
+    "proposed",
+    "revenue",
+    "capital",
+    "summary",
+    "future",
+    "pathway",
+    "past",
+    "for",
+    "at",
+    "with",
+    "that",
+    "note",
+    "new",
+    "all",
+    "dear",
+    "member",
 }
 
 
@@ -45,7 +94,7 @@ def _council(text_first: str, header: str, meta_title: str, text_all: str) -> li
         for m in COUNCIL_KIND_RE.finditer(t):
             if not m.group(1)[0].isupper():
                 continue
-            before = t[max(0, m.start() - 80): m.start()].split()
+            before = t[max(0, m.start() - 80) : m.start()].split()
             words: list[str] = []
             while before and len(words) < 4:
                 w = before.pop().strip(",.;:()")
@@ -55,7 +104,13 @@ def _council(text_first: str, header: str, meta_title: str, text_all: str) -> li
                 if lw in ("upon", "on", "under", "and") and words and (lw != "and" or (before and before[-1][:1].isupper())):
                     words.insert(0, lw)
                     continue
-                if not w or not w[0].isupper() or lw in _NOT_PLACES or lw in _KIND_WORDS or not w.replace("-", "").replace("'", "").isalpha():
+                if (
+                    not w
+                    or not w[0].isupper()
+                    or lw in _NOT_PLACES
+                    or lw in _KIND_WORDS
+                    or not w.replace("-", "").replace("'", "").isalpha()
+                ):
                     break
                 words.insert(0, w)
                 if len(words) >= 2 and words[0][0].isupper() and not (before and before[-1].lower() == "and"):
@@ -86,10 +141,10 @@ def _strip_place(body: str, council: str | None) -> str:
     if council:
         full = council
         place = re.sub(r"\s+(City|County|Borough|District|Metropolitan Borough|Town|Parish|Combined)\s+Council$", "", council)
-        kind = council[len(place):].replace("Council", "").strip()
+        kind = council[len(place) :].replace("Council", "").strip()
         for prefix in (full, f"{place} {kind}".strip(), place):
             if prefix and b.lower().startswith(prefix.lower() + " "):
-                rest = b[len(prefix):].strip(" -–—:,")
+                rest = b[len(prefix) :].strip(" -–—:,")
                 if BODY_RE.search(rest):
                     b = rest
                 break
@@ -127,7 +182,9 @@ _BODY_PATTERNS = [
     re.compile(r"^\s*To:\s*(.{3,80}?)\s*(?:[-–—,]\s*\d|$)", re.I | re.M),
     re.compile(r"decision to be taken by:\s*\n\s*(.{3,80})$", re.I | re.M),
     re.compile(r"minutes of (?:the|a)\s+(?:meeting|proceedings)\s+of\s+(?:the\s+)?(.{3,120}?)\s+(?:held|which took place)\b", re.I | re.S),
-    re.compile(r"\bmeeting of the\s+(.{3,100}?)(?:\n\s*\n|\s+(?:held|will be held|to be held|on)\b|\n(?:date|time|place|venue)\b)", re.I | re.S),
+    re.compile(
+        r"\bmeeting of the\s+(.{3,100}?)(?:\n\s*\n|\s+(?:held|will be held|to be held|on)\b|\n(?:date|time|place|venue)\b)", re.I | re.S
+    ),
     re.compile(r"^\s*[-•]?\s*Meeting:\s*(.{3,100}?)\s*\n\s*[-•]?\s*(?:Date|Time|Venue|Location)", re.I | re.S | re.M),
     re.compile(r"^\s*Committee:\s*(.{3,100})$", re.I | re.M),
 ]
@@ -137,7 +194,9 @@ def _body(text_first: str, header: str, meta_title: str, council: str | None) ->
     for hint in (header, meta_title):
         if hint:
             hint = re.sub(r"^\(public pack\)\s*", "", hint.strip(), flags=re.I)
-            hint = re.sub(r"^(?:agenda|minutes|public reports pack|printed minutes)(?:\s+(?:document|supplement))?\s+for\s+", "", hint, flags=re.I)
+            hint = re.sub(
+                r"^(?:agenda|minutes|public reports pack|printed minutes)(?:\s+(?:document|supplement))?\s+for\s+", "", hint, flags=re.I
+            )
             h = re.split(r"\s+[–—-]\s+|\s*\|\s*|,\s*\d", hint)[0]
             b = _clean_body(h, council)
             if b:
@@ -170,13 +229,13 @@ def _meeting_date(text_first: str, header: str, meta: dict) -> str | None:
         if d:
             return d
     for m in _DATE_LABEL_RE.finditer(text_first[:5000]):
-        d = first_date(m.group(1) + " " + text_first[m.end(): m.end() + 40])
+        d = first_date(m.group(1) + " " + text_first[m.end() : m.end() + 40])
         if d:
             return d
     # 'held at ... on Thursday, 20 July 2017'
     m = re.search(r"^\W*(?:\S+\s+){0,6}minutes\s+of\b.{0,300}?\bheld\b.{0,200}?\bon\b", text_first[:800], re.I | re.S)
     if m:
-        d = first_date(text_first[m.end(): m.end() + 60])
+        d = first_date(text_first[m.end() : m.end() + 60])
         if d:
             return d
     return first_date(re.sub(r"\s+", " ", text_first[:3000]))
@@ -247,4 +306,3 @@ def document_meta(doc: LoadedDocument, text: str) -> DocMeta:
                 title = smart_title(s)[:120]
                 break
     return DocMeta(title=title or "Untitled document", council=council, body=body, meeting_date=date, doc_type=dtype)
-

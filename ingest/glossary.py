@@ -1,5 +1,6 @@
 """Acronyms the papers define ("Delayed Transfers of Care (DTOC)"), mined from a document's text at ingest
 (index/glossary.py expands queries with them)."""
+
 from __future__ import annotations
 
 import re

@@ -1,5 +1,6 @@
 """What a heading looks like in council papers: capitalised titles put into title case, capitalised lines, and the
 short section headings inside a report."""
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """The document text as lines, each with its character offsets, its page and its place among the page's lines."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -9,6 +9,7 @@ The loader reads only the named file (bytes into memory, size-capped): it
 follows no references to other files or URLs in a PDF and unpickles nothing.
 Text files are decoded by ``textfiles``; this module reads PDFs.
 """
+
 from __future__ import annotations
 
 import logging

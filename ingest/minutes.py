@@ -1,4 +1,5 @@
 """Minutes: where a meeting's minutes start and end, the numbered minute entries, and decisions recorded in them."""
+
 from __future__ import annotations
 
 import re
@@ -35,8 +36,10 @@ def minute_entry(line: str, following: list[str], last_minute: int) -> tuple[int
         and re.search(r"[A-Za-z]{3}", title)
     )
     nxt = next((t for t in following if t.strip()), "")
-    ok_num = (last_minute == 0 and n >= 1) or (last_minute < n <= last_minute + 6) or (
-        n > last_minute and (title.isupper() or ITEM_REF_RE.match(nxt))
+    ok_num = (
+        (last_minute == 0 and n >= 1)
+        or (last_minute < n <= last_minute + 6)
+        or (n > last_minute and (title.isupper() or ITEM_REF_RE.match(nxt)))
     )
     if titleish and ok_num and not (last_minute == 0 and n < 10 and DECISION_RE.search(title)):
         return n, title

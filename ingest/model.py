@@ -1,7 +1,9 @@
 """Plain data types shared by the ingestion stages (no behaviour, no I/O)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
 from boardpapers.errors import BoardpapersError
 
 # every document type ingest.docmeta assigns (the `--type` filter and a sidecar manifest's doc_type take these)

@@ -2,6 +2,7 @@
 
 Never raises: a file that cannot be parsed comes back as {"ok": False, "reason": ...} within the per-file limits.
 """
+
 from __future__ import annotations
 
 import signal
@@ -13,6 +14,7 @@ from .glossary import mine
 from .loaders import load_document
 from .model import IngestError
 from .structure import analyse
+
 
 @dataclass
 class Limits:

@@ -1,4 +1,5 @@
 """Where officers' reports begin inside a pack (their cover sheet or 'REPORT OF' title block) and their titles."""
+
 from __future__ import annotations
 
 import re
@@ -10,13 +11,18 @@ from .minutes import MINUTES_START_RE
 _REPORT_OF_RE = re.compile(r"^\s*REPORT\s+(?:OF|BY|FROM)\b")
 _PURPOSE_RE = re.compile(r"^\s*(?:\d+\.\s*)?purpose\s+of\s+(?:the\s+)?report\b|^\s*(?:executive\s+)?summary\s*$", re.I)
 _AUTHOR_WORDS = re.compile(r"\b(DIRECTOR|CHIEF|OFFICER|EXECUTIVE|HEAD OF|CCG|CCGS|MANAGER|LEAD|CHAIR)\b")
-_HAS_DATE = re.compile(r"\b(19|20)\d\d\b.*\b(JANUARY|FEBRUARY|MARCH|APRIL|MAY|JUNE|JULY|AUGUST|SEPTEMBER|OCTOBER|NOVEMBER|DECEMBER)\b|"
-                       r"\b(JANUARY|FEBRUARY|MARCH|APRIL|MAY|JUNE|JULY|AUGUST|SEPTEMBER|OCTOBER|NOVEMBER|DECEMBER)\b.*\b(19|20)\d\d\b", re.I)
+_HAS_DATE = re.compile(
+    r"\b(19|20)\d\d\b.*\b(JANUARY|FEBRUARY|MARCH|APRIL|MAY|JUNE|JULY|AUGUST|SEPTEMBER|OCTOBER|NOVEMBER|DECEMBER)\b|"
+    r"\b(JANUARY|FEBRUARY|MARCH|APRIL|MAY|JUNE|JULY|AUGUST|SEPTEMBER|OCTOBER|NOVEMBER|DECEMBER)\b.*\b(19|20)\d\d\b",
+    re.I,
+)
 _MEETING_NAME_RE = re.compile(r"\b(?:BOARD|COMMITTEE|COMMISSION|CABINET|COUNCIL|PANEL|EXECUTIVE|FORUM)\b")
 _SUBJECT_RE = re.compile(r"^\s*(?:subject|report title)\s*:\s*(.*)$", re.I)
 _COVER_FIELD_RE = re.compile(
     r"^\s*(?:presented|author|report\s+(?:of|by|author)|lead\s+(?:director|member|officer)|wards?\b|date\b|contact|"
-    r"executive\s+summary|purpose|summary|recommendation|decision)", re.I)
+    r"executive\s+summary|purpose|summary|recommendation|decision)",
+    re.I,
+)
 
 
 def _meeting_line(t: str) -> bool:
@@ -39,13 +45,13 @@ def _cover_starts(lines: list[Line]) -> dict[int, str]:
         t = lines[k].text
         if not _meeting_line(t) or MINUTES_START_RE.match(t) or _REPORT_OF_RE.match(t):
             continue
-        after = [lines[j].text.strip() for j in nonempty[n + 1: n + 6]]
+        after = [lines[j].text.strip() for j in nonempty[n + 1 : n + 6]]
         title_lines: list[str] = []
         # 'Subject:' within the next two lines (a 'DATE ...' line may sit between)
         subj = next((i for i, a in enumerate(after[:3]) if _SUBJECT_RE.match(a)), None)
         if subj is not None and all(_HAS_DATE.search(a) or re.match(r"^date\b", a, re.I) for a in after[:subj]):
             first = _SUBJECT_RE.match(after[subj]).group(1).strip()
-            rest = after[subj + 1:] if not first else []
+            rest = after[subj + 1 :] if not first else []
             title_lines = [first] if first else []
             for a in rest[:2]:
                 if not a or _COVER_FIELD_RE.match(a) or a.endswith(":"):
@@ -53,8 +59,14 @@ def _cover_starts(lines: list[Line]) -> dict[int, str]:
                 title_lines.append(a)
         elif _HAS_DATE.search(t):
             for a in after[:2]:
-                if (not is_caps_line(a) or _REPORT_OF_RE.match(a) or _HAS_DATE.search(a) or _AUTHOR_WORDS.search(a)
-                        or MINUTES_START_RE.match(a) or a.upper().startswith(("MINUTES", "AGENDA", "APPENDIX"))):
+                if (
+                    not is_caps_line(a)
+                    or _REPORT_OF_RE.match(a)
+                    or _HAS_DATE.search(a)
+                    or _AUTHOR_WORDS.search(a)
+                    or MINUTES_START_RE.match(a)
+                    or a.upper().startswith(("MINUTES", "AGENDA", "APPENDIX"))
+                ):
                     break
                 title_lines.append(a)
         title = " ".join(title_lines).strip()
@@ -74,7 +86,7 @@ def report_starts(lines: list[Line]) -> dict[int, str]:
     for k, ln in enumerate(lines):
         if not _REPORT_OF_RE.match(ln.text):
             continue
-        ahead = [x.text for x in lines[k + 1: k + 9]]
+        ahead = [x.text for x in lines[k + 1 : k + 9]]
         if not any(_PURPOSE_RE.match(t) for t in ahead):
             continue
         before = lines[k - 1].text.strip() if k else ""
@@ -87,8 +99,11 @@ def report_starts(lines: list[Line]) -> dict[int, str]:
                 if _PURPOSE_RE.match(t) or not t.strip():
                     break
                 after.append(t.strip())
-            cands = [t for t in after if is_caps_line(t) and not re.match(r"^PART\s+[A-Z]\b", t) and not _AUTHOR_WORDS.search(t)
-                     and not t.startswith("(")]
+            cands = [
+                t
+                for t in after
+                if is_caps_line(t) and not re.match(r"^PART\s+[A-Z]\b", t) and not _AUTHOR_WORDS.search(t) and not t.startswith("(")
+            ]
             if cands:
                 title = cands[-1]
         if not title:
@@ -98,4 +113,3 @@ def report_starts(lines: list[Line]) -> dict[int, str]:
             start -= 1
         out[start] = smart_title(title)
     return out
-

@@ -11,6 +11,7 @@ the cursor, and runs of lines with the same attributes become ``Segment``s. The 
 (council, body, date, type), ``agenda`` (the item list and divider pages), ``minutes`` (minutes, entries, decisions),
 ``reports`` (report cover sheets), ``headings`` (headings and title case), ``lines`` (the text as lines).
 """
+
 from __future__ import annotations
 
 import re
@@ -70,9 +71,7 @@ def _papers_start(lines: list[Line]) -> int:
     """Where the body (papers after the agenda) begins: minutes, or an appendix / agenda item divider page."""
     for k, ln in enumerate(lines):
         s = ln.text
-        if MINUTES_START_RE.match(s) or (
-            (APPENDIX_MARK_RE.match(s) or AGENDA_ITEM_MARK_RE.match(s)) and ln.page_lines <= 3
-        ):
+        if MINUTES_START_RE.match(s) or ((APPENDIX_MARK_RE.match(s) or AGENDA_ITEM_MARK_RE.match(s)) and ln.page_lines <= 3):
             return k
     return len(lines)
 
@@ -96,7 +95,11 @@ def _segments(lines: list[Line], seg_attrs: list[_Attrs]) -> list[Segment]:
         last = segments[-1] if segments else None
         if last and (last.kind, last.item, last.minute_number, last.meeting_date, last.is_decision, last.heading) == attrs:
             last.end = ln.end
-        elif last and (last.kind, last.item, last.minute_number, last.meeting_date, last.is_decision) == attrs[:5] and last.end - last.start < 160:
+        elif (
+            last
+            and (last.kind, last.item, last.minute_number, last.meeting_date, last.is_decision) == attrs[:5]
+            and last.end - last.start < 160
+        ):
             # a run of headings with almost no text under them joins the section they introduce
             last.end, last.heading = ln.end, attrs[5]
         else:
@@ -222,7 +225,7 @@ class _Walk:
         elif MINUTES_START_RE.match(s):
             self.minutes_start(k)
         elif cur.in_minutes and not cur.minutes_closed:
-            entry = minute_entry(s, [x.text for x in self.lines[k + 1: k + 4]], cur.last_minute)
+            entry = minute_entry(s, [x.text for x in self.lines[k + 1 : k + 4]], cur.last_minute)
             if entry:
                 cur.start_minute(*entry)
         elif not cur.in_minutes and self.paper_items and self.may_head(k, stripped):
@@ -257,9 +260,13 @@ class _Walk:
         named = [it for it in later if len(title_tokens(it.title) & toks) >= max(1, 0.6 * len(title_tokens(it.title)))]
         if named:
             return named[0]
-        if later and cur.item is not None and (
-            title_tokens(later[0].title) & toks
-            or not (title_tokens(cur.item.title) & toks or any(title_tokens(it.title) & toks for it in later[1:]))
+        if (
+            later
+            and cur.item is not None
+            and (
+                title_tokens(later[0].title) & toks
+                or not (title_tokens(cur.item.title) & toks or any(title_tokens(it.title) & toks for it in later[1:]))
+            )
         ):
             # a new report's cover sheet while an item's papers run: the papers of the next item, when its
             # title shares a word with the report's ('LSCB Annual Report' for 'Local Children's
@@ -276,7 +283,7 @@ class _Walk:
     def minutes_start(self, k: int) -> None:
         """'Minutes of the meeting of ...' at line ``k``: the minutes of the meeting dated just after it."""
         cur = self.cur
-        look = " ".join(x.text for x in self.lines[k: k + 6])
+        look = " ".join(x.text for x in self.lines[k : k + 6])
         d = first_date(look)
         cur.start_minutes(d or self.meta.meeting_date)
         if d:
@@ -292,9 +299,16 @@ class _Walk:
         """Line ``k`` could be a report's heading: short, capitalised or numbered, after a break, a full stop, a colon,
         a page break or a capitalised line."""
         lines = self.lines
-        return len(stripped) < 140 and (stripped[0].isupper() or stripped[0].isdigit()) and (
-            k == 0 or not lines[k - 1].text.strip() or lines[k - 1].text.rstrip().endswith((".", ":", ")"))
-            or lines[k - 1].page_idx != lines[k].page_idx or lines[k - 1].text.strip().isupper()
+        return (
+            len(stripped) < 140
+            and (stripped[0].isupper() or stripped[0].isdigit())
+            and (
+                k == 0
+                or not lines[k - 1].text.strip()
+                or lines[k - 1].text.rstrip().endswith((".", ":", ")"))
+                or lines[k - 1].page_idx != lines[k].page_idx
+                or lines[k - 1].text.strip().isupper()
+            )
         )
 
     def item_heading(self, k: int, stripped: str) -> None:
@@ -303,7 +317,7 @@ class _Walk:
         for it in self.paper_items:
             if self.item_index(it) <= ci:
                 continue
-            if heading_names(it, " ".join(x.text for x in self.lines[k: k + 3]), stripped):
+            if heading_names(it, " ".join(x.text for x in self.lines[k : k + 3]), stripped):
                 self.cur.open_item(it, it.label())
                 self.cur.heading = None
                 self.cur.kind = "report"

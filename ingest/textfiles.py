@@ -1,6 +1,7 @@
 """Plain-text and Markdown files: bytes decoded (UTF-8, UTF-16 with BOM, cp1252, latin-1), binary content refused,
 and the line-break / control-character normalisation every loaded text gets (PDF text too).
 """
+
 from __future__ import annotations
 
 import re

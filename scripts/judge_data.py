@@ -11,6 +11,7 @@ Labels of a (query, passage) pair, strongest first:
   - every judged candidate of an off-topic query ("kind": "none") is not about it.
 Pairs without a label are not used.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -70,13 +71,22 @@ def cmd_pool(a) -> None:
             extra = 6 if q["kind"] == "trace" else 4
             picked = rows[:top] + rng.sample(rows[top:deep], min(extra, max(0, len(rows[top:deep]))))
             texts = ix.store.passages_by_pid(ix.pid_of(picked))
-            for place, (row, pid) in enumerate(zip(picked, ix.pid_of(picked)), 1):
+            for pid in ix.pid_of(picked):
                 p = texts.get(pid)
                 if p is None or any(quote_in(e["quote"], p["text"]) for e in q.get("evidence", [])):
                     continue
-                lines.append({"set": name, "qid": q["id"], "kind": q["kind"], "query": q["query"], "reference_answer": q.get("answer"),
-                              "passage_id": p["passage_id"], "where": f"{p['body']} · {p['meeting_date']} · {p['item'] or ''} · p. {p['page']}",
-                              "text": p["text"]})
+                lines.append(
+                    {
+                        "set": name,
+                        "qid": q["id"],
+                        "kind": q["kind"],
+                        "query": q["query"],
+                        "reference_answer": q.get("answer"),
+                        "passage_id": p["passage_id"],
+                        "where": f"{p['body']} · {p['meeting_date']} · {p['item'] or ''} · p. {p['page']}",
+                        "text": p["text"],
+                    }
+                )
         (out / f"{name}.jsonl").write_text("".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines), encoding="utf-8")
         print(f"{name}: {len(lines)} pairs to annotate -> {out / (name + '.jsonl')}")
 
@@ -101,8 +111,17 @@ def labelled_pairs(specs: list[str], embedder=None) -> list[dict]:
             labels = query_labels(ix, q, rows, targets[q["id"]], judged)
             for j, row in enumerate(rows):
                 if row in labels:
-                    rows_out.append({"set": name, "qid": q["id"], "kind": q["kind"], "place": j + 1, "x": x[j].tolist(),
-                                     "xl": xl[j].tolist(), "y": labels[row]})
+                    rows_out.append(
+                        {
+                            "set": name,
+                            "qid": q["id"],
+                            "kind": q["kind"],
+                            "place": j + 1,
+                            "x": x[j].tolist(),
+                            "xl": xl[j].tolist(),
+                            "y": labels[row],
+                        }
+                    )
     return rows_out
 
 
@@ -124,8 +143,14 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1.0, weights: np.ndar
         return ll.sum() + 0.5 * l2 * c @ c, np.concatenate([[grad_s.sum()], z.T @ grad_s + l2 * c])
 
     res = minimize(loss, np.zeros(x.shape[1] + 1), jac=True, method="L-BFGS-B")
-    return {"mean": mean.tolist(), "scale": scale.tolist(), "coef": res.x[1:].tolist(), "intercept": float(res.x[0]),
-            "lo": x.min(0).tolist(), "hi": x.max(0).tolist()}
+    return {
+        "mean": mean.tolist(),
+        "scale": scale.tolist(),
+        "coef": res.x[1:].tolist(),
+        "intercept": float(res.x[0]),
+        "lo": x.min(0).tolist(),
+        "hi": x.max(0).tolist(),
+    }
 
 
 def _predict(m: dict, x: np.ndarray) -> np.ndarray:
@@ -160,14 +185,26 @@ def cmd_fit(a) -> None:
         "version": 1,
         "threshold": a.threshold,
         "models": models,
-        "fitted_on": {"sets": {s: {"pairs": sum(p["set"] == s for p in pairs), "queries": len({p["qid"] for p in pairs if p["set"] == s})} for s in sets},
-                      "labels": "eval/judgements.jsonl (annotated candidates), evidence quotes, off-topic queries' candidates",
-                      "command": "python scripts/judge_data.py fit " + " ".join(a.sets) + " --write"},
+        "fitted_on": {
+            "sets": {
+                s: {"pairs": sum(p["set"] == s for p in pairs), "queries": len({p["qid"] for p in pairs if p["set"] == s})} for s in sets
+            },
+            "labels": "eval/judgements.jsonl (annotated candidates), evidence quotes, off-topic queries' candidates",
+            "command": "python scripts/judge_data.py fit " + " ".join(a.sets) + " --write",
+        },
     }
     p_full = _predict(models["full"], np.asarray([p["x"] for p in pairs]))
     params["calibration"] = {"brier": round(float(np.mean((p_full - y) ** 2)), 4), "reliability": reliability(p_full, y)}
     print(json.dumps(params["calibration"], indent=1))
-    print(json.dumps({k: {kk: [round(v, 3) for v in vv] if isinstance(vv, list) and kk != "features" else vv for kk, vv in m.items()} for k, m in models.items()}, indent=1))
+    print(
+        json.dumps(
+            {
+                k: {kk: [round(v, 3) for v in vv] if isinstance(vv, list) and kk != "features" else vv for kk, vv in m.items()}
+                for k, m in models.items()
+            },
+            indent=1,
+        )
+    )
     if a.write:
         MODEL_FILE.write_text(json.dumps(params, indent=1) + "\n", encoding="utf-8")
         print(f"wrote {MODEL_FILE}")

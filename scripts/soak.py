@@ -18,6 +18,7 @@ group. Then it checks:
 
 Prints one line per cycle and a JSON summary at the end; exit 1 if anything was wrong.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -35,8 +36,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-QUERIES = ["Better Care Fund", "delayed transfers of care", "RESOLVED budget", "health and wellbeing strategy",
-           "library opening hours", "children's centres", "minutes of the previous meeting"]
+QUERIES = [
+    "Better Care Fund",
+    "delayed transfers of care",
+    "RESOLVED budget",
+    "health and wellbeing strategy",
+    "library opening hours",
+    "children's centres",
+    "minutes of the previous meeting",
+]
 
 
 def truth_of(path: Path, cache: dict, tok_dir) -> dict[str, str]:
@@ -51,12 +59,21 @@ def truth_of(path: Path, cache: dict, tok_dir) -> dict[str, str]:
 
 
 def minutes(i: int, rng: random.Random) -> str:
-    topics = ["library opening hours", "parking charges", "adult social care contracts", "flood defences",
-              "school transport", "recycling centres", "budget monitoring"]
+    topics = [
+        "library opening hours",
+        "parking charges",
+        "adult social care contracts",
+        "flood defences",
+        "school transport",
+        "recycling centres",
+        "budget monitoring",
+    ]
     t = rng.choice(topics)
-    return (f"Minutes of a meeting of the Cabinet of Soaktest Borough Council held on {1 + i % 27} March 2021.\n\n"
-            + "".join(f"{k}. {t.upper()} {i}-{k}\nThe Cabinet considered {t} in ward {i}-{k}; members asked about costs "
-                      f"and timescales.\nRESOLVED: That the report on {t} {i}-{k} be noted.\n" for k in range(1, 8)))
+    return f"Minutes of a meeting of the Cabinet of Soaktest Borough Council held on {1 + i % 27} March 2021.\n\n" + "".join(
+        f"{k}. {t.upper()} {i}-{k}\nThe Cabinet considered {t} in ward {i}-{k}; members asked about costs "
+        f"and timescales.\nRESOLVED: That the report on {t} {i}-{k} be noted.\n"
+        for k in range(1, 8)
+    )
 
 
 def check_index(idx: Path, truth: dict[str, str], emb) -> tuple[int, int, str]:
@@ -82,8 +99,10 @@ def check_index(idx: Path, truth: dict[str, str], emb) -> tuple[int, int, str]:
                     checked += 1
                     ok = truth.get(h["passage_id"]) == h["text"]
                     if mode == "bm25":  # the row BM25 scored is the passage cited: it holds a word of the query
-                        ok = ok and bool(words & set(tokenize(bm25_text(
-                            {"item": h.get("item"), "meeting_date": h.get("meeting_date"), "text": h["text"]}))))
+                        ok = ok and bool(
+                            words
+                            & set(tokenize(bm25_text({"item": h.get("item"), "meeting_date": h.get("meeting_date"), "text": h["text"]})))
+                        )
                     if not ok:
                         wrong += 1
                         print(f"  WRONG CITATION {mode} {q!r}: {h['passage_id']} {h['text'][:80]!r}", flush=True)
@@ -129,9 +148,19 @@ def main() -> int:
     tok_dir = model_tokenizer_dir(None)
     cache: dict = {}
     env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", TOKENIZERS_PARALLELISM="false")
-    stats = {"cycles": 0, "kills_main_only": 0, "kills_group": 0, "uninterrupted": 0, "hits_checked": 0,
-             "wrong_citations": 0, "stuck_locks": 0, "orphaned_workers": 0, "failed_ingests": 0, "completeness_checks": 0,
-             "incomplete": 0}
+    stats = {
+        "cycles": 0,
+        "kills_main_only": 0,
+        "kills_group": 0,
+        "uninterrupted": 0,
+        "hits_checked": 0,
+        "wrong_citations": 0,
+        "stuck_locks": 0,
+        "orphaned_workers": 0,
+        "failed_ingests": 0,
+        "completeness_checks": 0,
+        "incomplete": 0,
+    }
     est = 60.0  # running estimate of an uninterrupted ingest's length
     t_end = time.monotonic() + a.minutes * 60
     n = 0
@@ -155,9 +184,15 @@ def main() -> int:
                 fh.write(f"\nAddendum {n}: the Chair thanked officers.\n")
         mode = rng.choices(["none", "main", "group"], weights=[1, 2, 2])[0]
         t0 = time.monotonic()
-        proc = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "ingest", str(src), "--index", str(idx), "-q"],
-                                cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                start_new_session=True)
+        proc = subprocess.Popen(
+            [sys.executable, str(ROOT / "cli.py"), "ingest", str(src), "--index", str(idx), "-q"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
         workers: list[int] = []
         killed_at = None
         if mode != "none":
@@ -216,12 +251,21 @@ def main() -> int:
             stats["completeness_checks"] += 1
             ok = current <= live and live <= set(truth) and all(v == 1 for v in versions.values())
             stats["incomplete"] += not ok
-            exact = " complete" if ok else (f" NOT COMPLETE: {len(current - live)} missing, {len(live - set(truth))} unknown, "
-                                            f"{sum(v > 1 for v in versions.values())} paths with two versions")
+            exact = (
+                " complete"
+                if ok
+                else (
+                    f" NOT COMPLETE: {len(current - live)} missing, {len(live - set(truth))} unknown, "
+                    f"{sum(v > 1 for v in versions.values())} paths with two versions"
+                )
+            )
         stats["cycles"] += 1
-        print(f"cycle {n:3d} {mode:5s} "
-              f"{'killed at %.1fs' % killed_at if killed_at is not None else 'ran %.1fs exit %s' % (time.monotonic() - t0, proc.returncode)}"
-              f"; {checked} hits checked, {wrong} wrong{exact} {note}", flush=True)
+        print(
+            f"cycle {n:3d} {mode:5s} "
+            f"{f'killed at {killed_at:.1f}s' if killed_at is not None else f'ran {time.monotonic() - t0:.1f}s exit {proc.returncode}'}"
+            f"; {checked} hits checked, {wrong} wrong{exact} {note}",
+            flush=True,
+        )
     print(json.dumps(stats))
     bad = stats["wrong_citations"] + stats["stuck_locks"] + stats["orphaned_workers"] + stats["failed_ingests"] + stats["incomplete"]
     return 1 if bad else 0

@@ -1,4 +1,5 @@
 """Shared fixtures: paths to the shared material, a fake embedder for fast unit tests, small real indexes."""
+
 from __future__ import annotations
 
 import hashlib

@@ -22,6 +22,7 @@ Helpers for bad inputs: ``make_image_only_pdf``, ``make_truncated_pdf``,
 ``make_decompression_bomb_pdf``, ``make_deep_nesting_pdf`` (page tree),
 ``make_nested_array_pdf``, ``make_huge_page_tree_pdf``.
 """
+
 from __future__ import annotations
 
 import zlib
@@ -146,8 +147,7 @@ def _build(
         kids.append(
             pdf.add(
                 b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 %d %d] "
-                b"/Resources << /Font << /F1 %d 0 R >> >> /Contents %d 0 R%s >>"
-                % (pages, PAGE_W, PAGE_H, font, content, annots)
+                b"/Resources << /Font << /F1 %d 0 R >> >> /Contents %d 0 R%s >>" % (pages, PAGE_W, PAGE_H, font, content, annots)
             )
         )
     pdf.set(pages, b"<< /Type /Pages /Kids [%s] /Count %d >>" % (b" ".join(b"%d 0 R" % k for k in kids), len(kids)))
@@ -264,9 +264,7 @@ def make_decompression_bomb_pdf(path: str | Path, inflated_bytes: int | None = N
     catalog = pdf.reserve()
     pages = pdf.reserve()
     font = pdf.add(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
-    content = pdf.add(
-        b"<< /Length %d /Filter [/FlateDecode /FlateDecode] >>\nstream\n" % len(payload) + payload + b"\nendstream"
-    )
+    content = pdf.add(b"<< /Length %d /Filter [/FlateDecode /FlateDecode] >>\nstream\n" % len(payload) + payload + b"\nendstream")
     page = pdf.add(
         b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 595 842] "
         b"/Resources << /Font << /F1 %d 0 R >> >> /Contents %d 0 R >>" % (pages, font, content)

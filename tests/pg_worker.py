@@ -4,6 +4,7 @@ It ingests FOLDER into the PostgreSQL store at URL with a fake embedder that is 
 is still in flight when the test kills a worker) and that writes MARKERS/<pid> when it starts encoding, so the
 test knows this worker is in the middle of a document.
 """
+
 from __future__ import annotations
 
 import json
@@ -15,6 +16,7 @@ from pathlib import Path
 sys.path[:0] = [str(Path(__file__).resolve().parents[1]), str(Path(__file__).resolve().parent)]
 
 from conftest import HashEmbedder  # noqa: E402
+
 from boardpapers.index.pgwriter import ingest_pg  # noqa: E402
 
 

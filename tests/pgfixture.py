@@ -6,6 +6,7 @@ a temporary folder (as the ``postgres`` system user when the tests run as root) 
 ``open_on_backend(request, index_dir)``: the index built at ``index_dir``, opened on the backend named by
 ``request.param`` ("embedded", or "postgresql": imported into a fresh database with import-store).
 """
+
 from __future__ import annotations
 
 import importlib.util

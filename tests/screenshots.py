@@ -5,6 +5,7 @@
 INDEX_DIR defaults to $BOARDPAPERS_INDEX or /tmp/ix (an index of the demo corpus); OUT_DIR to docs/.
 Needs the system Chromium at /usr/bin/chromium (never downloads a browser).
 """
+
 from __future__ import annotations
 
 import os
@@ -43,9 +44,25 @@ def main(index: str, out: Path) -> None:
     port = _port()
     env = dict(os.environ, BOARDPAPERS_INDEX=index, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", TOKENIZERS_PARALLELISM="false")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port), "--server.headless", "true",
-         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(ROOT / "app.py"),
+            "--server.port",
+            str(port),
+            "--server.headless",
+            "true",
+            "--server.address",
+            "127.0.0.1",
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -93,5 +110,7 @@ def main(index: str, out: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else os.environ.get("BOARDPAPERS_INDEX", "/tmp/ix"),
-         Path(sys.argv[2]) if len(sys.argv) > 2 else ROOT / "docs")
+    main(
+        sys.argv[1] if len(sys.argv) > 1 else os.environ.get("BOARDPAPERS_INDEX", "/tmp/ix"),
+        Path(sys.argv[2]) if len(sys.argv) > 2 else ROOT / "docs",
+    )

@@ -1,5 +1,6 @@
 """Approximate dense index (index/ann.py): built above the threshold, recorded in the manifest, close to exact
 search, correct under filters, atomic, and a damaged file is reported as such."""
+
 from __future__ import annotations
 
 import json
@@ -9,8 +10,8 @@ import sys
 
 import numpy as np
 import pytest
-
 from conftest import CORPUS, ROOT, HashEmbedder, build_index
+
 from boardpapers.index import ann
 from boardpapers.index.build import build_generation
 from boardpapers.index.embedded import Index

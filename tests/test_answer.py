@@ -1,4 +1,5 @@
 """Cited answers: exact quotes, citation numbering, decision preference, abstention, generative mode, CLI shape."""
+
 from __future__ import annotations
 
 import json
@@ -8,9 +9,9 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import pytest
-
 from conftest import build_index
 from pgfixture import BACKENDS, open_on_backend
+
 from boardpapers import cli
 from boardpapers.index.answer import NO_MATCH_TEXT, ask, split_sentences
 from boardpapers.index.generate import filter_cited
@@ -73,10 +74,11 @@ def test_answer_quotes_verbatim_and_numbers_citations(index):
     for s in r["sentences"]:
         cited = by_n[s["n"]]["text"]
         assert s["quote"] in cited  # exact substring of the cited passage
-        assert cited[s["start"]: s["end"]] == s["quote"]
+        assert cited[s["start"] : s["end"]] == s["quote"]
         assert f"{s['display']} [{s['n']}]" in r["answer"]
     # citation numbers appear in order of first use
     import re
+
     first = []
     for m in re.finditer(r"\[(\d+)\]", r["answer"]):
         if int(m.group(1)) not in first:
@@ -138,8 +140,13 @@ def fake_llm():
 def test_generative_keeps_valid_citations(index, fake_llm):
     srv, url = fake_llm
     _Fake.status = 200
-    _Fake.reply = json.dumps({"choices": [{"message": {"content": "The libraries were expected to save £800,000 a year [1]. "
-                                                                      "They also cured the common cold [42]."}}]})
+    _Fake.reply = json.dumps(
+        {
+            "choices": [
+                {"message": {"content": "The libraries were expected to save £800,000 a year [1]. They also cured the common cold [42]."}}
+            ]
+        }
+    )
     r = ask(index, "How much were community managed libraries expected to save each year?", llm=url, llm_model="fake")
     assert r["mode"] == "generative"
     assert "[1]" in r["answer"] and "cold" not in r["answer"]
@@ -159,7 +166,12 @@ def test_generative_failure_falls_back(index, fake_llm, status, reply):
 
 
 def test_generative_unreachable_falls_back(index):
-    r = ask(index, "How much were community managed libraries expected to save each year?", llm="http://127.0.0.1:9/v1/chat/completions", timeout=2)
+    r = ask(
+        index,
+        "How much were community managed libraries expected to save each year?",
+        llm="http://127.0.0.1:9/v1/chat/completions",
+        timeout=2,
+    )
     assert r["mode"] == "extractive"
     assert any("generative answer unavailable" in n for n in r["notes"])
 

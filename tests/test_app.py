@@ -1,5 +1,6 @@
 """The Streamlit app (app.py and its views in ui/) under streamlit.testing: every view, the empty and error
 states, and the upload-name sanitiser (ui/add.py). One small real index (two text files and a three-page PDF) per module."""
+
 from __future__ import annotations
 
 import csv
@@ -51,12 +52,31 @@ def make_small_corpus(folder: Path) -> Path:
     make_pdf(
         folder / "cabinet_pack.pdf",
         [
-            ["Leicester City Council", "Cabinet", "Monday, 6 March 2017 at 10.00 am", "AGENDA", "1. Apologies for absence",
-             "2. Parking charges review", *_filler("Agenda", 25), "Page 1"],
-            ["2. Parking charges review", "Report of the Director of Highways",
-             "The review of kingfisher parking charges in the city centre found", "that income fell by twelve per cent over the year.",
-             *_filler("Highways", 30), "Page 2"],
-            ["3. Decision", "RESOLVED:", "That the kingfisher parking charges be frozen for a further year.", *_filler("Finance", 30), "Page 3"],
+            [
+                "Leicester City Council",
+                "Cabinet",
+                "Monday, 6 March 2017 at 10.00 am",
+                "AGENDA",
+                "1. Apologies for absence",
+                "2. Parking charges review",
+                *_filler("Agenda", 25),
+                "Page 1",
+            ],
+            [
+                "2. Parking charges review",
+                "Report of the Director of Highways",
+                "The review of kingfisher parking charges in the city centre found",
+                "that income fell by twelve per cent over the year.",
+                *_filler("Highways", 30),
+                "Page 2",
+            ],
+            [
+                "3. Decision",
+                "RESOLVED:",
+                "That the kingfisher parking charges be frozen for a further year.",
+                *_filler("Finance", 30),
+                "Page 3",
+            ],
         ],
         title="Cabinet agenda pack",
     )
@@ -199,7 +219,7 @@ def test_open_pdf_source_at_page(app_env):
     frames = [e for e in at.get("iframe")]
     assert frames and frames[0].proto.src.startswith("data:application/pdf;base64,") and frames[0].proto.src.endswith(f"#page={page}")
     md = markdown_text(at)
-    doc = md[md.index('class="bp-doc"'):]
+    doc = md[md.index('class="bp-doc"') :]
     doc = doc[: doc.index("</div>")]
     assert "over the year" in doc and "<mark>twelve</mark>" in doc  # the pages' extracted text...
     assert "Highways paragraph 29" in doc and "Finance paragraph" not in doc  # ...of the cited pages only
@@ -215,7 +235,7 @@ def test_export_helpers_are_complete_and_formula_safe(app_env):
     ix = Index(app_env[0])
     hits = do_search(ix, "budget officers reported", k=EXPORT_LIMIT).hits
     assert len(hits) > PAGE_SIZE  # the export holds more than the visible page
-    hits[0] = dict(hits[0], text="=HYPERLINK(\"http://x\")")
+    hits[0] = dict(hits[0], text='=HYPERLINK("http://x")')
     rows = list(csv.DictReader(io.StringIO(hits_csv(hits))))
     assert len(rows) == len(hits)
     assert rows[0]["text"].startswith("'=")

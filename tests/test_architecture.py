@@ -1,5 +1,6 @@
 """The code's shape, checked: layers that point one way, no private names across modules, no backend branches in the
 front ends, files and functions of a readable size, and an install that adds only the `boardpapers` package."""
+
 from __future__ import annotations
 
 import ast
@@ -12,8 +13,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-LIBRARY = sorted([*ROOT.glob("*.py"), *ROOT.glob("commands/*.py"), *ROOT.glob("ingest/*.py"), *ROOT.glob("index/*.py"),
-                  *ROOT.glob("ui/*.py")])
+LIBRARY = sorted(
+    [*ROOT.glob("*.py"), *ROOT.glob("commands/*.py"), *ROOT.glob("ingest/*.py"), *ROOT.glob("index/*.py"), *ROOT.glob("ui/*.py")]
+)
 MAX_FILE_LINES = 400
 MAX_FUNCTION_LINES = 60
 WHY_LONG = "# long because"  # a function over MAX_FUNCTION_LINES says why with a comment starting like this
@@ -52,14 +54,22 @@ def test_the_library_files_are_the_ones_checked():
 
 
 def test_ingest_imports_nothing_from_index_or_the_front_ends():
-    bad = [f"{_rel(p)}:{line} imports {mod}" for p in ROOT.glob("ingest/*.py") for mod, _, line in _imports(p)
-           if re.match(r"(boardpapers\.)?(index|ui|commands|cli|app)\b", mod)]
+    bad = [
+        f"{_rel(p)}:{line} imports {mod}"
+        for p in ROOT.glob("ingest/*.py")
+        for mod, _, line in _imports(p)
+        if re.match(r"(boardpapers\.)?(index|ui|commands|cli|app)\b", mod)
+    ]
     assert not bad, "\n".join(bad)
 
 
 def test_index_does_not_import_the_front_ends():
-    bad = [f"{_rel(p)}:{line} imports {mod}" for p in ROOT.glob("index/*.py") for mod, _, line in _imports(p)
-           if re.match(r"(boardpapers\.)?(ui|commands|cli|app)\b", mod)]
+    bad = [
+        f"{_rel(p)}:{line} imports {mod}"
+        for p in ROOT.glob("index/*.py")
+        for mod, _, line in _imports(p)
+        if re.match(r"(boardpapers\.)?(ui|commands|cli|app)\b", mod)
+    ]
     assert not bad, "\n".join(bad)
 
 
@@ -74,13 +84,19 @@ def test_no_module_imports_a_private_name_from_another():
 
 FRONT_ENDS = [ROOT / "cli.py", ROOT / "app.py", *ROOT.glob("commands/*.py"), *ROOT.glob("ui/*.py")]
 # what a backend branch looks like: naming the PostgreSQL modules or classes, or testing which kind of location it is
-BACKEND_BRANCH = re.compile(r"\b(pgstore|pgindex|pgwriter|pgtransfer|PgStore|PgIndex|ingest_pg|is_pg_url|STORE_URL)\b"
-                            r"|\bif\s+(not\s+)?a\.store\b|\.kind\s*[=!]=")
+BACKEND_BRANCH = re.compile(
+    r"\b(pgstore|pgindex|pgwriter|pgtransfer|PgStore|PgIndex|ingest_pg|is_pg_url|STORE_URL)\b"
+    r"|\bif\s+(not\s+)?a\.store\b|\.kind\s*[=!]="
+)
 
 
 def test_front_ends_never_branch_on_the_backend():
-    bad = [f"{_rel(p)}:{i}: {line.strip()}" for p in FRONT_ENDS
-           for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if BACKEND_BRANCH.search(line)]
+    bad = [
+        f"{_rel(p)}:{i}: {line.strip()}"
+        for p in FRONT_ENDS
+        for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+        if BACKEND_BRANCH.search(line)
+    ]
     assert not bad, "\n".join(bad)
 
 
@@ -94,7 +110,7 @@ def test_files_and_functions_are_short_or_say_why():
         for node in ast.walk(ast.parse(src)):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 n = node.end_lineno - node.lineno + 1
-                body = "\n".join(lines[node.lineno - 1: node.end_lineno])
+                body = "\n".join(lines[node.lineno - 1 : node.end_lineno])
                 if n > MAX_FUNCTION_LINES and WHY_LONG not in body:
                     bad.append(f"{_rel(p)}:{node.lineno} {node.name}: {n} lines (> {MAX_FUNCTION_LINES}) with no '{WHY_LONG}' comment")
     assert not bad, "\n".join(bad)
@@ -108,8 +124,11 @@ def test_a_built_wheel_installs_only_the_boardpapers_package(tmp_path):
         if (ROOT / f).is_file():
             (src / f).parent.mkdir(parents=True, exist_ok=True)
             (src / f).write_bytes((ROOT / f).read_bytes())
-    r = subprocess.run([sys.executable, "-m", "pip", "wheel", str(src), "--no-deps", "--no-build-isolation", "-q",
-                        "-w", str(tmp_path / "dist")], capture_output=True, text=True)
+    r = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", str(src), "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path / "dist")],
+        capture_output=True,
+        text=True,
+    )
     assert r.returncode == 0, r.stderr[-2000:]
     (wheel,) = (tmp_path / "dist").glob("boardpapers-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
@@ -123,8 +142,10 @@ def test_a_built_wheel_installs_only_the_boardpapers_package(tmp_path):
 
 def test_importing_the_command_line_loads_no_search_stack():
     """`boardpapers --help` / argument errors stay instant: the commands' modules load only when they run."""
-    code = ("import sys, boardpapers.cli\n"
-            "loaded = [m for m in ('numpy', 'torch', 'boardpapers.index.search', 'boardpapers.ingest.structure') if m in sys.modules]\n"
-            "assert not loaded, loaded\n")
+    code = (
+        "import sys, boardpapers.cli\n"
+        "loaded = [m for m in ('numpy', 'torch', 'boardpapers.index.search', 'boardpapers.ingest.structure') if m in sys.modules]\n"
+        "assert not loaded, loaded\n"
+    )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd="/")
     assert r.returncode == 0, r.stderr[-1500:]

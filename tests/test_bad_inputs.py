@@ -2,6 +2,7 @@
 success, 1 partial, 2 usage error): queries files, gold / judgement / meetings files, BEIR folders, sidecar
 manifests, named pipes and symbolic links given to ingest, nothing to ingest, nonsense option values, and file
 names with control or bidi characters on the terminal. A fast fake embedder throughout (tests/conftest.py)."""
+
 from __future__ import annotations
 
 import json
@@ -11,15 +12,17 @@ import signal
 from pathlib import Path
 
 import pytest
-
 from conftest import HashEmbedder, build_index
+
 from boardpapers import cli
-from boardpapers.ingest.discovery import discover
 from boardpapers.index.store import Store
+from boardpapers.ingest.discovery import discover
 
 FIXTURE = Path(__file__).parent / "fixtures" / "minutes_excerpt.txt"
-MINUTES = ("Minutes of a meeting of the Cabinet of Northshire County Council held on 3 May 2022.\n\n"
-           "7. BUS SERVICES\nRural bus routes were cut after the subsidy ended in March.\nRESOLVED: That the bus review be approved.\n")
+MINUTES = (
+    "Minutes of a meeting of the Cabinet of Northshire County Council held on 3 May 2022.\n\n"
+    "7. BUS SERVICES\nRural bus routes were cut after the subsidy ended in March.\nRESOLVED: That the bus review be approved.\n"
+)
 
 
 def run(capsys, *args) -> tuple[int, str, str]:
@@ -83,13 +86,15 @@ def documents(idx: Path) -> dict[str, dict]:
 # ----------------------------------------------------------------- queries files (search, ask)
 def test_search_queries_file_reports_bad_lines_and_runs_the_rest(index_dir, tmp_path, capsys):
     qf = tmp_path / "q.jsonl"
-    qf.write_bytes(b'{"id": "a", "query": "bus routes"}\n'
-                   b'{"id": "b", "query": "caf\xe9 licence"}\n'  # Latin-1, not UTF-8
-                   b'{"id": "c", "query": \n'
-                   b'{"id": "d", "q": "no query field"}\n'
-                   b'\n'
-                   b'["a list"]\n'
-                   b'{"id": "e", "query": "mental health"}\n')
+    qf.write_bytes(
+        b'{"id": "a", "query": "bus routes"}\n'
+        b'{"id": "b", "query": "caf\xe9 licence"}\n'  # Latin-1, not UTF-8
+        b'{"id": "c", "query": \n'
+        b'{"id": "d", "q": "no query field"}\n'
+        b"\n"
+        b'["a list"]\n'
+        b'{"id": "e", "query": "mental health"}\n'
+    )
     code, out, err = run(capsys, "search", "--queries", qf, "--index", index_dir, "--mode", "bm25")
     assert code == 1
     assert [json.loads(x)["id"] for x in out.splitlines()] == ["a", "e"]
@@ -115,8 +120,13 @@ def test_ask_queries_file_reports_bad_lines_and_runs_the_rest(index_dir, tmp_pat
 
 
 # ----------------------------------------------------------------- eval: gold, judgements, meetings, BEIR
-GOOD_GOLD = {"id": "g1", "kind": "decision", "query": "bus review approved",
-             "evidence": [{"file": "bus.txt", "quote": "That the bus review be approved."}], "meeting": {"body": "Cabinet", "date": "2022-05-03"}}
+GOOD_GOLD = {
+    "id": "g1",
+    "kind": "decision",
+    "query": "bus review approved",
+    "evidence": [{"file": "bus.txt", "quote": "That the bus review be approved."}],
+    "meeting": {"body": "Cabinet", "date": "2022-05-03"},
+}
 
 
 def test_eval_gold_reports_bad_lines_and_evaluates_the_rest(index_dir, tmp_path, capsys):
@@ -146,8 +156,11 @@ def test_eval_gold_reports_bad_lines_and_evaluates_the_rest(index_dir, tmp_path,
 def test_eval_gold_that_cannot_be_used_exits_2(index_dir, tmp_path, capsys):
     only_bad = tmp_path / "bad.jsonl"
     only_bad.write_text('{"query": "no id or kind"}\n', encoding="utf-8")
-    for gold, needle in ((tmp_path / "missing.jsonl", "No such file or directory"), (tmp_path, "Is a directory"),
-                         (only_bad, "no usable query")):
+    for gold, needle in (
+        (tmp_path / "missing.jsonl", "No such file or directory"),
+        (tmp_path, "Is a directory"),
+        (only_bad, "no usable query"),
+    ):
         code, out, err = run(capsys, "eval", "--gold", gold, "--index", index_dir, "--mode", "bm25")
         assert code == 2 and not out
         error_line(err, str(gold), needle)
@@ -155,8 +168,20 @@ def test_eval_gold_that_cannot_be_used_exits_2(index_dir, tmp_path, capsys):
 
 def test_eval_judge_judgements_and_meetings_files(index_dir, tmp_path, capsys, fake_model):
     gold = tmp_path / "gold.jsonl"
-    gold.write_text(json.dumps(GOOD_GOLD) + "\n" + json.dumps({"id": "t1", "kind": "trace", "query": "rural bus routes",
-                    "evidence": [{"quote": "Rural bus routes were cut after the subsidy ended in March."}]}) + "\n", encoding="utf-8")
+    gold.write_text(
+        json.dumps(GOOD_GOLD)
+        + "\n"
+        + json.dumps(
+            {
+                "id": "t1",
+                "kind": "trace",
+                "query": "rural bus routes",
+                "evidence": [{"quote": "Rural bus routes were cut after the subsidy ended in March."}],
+            }
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     base = ["eval", "--gold", gold, "--index", index_dir, "--judge", "--format", "json"]
     # an explicitly named judgements file that is not there: exit 2 (it was silently ignored)
     code, out, err = run(capsys, *base, "--judgements", tmp_path / "missing.jsonl")
@@ -166,8 +191,9 @@ def test_eval_judge_judgements_and_meetings_files(index_dir, tmp_path, capsys, f
     judgements = tmp_path / "judgements.jsonl"
     judgements.write_text('{"set": "x", "qid": "g1", "passage_id": "p-1", "label": 1}\n{"qid": "g1", "label": "high"}\n', encoding="utf-8")
     meetings = tmp_path / "meetings.json"
-    meetings.write_text(json.dumps({"trace_meetings": {"t1": ["Cabinet 2022-05-03"], "t2": [{"body": "Cabinet", "date": "2022-05-03"}]}}),
-                        encoding="utf-8")
+    meetings.write_text(
+        json.dumps({"trace_meetings": {"t1": ["Cabinet 2022-05-03"], "t2": [{"body": "Cabinet", "date": "2022-05-03"}]}}), encoding="utf-8"
+    )
     code, out, err = run(capsys, *base, "--judgements", judgements, "--meetings", meetings)
     assert code == 1
     assert json.loads(out)["judge"]["queries"] == 2
@@ -191,11 +217,13 @@ def make_beir(root: Path, corpus: bytes, queries: bytes, qrels: bytes | None) ->
 
 
 def test_eval_beir_folders_with_missing_files_and_bad_lines(tmp_path, capsys, fake_model):
-    corpus = (b'{"_id": "d1", "title": "Libraries", "text": "The council closed four branch libraries."}\n'
-              b'{"_id": "d2", "title": "Buses", "text": "Rural bus routes were cut."}\n'
-              b'{"title": "no id"}\n'
-              b'{"_id": "d3", "text": \n'
-              b'{"_id": "d1", "text": "again"}\n')
+    corpus = (
+        b'{"_id": "d1", "title": "Libraries", "text": "The council closed four branch libraries."}\n'
+        b'{"_id": "d2", "title": "Buses", "text": "Rural bus routes were cut."}\n'
+        b'{"title": "no id"}\n'
+        b'{"_id": "d3", "text": \n'
+        b'{"_id": "d1", "text": "again"}\n'
+    )
     queries = b'{"_id": "q1", "text": "branch libraries closed"}\n{"_id": "q2", "text": "rural bus routes"}\n{"_id": "q3"}\n'
     qrels = b"query-id\tcorpus-id\tscore\nq1\td1\t1\nq2\td2\tvery\nq2\n"
     # no such folder; a folder without qrels: exit 2, one line
@@ -212,8 +240,14 @@ def test_eval_beir_folders_with_missing_files_and_bad_lines(tmp_path, capsys, fa
     r = json.loads(out)
     assert r["queries"] == 1 and r["recall@10"] == 1.0
     c, q, t = folder / "corpus.jsonl", folder / "queries.jsonl", folder / "qrels" / "test.tsv"
-    for needle in (f"{c}, line 3: no '_id'", f"{c}, line 4: not JSON", f'{c}, line 5: _id "d1" is already used on line 1',
-                   f"{q}, line 3: no 'text'", f"{t}, line 3: not a 'query-id", f"{t}, line 4: not a 'query-id"):
+    for needle in (
+        f"{c}, line 3: no '_id'",
+        f"{c}, line 4: not JSON",
+        f'{c}, line 5: _id "d1" is already used on line 1',
+        f"{q}, line 3: no 'text'",
+        f"{t}, line 3: not a 'query-id",
+        f"{t}, line 4: not a 'query-id",
+    ):
         assert needle in err, err
 
 
@@ -225,12 +259,12 @@ def test_manifest_bad_rows_are_warned_about_with_their_line(tmp_path, capsys):
     (papers / "b.txt").write_text(MINUTES.replace("Cabinet", "Scrutiny Board").replace("bus", "library"), encoding="utf-8")
     (papers / "manifest.csv").write_bytes(
         b"path,doc_type,meeting_date,body\n"
-        b"a.txt,Report,3 May 2021,Cabinet Board\n"      # line 2: good (a written date, any case)
-        b"../outside.txt,report,,\n"                     # line 3: outside the folder
-        b"b.txt,bogus,2022-13-45,Scrutiny\n"             # line 4: two bad fields, the body kept
-        b"c.txt,minutes,,\n"                             # line 5: no such file
-        b"a.txt,,,Caf\xe9 Board\n"                       # line 6: not UTF-8
-        b",minutes,,\n"                                  # line 7: no path
+        b"a.txt,Report,3 May 2021,Cabinet Board\n"  # line 2: good (a written date, any case)
+        b"../outside.txt,report,,\n"  # line 3: outside the folder
+        b"b.txt,bogus,2022-13-45,Scrutiny\n"  # line 4: two bad fields, the body kept
+        b"c.txt,minutes,,\n"  # line 5: no such file
+        b"a.txt,,,Caf\xe9 Board\n"  # line 6: not UTF-8
+        b",minutes,,\n"  # line 7: no path
     )
     build_index([papers], tmp_path / "idx", HashEmbedder())
     err = capsys.readouterr().err
@@ -250,6 +284,7 @@ def test_manifest_bad_rows_are_warned_about_with_their_line(tmp_path, capsys):
 @pytest.fixture
 def no_hang():
     """Opening a named pipe would block: fail instead of hanging."""
+
     def boom(*_):
         raise TimeoutError("blocked (a named pipe was opened?)")
 
@@ -296,10 +331,12 @@ def test_nothing_to_ingest_is_a_usage_error_and_keeps_the_index(tmp_path, capsys
     empty.mkdir()
     (empty / "notes.docx").write_text("x")
     os.mkfifo(tmp_path / "pipe.txt")
-    for args, needle in (([tmp_path / "does-not-exist"], "does-not-exist: no such file or directory"),
-                         ([empty], "empty: no supported files (.pdf, .txt or .md) in this folder"),
-                         ([tmp_path / "pipe.txt"], "pipe.txt: not a regular file (a named pipe)"),
-                         ([empty, tmp_path / "does-not-exist"], "no supported files")):
+    for args, needle in (
+        ([tmp_path / "does-not-exist"], "does-not-exist: no such file or directory"),
+        ([empty], "empty: no supported files (.pdf, .txt or .md) in this folder"),
+        ([tmp_path / "pipe.txt"], "pipe.txt: not a regular file (a named pipe)"),
+        ([empty, tmp_path / "does-not-exist"], "no supported files"),
+    ):
         code, out, err = run(capsys, "ingest", *args, "--index", idx, "-q")
         assert code == 2, (args, out, err)
         error_line(err, "nothing to ingest", needle)
@@ -326,14 +363,22 @@ def test_rebuild_from_nothing_is_refused_and_keeps_the_index(tmp_path, capsys, f
 
 
 # ----------------------------------------------------------------- option values
-@pytest.mark.parametrize("args,option", [
-    (["search", "bus", "-k", "0"], "-k"), (["search", "bus", "-k", "-5"], "-k"), (["ask", "bus review", "-k", "0"], "-k"),
-    (["export", "bus", "--format", "csv", "-o", "OUT", "-k", "0"], "-k"), (["trace", "bus", "--per-meeting", "-1"], "--per-meeting"),
-    (["search", "bus", "--type", "bogus"], "--type"),
-    (["ingest", "SRC", "--workers", "0"], "--workers"), (["ingest", "SRC", "--timeout", "-1"], "--timeout"),
-    (["ingest", "SRC", "--max-pages", "0"], "--max-pages"), (["ingest", "SRC", "--max-file-mb", "-2"], "--max-file-mb"),
-    (["app", "--port", "0"], "--port"),
-])
+@pytest.mark.parametrize(
+    "args,option",
+    [
+        (["search", "bus", "-k", "0"], "-k"),
+        (["search", "bus", "-k", "-5"], "-k"),
+        (["ask", "bus review", "-k", "0"], "-k"),
+        (["export", "bus", "--format", "csv", "-o", "OUT", "-k", "0"], "-k"),
+        (["trace", "bus", "--per-meeting", "-1"], "--per-meeting"),
+        (["search", "bus", "--type", "bogus"], "--type"),
+        (["ingest", "SRC", "--workers", "0"], "--workers"),
+        (["ingest", "SRC", "--timeout", "-1"], "--timeout"),
+        (["ingest", "SRC", "--max-pages", "0"], "--max-pages"),
+        (["ingest", "SRC", "--max-file-mb", "-2"], "--max-file-mb"),
+        (["app", "--port", "0"], "--port"),
+    ],
+)
 def test_nonsense_option_values_are_refused(args, option, index_dir, tmp_path, capsys, fake_ingest, fake_model, monkeypatch):
     import subprocess
 

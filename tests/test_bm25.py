@@ -302,8 +302,7 @@ def test_save_load_roundtrip_mmap(small, tmp_path):
     loaded = BM25.load(out)  # mmap by default
     assert isinstance(loaded.data, np.memmap) and not loaded.data.flags.writeable
     assert loaded.vocab == ours.vocab and loaded.n_docs == ours.n_docs
-    assert (loaded.k1, loaded.b, loaded.epsilon, loaded.avgdl) == (
-        ours.k1, ours.b, ours.epsilon, ours.avgdl)
+    assert (loaded.k1, loaded.b, loaded.epsilon, loaded.avgdl) == (ours.k1, ours.b, ours.epsilon, ours.avgdl)
     in_mem = BM25.load(out, mmap=False)
     assert not isinstance(in_mem.data, np.memmap)
     for q in (tokenize_query("board care"), tokenize_query("CAMHS 2017/18"), []):
@@ -317,10 +316,10 @@ def test_save_load_roundtrip_mmap(small, tmp_path):
 
 
 def test_save_load_odd_terms(tmp_path):
-    docs = [["caf\u00e9", "\ud800", "a\"b", "£4m"], ["caf\u00e9"]]
+    docs = [["caf\u00e9", "\ud800", 'a"b', "£4m"], ["caf\u00e9"]]
     BM25.build(docs).save(tmp_path)
     loaded = BM25.load(tmp_path)
-    assert set(loaded.vocab) == {"caf\u00e9", "\ud800", "a\"b", "£4m"}
+    assert set(loaded.vocab) == {"caf\u00e9", "\ud800", 'a"b', "£4m"}
     assert loaded.top_k(["£4m"], 3)[0].tolist() == [0]
 
 

@@ -2,6 +2,7 @@
 
 Uses the system Chromium (/usr/bin/chromium; never downloads a browser). Skipped when it is missing.
 """
+
 from __future__ import annotations
 
 import csv
@@ -20,8 +21,14 @@ pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 
 if not Path(CHROMIUM).exists():
     pytest.skip(f"{CHROMIUM} is not installed", allow_module_level=True)
@@ -36,13 +43,35 @@ def free_port() -> int:
 
 def start_app(index: Path, corpus: Path, log: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    env = dict(os.environ, BOARDPAPERS_INDEX=str(index), BOARDPAPERS_CORPUS=str(corpus),
-               HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", TOKENIZERS_PARALLELISM="false")
+    env = dict(
+        os.environ,
+        BOARDPAPERS_INDEX=str(index),
+        BOARDPAPERS_CORPUS=str(corpus),
+        HF_HUB_OFFLINE="1",
+        TRANSFORMERS_OFFLINE="1",
+        TOKENIZERS_PARALLELISM="false",
+    )
     fh = open(log, "w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
-         "--server.headless", "true", "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=fh, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(ROOT / "app.py"),
+            "--server.port",
+            str(port),
+            "--server.headless",
+            "true",
+            "--server.address",
+            "127.0.0.1",
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=fh,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
@@ -231,8 +260,9 @@ def test_add_papers_upload_then_search(page, tmp_path):
 def hostile_server(tmp_path_factory):
     """The app over test_hostile's corpus: a PDF with a JavaScript open action, a javascript: link, HTML and
     markdown in its text and metadata, a 20,000-character token; and Markdown minutes with the same payloads."""
-    from boardpapers.index.writer import ingest
     from test_hostile import hostile_corpus
+
+    from boardpapers.index.writer import ingest
 
     root = tmp_path_factory.mktemp("browser-hostile")
     corpus = hostile_corpus(root / "corpus")

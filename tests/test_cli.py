@@ -1,4 +1,5 @@
 """The command-line contract of DESIGN.md: formats, batch mode, exit codes, cold start, README kept true."""
+
 from __future__ import annotations
 
 import csv
@@ -11,12 +12,30 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, HashEmbedder, build_index
+
 from boardpapers import cli
 
-HIT_FIELDS = {"rank", "score", "passage_id", "text", "path", "title", "council", "body", "meeting_date", "doc_type",
-              "item", "page", "page_end", "printed_page", "is_decision", "also_in", "match", "relevance"}
+HIT_FIELDS = {
+    "rank",
+    "score",
+    "passage_id",
+    "text",
+    "path",
+    "title",
+    "council",
+    "body",
+    "meeting_date",
+    "doc_type",
+    "item",
+    "page",
+    "page_end",
+    "printed_page",
+    "is_decision",
+    "also_in",
+    "match",
+    "relevance",
+}
 FIXTURE = Path(__file__).parent / "fixtures" / "minutes_excerpt.txt"
 
 
@@ -40,7 +59,9 @@ def run_cli(args, capsys):
 
 
 def test_search_json_has_every_contract_field(bm25_index, capsys):
-    code, out, _ = run_cli(["search", "preventative mental health", "--index", str(bm25_index), "--mode", "bm25", "--format", "json", "-k", "3"], capsys)
+    code, out, _ = run_cli(
+        ["search", "preventative mental health", "--index", str(bm25_index), "--mode", "bm25", "--format", "json", "-k", "3"], capsys
+    )
     assert code == 0
     obj = json.loads(out)
     hits = obj["hits"]
@@ -59,7 +80,7 @@ def test_jsonl_and_csv_formats(bm25_index, capsys):
     assert rows and {"citation", "meeting_date", "page", "text"} <= set(rows[0])
     for r in rows:
         for v in r.values():
-            assert not (v or " ")[0] in "=+-@"
+            assert (v or " ")[0] not in "=+-@"
 
 
 def test_queries_file_batch(bm25_index, tmp_path, capsys):
@@ -73,8 +94,10 @@ def test_queries_file_batch(bm25_index, tmp_path, capsys):
 
 def test_export_writes_file(bm25_index, tmp_path, capsys):
     out_file = tmp_path / "hits.csv"
-    code, _, err = run_cli(["export", "preventative mental health", "--format", "csv", "-o", str(out_file), "--index", str(bm25_index),
-                            "--mode", "bm25"], capsys)
+    code, _, err = run_cli(
+        ["export", "preventative mental health", "--format", "csv", "-o", str(out_file), "--index", str(bm25_index), "--mode", "bm25"],
+        capsys,
+    )
     assert code == 0 and "wrote" in err and "match" in err
     assert out_file.read_bytes().startswith(b"\xef\xbb\xbf")  # a BOM: Excel opens it as UTF-8
     assert len(list(csv.DictReader(out_file.open(encoding="utf-8-sig")))) >= 1
@@ -114,8 +137,14 @@ def test_usage_errors_exit_2_with_one_line(tmp_path, capsys):
     assert code == 2
 
 
-@pytest.mark.parametrize("args", [["info"], ["search", "libraries", "--mode", "bm25", "--format", "json"],
-                                  ["export", "libraries", "--mode", "bm25", "--format", "csv", "-o", "OUT"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["info"],
+        ["search", "libraries", "--mode", "bm25", "--format", "json"],
+        ["export", "libraries", "--mode", "bm25", "--format", "csv", "-o", "OUT"],
+    ],
+)
 def test_commands_without_a_model_do_not_import_torch(bm25_index, args, tmp_path):
     args = [str(tmp_path / "hits.csv") if x == "OUT" else x for x in args]
     code = (
@@ -143,8 +172,12 @@ def test_partial_ingest_exits_1(tmp_path):
     src.mkdir()
     shutil.copy(FIXTURE, src / "minutes.txt")
     (src / "broken.pdf").write_bytes(b"%PDF-1.4\n1 0 obj <<>>\n")
-    r = subprocess.run([sys.executable, str(ROOT / "cli.py"), "ingest", str(src), "--index", str(tmp_path / "idx"), "-q"],
-                       capture_output=True, text=True, cwd=ROOT)
+    r = subprocess.run(
+        [sys.executable, str(ROOT / "cli.py"), "ingest", str(src), "--index", str(tmp_path / "idx"), "-q"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert r.returncode == 1, r.stderr[-2000:]
     assert "broken.pdf" in r.stdout and "ingested: 1" in r.stdout
 
@@ -161,8 +194,10 @@ def test_csv_files_open_in_excel_as_utf8_but_stdout_has_no_bom(bm25_index, tmp_p
     """Excel reads a double-clicked CSV without a byte-order mark in the legacy code page (£, en dashes and curly
     quotes garbled): CSV files start with one; CSV on standard output (for pipes) does not."""
     out_file = tmp_path / "hits.csv"
-    run_cli(["export", "preventative mental health", "--format", "csv", "-o", str(out_file), "--index", str(bm25_index),
-             "--mode", "bm25"], capsys)
+    run_cli(
+        ["export", "preventative mental health", "--format", "csv", "-o", str(out_file), "--index", str(bm25_index), "--mode", "bm25"],
+        capsys,
+    )
     data = out_file.read_bytes()
     assert data.startswith("\ufeff".encode("utf-8")) and data.count(b"\xef\xbb\xbf") == 1
     assert data.decode("utf-8-sig").splitlines()[0].startswith("rank,")

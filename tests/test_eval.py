@@ -1,11 +1,12 @@
 """Evaluation commands: BEIR folders and council gold files, on tiny generated data."""
+
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-
 from conftest import HashEmbedder, build_index
+
 from boardpapers.index.embedded import Index
 from boardpapers.index.evaluate import evaluate_beir, evaluate_gold, quote_in
 
@@ -16,7 +17,11 @@ DOCS = {
     "d4": ("Parks", "Play areas in the parks were refurbished with lottery funding."),
     "d5": ("Schools", "Three primary schools were expanded to meet demand for places."),
 }
-QUERIES = {"q1": ("library closures save money", "d1"), "q2": ("home care recruitment staff", "d3"), "q3": ("school places expansion", "d5")}
+QUERIES = {
+    "q1": ("library closures save money", "d1"),
+    "q2": ("home care recruitment staff", "d3"),
+    "q3": ("school places expansion", "d5"),
+}
 
 
 def make_beir(root: Path) -> Path:
@@ -54,8 +59,20 @@ def test_gold_evaluation_counts_quotes(tmp_path):
     build_index([src], tmp_path / "idx", HashEmbedder())
     gold = tmp_path / "gold.jsonl"
     rows = [
-        {"id": "a", "kind": "decision", "query": "bus review approved", "evidence": [{"file": "m.txt", "quote": "That the bus review be approved."}], "meeting": {"body": "Cabinet", "date": "2022-05-03"}},
-        {"id": "b", "kind": "trace", "query": "rural bus routes", "evidence": [{"file": "m.txt", "quote": "Rural bus routes were cut after the subsidy ended in March."}], "meeting": None},
+        {
+            "id": "a",
+            "kind": "decision",
+            "query": "bus review approved",
+            "evidence": [{"file": "m.txt", "quote": "That the bus review be approved."}],
+            "meeting": {"body": "Cabinet", "date": "2022-05-03"},
+        },
+        {
+            "id": "b",
+            "kind": "trace",
+            "query": "rural bus routes",
+            "evidence": [{"file": "m.txt", "quote": "Rural bus routes were cut after the subsidy ended in March."}],
+            "meeting": None,
+        },
         {"id": "c", "kind": "none", "query": "fluoride in water", "evidence": [], "meeting": None},
     ]
     gold.write_text("\n".join(json.dumps(r) for r in rows))

@@ -5,6 +5,7 @@ very long inputs; the text and PDF loaders get arbitrary bytes; exports and the 
 get arbitrary strings. No exception other than the documented one (QueryError, IngestError,
 ValueError) may escape, and what comes out must be usable (UTF-8 encodable, parseable CSV/JSON).
 """
+
 from __future__ import annotations
 
 import csv
@@ -14,10 +15,10 @@ import json
 import pytest
 
 hypothesis = pytest.importorskip("hypothesis")
+from conftest import HashEmbedder, build_index  # noqa: E402
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from conftest import HashEmbedder, build_index  # noqa: E402
 from boardpapers.index.embedded import Index  # noqa: E402
 from boardpapers.index.export import CSV_FIELDS, hits_csv, hits_jsonl  # noqa: E402
 from boardpapers.index.query import QueryError, parse_query  # noqa: E402
@@ -29,8 +30,39 @@ from boardpapers.ingest.model import IngestError  # noqa: E402
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 
 # text with everything awkward: any code point (surrogates included), quotes, controls, RTL marks, long runs
-AWKWARD = st.sampled_from(['"', "“", "”", "'", "\x00", "\x07", "\r", "\n", "\t", "\u202e", "\u200b", "\ufeff", "\ud800",
-                           "\\", "*", "_", "[", "](", "<script>", "=", "-", "+", "@", " ", "the", "of", "and", "AND", "OR"])
+AWKWARD = st.sampled_from(
+    [
+        '"',
+        "“",
+        "”",
+        "'",
+        "\x00",
+        "\x07",
+        "\r",
+        "\n",
+        "\t",
+        "\u202e",
+        "\u200b",
+        "\ufeff",
+        "\ud800",
+        "\\",
+        "*",
+        "_",
+        "[",
+        "](",
+        "<script>",
+        "=",
+        "-",
+        "+",
+        "@",
+        " ",
+        "the",
+        "of",
+        "and",
+        "AND",
+        "OR",
+    ]
+)
 QUERY_TEXT = st.lists(st.one_of(st.text(max_size=30), AWKWARD), max_size=25).map("".join)
 LONG_TEXT = st.tuples(st.text(min_size=1, max_size=8), st.integers(2_000, 20_000)).map(lambda t: (t[0] * t[1])[:40_000])
 ANY_QUERY = st.one_of(QUERY_TEXT, LONG_TEXT)
@@ -42,8 +74,10 @@ def fuzz_index(tmp_path_factory):
     src = d / "src"
     src.mkdir()
     (src / "a.txt").write_text(
-        "Minutes of the Cabinet held on 1 May 2020.\n\n1. BUDGET\nThe budget \"for libraries\" was discussed.\n"
-        "RESOLVED: That the budget be approved.\n\n2. PARKING\nParking charges (Café zone) rose by 5%.\n", encoding="utf-8")
+        'Minutes of the Cabinet held on 1 May 2020.\n\n1. BUDGET\nThe budget "for libraries" was discussed.\n'
+        "RESOLVED: That the budget be approved.\n\n2. PARKING\nParking charges (Café zone) rose by 5%.\n",
+        encoding="utf-8",
+    )
     idx = d / "idx"
     build_index([src], idx, HashEmbedder())
     return Index(idx)
@@ -89,9 +123,14 @@ def _check_loaded(doc) -> None:
 
 
 @FUZZ
-@given(st.one_of(st.binary(max_size=4096), st.text(max_size=2000).map(lambda s: s.encode("utf-8", "surrogatepass")),
-                 st.text(max_size=500).map(lambda s: s.encode("utf-16", "surrogatepass")),
-                 st.binary(max_size=64).map(lambda b: b"\xef\xbb\xbf" + b)))
+@given(
+    st.one_of(
+        st.binary(max_size=4096),
+        st.text(max_size=2000).map(lambda s: s.encode("utf-8", "surrogatepass")),
+        st.text(max_size=500).map(lambda s: s.encode("utf-16", "surrogatepass")),
+        st.binary(max_size=64).map(lambda b: b"\xef\xbb\xbf" + b),
+    )
+)
 def test_text_loader_takes_any_bytes(data):
     try:
         doc = load_text_bytes(data, "fuzz.txt")
@@ -102,8 +141,13 @@ def test_text_loader_takes_any_bytes(data):
 
 
 @FUZZ
-@given(st.one_of(st.binary(max_size=2048), st.binary(max_size=2048).map(lambda b: b"%PDF-1.4\n" + b),
-                 st.binary(max_size=512).map(lambda b: b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n" + b + b"\n%%EOF")))
+@given(
+    st.one_of(
+        st.binary(max_size=2048),
+        st.binary(max_size=2048).map(lambda b: b"%PDF-1.4\n" + b),
+        st.binary(max_size=512).map(lambda b: b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n" + b + b"\n%%EOF"),
+    )
+)
 def test_pdf_loader_takes_any_bytes(data):
     try:
         doc = load_pdf_bytes(data, "fuzz.pdf", max_pages=50)
@@ -121,14 +165,18 @@ def test_normalised_text_is_always_valid_utf8(s):
     assert not any(c in out for c in "\x00\r\x0b\x0c\x7f")
 
 
-CELL = st.one_of(st.text(max_size=40), AWKWARD, st.sampled_from(["=1+1", "+cmd", "-2+3", "@SUM(A1)", "\t=x", "\r=x", "=HYPERLINK(\"http://x\")"]))
+CELL = st.one_of(
+    st.text(max_size=40), AWKWARD, st.sampled_from(["=1+1", "+cmd", "-2+3", "@SUM(A1)", "\t=x", "\r=x", '=HYPERLINK("http://x")'])
+)
 
 
 @FUZZ
 @given(st.lists(st.fixed_dictionaries({f: CELL for f in ("text", "title", "council", "body", "item", "path", "passage_id")}), max_size=5))
 def test_exports_stay_valid_and_formula_free(rows):
-    hits = [{**r, "rank": i + 1, "score": 0.5, "page": 1, "page_end": 1, "meeting_date": "2020-05-01", "also_in": [], "seq": 0}
-            for i, r in enumerate(rows)]
+    hits = [
+        {**r, "rank": i + 1, "score": 0.5, "page": 1, "page_end": 1, "meeting_date": "2020-05-01", "also_in": [], "seq": 0}
+        for i, r in enumerate(rows)
+    ]
     text = hits_csv(hits)
     parsed = list(csv.reader(io.StringIO(text)))
     assert parsed[0] == list(CSV_FIELDS) and len(parsed) == len(hits) + 1
@@ -146,8 +194,24 @@ def test_exports_stay_valid_and_formula_free(rows):
 
 
 @FUZZ
-@given(st.one_of(st.text(max_size=300), st.sampled_from(["../../etc/passwd", "/etc/passwd.pdf", "a\x00b.pdf", "..\\..\\x.pdf",
-                                                          "x" * 5000 + ".pdf", "CON.pdf", ".pdf", " .pdf", "\u202egpj.pdf"])))
+@given(
+    st.one_of(
+        st.text(max_size=300),
+        st.sampled_from(
+            [
+                "../../etc/passwd",
+                "/etc/passwd.pdf",
+                "a\x00b.pdf",
+                "..\\..\\x.pdf",
+                "x" * 5000 + ".pdf",
+                "CON.pdf",
+                ".pdf",
+                " .pdf",
+                "\u202egpj.pdf",
+            ]
+        ),
+    )
+)
 def test_upload_names_are_safe_or_refused(name):
     from boardpapers.ui import add as uploads
 

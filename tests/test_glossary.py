@@ -1,4 +1,5 @@
 """Acronym mining (index/glossary.py): the definitions council papers give, found fast and exactly."""
+
 from __future__ import annotations
 
 import re
@@ -30,11 +31,17 @@ def _long_form_pairs_one_pattern(text: str) -> set[tuple[str, str]]:
 
 
 def test_definitions_in_both_orders():
-    text = ("Delayed Transfers of Care (DTOC) rose. The Better Care Fund (BCF) and the Clinical Commissioning "
-            "Group (CCG)(CCG) met. UHL (University Hospitals of Leicester) reported. In 2017 (ABC) nothing.")
+    text = (
+        "Delayed Transfers of Care (DTOC) rose. The Better Care Fund (BCF) and the Clinical Commissioning "
+        "Group (CCG)(CCG) met. UHL (University Hospitals of Leicester) reported. In 2017 (ABC) nothing."
+    )
     pairs = set(mine(text))
-    assert {("DTOC", "Delayed Transfers of Care"), ("BCF", "Better Care Fund"), ("CCG", "Clinical Commissioning Group"),
-            ("UHL", "University Hospitals of Leicester")} <= pairs
+    assert {
+        ("DTOC", "Delayed Transfers of Care"),
+        ("BCF", "Better Care Fund"),
+        ("CCG", "Clinical Commissioning Group"),
+        ("UHL", "University Hospitals of Leicester"),
+    } <= pairs
     assert not any(a == "ABC" for a, _ in pairs)
 
 
@@ -74,8 +81,13 @@ def test_query_expansion_follows_the_query_order():
     set's order: the same query must rank the same in every process (set order of strings varies with the hash seed)."""
     from boardpapers.index.glossary import expand_query
 
-    glossary = {"STP": ["Sustainability and Transformation Plan"], "UHL": ["University Hospitals of Leicester"],
-                "BCF": ["Better Care Fund"], "DTOC": ["Delayed Transfers of Care"], "CCG": ["Clinical Commissioning Group"]}
+    glossary = {
+        "STP": ["Sustainability and Transformation Plan"],
+        "UHL": ["University Hospitals of Leicester"],
+        "BCF": ["Better Care Fund"],
+        "DTOC": ["Delayed Transfers of Care"],
+        "CCG": ["Clinical Commissioning Group"],
+    }
     for query in ("STP UHL BCF DTOC CCG bids", "CCG and DTOC with BCF, UHL and the STP"):
         extra, notes = expand_query(query, glossary)
         named = [w for w in re.findall(r"[A-Z]{3,}", query)]

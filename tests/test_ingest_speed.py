@@ -1,5 +1,6 @@
 """Ingestion does as little encoding as it can: each distinct text once, cached texts never, and the
 embedding backend is part of what an index records (issue 8)."""
+
 from __future__ import annotations
 
 import shutil
@@ -7,12 +8,12 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-
 from conftest import CORPUS, ROOT, HashEmbedder, build_index
-from boardpapers.index.writer import ingest
+from pdfgen import make_pdf
+
 from boardpapers.index.embed import ModelError, get_embedder, missing_backend_packages, space_id, split_space_id
 from boardpapers.index.store import Store
-from pdfgen import make_pdf
+from boardpapers.index.writer import ingest
 
 
 class CountingEmbedder(HashEmbedder):
@@ -69,12 +70,21 @@ SHARED_MINUTES = [
 
 
 def _pack(path: Path, date: str, extra: list[str]) -> None:
-    make_pdf(path, [
-        ["Example Borough Council", "MEETING OF THE LICENSING COMMITTEE", f"Date: Tuesday, {date}", "AGENDA",
-         "1. Apologies for absence", "2. Minutes of the previous meeting"],
-        SHARED_MINUTES,  # the previous meeting's minutes, reprinted in each pack
-        extra,
-    ])
+    make_pdf(
+        path,
+        [
+            [
+                "Example Borough Council",
+                "MEETING OF THE LICENSING COMMITTEE",
+                f"Date: Tuesday, {date}",
+                "AGENDA",
+                "1. Apologies for absence",
+                "2. Minutes of the previous meeting",
+            ],
+            SHARED_MINUTES,  # the previous meeting's minutes, reprinted in each pack
+            extra,
+        ],
+    )
 
 
 def test_repeated_text_is_encoded_once_across_and_within_documents(tmp_path):
@@ -142,7 +152,9 @@ def test_crash_while_encoding_keeps_previous_index_and_next_run_completes(tmp_pa
     assert counts(idx) == counts(tmp_path / "clean")
     assert again.passages_total == clean.passages_total
     s = Store(tmp_path / "clean", readonly=True)
-    clean_counts = {Path(r[0]).name: r[1] for r in s.con.execute("SELECT d.path, count(*) FROM documents d JOIN passages USING(doc_id) GROUP BY d.path")}
+    clean_counts = {
+        Path(r[0]).name: r[1] for r in s.con.execute("SELECT d.path, count(*) FROM documents d JOIN passages USING(doc_id) GROUP BY d.path")
+    }
     s.close()
     assert all(n == clean_counts[Path(p).name] for p, n in stored.items())  # what the crashed run stored was complete
 
@@ -250,24 +262,48 @@ def test_cli_backend_option(tmp_path):
     import sys
 
     (tmp_path / "a.txt").write_text("text\n")
-    r = subprocess.run([sys.executable, str(ROOT / "cli.py"), "ingest", str(tmp_path / "a.txt"), "--index", str(tmp_path / "idx"),
-                        "--backend", "tensorrt"], capture_output=True, text=True, cwd=ROOT)
+    r = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "cli.py"),
+            "ingest",
+            str(tmp_path / "a.txt"),
+            "--index",
+            str(tmp_path / "idx"),
+            "--backend",
+            "tensorrt",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert r.returncode == 2 and "--backend" in r.stderr and "onnx-int8" in r.stderr
 
 
 def test_short_encode_calls_while_files_are_still_parsing(tmp_path):
     """While parse workers run, the encoder gets the cores they leave free for the whole of a call; calls are
     then short, so it takes a freed core back soon after; with no parsing left, calls are long (less padding)."""
-    from boardpapers.index.report import IngestReport
     from boardpapers.index.embedqueue import EmbedQueue, ParsedDocument
+    from boardpapers.index.report import IngestReport
 
     store = Store(tmp_path / "idx")
     try:
         emb = CountingEmbedder()
         queue = EmbedQueue(store, emb.model_id, IngestReport(), emb)
         texts = [f"passage number {i} about the libraries budget" for i in range(600)]
-        queue.add(ParsedDocument(path=tmp_path / "a.pdf", digest="d", size=1, mtime=0.0, res={}, meta={}, passages=[],
-                          texts=texts, keys=[f"k{i}" for i in range(600)]))
+        queue.add(
+            ParsedDocument(
+                path=tmp_path / "a.pdf",
+                digest="d",
+                size=1,
+                mtime=0.0,
+                res={},
+                meta={},
+                passages=[],
+                texts=texts,
+                keys=[f"k{i}" for i in range(600)],
+            )
+        )
         queue.encode_some(busy_workers=2)
         queue.encode_some(busy_workers=1)
         queue.encode_some(busy_workers=0)
@@ -279,8 +315,8 @@ def test_short_encode_calls_while_files_are_still_parsing(tmp_path):
 
 def test_encode_calls_group_texts_of_like_length(tmp_path):
     """The model pads each batch to its longest text: a call takes the longest of the oldest waiting texts."""
-    from boardpapers.index.report import IngestReport
     from boardpapers.index.embedqueue import EmbedQueue, ParsedDocument
+    from boardpapers.index.report import IngestReport
 
     store = Store(tmp_path / "idx")
     try:
@@ -288,8 +324,19 @@ def test_encode_calls_group_texts_of_like_length(tmp_path):
         queue = EmbedQueue(store, emb.model_id, IngestReport(), emb)
         queue.WINDOW = 100
         texts = [("word " * (5 + (i * 37) % 200)).strip() + f" {i}" for i in range(300)]  # lengths in no order
-        queue.add(ParsedDocument(path=tmp_path / "a.pdf", digest="d", size=1, mtime=0.0, res={}, meta={}, passages=[],
-                          texts=texts, keys=[f"k{i}" for i in range(300)]))
+        queue.add(
+            ParsedDocument(
+                path=tmp_path / "a.pdf",
+                digest="d",
+                size=1,
+                mtime=0.0,
+                res={},
+                meta={},
+                passages=[],
+                texts=texts,
+                keys=[f"k{i}" for i in range(300)],
+            )
+        )
         queue.encode_some(busy_workers=1)
         call = emb.calls[0]
         assert sorted(call, key=len, reverse=True) == sorted(texts[:100], key=len, reverse=True)[: len(call)]

@@ -1,5 +1,6 @@
 """The relevance judge (index/judge.py) and what is built on it: honest counts, strong / related hits, sorts, decisions,
 exports, "no match" output, abstention and the trace timeline -- on two real packs with the real model, both backends."""
+
 from __future__ import annotations
 
 import csv
@@ -9,9 +10,9 @@ import re
 
 import numpy as np
 import pytest
+from pgfixture import BACKENDS, open_on_backend
 
 from boardpapers import cli
-from pgfixture import BACKENDS, open_on_backend
 from boardpapers.index.judge import FEATURES, LEXICAL_FEATURES, MODEL_FILE, JudgeModelError, concepts, features, judge, model_params
 from boardpapers.index.query import Filters
 from boardpapers.index.rank import POOL, rank
@@ -71,7 +72,7 @@ def test_matches_come_first_and_are_counted(ix):
     res = search(ix, ON_TOPIC, k=50)
     strong = [h for h in res.hits if h["match"] == "strong"]
     assert 0 < len(strong) <= res.matches < 50
-    assert [h["match"] for h in res.hits[:len(strong)]] == ["strong"] * len(strong)  # related ones only after
+    assert [h["match"] for h in res.hits[: len(strong)]] == ["strong"] * len(strong)  # related ones only after
     assert all("librar" in (h["text"] + (h["item"] or "")).lower() for h in strong[:5])
     # the count is the judge's: every strong row of the pool, no more
     r = rank(ix, ON_TOPIC, 100, pool=POOL)
@@ -136,8 +137,10 @@ def test_export_holds_the_matches_unless_asked_for_related(real_index, tmp_path,
     assert rows and {r["match"] for r in rows} == {"strong"}
     n = int(re.match(r"(\d+) passages match", capsys.readouterr().err).group(1))
     assert len(rows) <= n  # near-duplicates fold into one row ("also_in")
-    assert cli.main(["export", ON_TOPIC, "--format", "jsonl", "-o", str(out), "--index", str(real_index), "-k", "200",
-                     "--include-related"]) == 0
+    assert (
+        cli.main(["export", ON_TOPIC, "--format", "jsonl", "-o", str(out), "--index", str(real_index), "-k", "200", "--include-related"])
+        == 0
+    )
     kinds = [json.loads(x)["match"] for x in out.read_text(encoding="utf-8").splitlines()]
     assert len(kinds) == 200 and "related" in kinds and kinds == sorted(kinds, key=lambda m: m != "strong")
 
@@ -196,13 +199,25 @@ def test_eval_judge_reports_the_judgement_and_its_calibration(real_index, tmp_pa
     coverage and meeting precision against labelled meetings, and a reliability table with a Brier score."""
     gold = tmp_path / "gold.jsonl"
     lines = [
-        {"id": "a1", "kind": "fact", "query": "How much will the community managed libraries save each year?",
-         "evidence": [{"file": "004", "quote": "annual savings are expected to be £0.3m from staff savings and £0.2m from running costs"}]},
+        {
+            "id": "a1",
+            "kind": "fact",
+            "query": "How much will the community managed libraries save each year?",
+            "evidence": [
+                {"file": "004", "quote": "annual savings are expected to be £0.3m from staff savings and £0.2m from running costs"}
+            ],
+        },
         {"id": "n1", "kind": "none", "query": "winter gritting routes for 2016/17"},
-        {"id": "t1", "kind": "trace", "query": "community managed libraries",
-         "evidence": [{"file": "004", "quote": "the Cabinet agreed the proposed infrastructure support package"}],
-         "meetings": [{"body": "Adults and Communities Overview and Scrutiny Committee", "date": "2015-06-02"},
-                      {"body": "Adults and Communities Overview and Scrutiny Committee", "date": "2015-03-03"}]},
+        {
+            "id": "t1",
+            "kind": "trace",
+            "query": "community managed libraries",
+            "evidence": [{"file": "004", "quote": "the Cabinet agreed the proposed infrastructure support package"}],
+            "meetings": [
+                {"body": "Adults and Communities Overview and Scrutiny Committee", "date": "2015-06-02"},
+                {"body": "Adults and Communities Overview and Scrutiny Committee", "date": "2015-03-03"},
+            ],
+        },
     ]
     gold.write_text("".join(json.dumps(x) + "\n" for x in lines), encoding="utf-8")
     assert cli.main(["eval", "--gold", str(gold), "--index", str(real_index), "--judge", "--format", "json"]) == 0

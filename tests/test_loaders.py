@@ -1,8 +1,8 @@
 """Loaders (file -> pages) and running header/footer removal, incl. every bad input we know of."""
+
 from __future__ import annotations
 
 import shutil
-import sys
 import time
 import zipfile
 from pathlib import Path
@@ -11,9 +11,6 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 
-from boardpapers.ingest.clean import remove_running_lines, strip_running_lines  # noqa: E402
-from boardpapers.ingest.loaders import load_document  # noqa: E402
-from boardpapers.ingest.model import IngestError, LoadedDocument, Page  # noqa: E402
 from pdfgen import (  # noqa: E402
     make_decompression_bomb_pdf,
     make_deep_nesting_pdf,
@@ -23,6 +20,10 @@ from pdfgen import (  # noqa: E402
     make_pdf,
     make_truncated_pdf,
 )
+
+from boardpapers.ingest.clean import remove_running_lines, strip_running_lines  # noqa: E402
+from boardpapers.ingest.loaders import load_document  # noqa: E402
+from boardpapers.ingest.model import IngestError, LoadedDocument, Page  # noqa: E402
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 CORPUS_PDF = SHARED / "corpus-pdf"
@@ -36,8 +37,7 @@ HEADER = "Cabinet — 15 December 2016"
 def pack_pages(n: int, header: str = HEADER) -> list[list[str]]:
     """n pages: running header, body, stamped 'Page N' footer."""
     words = ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]
-    return [[header, f"Body line {words[i - 1]} about libraries.", f"More text on {words[i - 1]}.", f"Page {i}"]
-            for i in range(1, n + 1)]
+    return [[header, f"Body line {words[i - 1]} about libraries.", f"More text on {words[i - 1]}.", f"Page {i}"] for i in range(1, n + 1)]
 
 
 def reason(path: Path, **kw) -> str:
@@ -361,15 +361,24 @@ def P(n: int, *lines: str) -> Page:
 def test_strip_running_lines_keeps_repeated_body_text():
     names = ["alpha", "beta", "gamma", "delta", "epsilon"]
     pages = [
-        P(i, "Leicester City Health and Wellbeing Board — 15 December 2016", "RESOLVED:", f"{i + 10}. Item {t}",
-          "body text", "more body", "RESOLVED:", "that the report be noted.", f"end of {t}", f"Page {i}")
+        P(
+            i,
+            "Leicester City Health and Wellbeing Board — 15 December 2016",
+            "RESOLVED:",
+            f"{i + 10}. Item {t}",
+            "body text",
+            "more body",
+            "RESOLVED:",
+            "that the report be noted.",
+            f"end of {t}",
+            f"Page {i}",
+        )
         for i, t in enumerate(names, start=1)
     ]
     out = strip_running_lines(pages)
     assert [p.printed_page for p in out] == ["1", "2", "3", "4", "5"]
     for p, t in zip(out, names):
-        assert p.text == (f"RESOLVED:\n{p.number + 10}. Item {t}\nbody text\nmore body\n"
-                          f"RESOLVED:\nthat the report be noted.\nend of {t}")
+        assert p.text == (f"RESOLVED:\n{p.number + 10}. Item {t}\nbody text\nmore body\nRESOLVED:\nthat the report be noted.\nend of {t}")
     assert pages[0].text.startswith("Leicester")  # input untouched
 
 
@@ -404,8 +413,7 @@ def test_running_header_digits_normalised_and_first_form_kept():
 
 
 def test_printed_page_forms():
-    forms = {"Page 23": "23", "Page 23 of 40": "23", "page iv": "iv", "23 | P a g e": "23", "- 23 -": "23",
-             "23 of 40": "23"}
+    forms = {"Page 23": "23", "Page 23 of 40": "23", "page iv": "iv", "23 | P a g e": "23", "- 23 -": "23", "23 of 40": "23"}
     for stamp, expected in forms.items():
         [out] = strip_running_lines([P(7, "Body", "more body", stamp)])
         assert out.printed_page == expected and out.text == "Body\nmore body", stamp
@@ -429,8 +437,10 @@ def test_lone_numbers_need_a_sequence():
 
 
 def test_lone_numbers_on_stamped_pages_are_footnotes():
-    pages = [P(i, "Board — 21 September 2017", f"text {w}", str(i - 98), f"more {w}", f"Page {i}")
-             for i, w in zip(range(99, 103), ["a", "b", "c", "d"])]
+    pages = [
+        P(i, "Board — 21 September 2017", f"text {w}", str(i - 98), f"more {w}", f"Page {i}")
+        for i, w in zip(range(99, 103), ["a", "b", "c", "d"])
+    ]
     out = strip_running_lines(pages)
     assert [p.printed_page for p in out] == ["99", "100", "101", "102"]
     assert [p.text.split("\n")[1] for p in out] == ["1", "2", "3", "4"]

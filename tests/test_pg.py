@@ -1,5 +1,6 @@
 """The PostgreSQL backend on a real server (tests/pgfixture.py): schema and its errors, BM25 and eval parity with
 the embedded backend, import/export both ways, the CLI on --store, and several ingest workers with one killed."""
+
 from __future__ import annotations
 
 import json
@@ -12,10 +13,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from boardpapers import cli
 from conftest import HashEmbedder, build_index, shared_or_skip
 from pgfixture import new_database
+
+from boardpapers import cli
 from boardpapers.index.embedded import Index
 from boardpapers.index.pgindex import PgFilter, PgIndex
 from boardpapers.index.pgstore import SCHEMA_VERSION, PgStore, PgStoreError
@@ -41,16 +42,35 @@ That the {topic} report be noted and the {topic} plan be approved.
 def write_small(src: Path) -> Path:
     src.mkdir(parents=True, exist_ok=True)
     docs = [
-        ("Health and Wellbeing Board", "Northshire County Council", "Thursday, 2 March 2017", "DELAYED TRANSFERS OF CARE",
-         "Delayed Transfers of Care (DTOC) remained above the national target throughout the winter months.", "discharge"),
-        ("Cabinet", "Northshire County Council", "Tuesday, 5 December 2017", "LIBRARIES",
-         "The community managed libraries programme saved £0.3m a year from staffing; DTOC was discussed briefly.", "libraries"),
-        ("Adults Scrutiny Committee", "Southshire District Council", "Monday, 6 June 2016", "PARKS",
-         "The parks strategy covered play areas, bowling greens and tree planting across the district.", "parks"),
+        (
+            "Health and Wellbeing Board",
+            "Northshire County Council",
+            "Thursday, 2 March 2017",
+            "DELAYED TRANSFERS OF CARE",
+            "Delayed Transfers of Care (DTOC) remained above the national target throughout the winter months.",
+            "discharge",
+        ),
+        (
+            "Cabinet",
+            "Northshire County Council",
+            "Tuesday, 5 December 2017",
+            "LIBRARIES",
+            "The community managed libraries programme saved £0.3m a year from staffing; DTOC was discussed briefly.",
+            "libraries",
+        ),
+        (
+            "Adults Scrutiny Committee",
+            "Southshire District Council",
+            "Monday, 6 June 2016",
+            "PARKS",
+            "The parks strategy covered play areas, bowling greens and tree planting across the district.",
+            "parks",
+        ),
     ]
     for i, (body, council, day, title, text, topic) in enumerate(docs):
-        (src / f"doc{i}.txt").write_text(MINUTES.format(body=body, council=council, day=day, n=i + 5, title=title, text=text, topic=topic),
-                                         encoding="utf-8")
+        (src / f"doc{i}.txt").write_text(
+            MINUTES.format(body=body, council=council, day=day, n=i + 5, title=title, text=text, topic=topic), encoding="utf-8"
+        )
     return src
 
 
@@ -219,11 +239,14 @@ def test_a_filter_leaving_few_passages_still_returns_them(real_pair):
 
 def _postings_match_passages(con) -> None:
     """bm25_postings holds exactly the postings of the stored passages: none stale, none missing."""
-    stored = [(t, d, *(np.frombuffer(b, dtype=k).tolist() for b, k in ((pids, ">i8"), (tfs, ">i4"), (dls, ">i4"))))
-              for t, d, pids, tfs, dls in con.execute("SELECT term, doc_id, pids, tfs, dls FROM bm25_postings ORDER BY term, doc_id")]
+    stored = [
+        (t, d, *(np.frombuffer(b, dtype=k).tolist() for b, k in ((pids, ">i8"), (tfs, ">i4"), (dls, ">i4"))))
+        for t, d, pids, tfs, dls in con.execute("SELECT term, doc_id, pids, tfs, dls FROM bm25_postings ORDER BY term, doc_id")
+    ]
     derived = con.execute(
         "SELECT u.term, p.doc_id, array_agg(p.pid ORDER BY p.pid), array_agg(u.tf ORDER BY p.pid), array_agg(p.dl ORDER BY p.pid) "
-        "FROM passages p, unnest(p.terms, p.tfs) AS u(term, tf) GROUP BY u.term, p.doc_id ORDER BY 1, 2").fetchall()
+        "FROM passages p, unnest(p.terms, p.tfs) AS u(term, tf) GROUP BY u.term, p.doc_id ORDER BY 1, 2"
+    ).fetchall()
     assert stored and stored == derived
 
 
@@ -231,7 +254,9 @@ def test_an_old_store_is_migrated_with_its_postings_backfilled(tmp_path, pg_url)
     a = tmp_path / "a"
     src = write_small(tmp_path / "src")
     long_item = " ".join(f"The panel reviewed scheme {i} and noted its progress against the agreed milestones." for i in range(12))
-    (src / "long.txt").write_text(f"Minutes of a meeting of the Cabinet held on Monday, 3 April 2017.\n\n7. SCHEMES\n{long_item}\n", encoding="utf-8")
+    (src / "long.txt").write_text(
+        f"Minutes of a meeting of the Cabinet held on Monday, 3 April 2017.\n\n7. SCHEMES\n{long_item}\n", encoding="utf-8"
+    )
     build_index([src], a, HashEmbedder())
     import_store(a, pg_url)
     with psycopg.connect(pg_url) as con:  # make it the schema-1 store an earlier boardpapers wrote
@@ -278,14 +303,18 @@ def test_import_and_export_round_trip_without_re_embedding(tmp_path, pg_url):
     try:
         assert ea.pids.tolist() == eb.pids.tolist()
         assert np.array_equal(np.asarray(ea.vectors), np.asarray(eb.vectors))  # the vectors travelled, bit for bit
-        assert [(d["doc_id"], d["paths"], d["council"]) for d in ea.store.documents()] == \
-               [(d["doc_id"], d["paths"], d["council"]) for d in eb.store.documents()] == \
-               [(d["doc_id"], d["paths"], d["council"]) for d in p.store.documents()]
+        assert (
+            [(d["doc_id"], d["paths"], d["council"]) for d in ea.store.documents()]
+            == [(d["doc_id"], d["paths"], d["council"]) for d in eb.store.documents()]
+            == [(d["doc_id"], d["paths"], d["council"]) for d in p.store.documents()]
+        )
         assert ea.glossary == p.glossary == eb.glossary and ea.glossary.get("DTOC")
         for q in ("delayed transfers of care", "DTOC", "parks bowling", '"managed libraries"'):
             for mode in ("bm25", "dense", "hybrid"):
-                got = [[(h["passage_id"], h["score"]) for h in search(ix, q, k=5, mode=mode, embedder=HashEmbedder()).hits]
-                       for ix in (ea, p, eb)]
+                got = [
+                    [(h["passage_id"], h["score"]) for h in search(ix, q, k=5, mode=mode, embedder=HashEmbedder()).hits]
+                    for ix in (ea, p, eb)
+                ]
                 assert got[0] == got[1] == got[2] and got[0], (q, mode)
     finally:
         p.close()
@@ -303,9 +332,13 @@ def test_import_and_export_round_trip_without_re_embedding(tmp_path, pg_url):
     with psycopg.connect(pg_url) as con:
         assert con.execute("SELECT count(*) FROM documents").fetchone()[0] == 3  # the old version is gone
         _postings_match_passages(con)  # and so are its postings
-        assert con.execute("SELECT n_docs, sum_dl FROM bm25_stats").fetchone() == con.execute("SELECT count(*), sum(dl) FROM passages").fetchone()
-        assert dict(con.execute("SELECT term, df FROM bm25_terms").fetchall()) == \
-               dict(con.execute("SELECT t, count(*) FROM passages, unnest(terms) t GROUP BY t").fetchall())
+        assert (
+            con.execute("SELECT n_docs, sum_dl FROM bm25_stats").fetchone()
+            == con.execute("SELECT count(*), sum(dl) FROM passages").fetchone()
+        )
+        assert dict(con.execute("SELECT term, df FROM bm25_terms").fetchall()) == dict(
+            con.execute("SELECT t, count(*) FROM passages, unnest(terms) t GROUP BY t").fetchall()
+        )
     p = PgIndex(pg_url)
     try:
         assert "skate parks" in search(p, "skate parks", k=1, mode="bm25").hits[0]["text"]
@@ -322,7 +355,10 @@ def test_import_and_export_round_trip_without_re_embedding(tmp_path, pg_url):
     assert (r.count("ingested"), r.count("unchanged"), r.embedded) == (1, 2, 0), r.outcomes
     with psycopg.connect(pg_url) as con:
         assert con.execute("SELECT array_agg(DISTINCT parser) FROM documents").fetchone()[0] == [PARSER_VERSION]
-        assert con.execute("SELECT n_docs, sum_dl FROM bm25_stats").fetchone() == con.execute("SELECT count(*), sum(dl) FROM passages").fetchone()
+        assert (
+            con.execute("SELECT n_docs, sum_dl FROM bm25_stats").fetchone()
+            == con.execute("SELECT count(*), sum(dl) FROM passages").fetchone()
+        )
     assert ingest_pg([src], pg_url, embedder=HashEmbedder()).count("unchanged") == 3
 
 
@@ -355,12 +391,21 @@ def _make_pdfs(src: Path, n: int) -> None:
     src.mkdir(parents=True)
     councils = ["Northshire County Council", "Southshire District Council", "Eastshire Borough Council"]
     for i in range(n):
-        make_pdf(src / f"pack{i:02d}.pdf", [
-            [councils[i % 3], "Cabinet", f"Minutes of a meeting held on Tuesday, {i + 1} March 2016",
-             f"{i + 3}. Budget item {i}", f"The cabinet considered the zebraword{i} proposal for the financial year.",
-             "Officers reported that spending was within the approved budget for the period.", "Page 1"],
-            [f"{i + 3}. Budget item {i} (continued)", "RESOLVED:", f"That the zebraword{i} proposal be approved.", "Page 2"],
-        ])
+        make_pdf(
+            src / f"pack{i:02d}.pdf",
+            [
+                [
+                    councils[i % 3],
+                    "Cabinet",
+                    f"Minutes of a meeting held on Tuesday, {i + 1} March 2016",
+                    f"{i + 3}. Budget item {i}",
+                    f"The cabinet considered the zebraword{i} proposal for the financial year.",
+                    "Officers reported that spending was within the approved budget for the period.",
+                    "Page 1",
+                ],
+                [f"{i + 3}. Budget item {i} (continued)", "RESOLVED:", f"That the zebraword{i} proposal be approved.", "Page 2"],
+            ],
+        )
 
 
 def test_three_workers_one_killed_ingest_every_document_exactly_once(tmp_path, pg_url):
@@ -371,8 +416,15 @@ def test_three_workers_one_killed_ingest_every_document_exactly_once(tmp_path, p
     markers = tmp_path / "markers"
     markers.mkdir()
     PgStore(pg_url).close()  # schema first, so the three do not all wait on the migration lock
-    procs = [subprocess.Popen([sys.executable, str(TESTS / "pg_worker.py"), pg_url, str(src), str(markers)],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, str(TESTS / "pg_worker.py"), pg_url, str(src), str(markers)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(3)
+    ]
     try:
         deadline = time.time() + 120
         by_pid = {str(p.pid): p for p in procs}
@@ -418,7 +470,8 @@ def test_three_workers_one_killed_ingest_every_document_exactly_once(tmp_path, p
 # ----------------------------------------------------------------- the app on --store
 def test_the_app_searches_traces_and_lists_documents_from_the_store(tmp_path, pg_url, monkeypatch):
     pytest.importorskip("streamlit.testing.v1")
-    from test_app import make_small_index, markdown_text, run_app, search as app_search
+    from test_app import make_small_index, markdown_text, run_app
+    from test_app import search as app_search
 
     index, corpus = make_small_index(tmp_path)
     import_store(index, pg_url)

@@ -1,4 +1,5 @@
 """Ingest end to end with a fast fake embedder: incremental runs, bad input, locking, manifests, CLI summary."""
+
 from __future__ import annotations
 
 import json
@@ -9,23 +10,39 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, HashEmbedder, build_index
+from pdfgen import make_decompression_bomb_pdf, make_image_only_pdf, make_pdf, make_truncated_pdf
+
 from boardpapers.index.lock import IndexLock, LockedError
 from boardpapers.index.report import summary_table
 from boardpapers.index.store import Store
-from pdfgen import make_decompression_bomb_pdf, make_image_only_pdf, make_pdf, make_truncated_pdf
 
 FIXTURE = Path(__file__).parent / "fixtures" / "minutes_excerpt.txt"
 
 AGENDA_PAGES = [
-    ["Example Borough Council", "MEETING OF THE LICENSING COMMITTEE", "Date: Tuesday, 7 March 2023", "AGENDA",
-     "1. Apologies for absence", "2. Taxi licensing fees", "Appendix A", "(Pages 3 - 4)"],
-    ["Minutes of the meeting of the Licensing Committee held on Tuesday, 7 February 2023",
-     "12. TAXI LICENSING FEES", "The Committee considered a report on hackney carriage fees.",
-     "RESOLVED:", "That the hackney carriage fees for 2023/24 be increased by 5%."],
-    ["13. CLOSE OF MEETING", "The meeting closed at 7.15pm.", "Report on street trading consents",
-     "Street trading consents are renewed every year in April."],
+    [
+        "Example Borough Council",
+        "MEETING OF THE LICENSING COMMITTEE",
+        "Date: Tuesday, 7 March 2023",
+        "AGENDA",
+        "1. Apologies for absence",
+        "2. Taxi licensing fees",
+        "Appendix A",
+        "(Pages 3 - 4)",
+    ],
+    [
+        "Minutes of the meeting of the Licensing Committee held on Tuesday, 7 February 2023",
+        "12. TAXI LICENSING FEES",
+        "The Committee considered a report on hackney carriage fees.",
+        "RESOLVED:",
+        "That the hackney carriage fees for 2023/24 be increased by 5%.",
+    ],
+    [
+        "13. CLOSE OF MEETING",
+        "The meeting closed at 7.15pm.",
+        "Report on street trading consents",
+        "Street trading consents are renewed every year in April.",
+    ],
 ]
 
 
@@ -99,7 +116,12 @@ def test_pdf_structure_through_pipeline(tmp_path, papers):
     build_index([papers / "agenda pack 'draft' – Café.pdf"], idx, HashEmbedder())
     s = Store(idx, readonly=True)
     doc = s.documents()[0]
-    assert (doc["council"], doc["body"], doc["meeting_date"], doc["doc_type"]) == ("Example Borough Council", "Licensing Committee", "2023-03-07", "agenda")
+    assert (doc["council"], doc["body"], doc["meeting_date"], doc["doc_type"]) == (
+        "Example Borough Council",
+        "Licensing Committee",
+        "2023-03-07",
+        "agenda",
+    )
     rows = [dict(r) for r in s.iter_active_passages()]
     dec = [r for r in rows if "increased by 5%" in r["text"]]
     assert dec and dec[0]["is_decision"] == 1 and dec[0]["meeting_date"] == "2023-02-07" and dec[0]["minute_number"] == "12"
@@ -113,7 +135,11 @@ def test_bad_inputs_are_reported_and_the_batch_goes_on(tmp_path, papers):
     (bad / "empty.pdf").write_bytes(b"")
     (bad / "photo.pdf").write_bytes(b"\xff\xd8\xff\xe0" + b"\x00" * 200)
     make_pdf(bad / "locked.pdf", [["Secret minutes"]], encrypt_user_password="pw")
-    make_pdf(bad / "owner only.pdf", [["Minutes of the meeting of the Cabinet held on 3 May 2022", "RESOLVED: That the plan be approved."]], encrypt_owner_password="owner")
+    make_pdf(
+        bad / "owner only.pdf",
+        [["Minutes of the meeting of the Cabinet held on 3 May 2022", "RESOLVED: That the plan be approved."]],
+        encrypt_owner_password="owner",
+    )
     make_truncated_pdf(bad / "agenda pack 'draft' – Café.pdf", bad / "truncated.pdf")
     make_image_only_pdf(bad / "scan.pdf")
     make_decompression_bomb_pdf(bad / "bomb.pdf")
@@ -173,7 +199,9 @@ def test_cli_ingest_exit_code_and_summary(tmp_path, papers):
     idx = tmp_path / "idx"
     code = subprocess.run(
         [sys.executable, str(ROOT / "cli.py"), "ingest", str(papers), "--index", str(idx), "--model", str(tmp_path / "no-such-model")],
-        capture_output=True, text=True, cwd=ROOT,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
     )
     # an unloadable model is a usage error (2), reported in one line
     assert code.returncode == 2 and "cannot load embedding model" in code.stderr
@@ -204,8 +232,13 @@ def test_parse_workers_never_fork_a_process_with_native_threads(tmp_path, before
     src.mkdir()
     make_pdf(src / "pack.pdf", AGENDA_PAGES)
     shutil.copy(FIXTURE, src / "minutes.txt")
-    out = subprocess.run([sys.executable, "-c", _START_METHOD_PROBE, str(ROOT), str(src), before],
-                         capture_output=True, text=True, timeout=300, env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    out = subprocess.run(
+        [sys.executable, "-c", _START_METHOD_PROBE, str(ROOT), str(src), before],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     res = json.loads(out.stdout.strip().splitlines()[-1])
     assert res == {"method": method, "ingested": 2}

@@ -9,6 +9,7 @@ generation…" (write: the remaining store transactions, the generation files, t
 moments are drawn at random inside windows measured by a calibration run; each trial records the last
 progress line seen before its kill.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -26,14 +27,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import ROOT, HashEmbedder, build_index
+from pdfgen import make_pdf
 
 from bench.concurrent_load import minutes_text, run_load
-from conftest import ROOT, HashEmbedder, build_index
 from boardpapers.index.embedded import Index
+from boardpapers.index.lock import process_children, process_running
 from boardpapers.index.search import search
 from boardpapers.index.store import Store, StoreError
-from boardpapers.index.lock import process_children, process_running
-from pdfgen import make_pdf
 
 ENV = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", TOKENIZERS_PARALLELISM="false")
 QUERIES = ["budget library opening hours", "parking charges RESOLVED", "adult social care contract"]
@@ -94,8 +95,14 @@ class Watched:
 
     def __init__(self, args: list[str]):
         self.proc = subprocess.Popen(
-            [sys.executable, str(ROOT / "cli.py"), *args], cwd=ROOT, env=ENV, stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT, text=True, errors="replace", start_new_session=True,
+            [sys.executable, str(ROOT / "cli.py"), *args],
+            cwd=ROOT,
+            env=ENV,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            errors="replace",
+            start_new_session=True,
         )
         self.lines: list[tuple[float, str]] = []
         self.exit_time: float | None = None
@@ -201,9 +208,18 @@ def crash_env(real_index, tmp_path_factory):
     papers = real_index.parent / "papers"
     new = root / "new"
     new.mkdir()
-    make_pdf(new / "a_pack.pdf", [[f"Item {p}. Budget monitoring report page {p}", f"The committee noted spend line {p} of {p * 13} pounds.",
-                                   "Library opening hours and parking charges were reviewed."] for p in range(1, 25)],
-             title="Budget monitoring pack")
+    make_pdf(
+        new / "a_pack.pdf",
+        [
+            [
+                f"Item {p}. Budget monitoring report page {p}",
+                f"The committee noted spend line {p} of {p * 13} pounds.",
+                "Library opening hours and parking charges were reviewed.",
+            ]
+            for p in range(1, 25)
+        ],
+        title="Budget monitoring pack",
+    )
     for i in range(3):
         (new / f"minutes_{i}.txt").write_text(minutes_text(i), encoding="utf-8")
     emb = get_embedder(None)
@@ -226,9 +242,18 @@ def crash_env(real_index, tmp_path_factory):
         "write-build": ("building index generation", marks["ingested:"] - marks["building index generation"]),
     }
     print("calibrated windows (s):", {k: round(v[1], 2) for k, v in windows.items()})
-    return {"base": base, "paths": [papers, new], "clean": store_facts(clean), "clean_live": live_ids(clean),
-            "base_gen": (base / "CURRENT").read_text().strip(), "base_answers": answers(base, emb), "windows": windows,
-            "emb": emb, "root": root, "clean_store": clean / "store.sqlite"}
+    return {
+        "base": base,
+        "paths": [papers, new],
+        "clean": store_facts(clean),
+        "clean_live": live_ids(clean),
+        "base_gen": (base / "CURRENT").read_text().strip(),
+        "base_answers": answers(base, emb),
+        "windows": windows,
+        "emb": emb,
+        "root": root,
+        "clean_store": clean / "store.sqlite",
+    }
 
 
 @pytest.mark.slow
@@ -415,7 +440,7 @@ def _damage_sqlite_pages(idx: Path) -> None:
     page = int.from_bytes(data[16:18], "big") or 65536
     rng = random.Random(2)
     for start in range(page, len(data), page):  # every page but the first (the header and schema stay readable)
-        data[start: start + page] = rng.randbytes(min(page, len(data) - start))
+        data[start : start + page] = rng.randbytes(min(page, len(data) - start))
     p.write_bytes(bytes(data))
 
 
@@ -426,7 +451,7 @@ def _damage_sqlite_tail(idx: Path) -> None:
     n = len(data) // page
     rng = random.Random(3)
     for k in range(int(n * 0.6), n):  # the last pages only: the store opens, reads of passages fail
-        data[k * page: (k + 1) * page] = rng.randbytes(page)
+        data[k * page : (k + 1) * page] = rng.randbytes(page)
     p.write_bytes(bytes(data))
 
 
@@ -488,9 +513,15 @@ def test_damaged_index_every_command_says_what_and_how_to_rebuild(kind, good_ind
     gold = tmp_path / "gold.jsonl"
     gold.write_text('{"query": "budget", "relevant": ["x"]}\n')
     commands = [
-        ["search", "budget", "--mode", "bm25"], ["search", "library opening hours"], ["search", "--queries", queries],
-        ["export", "budget", "--format", "csv", "-o", tmp_path / "out.csv"], ["ask", "What was decided about the budget?"],
-        ["trace", "budget"], ["info"], ["info", "--format", "json"], ["eval", "--gold", gold],
+        ["search", "budget", "--mode", "bm25"],
+        ["search", "library opening hours"],
+        ["search", "--queries", queries],
+        ["export", "budget", "--format", "csv", "-o", tmp_path / "out.csv"],
+        ["ask", "What was decided about the budget?"],
+        ["trace", "budget"],
+        ["info"],
+        ["info", "--format", "json"],
+        ["eval", "--gold", gold],
     ]
     for args in commands:
         code, out, err = cli(capsys, *args, "--index", idx)
@@ -518,7 +549,9 @@ def test_damaged_index_every_command_says_what_and_how_to_rebuild(kind, good_ind
     assert code == 0 and json.loads(out), err
 
 
-@pytest.mark.parametrize("kind", ["vectors-garbage", "manifest-missing", "current-garbage", "sqlite-garbage", "sqlite-tail", "newer-schema"])
+@pytest.mark.parametrize(
+    "kind", ["vectors-garbage", "manifest-missing", "current-garbage", "sqlite-garbage", "sqlite-tail", "newer-schema"]
+)
 def test_damaged_index_app_shows_the_problem_not_a_traceback(kind, good_index, tmp_path, monkeypatch):
     pytest.importorskip("streamlit.testing.v1")
     from streamlit.testing.v1 import AppTest
@@ -645,7 +678,9 @@ def _two_kinds_of_papers(d: Path) -> Path:
         (d / f"zz_trees_{i}.txt").write_text(
             f"Minutes of the Planning Committee of Arbor District Council held on {i + 3} May 2021.\n\n"
             f"{i + 1}. TREE PRESERVATION ORDER {i}\nThe committee considered hedgerow removal and woodland grants "
-            f"at site {i}.\nRESOLVED: That the tree preservation order {i} be confirmed.\n" * 3, encoding="utf-8")
+            f"at site {i}.\nRESOLVED: That the tree preservation order {i} be confirmed.\n" * 3,
+            encoding="utf-8",
+        )
     return d
 
 
@@ -692,8 +727,12 @@ def test_a_generation_is_refused_by_a_store_it_was_not_built_from(tmp_path, caps
     build_index(sorted(papers.glob("*")), a, embedder=emb)
     build_index(sorted(papers.glob("*"))[::-1], b, embedder=emb)  # the same papers, numbered in another order
     shutil.copy(b / "store.sqlite", a / "store.sqlite")
-    for args in (["search", "hedgerow", "--mode", "bm25"], ["export", "library", "--mode", "bm25", "--format", "csv", "-o", tmp_path / "x.csv"],
-                 ["trace", "budget"], ["info"]):
+    for args in (
+        ["search", "hedgerow", "--mode", "bm25"],
+        ["export", "library", "--mode", "bm25", "--format", "csv", "-o", tmp_path / "x.csv"],
+        ["trace", "budget"],
+        ["info"],
+    ):
         code, out, err = cli(capsys, *args, "--index", a)
         assert code == 2, (args, out[:300])
         one_clear_line(err, "does not match its passage store", "--rebuild")
@@ -819,9 +858,14 @@ def test_the_disk_filling_up_while_a_generation_is_written_is_a_clear_error_not_
     papers = tmp_path / "papers"
     papers.mkdir()
     for i in range(40):  # long passages: many sentence windows, so the window file is the largest
-        (papers / f"r{i:02d}.txt").write_text(f"Report {i} of the Director of Finance to the Cabinet of Fillside Council.\n\n" + " ".join(
-            f"The review of library {i}-{k} found that opening hours on Saturday mornings served {k * 37 + i} visitors."
-            for k in range(60)), encoding="utf-8")
+        (papers / f"r{i:02d}.txt").write_text(
+            f"Report {i} of the Director of Finance to the Cabinet of Fillside Council.\n\n"
+            + " ".join(
+                f"The review of library {i}-{k} found that opening hours on Saturday mornings served {k * 37 + i} visitors."
+                for k in range(60)
+            ),
+            encoding="utf-8",
+        )
     with tmpfs(tmp_path / "disk", "16m") as disk:
         idx = disk / "index"
         build_index([papers], idx, embedder=emb)
@@ -833,8 +877,13 @@ def test_the_disk_filling_up_while_a_generation_is_written_is_a_clear_error_not_
         free = st.f_bavail * st.f_frsize
         with open(disk / "filler", "wb") as f:  # room for everything but the second half of the window vectors
             f.write(b"\0" * max(0, free - (rest + win // 2 + 8 * 4096)))
-        r = subprocess.run([sys.executable, "-c", FILL_GEN, str(idx), emb.model_id, str(ROOT), str(emb.dim)],
-                           capture_output=True, text=True, env=ENV, timeout=120)
+        r = subprocess.run(
+            [sys.executable, "-c", FILL_GEN, str(idx), emb.model_id, str(ROOT), str(emb.dim)],
+            capture_output=True,
+            text=True,
+            env=ENV,
+            timeout=120,
+        )
         assert r.returncode == 3, (r.returncode, r.stdout, r.stderr[-500:])
         assert "StoreError" in r.stdout and "filled up while the index generation was written" in r.stdout, r.stdout
         assert "No space left on device" in r.stdout and "the previous index is unchanged" in r.stdout
@@ -847,7 +896,7 @@ def _garbage_in_the_middle(idx: Path) -> None:
     p = idx / "store.sqlite"
     data = bytearray(p.read_bytes())
     mid = len(data) // 2
-    data[mid: mid + 8192] = random.Random(5).randbytes(8192)
+    data[mid : mid + 8192] = random.Random(5).randbytes(8192)
     p.write_bytes(bytes(data))
 
 

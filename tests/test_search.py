@@ -1,4 +1,5 @@
 """Search behaviour: filters, phrases, duplicate folding, acronyms, sorting, model checks, atomic switch."""
+
 from __future__ import annotations
 
 import threading
@@ -7,9 +8,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from conftest import HashEmbedder, build_index
 from pgfixture import BACKENDS, open_on_backend
+
 from boardpapers.index.embedded import Index
 from boardpapers.index.errors import IndexError_
 from boardpapers.index.query import Filters, QueryError, parse_query
@@ -33,7 +34,10 @@ def small(request, tmp_path_factory):
     d = tmp_path_factory.mktemp("small")
     src = d / "src"
     src.mkdir()
-    write(src, "a.txt", f"""Minutes of a meeting of the Health and Wellbeing Board of Northshire County Council held on Thursday, 2 March 2017.
+    write(
+        src,
+        "a.txt",
+        f"""Minutes of a meeting of the Health and Wellbeing Board of Northshire County Council held on Thursday, 2 March 2017.
 
 10. DELAYED TRANSFERS OF CARE
 Delayed Transfers of Care (DTOC) remained above the national target throughout the winter months.
@@ -42,8 +46,12 @@ That the improvement plan for hospital discharge be approved.
 
 11. EQUIPMENT
 {SHARED_PARAGRAPH}
-""")
-    write(src, "b.txt", f"""Minutes of a meeting of the Cabinet of Northshire County Council held on Tuesday, 5 December 2017.
+""",
+    )
+    write(
+        src,
+        "b.txt",
+        f"""Minutes of a meeting of the Cabinet of Northshire County Council held on Tuesday, 5 December 2017.
 
 40. HOSPITAL DISCHARGE
 DTOC figures for October showed 312 delayed days attributable to social care.
@@ -55,12 +63,17 @@ DTOC figures for October showed 312 delayed days attributable to social care.
 The community managed libraries programme saved £0.3m a year from staffing.
 RESOLVED:
 That the libraries report be noted.
-""")
-    write(src, "c.txt", """Minutes of a meeting of the Adults Scrutiny Committee of Southshire District Council held on Monday, 6 June 2016.
+""",
+    )
+    write(
+        src,
+        "c.txt",
+        """Minutes of a meeting of the Adults Scrutiny Committee of Southshire District Council held on Monday, 6 June 2016.
 
 5. PARKS
 The parks strategy was discussed at length, covering play areas, bowling greens and tree planting.
-""")
+""",
+    )
     idx = d / "idx"
     report = build_index([src], idx, HashEmbedder())
     assert not report.failed
@@ -163,7 +176,11 @@ def test_fusion_methods():
 def test_readers_never_see_a_half_built_index(tmp_path):
     src = tmp_path / "src"
     src.mkdir()
-    write(src, "first.txt", "Minutes of the Cabinet held on 1 May 2020.\n\n1. BUDGET\nThe budget was discussed and RESOLVED that it be approved.\n")
+    write(
+        src,
+        "first.txt",
+        "Minutes of the Cabinet held on 1 May 2020.\n\n1. BUDGET\nThe budget was discussed and RESOLVED that it be approved.\n",
+    )
     idx = tmp_path / "idx"
     emb = HashEmbedder()
     build_index([src], idx, emb)
@@ -188,7 +205,11 @@ def test_readers_never_see_a_half_built_index(tmp_path):
         t.start()
     try:
         for i in range(6):
-            write(src, f"more{i}.txt", f"Minutes of the Cabinet held on {i + 2} June 2020.\n\n{i + 2}. BUDGET UPDATE {i}\nThe budget update number {i} was noted.\n")
+            write(
+                src,
+                f"more{i}.txt",
+                f"Minutes of the Cabinet held on {i + 2} June 2020.\n\n{i + 2}. BUDGET UPDATE {i}\nThe budget update number {i} was noted.\n",
+            )
             build_index([src], idx, emb)
             time.sleep(0.05)
     finally:
@@ -301,14 +322,18 @@ def windowed_dir(tmp_path_factory):
     d = tmp_path_factory.mktemp("windowed")
     src = d / "src"
     src.mkdir()
-    write(src, "parks.txt", f"""Minutes of a meeting of the Environment Committee of Northshire County Council held on Monday, 3 April 2017.
+    write(
+        src,
+        "parks.txt",
+        f"""Minutes of a meeting of the Environment Committee of Northshire County Council held on Monday, 3 April 2017.
 
 7. COUNTRY PARKS
 {HERON_ITEM}
 
 8. LIBRARIES
 The community managed libraries programme saved £0.3m a year from staffing.
-""")
+""",
+    )
     report = build_index([src], d / "idx", HashEmbedder())
     assert not report.failed
     return d / "idx"
@@ -384,8 +409,8 @@ def test_windows_missing_from_the_cache_are_left_out_and_counted(tmp_path):
     assert n_windows >= 3
     store = Store(idx_dir)
     row = store.con.execute("SELECT context, text FROM passages WHERE text LIKE '%heronry%'").fetchone()
-    from boardpapers.ingest.chunk import window_texts
     from boardpapers.index.embed import embed_key
+    from boardpapers.ingest.chunk import window_texts
 
     gone = embed_key(window_texts(row[0], row[1])[0])
     with store.con:

@@ -1,30 +1,36 @@
 """Metadata and structure found from the content of the real packs (no embedding involved)."""
+
 from __future__ import annotations
 
 import json
 import re
-from functools import lru_cache
+from functools import cache
 
 import pytest
-
 from conftest import CORPUS, shared_or_skip
+
+from boardpapers.index.embed import default_model_path
 from boardpapers.ingest.agenda import parse_agenda
 from boardpapers.ingest.chunk import chunk_document, join_pages, tokenizer_counter
 from boardpapers.ingest.headings import smart_title
 from boardpapers.ingest.loaders import load_document
 from boardpapers.ingest.structure import analyse
-from boardpapers.index.embed import default_model_path
 
 EXPECTED = {
     "000_f2458a1a6d162554.pdf": ("Leicester City Council", "Health and Wellbeing Board", "2016-12-15", "agenda"),
     "001_418e79fd6130f93b.pdf": ("Leicestershire County Council", "Health and Wellbeing Board", "2017-09-21", "agenda"),
     "002_932f3f7f4997683a.pdf": ("Leicester City Council", "Health and Wellbeing Scrutiny Commission", "2017-01-04", "agenda"),
     "003_a7b28d8a4ec9b5b9.pdf": ("Leicester City Council", "Health and Wellbeing Board", "2017-06-19", "agenda"),
-    "004_6f7fe29cf4be1230.pdf": ("Leicestershire County Council", "Adults and Communities Overview and Scrutiny Committee", "2015-06-02", "agenda"),
+    "004_6f7fe29cf4be1230.pdf": (
+        "Leicestershire County Council",
+        "Adults and Communities Overview and Scrutiny Committee",
+        "2015-06-02",
+        "agenda",
+    ),
 }
 
 
-@lru_cache(maxsize=None)
+@cache
 def parsed(name: str):
     doc = load_document(CORPUS / name)
     text, starts = join_pages(doc)
@@ -86,7 +92,7 @@ def test_every_passage_is_verbatim_and_within_one_segment():
         _, text, _, st, passages = parsed(name)
         bounds = [(s.start, s.end) for s in st.segments]
         for p in passages:
-            assert text[p.char_start:p.char_end] == p.text
+            assert text[p.char_start : p.char_end] == p.text
             assert any(a <= p.char_start and p.char_end <= b for a, b in bounds), (name, p.text[:60])
 
 
@@ -141,7 +147,19 @@ def test_plain_text_minutes_fixture():
 
 
 def test_parse_agenda_two_line_items():
-    lines = ["AGENDA", "1.", "Apologies for absence", "2. MINUTES OF THE LAST MEETING", "Appendix A", "(Pages 1 - 4)", "3. BUDGET 2017/18", "Appendix B", "(Pages 5 - 20)", "4. ANY OTHER BUSINESS", "Report text 5. not an item"]
+    lines = [
+        "AGENDA",
+        "1.",
+        "Apologies for absence",
+        "2. MINUTES OF THE LAST MEETING",
+        "Appendix A",
+        "(Pages 1 - 4)",
+        "3. BUDGET 2017/18",
+        "Appendix B",
+        "(Pages 5 - 20)",
+        "4. ANY OTHER BUSINESS",
+        "Report text 5. not an item",
+    ]
     items, end = parse_agenda(lines)
     assert [(i.number, i.appendix, i.pages) for i in items] == [(1, None, None), (2, "A", "1-4"), (3, "B", "5-20"), (4, None, None)]
     assert end == 10
@@ -199,20 +217,31 @@ def test_report_cover_sheets_start_their_agenda_items():
     assert _item_of("000_f2458a1a6d162554.pdf", "The Autism Act became law in 2009").startswith("5. The 2016 Adult Autism")
     # '2015 CQC INSPECTION ACTION PLAN PROGRESS REPORT' (title in capitals under the meeting line) is item 8
     assert _item_of("002_932f3f7f4997683a.pdf", "Following the Care Quality Commission (CQC) comprehensive").startswith("8. Cqc Inspection")
-    assert _item_of("002_932f3f7f4997683a.pdf", "The Council is in the middle of the most severe period").startswith("7. Public Health Budget")
+    assert _item_of("002_932f3f7f4997683a.pdf", "The Council is in the middle of the most severe period").startswith(
+        "7. Public Health Budget"
+    )
 
 
 def test_cover_sheet_rules():
     from boardpapers.ingest.model import LoadedDocument, Page
 
     def item_holding(body: list[list[str]], needle: str) -> str | None:
-        agenda = ["EXAMPLE CITY COUNCIL", "CABINET", "Date: 4 May 2023", "AGENDA",
-                  "1. APOLOGIES FOR ABSENCE", "2. LIBRARY OPENING HOURS", "Appendix A", "3. WINTER GRITTING ROUTES", "Appendix B"]
+        agenda = [
+            "EXAMPLE CITY COUNCIL",
+            "CABINET",
+            "Date: 4 May 2023",
+            "AGENDA",
+            "1. APOLOGIES FOR ABSENCE",
+            "2. LIBRARY OPENING HOURS",
+            "Appendix A",
+            "3. WINTER GRITTING ROUTES",
+            "Appendix B",
+        ]
         pages = [Page(1, "\n".join(agenda)), *(Page(i + 2, "\n".join(b)) for i, b in enumerate(body))]
         doc = LoadedDocument(path="pack.pdf", kind="pdf", pages=pages)
         text, starts = join_pages(doc)
         st = analyse(doc, text, starts)
-        return next(s.item for s in st.segments if needle in text[s.start:s.end])
+        return next(s.item for s in st.segments if needle in text[s.start : s.end])
 
     cover = ["EXAMPLE CITY CABINET", "DATE 4th May 2023", "Subject:"]
     first = [*cover, "Library opening hours", "Author:", "A. Officer", "The libraries will open at nine."]

@@ -1,24 +1,33 @@
 """Trace: meetings touching a topic, grouped and in date order, unrelated meetings left out; CLI json shape."""
+
 from __future__ import annotations
 
 import json
 
 import pytest
-
 from conftest import build_index
 from pgfixture import BACKENDS, open_on_backend
+
 from boardpapers import cli
 from boardpapers.index.trace import trace
 
 MEETINGS = {
-    "hwb_2017_09.txt": ("Minutes of a meeting of the Health and Wellbeing Board held at County Hall on Thursday, 21 September 2017.",
-                        "Delayed transfers of care (DTOC) remained high; the board agreed a trajectory to reduce delayed transfers of care to 3.5% of bed days."),
-    "hwb_2016_03.txt": ("Minutes of a meeting of the Health and Wellbeing Board held at County Hall on Thursday, 10 March 2016.",
-                        "The board received a report on delayed transfers of care from hospital and the causes of delayed discharges."),
-    "scrutiny_2016_11.txt": ("Minutes of a meeting of the Scrutiny Commission held at City Hall on Tuesday, 8 November 2016.",
-                             "Members questioned officers about delayed transfers of care and delays in discharge from hospital wards."),
-    "cabinet_2017_01.txt": ("Minutes of a meeting of the Cabinet held at County Hall on Tuesday, 10 January 2017.",
-                            "The Cabinet approved the resurfacing programme for rural roads and footpaths across the county."),
+    "hwb_2017_09.txt": (
+        "Minutes of a meeting of the Health and Wellbeing Board held at County Hall on Thursday, 21 September 2017.",
+        "Delayed transfers of care (DTOC) remained high; the board agreed a trajectory to reduce delayed transfers of care to 3.5% of bed days.",
+    ),
+    "hwb_2016_03.txt": (
+        "Minutes of a meeting of the Health and Wellbeing Board held at County Hall on Thursday, 10 March 2016.",
+        "The board received a report on delayed transfers of care from hospital and the causes of delayed discharges.",
+    ),
+    "scrutiny_2016_11.txt": (
+        "Minutes of a meeting of the Scrutiny Commission held at City Hall on Tuesday, 8 November 2016.",
+        "Members questioned officers about delayed transfers of care and delays in discharge from hospital wards.",
+    ),
+    "cabinet_2017_01.txt": (
+        "Minutes of a meeting of the Cabinet held at County Hall on Tuesday, 10 January 2017.",
+        "The Cabinet approved the resurfacing programme for rural roads and footpaths across the county.",
+    ),
 }
 
 

@@ -1,5 +1,6 @@
 """Adding papers: uploads saved into the corpus folder under safe, unique names (never overwriting, never outside
 the folder), then indexed with a progress bar through the backend's own ingest."""
+
 from __future__ import annotations
 
 import os
@@ -101,8 +102,13 @@ def view_add(index, backend, corpus_dir: Path) -> None:
         "they are searchable as soon as indexing finishes.",
         unsafe_allow_html=True,
     )
-    files = st.file_uploader("Papers", type=list(UPLOAD_TYPES), accept_multiple_files=True, key="uploads",
-                             help=f"PDF, .txt or .md, at most {UPLOAD_LIMIT_MB} MB each")
+    files = st.file_uploader(
+        "Papers",
+        type=list(UPLOAD_TYPES),
+        accept_multiple_files=True,
+        key="uploads",
+        help=f"PDF, .txt or .md, at most {UPLOAD_LIMIT_MB} MB each",
+    )
     if st.button("Add and index", key="add-go", type="primary", disabled=not files):
         add_files(index, backend, corpus_dir, files or [])
     if st.session_state.get("add_report"):
@@ -125,8 +131,12 @@ def add_files(index, backend, corpus_dir: Path, files: list) -> None:
     for e in errors:
         st.error(esc(e))
     if saved:
-        report = run_ingest(backend, [str(p) for p in saved], index.model_id if index is not None else None,
-                            f"Indexing {len(saved)} file{'s' * (len(saved) != 1)}…")
+        report = run_ingest(
+            backend,
+            [str(p) for p in saved],
+            index.model_id if index is not None else None,
+            f"Indexing {len(saved)} file{'s' * (len(saved) != 1)}…",
+        )
         if report is not None:
             st.session_state.add_report = summary_table(report)
             st.session_state.add_saved = [p.name for p in saved]

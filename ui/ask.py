@@ -1,5 +1,6 @@
 """Ask mode of the Search view: a cited answer built from sentences of the papers, each marked [n] with its source
 card; or, when the papers do not answer the question, an abstention with the closest related passages."""
+
 from __future__ import annotations
 
 import re

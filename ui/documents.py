@@ -1,5 +1,6 @@
 """The Documents view: what the index holds (counts, model, build time), every document, documents by body and
 year, ingest warnings, and the files that could not be indexed."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -65,7 +66,9 @@ def render_failures(fails: list[dict]) -> None:
     if fails:
         st.dataframe(
             pd.DataFrame([{"file": Path(f["path"]).name, "reason": f["reason"], "when": f["at"], "path": f["path"]} for f in fails]),
-            hide_index=True, width="stretch", key="docs-failures",
+            hide_index=True,
+            width="stretch",
+            key="docs-failures",
         )
     else:
         st.caption("None — every file given to ingest is indexed.")

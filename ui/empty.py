@@ -1,5 +1,6 @@
 """The first run: no index at the location yet. Says what an index is, offers to build one from the corpus folder
 (or shows the command line for it), and stops the page."""
+
 from __future__ import annotations
 
 from pathlib import Path

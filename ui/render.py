@@ -1,12 +1,13 @@
 """The page's styles and one cited passage ("hit") as a card: badge, citation, highlighted text, duplicates,
 surrounding passages, a copyable citation and a button that opens the source (ui.source)."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
 import streamlit as st
 
-from boardpapers.index.search import citation, public_hit
+from boardpapers.index.hits import citation, public_hit
 from boardpapers.ui.text import esc, highlight, html_block
 
 CSS = """
@@ -47,7 +48,8 @@ def render_hit(index, hit: dict, terms: list[str], key: str, label: str | None =
         if hit.get("also_in"):
             also = "; ".join(
                 f"{x.get('title') or Path(x.get('path') or '').name} ({x.get('meeting_date') or 'undated'}"
-                + (f", p. {x['page']}" if x.get("page") is not None else "") + ")"
+                + (f", p. {x['page']}" if x.get("page") is not None else "")
+                + ")"
                 for x in hit["also_in"]
             )
             html_block("also in: " + esc(also), "bp-also")

@@ -1,10 +1,12 @@
 """The Search view: one box for a search (ranked, cited passages, a page at a time, with exports) or a question
 (ui.ask), and the source of a hit when one is opened."""
+
 from __future__ import annotations
 
 import streamlit as st
 
-from boardpapers.index.search import IndexError_, QueryError
+from boardpapers.index.errors import IndexError_
+from boardpapers.index.query import QueryError
 from boardpapers.ui.ask import view_ask
 from boardpapers.ui.exports import render_exports
 from boardpapers.ui.render import render_hit, render_related
@@ -14,17 +16,22 @@ from boardpapers.ui.text import esc, query_terms
 
 
 def view_search(index, index_key: str, ft: tuple) -> None:
-    st.radio("Mode", ["Search", "Ask"], key="mode", horizontal=True, label_visibility="collapsed",
-             captions=None)
+    st.radio("Mode", ["Search", "Ask"], key="mode", horizontal=True, label_visibility="collapsed", captions=None)
     mode = st.session_state.mode
     label = "Search the papers" if mode == "Search" else "Ask a question"
-    ph = 'e.g. delayed transfers of care, "better care fund"' if mode == "Search" else "e.g. What did the board decide about the Better Care Fund?"
+    ph = (
+        'e.g. delayed transfers of care, "better care fund"'
+        if mode == "Search"
+        else "e.g. What did the board decide about the Better Care Fund?"
+    )
     st.text_input(label, key="query", placeholder=ph)
     query = (st.session_state.query or "").strip()
     render_source(index)
     if not query:
-        st.caption(f"{len(index):,} passages from {index.manifest.get('documents', '?')} documents are indexed. "
-                   'Use "quotes" for exact phrases; filters are in the sidebar.')
+        st.caption(
+            f"{len(index):,} passages from {index.manifest.get('documents', '?')} documents are indexed. "
+            'Use "quotes" for exact phrases; filters are in the sidebar.'
+        )
         return
     sort = SORTS[st.session_state.f_sort]
     try:
@@ -54,8 +61,11 @@ def render_results(index, res: dict, query: str, ft: tuple, sort: str) -> None:
         st.caption("Query expanded: " + esc("; ".join(res["notes"])), unsafe_allow_html=True)
     terms = query_terms(query)
     if not hits:
-        st.info("No passage matches this search" + (" with these filters" if any(ft) else "")
-                + ". Try other words, a synonym, or clear some filters.")
+        st.info(
+            "No passage matches this search"
+            + (" with these filters" if any(ft) else "")
+            + ". Try other words, a synonym, or clear some filters."
+        )
         render_related(index, related, terms, "The closest related passages — not matches:")
         return
     shown = min(st.session_state.shown, len(hits))

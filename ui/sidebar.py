@@ -1,4 +1,5 @@
 """The sidebar: which view, the filters every view applies, and what the index holds."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -29,7 +30,14 @@ def sidebar_filters(index) -> tuple:
     dates = [int(d) for d in index.dates if int(d) > 0] if len(index) else []
     lo = _int_date(min(dates)) if dates else dt.date(2000, 1, 1)
     hi = _int_date(max(dates)) if dates else dt.date.today()
-    since = sb.date_input("Meetings from", value=None, min_value=dt.date(1990, 1, 1), max_value=dt.date(2100, 1, 1), key="f_since", help=f"Indexed meetings run from {lo} to {hi}")
+    since = sb.date_input(
+        "Meetings from",
+        value=None,
+        min_value=dt.date(1990, 1, 1),
+        max_value=dt.date(2100, 1, 1),
+        key="f_since",
+        help=f"Indexed meetings run from {lo} to {hi}",
+    )
     until = sb.date_input("Meetings until", value=None, min_value=dt.date(1990, 1, 1), max_value=dt.date(2100, 1, 1), key="f_until")
     decisions = sb.checkbox("Decisions only (RESOLVED / AGREED)", key="f_decisions")
     sb.selectbox("Sort", list(SORTS), key="f_sort")

@@ -1,5 +1,6 @@
 """The source viewer: the document a hit came from, opened at the cited page (a PDF in the browser's viewer plus
 the text of the cited pages), or the whole indexed document with the cited passage highlighted."""
+
 from __future__ import annotations
 
 import base64
@@ -37,13 +38,13 @@ def _mark_passage(page_text: str, passage: str, terms: list[str]) -> str:
         if m:
             start = m.start()
             tail = r"\s+".join(re.escape(w) for w in words[-4:])
-            m2 = None
-            for m2 in re.finditer(tail, page_text[start:]):
-                break
+            m2 = next(re.finditer(tail, page_text[start:]), None)
             end = start + m2.end() if m2 else min(len(page_text), start + len(passage))
             return (
                 highlight(page_text[:start], terms)
-                + '<span style="background:#fef9c3">' + highlight(page_text[start:end], terms) + "</span>"
+                + '<span style="background:#fef9c3">'
+                + highlight(page_text[start:end], terms)
+                + "</span>"
                 + highlight(page_text[end:], terms)
             )
     return highlight(page_text, terms)
@@ -83,9 +84,7 @@ def render_pdf(path: Path, hit: dict, terms: list[str]) -> None:
     last = max(page, min(int(hit.get("page_end") or page), page + 2))
     pages = f"Page {page}" if last == page else f"Pages {page}–{last}"
     data = path.read_bytes()
-    st.download_button(
-        f"Download {path.name}", data=data, file_name=path.name, mime="application/pdf", key="dl-source-pdf"
-    )
+    st.download_button(f"Download {path.name}", data=data, file_name=path.name, mime="application/pdf", key="dl-source-pdf")
     tab_view, tab_text = st.tabs([f"Page {page} (PDF viewer)", f"{pages} text"])
     with tab_text:
         text = _pdf_pages_text(path, page, last)

@@ -4,6 +4,7 @@ one embedding model, and the cached search / answer / trace results the views dr
 The app never asks which kind of backend it has: ``backend.version()`` says whether there is an index yet and
 keys the caches (it changes when new papers become visible), ``backend.open()`` gives the index.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -19,8 +20,16 @@ SORTS = {"Relevance": "relevance", "Newest first": "newest", "Oldest first": "ol
 
 
 def init_state() -> None:
-    defaults = {"view": "Search", "mode": "Search", "query": "", "f_sort": "Relevance", "f_decisions": False,
-                "source": None, "source_terms": [], "shown": PAGE_SIZE}
+    defaults = {
+        "view": "Search",
+        "mode": "Search",
+        "query": "",
+        "f_sort": "Relevance",
+        "f_decisions": False,
+        "source": None,
+        "source_terms": [],
+        "shown": PAGE_SIZE,
+    }
     for k, v in defaults.items():
         if k not in st.session_state:
             st.session_state[k] = v
@@ -58,7 +67,7 @@ def load_embedder(model_id: str):
 
 def filters(ft: tuple):
     """The sidebar's filter tuple (hashable, so it can key the caches) as search Filters."""
-    from boardpapers.index.search import Filters
+    from boardpapers.index.query import Filters
 
     return Filters(*ft)
 

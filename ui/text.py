@@ -4,6 +4,7 @@ Document text is untrusted: every piece of it shown by the app goes through `esc
 specials turned into entities) or a widget that renders plain text. `highlight()` adds only our own <mark> tags
 around escaped pieces, and `html_block()` is the one place such HTML reaches st.markdown.
 """
+
 from __future__ import annotations
 
 import re
@@ -63,7 +64,7 @@ def highlight(text: str, terms: list[str]) -> str:
     for m in rx.finditer(text):
         if m.end() == m.start():
             continue
-        out.append(esc(text[pos: m.start()]))
+        out.append(esc(text[pos : m.start()]))
         out.append("<mark>" + esc(m.group(0)) + "</mark>")
         pos = m.end()
     out.append(esc(text[pos:]))

@@ -1,10 +1,11 @@
 """The Trace view: every meeting that touched a topic, in date order: counts, a timeline chart, and each
 meeting's best passages (a matching decision first) with the rest behind a toggle."""
+
 from __future__ import annotations
 
 import streamlit as st
 
-from boardpapers.index.search import QueryError
+from boardpapers.index.query import QueryError
 from boardpapers.ui.render import render_hit
 from boardpapers.ui.state import available, run_trace
 from boardpapers.ui.text import esc, html_block, query_terms
@@ -51,8 +52,10 @@ def render_meeting(index, m: dict, mi: int, terms: list[str], expanded: bool) ->
     further = m.get("further") or []
     n = int(m.get("passages") or len(hits))
     dec = int(m.get("decisions") if m.get("decisions") is not None else sum(1 for h in hits if h.get("is_decision")))
-    title = (f"{m.get('meeting_date') or 'undated papers'} · {m.get('council') or '?'} · {m.get('body') or '?'} — "
-             f"{n} matching passage{'s' * (n != 1)}" + (f", {dec} decision{'s' * (dec != 1)}" if dec else ""))
+    title = (
+        f"{m.get('meeting_date') or 'undated papers'} · {m.get('council') or '?'} · {m.get('body') or '?'} — "
+        f"{n} matching passage{'s' * (n != 1)}" + (f", {dec} decision{'s' * (dec != 1)}" if dec else "")
+    )
     with st.expander(title, expanded=expanded):
         if m.get("items"):
             html_block("Agenda items: " + esc("; ".join(m["items"][:6])) + (" …" if len(m["items"]) > 6 else ""), "bp-also")
@@ -79,8 +82,14 @@ def render_timeline(meetings: list[dict]) -> None:
     import pandas as pd
 
     rows = [
-        {"meeting": m["meeting_date"], "body": m.get("body") or "unknown", "council": m.get("council") or "", "hits": int(m.get("passages") or len(m.get("hits") or []))}
-        for m in meetings if m.get("meeting_date")
+        {
+            "meeting": m["meeting_date"],
+            "body": m.get("body") or "unknown",
+            "council": m.get("council") or "",
+            "hits": int(m.get("passages") or len(m.get("hits") or [])),
+        }
+        for m in meetings
+        if m.get("meeting_date")
     ]
     undated = len(meetings) - len(rows)
     if not rows:
@@ -95,7 +104,12 @@ def render_timeline(meetings: list[dict]) -> None:
     )
     bars = base.mark_bar(size=16).encode(
         color=alt.Color("body:N", title="Body", legend=alt.Legend(orient="bottom", columns=1, labelLimit=400)),
-        tooltip=[alt.Tooltip("meeting:T", title="Meeting", format="%d %b %Y"), "council:N", "body:N", alt.Tooltip("hits:Q", title="Passages")],
+        tooltip=[
+            alt.Tooltip("meeting:T", title="Meeting", format="%d %b %Y"),
+            "council:N",
+            "body:N",
+            alt.Tooltip("hits:Q", title="Passages"),
+        ],
     )
     labels = base.mark_text(dy=-7, fontSize=11).encode(text=alt.Text("sum(hits):Q"))
     chart = (bars + labels).properties(height=260)
