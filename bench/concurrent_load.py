@@ -38,7 +38,7 @@ def minutes_text(i: int) -> str:
 
 
 class SharedIndex:
-    """One loaded Index per generation, shared by threads (what app.load_index does with st.cache_resource)."""
+    """One loaded Index per generation, shared by threads (what ui.state.load_index does with st.cache_resource)."""
 
     def __init__(self, index_dir: Path):
         self.dir = Path(index_dir)

@@ -183,6 +183,16 @@ def inherit_item_relevance(hits: list[dict], dense: list[float]) -> list[float]:
     ]
 
 
+def _candidate_sentences(hits: list[dict]) -> list[dict]:
+    """The sentences of the hits long enough to quote: {"hit", "start", "end", "quote"}."""
+    return [
+        {"hit": hi, "start": s, "end": e, "quote": h["text"][s:e]}
+        for hi, h in enumerate(hits)
+        for s, e in split_sentences(h["text"])
+        if len(re.findall(r"\w+", h["text"][s:e])) >= MIN_WORDS
+    ]
+
+
 def score_sentences(index, question: str, hits: list[dict], embedder) -> tuple[list[dict], dict]:
     """Every candidate sentence of the hits with its scores; plus the evidence summary used for abstention."""
     qvec = embedder.encode_query(question)
@@ -192,15 +202,7 @@ def score_sentences(index, question: str, hits: list[dict], embedder) -> tuple[l
     meta_q = bool(re.search(r"\b(purpose|about|aim|summary|overview)\b", question, re.I))
     dates = sorted({h["meeting_date"] for h in hits if h.get("meeting_date")})
     recency = {d: (i / (len(dates) - 1) if len(dates) > 1 else 1.0) for i, d in enumerate(dates)}
-    cands: list[dict] = []
-    for hi, h in enumerate(hits):
-        text = h["text"]
-        for s, e in split_sentences(text):
-            quote = text[s:e]
-            words = re.findall(r"\w+", quote)
-            if len(words) < MIN_WORDS:
-                continue
-            cands.append({"hit": hi, "start": s, "end": e, "quote": quote})
+    cands = _candidate_sentences(hits)
     dense = dense_similarities(index, hits, qvec, embedder)
     if decision_q:
         dense = inherit_item_relevance(hits, dense)

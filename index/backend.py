@@ -9,7 +9,7 @@
 
 Both have the same write side (``ingest``, ``import_index`` / ``export_index``), ``version()`` (a key that
 changes when new papers become visible), ``describe()`` and ``close()``, and the same read side: ``open()``
-returns a ``SearchIndex`` (``index.search.Index`` or ``index.pgindex.PgIndex``), which is what ranking, answers,
+returns a ``SearchIndex`` (``index.embedded.Index`` or ``index.pgindex.PgIndex``), which is what ranking, answers,
 trace, export and eval use. A "row" is opaque to callers: a generation position in the embedded backend, a pid in
 PostgreSQL.
 """
@@ -28,6 +28,7 @@ from boardpapers.errors import BoardpapersError
 from .pgstore import is_pg_url
 
 if TYPE_CHECKING:
+    from boardpapers.index.pgstore import PgStore
     from boardpapers.index.writer import IngestReport, Limits
 
 Progress = Callable[[str], None]
@@ -51,7 +52,10 @@ class SearchIndex(Protocol):
     facets: dict[str, list[str]]  # {"council"|"body"|"doc_type": [values]}
     manifest: dict  # model, dim, passages, documents, glossary_terms, built_at, schema_version
     model_id: str
-    dir: Path | str
+
+    @property
+    def dir(self) -> Path | str: ...  # read-only: the embedded index's folder, or the store's URL
+
     gen_name: str
     dates: np.ndarray  # meeting dates as yyyymmdd ints, for the date range
 
@@ -160,7 +164,7 @@ class PgBackend:
 
     def __init__(self, url: str):
         self.location = url
-        self._store = None
+        self._store: PgStore | None = None
 
     @property
     def store(self):

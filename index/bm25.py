@@ -43,6 +43,7 @@ import json
 import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
@@ -210,7 +211,7 @@ class BM25:
             "avgdl": self.avgdl,
             "average_idf": self.average_idf,
         }
-        arrays = {
+        arrays: dict[str, np.ndarray] = {
             "bm25_data.npy": np.ascontiguousarray(self.data, dtype=np.float32),
             "bm25_indices.npy": np.ascontiguousarray(self.indices, dtype=np.int32),
             "bm25_indptr.npy": np.ascontiguousarray(self.indptr, dtype=np.int64),
@@ -254,7 +255,7 @@ class BM25:
             raise ValueError(
                 f"BM25 index in {str(d)!r} has format version {params.get('version')}, this code reads {FORMAT_VERSION}; rebuild the index"
             )
-        mode = "r" if mmap else None
+        mode: Literal["r"] | None = "r" if mmap else None
         data = np.load(d / "bm25_data.npy", mmap_mode=mode, allow_pickle=False)
         indices = np.load(d / "bm25_indices.npy", mmap_mode=mode, allow_pickle=False)
         indptr = np.load(d / "bm25_indptr.npy", mmap_mode=mode, allow_pickle=False)

@@ -170,7 +170,11 @@ class _Rows:
     """What a generation keeps of each passage row besides BM25, gathered while BM25 reads the rows' tokens."""
 
     def __init__(self) -> None:
-        self.pids, self.dates, self.decision, self.keys, self.items = [], [], [], [], []
+        self.pids: list[int] = []
+        self.dates: list[int] = []
+        self.decision: list[bool] = []
+        self.keys: list[str] = []
+        self.items: list[int] = []
         self.item_codes: dict[tuple[str, str], int] = {}
         self.win_keys: list[str] = []
         self.win_counts: list[int] = []
@@ -203,7 +207,7 @@ class _Rows:
         _save_npy(tmp / "items.npy", np.asarray(self.items, dtype=np.int32))  # agenda item of each row (-1: none), for the judge
         for f, values in self.col.items():
             _save_npy(tmp / f"{f}.npy", np.asarray(values, dtype=np.int32))
-        facets = {f: sorted(c, key=c.get) for f, c in self.codes.items()}
+        facets = {f: sorted(c, key=c.__getitem__) for f, c in self.codes.items()}
         _write_json(tmp / "facets.json", facets)
 
 

@@ -16,6 +16,7 @@ import os
 import shutil
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, Literal
 
 import numpy as np
 
@@ -155,7 +156,7 @@ def _load_backend(load: str, backend: str, device: str):
     """Load (exporting into the cache first if needed) a non-torch variant of a local model."""
     from sentence_transformers import SentenceTransformer
 
-    st_backend = "openvino" if backend == "openvino" else "onnx"
+    st_backend: Literal["openvino", "onnx"] = "openvino" if backend == "openvino" else "onnx"
     target = _export_dir(load, backend)
     if not target.exists():
         if not Path(load).is_dir():
@@ -168,7 +169,7 @@ def _load_backend(load: str, backend: str, device: str):
             os.rename(tmp, target)
         except OSError:  # another process exported it first
             shutil.rmtree(tmp, ignore_errors=True)
-    kwargs = {}
+    kwargs: dict[str, Any] = {}
     if backend == "onnx-int8":
         preset = _quantization_target()
         name = f"model_qint8_{preset}.onnx"
@@ -222,11 +223,14 @@ class Embedder:
                 f"cannot load embedding model {name_or_path or DEFAULT_MODEL!r} (backend {self.backend}): {type(exc).__name__}: {str(exc)[:200]}. "
                 "Models are loaded offline: pass a local directory, or a name already in the local Hugging Face cache."
             ) from None
-        self.dim = int(
+        dim = (
             self.model.get_embedding_dimension()
             if hasattr(self.model, "get_embedding_dimension")
             else self.model.get_sentence_embedding_dimension()
         )
+        if dim is None:
+            raise ModelError(f"embedding model {name_or_path or DEFAULT_MODEL!r} does not say its embedding dimension")
+        self.dim = int(dim)
         one_blas_thread()
         self.max_seq_length = int(getattr(self.model, "max_seq_length", 256) or 256)
 

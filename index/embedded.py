@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -28,9 +29,12 @@ class Index:
 
     backend = "embedded"
 
-    def __init__(self, index_dir: Path, _retry: bool = True):
+    def __init__(self, index_dir: Path):
         self.dir = Path(index_dir)
         self._lock = threading.Lock()
+        self._open(retry=True)
+
+    def _open(self, retry: bool) -> None:
         name = current_generation_name(self.dir)
         if not has_store(self.dir) or name is None:
             raise IndexError_(f"no index at {self.dir}: build one with `boardpapers ingest PATH... --index {self.dir}`")
@@ -46,13 +50,13 @@ class Index:
         genfiles.check_files(self, files.arrays, n, dim)
         self._keep_arrays(files.arrays)
         self.model_id = self.manifest["model"]
-        self._faiss = None
+        self._faiss: Any = None  # faiss.IndexFlatIP, built on first use
         self._open_dense(gen)
         problem = self._open_store()
         if problem:
             self.store.close()
-            if current_generation_name(self.dir) != name and _retry:  # an ingest switched generations meanwhile
-                self.__init__(index_dir, _retry=False)
+            if current_generation_name(self.dir) != name and retry:  # an ingest switched generations meanwhile
+                self._open(retry=False)
                 return
             raise IndexError_(f"the index at {self.dir} does not match its passage store ({problem}); {REBUILD_HINT}")
 
@@ -68,7 +72,7 @@ class Index:
     def _open_dense(self, gen: Path) -> None:
         """Which dense index the generation has (exact, or the approximate one of index/ann.py, read on first use)."""
         manifest = self.manifest
-        dense = manifest.get("dense") if isinstance(manifest.get("dense"), dict) else {}
+        dense: dict = manifest["dense"] if isinstance(manifest.get("dense"), dict) else {}
         self.dense_type = dense.get("type", "flat-ip")
         self._ann_path = gen / ann.ANN_FILE
         if self.dense_type == ann.ANN_TYPE:
@@ -232,7 +236,7 @@ class Index:
         rows = np.asarray(rows, dtype=np.int64)
         q = np.asarray(qvec, dtype=np.float32).reshape(-1)
         scores = self.vectors_at(rows) @ q if len(rows) else np.zeros(0, dtype=np.float32)
-        if self.window_offsets is None or not len(rows):
+        if self.window_offsets is None or self.window_vectors is None or not len(rows):
             return scores
         starts, ends = self.window_offsets[rows], self.window_offsets[rows + 1]
         counts = ends - starts

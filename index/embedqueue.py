@@ -127,6 +127,7 @@ class EmbedQueue:
 
     def _get_embedder(self):
         if self.embedder is None:
+            assert self._load is not None, "an EmbedQueue without an embedder needs load="
             t0 = time.perf_counter()
             self.embedder = self._load()
             self.report.load_seconds += time.perf_counter() - t0

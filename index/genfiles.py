@@ -158,7 +158,7 @@ def deep_check(ix) -> list[str]:
             problems.append(f"{name} holds values that are not numbers")
     if not problems:
         try:
-            have = set()
+            have: set[int] = set()
             for s in range(0, n, 500):
                 chunk = [int(x) for x in ix.pids[s : s + 500]]
                 have.update(

@@ -62,7 +62,7 @@ class PgIndex:
         self.url = url
         self.dir = redact(url)
         model, dim = self.store.model()
-        if not model:
+        if not model or dim is None:
             if store is None:
                 self.store.close()
             raise IndexError_(
@@ -110,7 +110,8 @@ class PgIndex:
     def mask(self, f: Filters) -> PgFilter | None:
         if not f.active():
             return None
-        sql, params = [], []
+        sql: list[str] = []
+        params: list[object] = []
         for name, value in (("council", f.council), ("body", f.body), ("doc_type", f.doc_type)):
             if value:
                 vals = self.facets[name]
@@ -124,7 +125,7 @@ class PgIndex:
             params.append(date_int(f.until))
         if f.decisions:
             sql.append("is_decision")
-        return PgFilter(" AND ".join(sql) or "TRUE", params)
+        return PgFilter(" AND ".join(sql) or "TRUE", tuple(params))
 
     def phrase_mask(self, phrases: list[str], base: PgFilter | None) -> PgFilter:
         """Passages whose text holds every phrase verbatim (case and spacing aside), as an explicit pid list."""

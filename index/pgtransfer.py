@@ -170,11 +170,10 @@ def export_store(url: str, index_dir: Path, progress: Progress | None = None, st
     pg = store or PgStore(url)
     try:
         model, dim = pg.model()
-        if not model:
+        if not model or dim is None:
             raise PgStoreError(f"the store at {pg.where} is empty: nothing to export")
         st = Store(index_dir)
         sq = st.con
-        n_pass = 0
         with pg.conn() as con, con.transaction(), sq:  # one snapshot of PostgreSQL, one SQLite transaction
             con.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
             con.execute("SET LOCAL statement_timeout = 0")
@@ -185,18 +184,7 @@ def export_store(url: str, index_dir: Path, progress: Progress | None = None, st
                 "INSERT INTO doc_paths(path, doc_id, size, mtime) VALUES(?,?,?,?)",
                 cur.execute("SELECT path, doc_id, size, mtime FROM doc_paths").fetchall(),
             )
-            sel = ", ".join(f"{f}::int" if f == "is_decision" else f for f in PASSAGE_FIELDS)
-            with con.cursor(name="bp_export") as pc:  # server-side cursor: any size
-                pc.itersize = BATCH
-                pc.execute(f"SELECT {sel}, embedding FROM passages ORDER BY pid")
-                batch = []
-                for r in pc:
-                    batch.append(r)
-                    if len(batch) >= BATCH:
-                        n_pass += _export_batch(sq, batch, model)
-                        batch = []
-                        say(f"passages: {n_pass}")
-                n_pass += _export_batch(sq, batch, model)
+            n_pass = _export_passages(con, sq, model, say)
             with con.cursor(name="bp_export_emb") as ec:
                 ec.itersize = BATCH
                 ec.execute("SELECT model, key, vec FROM embeddings")
@@ -220,6 +208,24 @@ def export_store(url: str, index_dir: Path, progress: Progress | None = None, st
         if store is None:
             pg.close()
     return {"documents": len(docs), "passages": n_pass, "generation": gen.name, "seconds": round(time.perf_counter() - t0, 2)}
+
+
+def _export_passages(con, sq, model: str, say: Progress) -> int:
+    """Copy every passage (with its vector) in batches through a server-side cursor, so any size fits."""
+    n_pass = 0
+    sel = ", ".join(f"{f}::int" if f == "is_decision" else f for f in PASSAGE_FIELDS)
+    with con.cursor(name="bp_export") as pc:
+        pc.itersize = BATCH
+        pc.execute(f"SELECT {sel}, embedding FROM passages ORDER BY pid")
+        batch = []
+        for r in pc:
+            batch.append(r)
+            if len(batch) >= BATCH:
+                n_pass += _export_batch(sq, batch, model)
+                batch = []
+                say(f"passages: {n_pass}")
+        n_pass += _export_batch(sq, batch, model)
+    return n_pass
 
 
 def _export_batch(sq, batch: list, model: str) -> int:

@@ -150,6 +150,7 @@ class _Worker:
     def _parse(self, path: str) -> dict:
         from .embed import model_tokenizer_dir
 
+        assert self.pool is not None, "_parse runs inside run(), which starts the pool"
         try:
             return self.pool.submit(parse_file, path, self.limits, model_tokenizer_dir(self.model)).result()
         except BrokenProcessPool:  # the parser process died (out of memory, a crash): this file fails, the next one gets a new one

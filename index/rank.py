@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,7 +42,7 @@ def fuse(ranked: list[tuple[np.ndarray, np.ndarray]], method: str = DEFAULT_FUSI
     alpha = LINEAR_ALPHA if alpha is None else alpha
     total: dict[int, float] = {}
     if method == "rrf":
-        weights = RRF_WEIGHTS if len(ranked) == len(RRF_WEIGHTS) else (1.0,) * len(ranked)
+        weights: Sequence[float] = RRF_WEIGHTS if len(ranked) == len(RRF_WEIGHTS) else (1.0,) * len(ranked)
         for (idx, _), w in zip(ranked, weights):
             for r, i in enumerate(idx):
                 total[int(i)] = total.get(int(i), 0.0) + w / (RRF_K + r + 1)
@@ -154,6 +154,7 @@ def rank(
         dense_q = pq.text + (" (" + "; ".join(notes) + ")" if notes else "")
         qvec = embedder.encode_query(dense_q)
     if mode in ("hybrid", "dense"):
+        assert qvec is not None
         ranked.append(dense_ranking(index, qvec, depth, mask, ranked[0][0] if ranked else None))
         # no deeper dense list: a passage holding none of the query's words is never judged a match (measured on
         # the labelled sets: 0 of 5,165 strong matches), and the nearest 1,000 cost ~10 ms at 100k passages
@@ -222,12 +223,12 @@ def crowded(hits: Iterable[dict], k: int) -> list[dict]:
     it = iter(hits)
     page = list(itertools.islice(it, min(k, CROWD_KEEP)))
     shown: dict[tuple, int] = {}
-    for h in page:
-        shown[key(h)] = shown.get(key(h), 0) + 1
+    for first in page:
+        shown[key(first)] = shown.get(key(first), 0) + 1
     passed: list[dict] = []  # read but over the cap, in rank order
     read = len(page)
     while len(page) < min(k, CROWD_PAGE):
-        h = next(it, None) if read < CROWD_DEPTH else None
+        h: dict | None = next(it, None) if read < CROWD_DEPTH else None
         if h is None:  # nothing under the cap within reach: the best of the passed ones
             if not passed:
                 break

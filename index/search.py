@@ -65,10 +65,7 @@ def search(
     strong = [(i, x) for i, x in fused if rel[i] >= verdict.threshold]
     weak = [(i, x) for i, x in fused if rel[i] < verdict.threshold] if related else []
     if sort != "relevance" and strong:
-        keys = index.meeting_keys([i for i, _ in strong])
-        order = sorted(range(len(strong)), key=lambda j: (keys[j][2] or 0, -j), reverse=(sort == "newest"))
-        undated = [strong[j] for j in order if not keys[j][2]]
-        strong = [strong[j] for j in order if keys[j][2]] + undated
+        strong = _by_date(index, strong, newest=(sort == "newest"))
     crowd = crowd and sort == "relevance" and k > CROWD_KEEP
     strong_pids = set(index.pid_of([i for i, _ in strong]))
     found = materialise(index, strong + weak, max(k, CROWD_DEPTH) + k if crowd else k, fold)
@@ -87,10 +84,7 @@ def search(
         hits += list(itertools.islice(itertools.chain(first_weak, found), room))
     pid_rel = dict(zip(index.pid_of([i for i, _ in fused]), (rel[i] for i, _ in fused)))
     for r, h in enumerate(hits, 1):
-        h["rank"] = r
-        p = pid_rel.get(h["pid"], 0.0)
-        h["relevance"] = round(p, 4)
-        h["match"] = STRONG if h["pid"] in strong_pids else RELATED
+        h.update(rank=r, relevance=round(pid_rel.get(h["pid"], 0.0), 4), match=STRONG if h["pid"] in strong_pids else RELATED)
     return SearchResult(
         hits=hits,
         query=query,
@@ -102,3 +96,10 @@ def search(
         query_text=ranking.text,
         qvec=ranking.qvec,
     )
+
+
+def _by_date(index, rows: list[tuple[int, float]], newest: bool) -> list[tuple[int, float]]:
+    """The rows in meeting-date order (relevance order among equal dates), undated ones last."""
+    keys = index.meeting_keys([i for i, _ in rows])
+    order = sorted(range(len(rows)), key=lambda j: (keys[j][2] or 0, -j), reverse=newest)
+    return [rows[j] for j in order if keys[j][2]] + [rows[j] for j in order if not keys[j][2]]

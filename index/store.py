@@ -48,6 +48,16 @@ def _int(v: str) -> int:
         return SCHEMA_VERSION + 1
 
 
+def _passage_row(doc_id: str, seq: int, p: Passage, key: str) -> tuple:
+    """The ``passages`` row of one passage, in the column order ``add_document`` inserts."""
+    d = asdict(p)
+    return (
+        f"{doc_id[:16]}-{seq:05d}", doc_id, seq, d["text"], d["context"], d["page"], d["page_end"], d["printed_page"],
+        d["item"], d["minute_number"], d["meeting_date"], int(d["is_decision"]), d["char_start"], d["char_end"],
+        d["section_kind"], key,
+    )  # fmt: skip
+
+
 class Store:
     """Read/write access to the passage store of one index directory."""
 
@@ -210,29 +220,7 @@ class Store:
                 f"INSERT OR REPLACE INTO documents({','.join(cols)}) VALUES({','.join('?' * len(cols))})",
                 [doc[c] for c in cols],
             )
-            rows = []
-            for seq, (p, key) in enumerate(zip(passages, embed_keys)):
-                d = asdict(p)
-                rows.append(
-                    (
-                        f"{doc['doc_id'][:16]}-{seq:05d}",
-                        doc["doc_id"],
-                        seq,
-                        d["text"],
-                        d["context"],
-                        d["page"],
-                        d["page_end"],
-                        d["printed_page"],
-                        d["item"],
-                        d["minute_number"],
-                        d["meeting_date"],
-                        int(d["is_decision"]),
-                        d["char_start"],
-                        d["char_end"],
-                        d["section_kind"],
-                        key,
-                    )
-                )
+            rows = [_passage_row(doc["doc_id"], seq, p, key) for seq, (p, key) in enumerate(zip(passages, embed_keys))]
             self.con.executemany(
                 "INSERT INTO passages(passage_id, doc_id, seq, text, context, page, page_end, printed_page, item, minute_number, "
                 "meeting_date, is_decision, char_start, char_end, section_kind, embed_key) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",

@@ -57,7 +57,8 @@ def parse_agenda(lines: list[str], page_of: list[int] | None = None) -> tuple[li
             break
         line = lines[i]
         m = _ITEM_RE.match(line)
-        num, title = None, None
+        num: int | None = None
+        title = ""
         if m and int(m.group(1)) in (expect, expect + 1):
             num, title = int(m.group(1)), m.group(2)
         else:
@@ -82,9 +83,8 @@ def parse_agenda(lines: list[str], page_of: list[int] | None = None) -> tuple[li
         # look ahead (until the next item) for appendix letter and pages
         j = i
         while j < len(lines) and j < i + 14:
-            if _ITEM_RE.match(lines[j]) and int(_ITEM_RE.match(lines[j]).group(1)) == expect:
-                break
-            if _ITEM_NUM_ONLY_RE.match(lines[j]) and int(_ITEM_NUM_ONLY_RE.match(lines[j]).group(1)) == expect:
+            number = _ITEM_RE.match(lines[j]) or _ITEM_NUM_ONLY_RE.match(lines[j])
+            if number and int(number.group(1)) == expect:
                 break
             am = _APPX_RE.search(lines[j])
             if am and not items[-1].appendix:

@@ -233,9 +233,9 @@ def _meeting_date(text_first: str, header: str, meta: dict) -> str | None:
         if d:
             return d
     # 'held at ... on Thursday, 20 July 2017'
-    m = re.search(r"^\W*(?:\S+\s+){0,6}minutes\s+of\b.{0,300}?\bheld\b.{0,200}?\bon\b", text_first[:800], re.I | re.S)
-    if m:
-        d = first_date(text_first[m.end() : m.end() + 60])
+    held = re.search(r"^\W*(?:\S+\s+){0,6}minutes\s+of\b.{0,300}?\bheld\b.{0,200}?\bon\b", text_first[:800], re.I | re.S)
+    if held:
+        d = first_date(text_first[held.end() : held.end() + 60])
         if d:
             return d
     return first_date(re.sub(r"\s+", " ", text_first[:3000]))

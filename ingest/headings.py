@@ -40,4 +40,4 @@ def is_heading(line: str) -> bool:
     if line.isupper():
         return len(re.findall(r"[A-Za-z]{3,}", line)) >= 2
     m = re.match(r"^\d+(?:\.\d+)*\.?\s+([A-Z].*)$", line)
-    return bool(m) and len(m.group(1).split()) <= 8 and not re.search(r"\b(is|are|was|were|will|has|have|be)\b", m.group(1))
+    return m is not None and len(m.group(1).split()) <= 8 and not re.search(r"\b(is|are|was|were|will|has|have|be)\b", m.group(1))

@@ -187,7 +187,7 @@ def share_fonts_across_pages() -> None:
             cache[id(pdf_font_dict)] = (pdf_font_dict, font)  # holds the dict, so its id is not reused meanwhile
             return font
 
-    _page.Font = _SharedFont
+    _page.Font = _SharedFont  # type: ignore[misc]  # pypdf's module attribute, replaced on purpose
 
 
 def _load_pdf(data: bytes, path: str, max_pages: int) -> LoadedDocument:
@@ -234,7 +234,7 @@ def _read_pdf(reader, path: str, max_pages: int) -> LoadedDocument:
     if len(failures) > MAX_PAGE_WARNINGS:
         warnings.append(f"text extraction failed on {len(failures) - MAX_PAGE_WARNINGS} more pages")
     failed = {f[0] for f in failures}
-    empty = [p.number for p in pages if not p.text.strip() and p.number not in failed]
+    empty = [p.number for p in pages if p.number is not None and not p.text.strip() and p.number not in failed]
     if len(empty) + len(failed) == n:
         raise IngestError("no text layer (scanned or image-only PDF?); nothing indexed")
     if empty:

@@ -49,8 +49,9 @@ def _cover_starts(lines: list[Line]) -> dict[int, str]:
         title_lines: list[str] = []
         # 'Subject:' within the next two lines (a 'DATE ...' line may sit between)
         subj = next((i for i, a in enumerate(after[:3]) if _SUBJECT_RE.match(a)), None)
-        if subj is not None and all(_HAS_DATE.search(a) or re.match(r"^date\b", a, re.I) for a in after[:subj]):
-            first = _SUBJECT_RE.match(after[subj]).group(1).strip()
+        subject = _SUBJECT_RE.match(after[subj]) if subj is not None else None
+        if subj is not None and subject and all(_HAS_DATE.search(a) or re.match(r"^date\b", a, re.I) for a in after[:subj]):
+            first = subject.group(1).strip()
             rest = after[subj + 1 :] if not first else []
             title_lines = [first] if first else []
             for a in rest[:2]:

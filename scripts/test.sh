@@ -14,5 +14,7 @@ if [ "$(id -u)" = 0 ] && ! id postgres >/dev/null 2>&1; then
   useradd --system --no-create-home --shell /usr/sbin/nologin postgres \
     || echo "warning: could not create the 'postgres' user; PostgreSQL backend tests will fail" >&2
 fi
+# lint, format and type checks first: CI fails on any of them
+bash scripts/check.sh
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 TOKENIZERS_PARALLELISM=false
 exec .venv/bin/python -m pytest "$@"

@@ -7,12 +7,16 @@ import os
 import re
 import unicodedata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
 from boardpapers.errors import BoardpapersError
 from boardpapers.ui.state import clear_caches
 from boardpapers.ui.text import esc
+
+if TYPE_CHECKING:
+    from boardpapers.index.report import IngestReport
 
 UPLOAD_LIMIT_MB = 50  # keep in step with server.maxUploadSize in .streamlit/config.toml
 UPLOAD_TYPES = ("pdf", "txt", "md")
@@ -67,7 +71,7 @@ def save_upload(corpus_dir: Path, name: str, data: bytes) -> Path:
 # ------------------------------------------------------------------ indexing
 
 
-def run_ingest(backend, paths: list[str], model: str | None, note: str) -> object | None:
+def run_ingest(backend, paths: list[str], model: str | None, note: str) -> IngestReport | None:
     """Ingest with a progress bar; returns the report, or None after showing the error."""
     bar = st.progress(0.0, text=note)
 

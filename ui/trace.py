@@ -51,7 +51,8 @@ def render_meeting(index, m: dict, mi: int, terms: list[str], expanded: bool) ->
     hits = m.get("hits") or []
     further = m.get("further") or []
     n = int(m.get("passages") or len(hits))
-    dec = int(m.get("decisions") if m.get("decisions") is not None else sum(1 for h in hits if h.get("is_decision")))
+    decisions = m.get("decisions")
+    dec = int(decisions) if decisions is not None else sum(1 for h in hits if h.get("is_decision"))
     title = (
         f"{m.get('meeting_date') or 'undated papers'} · {m.get('council') or '?'} · {m.get('body') or '?'} — "
         f"{n} matching passage{'s' * (n != 1)}" + (f", {dec} decision{'s' * (dec != 1)}" if dec else "")
