@@ -74,3 +74,32 @@ def real_index(tmp_path_factory):
     report = build_index([src], d / "index")
     assert report.count("ingested") == 2, report.outcomes
     return d / "index"
+
+
+# ---------------------------------------------------------------- the `slow` marker
+# `pytest -m "not slow"` is the unit run (under a minute). A test is slow when it needs what costs seconds: the real
+# embedding model, PostgreSQL, a browser. Fixtures that bring those are named here (a test module adds its own in a
+# module-level SLOW_FIXTURES); every test depending on one -- directly or through another fixture -- is marked slow,
+# as is every test run on the "postgresql" backend parameter. Tests slow for another reason carry the mark themselves.
+SLOW_FIXTURES = {"real_index", "pg_server", "pg_url", "browser"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        slow_here = SLOW_FIXTURES | set(getattr(item.module, "SLOW_FIXTURES", ()))
+        params = getattr(item, "callspec", None)
+        on_pg = params is not None and "postgresql" in params.params.values()
+        if on_pg or slow_here & set(getattr(item, "fixturenames", ())) or item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.slow)
+
+
+def pytest_configure(config):
+    """In a unit run, loading the real model is an error that names the fix, so slow tests cannot creep in unmarked."""
+    if "not slow" not in (config.option.markexpr or ""):
+        return
+    from boardpapers.index import embed
+
+    def refuse(self, *args, **kwargs):
+        raise RuntimeError("this test loads the real embedding model: mark it @pytest.mark.slow (or use hash_embedder)")
+
+    embed.Embedder.__init__ = refuse  # type: ignore[method-assign]

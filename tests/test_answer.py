@@ -16,6 +16,8 @@ from boardpapers import cli
 from boardpapers.index.answer import NO_MATCH_TEXT, ask, split_sentences
 from boardpapers.index.generate import filter_cited
 
+SLOW_FIXTURES = {"idx_dir"}  # built with the real model (tests/conftest.py marks their tests slow)
+
 FIXTURE = Path(__file__).parent / "fixtures" / "minutes_excerpt.txt"
 
 LIBRARIES_2016 = """Minutes of a meeting of the Cabinet held at County Hall on Tuesday, 14 June 2016.

@@ -19,6 +19,8 @@ FIXTURES = ROOT / "tests" / "fixtures"
 pytest.importorskip("streamlit.testing.v1")
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
+SLOW_FIXTURES = {"small"}  # built with the real model (tests/conftest.py marks their tests slow)
+
 INJECTIONS = ("<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "[x](javascript:alert(1))")
 
 INJECTED_TXT = f"""Minutes of a meeting of the Cabinet held at the Town Hall, Leicester on Thursday, 15 December 2016.
@@ -366,6 +368,7 @@ def test_save_upload_dedupes_and_stays_inside(tmp_path):
 # ----------------------------------------------------------------- empty and error states
 
 
+@pytest.mark.slow
 def test_no_index_offers_to_build(tmp_path, monkeypatch):
     corpus = tmp_path / "corpus"
     corpus.mkdir()

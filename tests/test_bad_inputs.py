@@ -320,6 +320,7 @@ def test_named_pipes_and_symlink_loops_are_named_for_what_they_are(tmp_path, no_
     }
 
 
+@pytest.mark.slow
 def test_nothing_to_ingest_is_a_usage_error_and_keeps_the_index(tmp_path, capsys, fake_ingest, no_hang):
     idx = tmp_path / "idx"
     src = tmp_path / "src"

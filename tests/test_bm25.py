@@ -143,6 +143,7 @@ def _passages(window: int = 150) -> list[str]:
     not SHARED_CORPUS.is_dir() or not any(SHARED_CORPUS.glob("*.txt")),
     reason=f"real corpus not available at {SHARED_CORPUS}",
 )
+@pytest.mark.slow
 def test_real_corpus_topk_matches_rank_bm25():
     passages = _passages()
     toks = [tokenize(p) for p in passages]
@@ -228,6 +229,7 @@ def _brute_top_k(model: BM25, docs, q, k, mask=None):
     return c[np.lexsort((c, -s[c]))][:k]
 
 
+@pytest.mark.slow
 def test_top_k_large_corpus_against_brute_force():
     # large enough to use the block-maximum candidate filter
     rng = np.random.default_rng(3)

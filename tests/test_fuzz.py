@@ -83,6 +83,7 @@ def fuzz_index(tmp_path_factory):
     return Index(idx)
 
 
+@pytest.mark.slow
 @FUZZ
 @given(ANY_QUERY)
 def test_query_parser_and_tokenizer_never_fail(q):
@@ -93,6 +94,7 @@ def test_query_parser_and_tokenizer_never_fail(q):
         assert all(isinstance(t, str) and t for t in toks)
 
 
+@pytest.mark.slow
 @FUZZ
 @given(q=ANY_QUERY, mode=st.sampled_from(["hybrid", "bm25", "dense"]))
 def test_search_returns_hits_or_a_clear_message(fuzz_index, q, mode):

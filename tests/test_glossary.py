@@ -55,6 +55,7 @@ def test_words_far_before_the_acronym_are_not_used():
     assert mine(text) == [("JSNA", "Joint Strategic Needs Assessment")]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", sorted(FIXTURES.glob("*.txt")) + sorted(SHARED_CORPUS.glob("*.txt")), ids=lambda p: p.name)
 def test_same_long_form_pairs_as_the_one_pattern_definition(path):
     text = path.read_text(encoding="utf-8")

@@ -26,6 +26,8 @@ from boardpapers.index.embedded import Index
 from boardpapers.index.store import Store
 from boardpapers.ingest.parse import Limits
 
+SLOW_FIXTURES = {"hostile"}  # built with the real model (tests/conftest.py marks their tests slow)
+
 FORMULAS = [
     "=cmd|' /C calc'!A0 kestrel",
     "+SUM(1,2) kestrel",
@@ -220,6 +222,7 @@ def test_upload_names_of_other_types_are_refused(tmp_path, raw):
     assert not (tmp_path / "corpus").exists() or not os.listdir(tmp_path / "corpus")
 
 
+@pytest.mark.slow
 def test_manifest_and_symlinks_cannot_read_outside_the_folder(tmp_path):
     secret = tmp_path / "private"
     secret.mkdir()
@@ -292,6 +295,7 @@ def test_2000_page_pdf_ingests_within_the_default_limits(big_pdf, tmp_path):
     assert pages == set(range(1, 2001))
 
 
+@pytest.mark.slow
 def test_per_file_time_and_page_limits_stop_one_file_and_the_batch_goes_on(big_pdf, tmp_path):
     emb = HashEmbedder()
     heavy = tmp_path / "heavy"

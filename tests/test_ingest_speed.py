@@ -114,6 +114,7 @@ def test_repeated_text_is_encoded_once_across_and_within_documents(tmp_path):
     assert report.reused_embeddings == passages - distinct
 
 
+@pytest.mark.slow
 def test_crash_while_encoding_keeps_previous_index_and_next_run_completes(tmp_path):
     from boardpapers.index.embedded import Index
 
@@ -159,6 +160,7 @@ def test_crash_while_encoding_keeps_previous_index_and_next_run_completes(tmp_pa
     assert all(n == clean_counts[Path(p).name] for p, n in stored.items())  # what the crashed run stored was complete
 
 
+@pytest.mark.slow
 def test_reingest_corpus_with_renamed_and_resaved_copies_embeds_nothing(tmp_path):
     """The five demo packs, then again with a renamed copy and a re-saved copy (different bytes, same
     text) of each: the second pass parses the re-saved copies and encodes nothing."""
@@ -203,6 +205,7 @@ def test_space_ids_record_the_backend():
         space_id("all-MiniLM-L6-v2", "tensorrt")
 
 
+@pytest.mark.slow
 def test_backend_mismatch_is_refused_before_any_work(tmp_path):
     src = tmp_path / "papers"
     src.mkdir()
@@ -238,6 +241,7 @@ def test_default_model_index_refuses_another_backend(tmp_path):
         ingest([str(tmp_path / "a.txt")], tmp_path / "fresh", backend="bogus")
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not missing_backend_packages("onnx-int8"), reason="the ONNX backend's packages are installed here")
 def test_missing_backend_packages_are_named(tmp_path):
     (tmp_path / "a.txt").write_text("text\n")

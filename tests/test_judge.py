@@ -235,6 +235,7 @@ def test_eval_judge_reports_the_judgement_and_its_calibration(real_index, tmp_pa
     assert text.startswith("[judge] ") and "[calibration, top20]" in text and "relevance 0.0-0.1" in text
 
 
+@pytest.mark.slow
 def test_a_process_that_loads_the_model_keeps_blas_to_one_thread():
     """NumPy's BLAS threads busy-wait after each call and fought the encoder for the cores: hybrid p50 at 100k was
     42-69 ms, 26-27 ms with one BLAS thread (docs/BENCHMARKS.md, "Judging relevance")."""

@@ -456,6 +456,7 @@ def test_explicit_page_stamp_wins_over_agenda_stamp_below_it():
 # --------------------------------------------------------------------------- the real corpus
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not CORPUS_PDF.is_dir(), reason="shared corpus-pdf absent")
 def test_corpus_pdf_pages_header_and_printed_page():
     path = CORPUS_PDF / "004_6f7fe29cf4be1230.pdf"
@@ -505,6 +506,7 @@ def test_real_public_pack_page_stamps():
 # --------------------------------------------------------------------------- speed without changing the text
 
 
+@pytest.mark.slow
 def test_fonts_are_built_once_per_document_with_the_same_text(monkeypatch):
     """pypdf rebuilds every font of a page on every page; the loader shares them across the pages of one
     document (ingest/loaders.py). The text must be exactly what pypdf gives without the sharing."""

@@ -63,6 +63,7 @@ def papers(tmp_path):
     return d
 
 
+@pytest.mark.slow
 def test_ingest_then_incremental(tmp_path, papers):
     emb = HashEmbedder()
     idx = tmp_path / "idx"
@@ -88,6 +89,7 @@ def test_ingest_then_incremental(tmp_path, papers):
     assert passage_count(idx) == passage_count(clean)
 
 
+@pytest.mark.slow
 def test_documents_read_by_an_older_parser_are_read_again(tmp_path, papers):
     """After an upgrade of the structure parser an incremental ingest re-reads stored documents (their items and
     citations get the fixes) without embedding unchanged text again; then they are unchanged."""
@@ -130,6 +132,7 @@ def test_pdf_structure_through_pipeline(tmp_path, papers):
     s.close()
 
 
+@pytest.mark.slow
 def test_bad_inputs_are_reported_and_the_batch_goes_on(tmp_path, papers):
     bad = papers
     (bad / "empty.pdf").write_bytes(b"")
@@ -171,6 +174,7 @@ def test_a_second_ingest_is_refused_while_one_runs(tmp_path, papers):
             build_index([papers], idx, HashEmbedder())
 
 
+@pytest.mark.slow
 def test_rebuild_reuses_cached_embeddings(tmp_path, papers):
     idx = tmp_path / "idx"
     emb = HashEmbedder()
@@ -194,6 +198,7 @@ def test_manifest_overrides_document_fields(tmp_path, papers):
     s.close()
 
 
+@pytest.mark.slow
 def test_cli_ingest_exit_code_and_summary(tmp_path, papers):
     (papers / "empty.pdf").write_bytes(b"")
     idx = tmp_path / "idx"
@@ -224,6 +229,7 @@ print(json.dumps({"method": chosen[0].get_start_method(), "ingested": r.count("i
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("before, method", [("nothing", "fork"), ("torch", "spawn")])
 def test_parse_workers_never_fork_a_process_with_native_threads(tmp_path, before, method):
     """Forking a process whose native thread pools (torch, ONNX Runtime, tokenizers) are running can leave a lock

@@ -36,6 +36,8 @@ from boardpapers.index.lock import process_children, process_running
 from boardpapers.index.search import search
 from boardpapers.index.store import Store, StoreError
 
+SLOW_FIXTURES = {"good_index", "crash_env"}  # built with the real model (tests/conftest.py marks their tests slow)
+
 ENV = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", TOKENIZERS_PARALLELISM="false")
 QUERIES = ["budget library opening hours", "parking charges RESOLVED", "adult social care contract"]
 SEED = int(os.environ.get("BOARDPAPERS_CRASH_SEED", "20261130"))
@@ -357,6 +359,7 @@ def small_papers(d: Path, n: int, start: int = 0) -> Path:
     return d
 
 
+@pytest.mark.slow
 def test_full_disk_fails_clearly_and_keeps_the_previous_index(tmp_path, capsys):
     from boardpapers.index.embed import get_embedder
 
@@ -388,6 +391,7 @@ def test_full_disk_fails_clearly_and_keeps_the_previous_index(tmp_path, capsys):
     assert healed["duplicates"] == 0 and healed["passage_ids"] == facts["passage_ids"] == healed_live
 
 
+@pytest.mark.slow
 def test_read_only_index_is_searchable_and_ingest_is_refused(tmp_path, capsys):
     from boardpapers.index.embed import get_embedder
 
@@ -590,6 +594,7 @@ def load_index(tmp_path):
     return idx, papers
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("threads, procs", [(8, 0), (0, 4)], ids=["8-threads", "4-processes"])
 def test_readers_during_an_ingest_see_a_consistent_index(load_index, threads, procs):
     idx, papers = load_index
@@ -607,6 +612,7 @@ def test_readers_during_an_ingest_see_a_consistent_index(load_index, threads, pr
 # ----------------------------------------------------------------- 1b. a crash inside the --rebuild swap
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("crash_at", [2, 5], ids=["moving-the-old-index-out", "moving-the-new-index-in"])
 def test_rebuild_interrupted_mid_swap_is_finished_by_the_next_ingest(tmp_path, monkeypatch, crash_at):
     """`--rebuild` swaps by renames (index -> .NAME.old-PID, .NAME.rebuild-PID -> index). The crash is simulated
@@ -684,6 +690,7 @@ def _two_kinds_of_papers(d: Path) -> Path:
     return d
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("how", ["deleted", "truncated"])
 def test_a_recreated_store_is_never_served_with_the_old_generation(tmp_path, capsys, how):
     """Issue 14, hole 1: `rm store.sqlite*` (or truncating it) with gens/ and CURRENT left, then ingest. The new store
@@ -718,6 +725,7 @@ def test_a_recreated_store_is_never_served_with_the_old_generation(tmp_path, cap
     _bm25_hits_cite_what_they_match(idx, ["hedgerow", "library", "woodland", "parking"])
 
 
+@pytest.mark.slow
 def test_a_generation_is_refused_by_a_store_it_was_not_built_from(tmp_path, capsys):
     """Readers check the binding on every open: a store copied in from another index (same number of changes, other
     passages) gives the rebuild hint, not wrong citations; a plain ingest then rebuilds the generation."""
@@ -740,6 +748,7 @@ def test_a_generation_is_refused_by_a_store_it_was_not_built_from(tmp_path, caps
     _bm25_hits_cite_what_they_match(a, ["hedgerow", "library", "woodland", "parking"])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("phase", ["parsing", "loading the embedding model"])
 def test_killing_only_the_main_ingest_process_leaves_no_stuck_lock(tmp_path, capsys, phase):
     """Issue 14, hole 2: `kill -9 <main pid>` (not its group) while parsing or embedding. The parse workers die with
@@ -780,6 +789,7 @@ time.sleep(600)
 """
 
 
+@pytest.mark.slow
 def test_a_lock_whose_holder_is_gone_is_broken_with_a_message(tmp_path, capsys):
     """A `.lock` still locked by a process that is not the recorded holder (an orphan of an older version), whose
     recorded holder is dead: the next ingest says so, breaks it and runs. A lock held by a live ingest still refuses."""
@@ -806,6 +816,7 @@ def test_a_lock_whose_holder_is_gone_is_broken_with_a_message(tmp_path, capsys):
     assert code == 0, err
 
 
+@pytest.mark.slow
 def test_a_disk_too_small_for_the_generation_is_refused_before_writing(tmp_path, capsys, monkeypatch):
     """Issue 14, hole 3 (the check): the generation's size is known once BM25 is built; a disk without room for it
     gets one clear line before anything is written, no temporary folder is left, and the live index keeps serving."""
@@ -840,6 +851,7 @@ sys.path.insert(0, sys.argv[3])
 from pathlib import Path
 import boardpapers.index.build as b
 from boardpapers.index.store import Store
+
 b.check_space = lambda where, need: None  # as if the free-space check were wrong: the writes themselves must fail cleanly
 store = Store(Path(sys.argv[1]))
 try:
@@ -851,6 +863,7 @@ print("built", flush=True)
 """
 
 
+@pytest.mark.slow
 def test_the_disk_filling_up_while_a_generation_is_written_is_a_clear_error_not_sigbus(tmp_path):
     """Issue 14, hole 3 (the writes): a tmpfs that fills up in the middle of the sentence-window vectors -- once written
     through a memory map, which killed the process with SIGBUS (exit 135) and left a `.tmp-gen-*` folder."""

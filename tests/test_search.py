@@ -17,6 +17,8 @@ from boardpapers.index.query import Filters, QueryError, parse_query
 from boardpapers.index.rank import bm25_query_tokens, fuse
 from boardpapers.index.search import search
 
+SLOW_FIXTURES = {"windowed_dir", "small"}  # built with the real model (tests/conftest.py marks their tests slow)
+
 SHARED_PARAGRAPH = (
     "The Board noted that the community equipment contract had been extended for a further twelve months "
     "while a joint procurement exercise with neighbouring authorities was completed in the autumn."
@@ -173,6 +175,7 @@ def test_fusion_methods():
         fuse([a], "nope")
 
 
+@pytest.mark.slow
 def test_readers_never_see_a_half_built_index(tmp_path):
     src = tmp_path / "src"
     src.mkdir()
@@ -392,6 +395,7 @@ def test_generation_files_of_windows_are_checked(windowed_dir, tmp_path):
         Index(copy)
 
 
+@pytest.mark.slow
 def test_windows_missing_from_the_cache_are_left_out_and_counted(tmp_path):
     """An index ingested before windows existed: the rebuilt generation holds the windows it has vectors for."""
     import json

@@ -39,6 +39,7 @@ def parsed(name: str):
     return doc, text, starts, st, passages
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_pack_metadata(name):
     _, _, _, st, _ = parsed(name)
@@ -109,6 +110,7 @@ def _norm(s: str) -> str:
     return re.sub(r"\s+", " ", s.replace("*", "")).strip()
 
 
+@pytest.mark.slow
 def test_every_gold_quote_lies_in_one_passage_on_its_page():
     gold = shared_or_skip("eval", "council-dev.jsonl")
     checked = 0

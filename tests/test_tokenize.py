@@ -141,6 +141,7 @@ def test_long_token_dropped_not_truncated():
     assert tokenize("x" * (MAX_TOKEN_LEN + 1)) == []
 
 
+@pytest.mark.slow
 def test_very_long_inputs_are_fast():
     para = (
         "The Health and Wellbeing Board noted that delayed transfers of care "

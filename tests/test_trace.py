@@ -11,6 +11,8 @@ from pgfixture import BACKENDS, open_on_backend
 from boardpapers import cli
 from boardpapers.index.trace import trace
 
+SLOW_FIXTURES = {"idx_dir"}  # built with the real model (tests/conftest.py marks their tests slow)
+
 MEETINGS = {
     "hwb_2017_09.txt": (
         "Minutes of a meeting of the Health and Wellbeing Board held at County Hall on Thursday, 21 September 2017.",
