@@ -11,6 +11,8 @@ needs it ("BOARDPAPERS_PG_POOL must be a whole number >= 1, not 'eight'") instea
     BOARDPAPERS_PG_POOL        connections per PostgreSQL pool (default 8)
     BOARDPAPERS_PG_STATEMENT_TIMEOUT_MS   per statement (default 30000)
     BOARDPAPERS_LLM_MODEL, BOARDPAPERS_LLM_KEY   for `ask --llm` (model name, bearer key)
+    BOARDPAPERS_FETCH_DELAY    seconds between requests of `fetch` and the app's fetch form (default 1)
+    BOARDPAPERS_FETCH_CONTACT  an e-mail or URL added to fetch's User-Agent, so a council can reach whoever fetches
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ class Settings:
     pg_statement_timeout_ms: int
     llm_model: str | None
     llm_key: str | None
+    fetch_delay: float
+    fetch_contact: str | None
 
 
 def _env(name: str) -> str | None:
@@ -48,17 +52,26 @@ def _env(name: str) -> str | None:
     return v or None
 
 
-def _whole(name: str, default: int | None, minimum: int) -> int | None:
+def _number(name: str, default, convert, valid, what: str):
+    """The variable's value converted (int or float) when ``valid``; else a SettingsError saying ``what`` it must be."""
     v = _env(name)
     if v is None:
         return default
     try:
-        n = int(v)
+        x = convert(v)
     except ValueError:
-        n = minimum - 1
-    if n < minimum:
-        raise SettingsError(f"{name} must be a whole number >= {minimum}, not {v!r}")
-    return n
+        x = None
+    if x is None or not valid(x):
+        raise SettingsError(f"{name} must be {what}, not {v!r}")
+    return x
+
+
+def _whole(name: str, default: int | None, minimum: int) -> int | None:
+    return _number(name, default, int, lambda n: n >= minimum, f"a whole number >= {minimum}")
+
+
+def _seconds(name: str, default: float) -> float:
+    return _number(name, default, float, lambda s: 0 <= s <= 3600, "a number of seconds from 0 to 3600")
 
 
 def store_url(value: str | None, source: str) -> str | None:
@@ -82,6 +95,8 @@ def settings() -> Settings:
         pg_statement_timeout_ms=_whole("BOARDPAPERS_PG_STATEMENT_TIMEOUT_MS", 30000, 0) or 0,
         llm_model=_env("BOARDPAPERS_LLM_MODEL"),
         llm_key=_env("BOARDPAPERS_LLM_KEY"),
+        fetch_delay=_seconds("BOARDPAPERS_FETCH_DELAY", 1.0),
+        fetch_contact=_env("BOARDPAPERS_FETCH_CONTACT"),
     )
 
 

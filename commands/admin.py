@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from boardpapers.index.store import REBUILD_HINT
-from boardpapers.ingest.display import shown_path
+from boardpapers.ingest.display import doc_label, shown_path
 
 from .common import EXIT_OK, EXIT_PARTIAL, OPENED, CliError, backend, open_index, say
 
@@ -18,7 +18,7 @@ def cmd_ingest(a) -> int:
     from boardpapers.ingest.discovery import nothing_given, unusable_summary
     from boardpapers.ingest.parse import Limits
 
-    limits = Limits(timeout_s=a.timeout, max_pages=a.max_pages, max_file_mb=a.max_file_mb)
+    limits = Limits(timeout_s=a.timeout, max_pages=a.max_pages, max_file_mb=a.max_file_mb, ocr=a.ocr, ocr_timeout=a.ocr_timeout)
     quiet = a.quiet
 
     def progress(msg: str) -> None:
@@ -60,6 +60,7 @@ def cmd_info(a) -> int:
         "councils": [c for c in idx.facets["council"] if c],
         "bodies": [b for b in idx.facets["body"] if b],
         "failures": fails,
+        "meeting_sources": meeting_sources(docs),
     }
     if a.check:  # the full check: SQLite's integrity_check and every value of the generation's files
         problems = backend(a).check(idx)
@@ -67,7 +68,7 @@ def cmd_info(a) -> int:
             raise CliError(f"the index at {info['index']} is damaged ({'; '.join(problems)[:300]}); {REBUILD_HINT}")
         info["check"] = "passed"
     if a.format == "json":
-        info["documents_list"] = docs
+        info["documents_list"] = [{**{k: v for k, v in d.items() if k != "sources"}, "provenance": d.get("sources", {})} for d in docs]
         print(json.dumps(info, ensure_ascii=False, indent=1))
         return EXIT_OK
     for k in ("index", "generation", "model", "documents", "passages", "glossary_terms", "built_at", "check"):
@@ -89,16 +90,41 @@ def cmd_info(a) -> int:
         )
     print(f"{'councils':>15}: {', '.join(info['councils'])}")
     print(f"{'bodies':>15}: {', '.join(info['bodies'])}")
-    print("documents:")
-    for d in docs:
-        print(
-            f"  {d['meeting_date'] or '????-??-??'}  {d['doc_type'] or '':<10} {d['council'] or '?'} · {d['body'] or '?'} · {shown_path(Path(d['path']).name)}"
-        )
+    print_documents(docs, info["meeting_sources"])
     if fails:
         print("failed files:")
         for f in fails:
             print(f"  {shown_path(Path(f['path']).name)}: {shown_path(f['reason'])}")
     return EXIT_OK
+
+
+def print_documents(docs: list[dict], sources: dict[str, dict[str, int]]) -> None:
+    """Where the meeting fields came from (counts), then one line per document: its meeting date (and where that
+    came from when the document does not state it), type, council, body, title and file."""
+    for fld, counts in sources.items():
+        print(f"{fld.replace('_', ' '):>15}: from " + ", ".join(f"{src} {n}" for src, n in counts.items()))
+    print("documents:")
+    for d in docs:
+        src = (d.get("sources") or {}).get("meeting_date")
+        name = Path(d["path"]).name
+        label = doc_label(d)
+        print(
+            f"  {d['meeting_date'] or '????-??-??'}{f' ({src})' if src and src != 'content' else ''}  {d['doc_type'] or '':<10} "
+            f"{d['council'] or '?'} · {d['body'] or '?'} · {shown_path(label)}" + (f" [{shown_path(name)}]" if label != name else "")
+        )
+
+
+def meeting_sources(docs: list[dict]) -> dict[str, dict[str, int]]:
+    """How many documents took each meeting field from each source (content, frontsheet, folder, file name, manifest,
+    fetched; 'unknown' when none gave it)."""
+    out: dict[str, dict[str, int]] = {}
+    for f in ("meeting_date", "council", "body", "title"):
+        counts: dict[str, int] = {}
+        for d in docs:
+            src = (d.get("sources") or {}).get(f) or ("unknown" if not d.get(f) else "content")
+            counts[src] = counts.get(src, 0) + 1
+        out[f] = dict(sorted(counts.items(), key=lambda kv: -kv[1]))
+    return out
 
 
 def store_backend(a):

@@ -47,6 +47,10 @@ def _ingest(sub) -> None:
     s.add_argument("--timeout", type=count(0), default=300, help="per-file time limit in seconds (default 300; 0: no limit)")
     s.add_argument("--max-pages", type=count(1), default=5000, help="per-file page limit (default 5000)")
     s.add_argument("--max-file-mb", type=count(1), default=512, help="per-file size limit in MB (default 512)")
+    s.add_argument(
+        "--no-ocr", dest="ocr", action="store_false", help="do not OCR pages without a text layer (scanned pages; OCR needs tesseract-ocr)"
+    )
+    s.add_argument("--ocr-timeout", type=count(1), default=60, help="OCR time limit per scanned page in seconds (default 60)")
     s.add_argument("-q", "--quiet", action="store_true", help="no per-file progress lines")
     s.set_defaults(func="admin.cmd_ingest")
 
@@ -145,6 +149,38 @@ def _trace(sub) -> None:
     s.set_defaults(func="query.cmd_trace")
 
 
+def _fetch(sub) -> None:
+    s = sub.add_parser("fetch", help="download a committee's papers from a ModernGov council website into a folder")
+    s.add_argument("site_url", metavar="SITE_URL", help="the council's ModernGov site, e.g. https://democracy.example.gov.uk")
+    s.add_argument("--committee", required=True, metavar="NAME_OR_ID", help="committee name (or a unique part of it) or id")
+    s.add_argument("--since", metavar="YYYY-MM-DD", help="meetings on or after this date (default 2000-01-01)")
+    s.add_argument("--until", metavar="YYYY-MM-DD", help="meetings on or before this date (default a year from today)")
+    s.add_argument("--to", required=True, metavar="DIR", help="folder the papers and manifest.csv are written to")
+    s.add_argument("--council", default=None, help="council name recorded in the manifest (default: none; ingest reads it from the papers)")
+    s.add_argument("--delay", type=seconds, default=None, help="seconds between requests (default $BOARDPAPERS_FETCH_DELAY or 1)")
+    s.add_argument(
+        "--contact",
+        metavar="EMAIL_OR_URL",
+        help="added to the User-Agent so the council can reach you (default $BOARDPAPERS_FETCH_CONTACT)",
+    )
+    s.add_argument("--timeout", type=seconds, default=30.0, help="seconds to wait for each request (default 30)")
+    s.add_argument("--retries", type=count(0, 10), default=3, help="retries after a timeout or server error, with backoff (default 3)")
+    s.add_argument("--refresh", action="store_true", help="ask the site whether files already here changed (ETag / Last-Modified)")
+    s.add_argument("-q", "--quiet", action="store_true", help="no per-file progress lines")
+    s.set_defaults(func="fetch.cmd_fetch", index=None, store=None)  # no index: resolve_location still looks
+
+
+def seconds(s: str) -> float:
+    """An argparse type: a number of seconds, 0 or more."""
+    try:
+        v = float(s)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{s!r} is not a number of seconds") from None
+    if not v >= 0 or v == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be 0 or more seconds, not {s}")
+    return v
+
+
 def _info(sub) -> None:
     s = sub.add_parser("info", help="what the index holds")
     location_options(s)
@@ -181,6 +217,6 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="boardpapers", description="Search and cited answers over council board papers.")
     p.add_argument("--version", action="version", version="boardpapers 0.1.0")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
-    for add in (_ingest, _search, _export, _eval, _ask, _trace, _info, _import_store, _export_store, _app):
+    for add in (_ingest, _fetch, _search, _export, _eval, _ask, _trace, _info, _import_store, _export_store, _app):
         add(sub)
     return p

@@ -5,6 +5,7 @@ Also how parse workers are started (fork while the process has no native threads
 from __future__ import annotations
 
 import itertools
+import json
 import multiprocessing
 import os
 import sys
@@ -14,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from boardpapers.ingest.chunk import window_texts
+from boardpapers.ingest.context import TRACKED, Paper, apply_context, fixed_fields, path_context_json, provenance_record, resolve
 from boardpapers.ingest.model import Passage
 from boardpapers.ingest.parse import embed_text
 from boardpapers.ingest.structure import PARSER_VERSION
@@ -72,6 +74,8 @@ class ParsedDocument:
             "encoding": res["encoding"],
             "size": self.size,
             "parser": PARSER_VERSION,
+            "provenance": meta.get("provenance"),
+            "path_context": meta.get("path_context"),
         }
 
 
@@ -79,6 +83,14 @@ def parsed_document(f: Path, digest: str, size: int, mtime: float, res: dict, ov
     """A worker's result as passages and embed texts, with sidecar-manifest fields applied."""
     meta = res["meta"]
     passages = [Passage(**p) for p in res["passages"]]
+    # the meeting context this file alone gives (its folder's and its name's date, a manifest row); the frontsheet of
+    # its meeting folder is applied once the whole folder is stored (index/meetings.py)
+    parsed = {k: meta.get(k) for k in TRACKED}
+    fixed = fixed_fields(overrides)
+    ctx = resolve([Paper(str(f), parsed, fixed)])[str(f)]
+    apply_context(meta, passages, ctx)
+    meta["provenance"] = json.dumps(provenance_record(parsed, fixed, ctx), sort_keys=True)
+    meta["path_context"] = path_context_json(ctx)
     if overrides:
         detected_date = meta.get("meeting_date")
         for k, v in overrides.items():

@@ -3,9 +3,12 @@ citation a user can check."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
-from pathlib import Path
+
+from boardpapers.ingest.context import sources
+from boardpapers.ingest.display import doc_label
 
 from .query import normalise_text
 from .rank import CROWD_PAGE
@@ -28,12 +31,15 @@ HIT_FIELDS = (
     "page_end",
     "printed_page",
     "is_decision",
+    "ocr",
     "also_in",
+    "provenance",
     "doc_id",
     "source_url",
     "match",
     "relevance",
 )
+OCR_MARK = "text from OCR"  # in the citation of a passage read by OCR from a scanned page: its words may be misread
 FOLD_OVERLAP = 0.6  # share of the shorter passage's 4-word shingles two passages must share to be folded (0.4-0.8: same scores)
 
 
@@ -57,11 +63,13 @@ def materialise(index, fused: list[tuple[int, float]], k: int, fold: bool) -> It
         batch = min(2 * batch, max(3 * k, 30))
         pids = index.pid_of([i for i, _ in chunk])
         rows = index.store.passages_by_pid(pids)
+        other_paths = _other_paths(index.store, rows.values())
         for (_, score), pid in zip(chunk, pids):
             row = rows.get(pid)
             if row is None:  # superseded since this generation was built
                 continue
             hit = hit_from_row(row, score)
+            hit["also_in"].extend(_also_at(row, path, ctx) for path, ctx in other_paths.get(row["doc_id"], []) if path != row["path"])
             if fold:
                 norm = normalise_text(row["text"])
                 sh = _shingles(row["text"])
@@ -107,7 +115,9 @@ def hit_from_row(row: dict, score: float) -> dict:
         "page_end": row["page_end"],
         "printed_page": row["printed_page"],
         "is_decision": bool(row["is_decision"]),
+        "ocr": bool(row.get("ocr")),  # on a page read by OCR (a store made before OCR has no such column)
         "also_in": [],
+        "provenance": row_sources(row),
         "doc_id": row["doc_id"],
         "source_url": row.get("source_url"),
         "seq": row["seq"],
@@ -143,8 +153,34 @@ def _also(row: dict) -> dict:
     }
 
 
+def row_sources(row: dict) -> dict:
+    """Where the passage's document got each meeting field ({field: content | frontsheet | folder | file name |
+    manifest | fetched}, ingest/context.py); {} for a store made before provenance was recorded."""
+    try:
+        return sources(json.loads(row.get("provenance") or "null"))
+    except ValueError:
+        return {}
+
+
+def _other_paths(store, rows) -> dict[str, list[tuple[str, dict]]]:
+    """The other paths of the rows' documents (the same file in another meeting's folder), with each path's context."""
+    fetch = getattr(store, "path_contexts", None)
+    return fetch(sorted({r["doc_id"] for r in rows})) if fetch is not None else {}
+
+
+def _also_at(row: dict, path: str, ctx: dict) -> dict:
+    """The passage as it also appears at ``path``: the same text in that path's meeting (a passage with a date of its
+    own, minutes of an earlier meeting, keeps it)."""
+    own = row["meeting_date"] not in (None, row.get("doc_meeting_date"))
+    out = _also(row)
+    out.update(path=path, council=ctx.get("council") or row["council"], body=ctx.get("body") or row["body"])
+    out["meeting_date"] = row["meeting_date"] if own else ctx.get("meeting_date")
+    out["provenance"] = ctx.get("provenance") or {}
+    return out
+
+
 def citation(hit: dict) -> str:
-    """One line a user can check: council · body · meeting date · item · page."""
+    """One line a user can check: council · body · meeting date · item · page (· text from OCR)."""
     parts = [hit.get("council"), hit.get("body"), hit.get("meeting_date")]
     item = hit.get("item")
     if item:
@@ -154,5 +190,7 @@ def citation(hit: dict) -> str:
         if hit.get("printed_page") and str(hit["printed_page"]) != str(hit["page"]):
             pg += f" (printed page {hit['printed_page']})"
         parts.append(pg)
-    parts.append(Path(hit.get("path") or "").name or None)
+    if hit.get("ocr"):
+        parts.append(OCR_MARK)
+    parts.append(doc_label(hit) if hit.get("path") or hit.get("title") else None)  # its title; the file's name if it has none
     return " · ".join(str(p) for p in parts if p)

@@ -19,7 +19,7 @@ from .store import DOC_FIELDS
 PASSAGE_NAMES = (
     "passage_id, doc_id, seq, text, context, page, page_end, printed_page, item, minute_number, meeting_date, "
     "is_decision, char_start, char_end, section_kind, embed_key, council, body, doc_type, date_int, terms, tfs, dl, embedding, "
-    "window_keys"
+    "window_keys, ocr"
 )
 
 
@@ -111,13 +111,14 @@ def passage_rows(
                 key,
                 doc.get("council"),
                 doc.get("body"),
-                doc.get("doc_type"),
+                p.get("doc_type") or doc.get("doc_type"),  # the passage's own type (a pack's minutes, reports, appendices)
                 date_int(p["meeting_date"]),
                 terms,
                 tfs,
                 dl,
                 np.asarray(vectors[seq], dtype=np.float32),
                 window_keys(p),
+                bool(p.get("ocr")),
             ]
         )
     return rows, n_new, dl_new

@@ -30,7 +30,7 @@ class PgStoreError(StoreError):
     """The PostgreSQL store cannot be used; the message says why and what to do."""
 
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 5
 LOCK_KEY = 0x6270_7067  # advisory lock for migrations and model binding ("bppg")
 
 MIGRATIONS: list[tuple[int, str, str]] = [
@@ -87,6 +87,21 @@ CREATE INDEX bm25_postings_doc ON bm25_postings(doc_id);
         "each passage's sentence-window embedding keys (vectors in the embeddings table)",
         """
 ALTER TABLE passages ADD COLUMN window_keys text[] NOT NULL DEFAULT '{}';
+""",
+    ),
+    (
+        4,
+        "each passage's OCR flag: on a page read by OCR from a scanned image",
+        """
+ALTER TABLE passages ADD COLUMN ocr boolean NOT NULL DEFAULT false;
+""",
+    ),
+    (
+        5,
+        "meeting context: each document's provenance (where each field came from) and each path's own meeting",
+        """
+ALTER TABLE documents ADD COLUMN provenance text;
+ALTER TABLE doc_paths ADD COLUMN context text;
 """,
     ),
 ]

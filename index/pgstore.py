@@ -30,6 +30,7 @@ from .pgdocs import (
 )
 from .pgschema import LOCK_KEY, SCHEMA_VERSION, PgStoreError, check_and_migrate
 from .store import DOC_FIELDS
+from .storedb import group_path_contexts, with_path_contexts
 
 PASSAGE_COLS = (
     "pid",
@@ -49,11 +50,12 @@ PASSAGE_COLS = (
     "char_end",
     "section_kind",
     "embed_key",
+    "ocr",
 )
 _ROW_SQL = (
     "SELECT p.pid, p.passage_id, p.doc_id, p.seq, p.text, p.context, p.page, p.page_end, p.printed_page, p.item, "
-    "p.minute_number, p.meeting_date, p.is_decision::int AS is_decision, p.char_start, p.char_end, p.section_kind, p.embed_key, "
-    "d.council, d.body, d.doc_type, d.path, d.title, d.source_url, d.meeting_date AS doc_meeting_date "
+    "p.minute_number, p.meeting_date, p.is_decision::int AS is_decision, p.char_start, p.char_end, p.section_kind, p.embed_key, p.ocr::int AS ocr, "
+    "p.doc_type, d.council, d.body, d.path, d.title, d.source_url, d.meeting_date AS doc_meeting_date, d.provenance "
     "FROM passages p JOIN documents d USING(doc_id)"
 )
 
@@ -194,7 +196,13 @@ class PgStore:
         for d in docs:
             d["warnings"] = json.loads(d["warnings"] or "[]")
             d["paths"] = paths.get(d["doc_id"], [])
-        return docs
+        return with_path_contexts(docs, self.path_contexts([d["doc_id"] for d in docs], every=True))
+
+    def path_contexts(self, doc_ids: list[str], every: bool = False) -> dict[str, list[tuple[str, dict]]]:
+        """doc_id -> [(path, that path's meeting context)] for documents at more than one path (``every``: all)."""
+        with self.conn() as con:
+            rows = con.execute("SELECT doc_id, path, context FROM doc_paths WHERE doc_id = ANY(%s) ORDER BY path", (list(doc_ids),))
+            return group_path_contexts(rows.fetchall(), every)
 
     def failures(self) -> list[dict]:
         with self.conn() as con:
@@ -241,7 +249,9 @@ class PgStore:
         out = {}
         with self.conn() as con:
             for f in ("council", "body", "doc_type"):
-                out[f] = [r[0] or "" for r in con.execute(f"SELECT DISTINCT coalesce({f}, '') FROM documents ORDER BY 1")]
+                # document types are the passages' own (a pack's minutes, reports and appendices)
+                table = "passages" if f == "doc_type" else "documents"
+                out[f] = [r[0] or "" for r in con.execute(f"SELECT DISTINCT coalesce({f}, '') FROM {table} ORDER BY 1")]
         return out
 
     def known_embeddings(self, model_id: str, keys: list[str], con=None) -> set[str]:
@@ -299,14 +309,15 @@ class PgStore:
         insert_passages(con, doc["doc_id"], rows, pids)
         insert_embeddings(con, model_id, new_embeddings)
         insert_glossary(con, doc["doc_id"], glossary)
-        self.add_path(con, doc["path"], doc["doc_id"], size, mtime)
+        self.add_path(con, doc["path"], doc["doc_id"], size, mtime, doc.get("path_context"))
         apply_stats(con, delta, n_delta + n_new, dl_delta + dl_new)
 
-    def add_path(self, con, path: str, doc_id: str, size: int, mtime: float) -> None:
+    def add_path(self, con, path: str, doc_id: str, size: int, mtime: float, context: str | None = None) -> None:
         con.execute(
-            "INSERT INTO doc_paths(path, doc_id, size, mtime) VALUES(%s, %s, %s, %s) "
-            "ON CONFLICT(path) DO UPDATE SET doc_id=excluded.doc_id, size=excluded.size, mtime=excluded.mtime",
-            (path, doc_id, size, mtime),
+            "INSERT INTO doc_paths(path, doc_id, size, mtime, context) VALUES(%s, %s, %s, %s, %s) "
+            "ON CONFLICT(path) DO UPDATE SET doc_id=excluded.doc_id, size=excluded.size, mtime=excluded.mtime, "
+            "context=coalesce(excluded.context, doc_paths.context)",
+            (path, doc_id, size, mtime, context),
         )
         con.execute("DELETE FROM failures WHERE path=%s", (path,))
 

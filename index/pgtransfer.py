@@ -26,6 +26,7 @@ from .pgdocs import bm25_terms_of
 from .pgschema import postings_sql
 from .pgstore import PgStore, PgStoreError, as_array
 from .store import DOC_FIELDS, PASSAGE_FIELDS, Store
+from .storedb import BOOL_PASSAGE_FIELDS
 
 BATCH = 2000
 _PG_TYPES = {
@@ -34,6 +35,7 @@ _PG_TYPES = {
     "page": "int4",
     "page_end": "int4",
     "is_decision": "bool",
+    "ocr": "bool",
     "char_start": "int4",
     "char_end": "int4",
     "date_int": "int4",
@@ -97,8 +99,8 @@ def _copy_documents(cur, sq, docs: dict[str, dict]) -> None:
     with cur.copy(f"COPY documents({', '.join(DOC_FIELDS)}) FROM STDIN") as cp:
         for d in docs.values():
             cp.write_row([json.dumps(d[f]) if f == "warnings" else d[f] for f in DOC_FIELDS])
-    with cur.copy("COPY doc_paths(path, doc_id, size, mtime) FROM STDIN") as cp:
-        for r in sq.execute("SELECT path, doc_id, size, mtime FROM doc_paths"):
+    with cur.copy("COPY doc_paths(path, doc_id, size, mtime, context) FROM STDIN") as cp:
+        for r in sq.execute("SELECT path, doc_id, size, mtime, context FROM doc_paths"):
             if r[1] in docs:
                 cp.write_row(tuple(r))
 
@@ -109,7 +111,7 @@ def _copy_passages(cur, idx, docs: dict[str, dict], say: Progress) -> tuple[Coun
     df: Counter = Counter()
     sum_dl = 0
     n_pass = 0
-    cols = [*PASSAGE_FIELDS, "council", "body", "doc_type", "date_int", "terms", "tfs", "dl", "embedding", "window_keys"]
+    cols = [*PASSAGE_FIELDS, "council", "body", "date_int", "terms", "tfs", "dl", "embedding", "window_keys"]
     with cur.copy(f"COPY passages({', '.join(cols)}) FROM STDIN (FORMAT BINARY)") as cp:
         cp.set_types([_PG_TYPES.get(c, "text") for c in cols])  # binary: vectors travel as float32, not as text
         for start in range(0, len(idx), BATCH):
@@ -127,10 +129,9 @@ def _copy_passages(cur, idx, docs: dict[str, dict], say: Progress) -> tuple[Coun
                 n_pass += 1
                 cp.write_row(
                     [
-                        *(bool(r[f]) if f == "is_decision" else r[f] for f in PASSAGE_FIELDS),
+                        *(bool(r.get(f)) if f in BOOL_PASSAGE_FIELDS else r[f] for f in PASSAGE_FIELDS),
                         r["council"],
                         r["body"],
-                        r["doc_type"],
                         date_int(r["meeting_date"]),
                         terms,
                         tfs,
@@ -181,8 +182,8 @@ def export_store(url: str, index_dir: Path, progress: Progress | None = None, st
             docs = cur.execute(f"SELECT {', '.join(DOC_FIELDS)} FROM documents").fetchall()
             sq.executemany(f"INSERT INTO documents({', '.join(DOC_FIELDS)}) VALUES({', '.join('?' * len(DOC_FIELDS))})", docs)
             sq.executemany(
-                "INSERT INTO doc_paths(path, doc_id, size, mtime) VALUES(?,?,?,?)",
-                cur.execute("SELECT path, doc_id, size, mtime FROM doc_paths").fetchall(),
+                "INSERT INTO doc_paths(path, doc_id, size, mtime, context) VALUES(?,?,?,?,?)",
+                cur.execute("SELECT path, doc_id, size, mtime, context FROM doc_paths").fetchall(),
             )
             n_pass = _export_passages(con, sq, model, say)
             with con.cursor(name="bp_export_emb") as ec:
@@ -213,7 +214,7 @@ def export_store(url: str, index_dir: Path, progress: Progress | None = None, st
 def _export_passages(con, sq, model: str, say: Progress) -> int:
     """Copy every passage (with its vector) in batches through a server-side cursor, so any size fits."""
     n_pass = 0
-    sel = ", ".join(f"{f}::int" if f == "is_decision" else f for f in PASSAGE_FIELDS)
+    sel = ", ".join(f"{f}::int" if f in BOOL_PASSAGE_FIELDS else f for f in PASSAGE_FIELDS)
     with con.cursor(name="bp_export") as pc:
         pc.itersize = BATCH
         pc.execute(f"SELECT {sel}, embedding FROM passages ORDER BY pid")

@@ -32,6 +32,7 @@ from boardpapers.ingest.structure import PARSER_VERSION
 
 from .embedqueue import parsed_document
 from .lock import worker_init
+from .meetings import refresh_pg
 from .report import IngestReport, progress_bar, summary_table
 
 WAIT_S = 0.5  # how often a worker with nothing to claim looks again while other workers still hold jobs
@@ -79,6 +80,7 @@ def ingest_pg(
                 done += 1
                 o = report.outcomes[-1]
                 say(f"{progress_bar(done, len(mine), t_start)} {Path(o.path).name}: {o.status}" + (f": {o.detail}" if o.detail else ""))
+        refresh_pg(pg, files)  # the meeting of each file's folder (its frontsheet), each path's own (index/meetings.py)
         report.passages_total = pg.stats()["n_docs"]
     finally:
         if store is None:

@@ -21,7 +21,19 @@ import numpy as np
 from boardpapers.ingest.model import Passage
 
 from .generation import STORE_FILE  # the layout lives in one place
-from .storedb import DOC_FIELDS, PASSAGE_FIELDS, REBUILD_HINT, SCHEMA, StoreError, connect, sqlite_message
+from .storedb import (
+    DOC_FIELDS,
+    PASSAGE_FIELDS,
+    REBUILD_HINT,
+    SCHEMA,
+    StoreError,
+    add_missing_columns,
+    connect,
+    document_columns,
+    group_path_contexts,
+    sqlite_message,
+    with_path_contexts,
+)
 
 __all__ = [
     "BINDING_SAMPLE",
@@ -54,7 +66,7 @@ def _passage_row(doc_id: str, seq: int, p: Passage, key: str) -> tuple:
     return (
         f"{doc_id[:16]}-{seq:05d}", doc_id, seq, d["text"], d["context"], d["page"], d["page_end"], d["printed_page"],
         d["item"], d["minute_number"], d["meeting_date"], int(d["is_decision"]), d["char_start"], d["char_end"],
-        d["section_kind"], key,
+        d["section_kind"], key, int(d.get("ocr", False)), d.get("doc_type"),
     )  # fmt: skip
 
 
@@ -71,6 +83,7 @@ class Store:
         if not readonly:
             try:
                 self.con.executescript(SCHEMA)
+                add_missing_columns(self.con)
                 v = self.get_meta("schema_version")
                 if v is None:
                     self.set_meta("schema_version", str(SCHEMA_VERSION))
@@ -80,6 +93,11 @@ class Store:
             except sqlite3.Error as exc:
                 self.con.close()
                 raise StoreError(sqlite_message(self.path, exc)) from None
+        try:
+            self.doc_cols = document_columns(self.con)  # what a passage row is read with
+        except sqlite3.Error as exc:
+            self.con.close()
+            raise StoreError(sqlite_message(self.path, exc, readonly)) from None
         v = self.get_meta("schema_version")
         if v is not None and _int(v) > SCHEMA_VERSION:
             self.con.close()
@@ -183,12 +201,13 @@ class Store:
         with self.con:
             self._point_path(path, doc_id, size, mtime)
 
-    def _point_path(self, path: str, doc_id: str, size: int, mtime: float) -> None:
+    def _point_path(self, path: str, doc_id: str, size: int, mtime: float, context: str | None = None) -> None:
         old = self.con.execute("SELECT doc_id FROM doc_paths WHERE path=?", (path,)).fetchone()
         self.con.execute(
-            "INSERT INTO doc_paths(path, doc_id, size, mtime) VALUES(?,?,?,?) "
-            "ON CONFLICT(path) DO UPDATE SET doc_id=excluded.doc_id, size=excluded.size, mtime=excluded.mtime",
-            (path, doc_id, size, mtime),
+            "INSERT INTO doc_paths(path, doc_id, size, mtime, context) VALUES(?,?,?,?,?) "
+            "ON CONFLICT(path) DO UPDATE SET doc_id=excluded.doc_id, size=excluded.size, mtime=excluded.mtime, "
+            "context=coalesce(excluded.context, doc_paths.context)",
+            (path, doc_id, size, mtime, context),
         )
         self.con.execute("DELETE FROM failures WHERE path=?", (path,))
         if old and old[0] != doc_id:
@@ -223,7 +242,8 @@ class Store:
             rows = [_passage_row(doc["doc_id"], seq, p, key) for seq, (p, key) in enumerate(zip(passages, embed_keys))]
             self.con.executemany(
                 "INSERT INTO passages(passage_id, doc_id, seq, text, context, page, page_end, printed_page, item, minute_number, "
-                "meeting_date, is_decision, char_start, char_end, section_kind, embed_key) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "meeting_date, is_decision, char_start, char_end, section_kind, embed_key, ocr, doc_type) "
+                "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 rows,
             )
             self.con.executemany(
@@ -234,7 +254,7 @@ class Store:
                 "INSERT OR IGNORE INTO glossary(acronym, expansion, doc_id) VALUES(?,?,?)",
                 [(a, e, doc["doc_id"]) for a, e in glossary],
             )
-            self._point_path(doc["path"], doc["doc_id"], size, mtime)
+            self._point_path(doc["path"], doc["doc_id"], size, mtime, doc.get("path_context"))
             self.bump_version()
 
     def record_failure(self, path: str, sha256: str | None, reason: str) -> None:
@@ -268,25 +288,33 @@ class Store:
             d["warnings"] = json.loads(d["warnings"] or "[]")
             d["paths"] = [x[0] for x in self.con.execute("SELECT path FROM doc_paths WHERE doc_id=? ORDER BY path", (d["doc_id"],))]
             out.append(d)
-        return out
+        return with_path_contexts(out, self.path_contexts([d["doc_id"] for d in out], every=True))
+
+    def path_contexts(self, doc_ids: list[str], every: bool = False) -> dict[str, list[tuple[str, dict]]]:
+        """doc_id -> [(path, that path's meeting context)] for documents at more than one path (``every``: all)."""
+        rows: list = []
+        try:
+            for i in range(0, len(doc_ids), 500):
+                chunk = list(doc_ids[i : i + 500])
+                q = f"SELECT doc_id, path, context FROM doc_paths WHERE doc_id IN ({','.join('?' * len(chunk))}) ORDER BY path"
+                rows.extend(self.con.execute(q, chunk))
+        except sqlite3.OperationalError:  # a store made before paths had contexts, opened read-only
+            return {}
+        return group_path_contexts(rows, every)
 
     def failures(self) -> list[dict]:
         return [dict(r) for r in self.con.execute("SELECT * FROM failures ORDER BY path")]
 
     def iter_active_passages(self) -> Iterator[sqlite3.Row]:
         yield from self.con.execute(
-            "SELECT p.*, d.council, d.body, d.doc_type, d.path, d.title FROM passages p JOIN documents d USING(doc_id) "
-            "WHERE d.status='active' ORDER BY p.pid"
+            f"SELECT p.*, {self.doc_cols} FROM passages p JOIN documents d USING(doc_id) WHERE d.status='active' ORDER BY p.pid"
         )
 
     def passages_by_pid(self, pids: list[int]) -> dict[int, dict]:
         out: dict[int, dict] = {}
         for i in range(0, len(pids), 500):
             chunk = [int(x) for x in pids[i : i + 500]]
-            q = (
-                "SELECT p.*, d.council, d.body, d.doc_type, d.path, d.title, d.source_url, d.meeting_date AS doc_meeting_date "
-                f"FROM passages p JOIN documents d USING(doc_id) WHERE p.pid IN ({','.join('?' * len(chunk))})"
-            )
+            q = f"SELECT p.*, {self.doc_cols} FROM passages p JOIN documents d USING(doc_id) WHERE p.pid IN ({','.join('?' * len(chunk))})"
             for r in self.con.execute(q, chunk):
                 out[r["pid"]] = dict(r)
         return out
@@ -311,8 +339,7 @@ class Store:
     def passage_at(self, doc_id: str, seq: int) -> dict | None:
         """The passage at position ``seq`` of a document, with the same fields as passages_by_pid."""
         r = self.con.execute(
-            "SELECT p.*, d.council, d.body, d.doc_type, d.path, d.title, d.source_url, d.meeting_date AS doc_meeting_date "
-            "FROM passages p JOIN documents d USING(doc_id) WHERE p.doc_id=? AND p.seq=?",
+            f"SELECT p.*, {self.doc_cols} FROM passages p JOIN documents d USING(doc_id) WHERE p.doc_id=? AND p.seq=?",
             (doc_id, seq),
         ).fetchone()
         return dict(r) if r else None

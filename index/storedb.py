@@ -3,6 +3,7 @@ its errors mean."""
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 from pathlib import Path
@@ -18,9 +19,9 @@ CREATE TABLE IF NOT EXISTS documents(
   title TEXT, council TEXT, body TEXT, meeting_date TEXT, doc_type TEXT,
   pages INTEGER, sha256 TEXT NOT NULL, source_url TEXT, ingested_at TEXT,
   warnings TEXT NOT NULL DEFAULT '[]', encoding TEXT, size INTEGER, parser TEXT,
-  status TEXT NOT NULL DEFAULT 'active'
+  status TEXT NOT NULL DEFAULT 'active', provenance TEXT
 );
-CREATE TABLE IF NOT EXISTS doc_paths(path TEXT PRIMARY KEY, doc_id TEXT NOT NULL, size INTEGER, mtime REAL);
+CREATE TABLE IF NOT EXISTS doc_paths(path TEXT PRIMARY KEY, doc_id TEXT NOT NULL, size INTEGER, mtime REAL, context TEXT);
 CREATE TABLE IF NOT EXISTS passages(
   pid INTEGER PRIMARY KEY,
   passage_id TEXT UNIQUE NOT NULL,
@@ -30,7 +31,7 @@ CREATE TABLE IF NOT EXISTS passages(
   page INTEGER, page_end INTEGER, printed_page TEXT,
   item TEXT, minute_number TEXT, meeting_date TEXT,
   is_decision INTEGER NOT NULL, char_start INTEGER, char_end INTEGER,
-  section_kind TEXT, embed_key TEXT NOT NULL
+  section_kind TEXT, embed_key TEXT NOT NULL, ocr INTEGER NOT NULL DEFAULT 0, doc_type TEXT
 );
 CREATE INDEX IF NOT EXISTS passages_doc ON passages(doc_id);
 CREATE TABLE IF NOT EXISTS embeddings(model TEXT NOT NULL, key TEXT NOT NULL, vec BLOB NOT NULL, PRIMARY KEY(model, key));
@@ -56,6 +57,7 @@ DOC_FIELDS = (
     "size",
     "parser",
     "status",
+    "provenance",
 )
 PASSAGE_FIELDS = (
     "pid",
@@ -75,7 +77,65 @@ PASSAGE_FIELDS = (
     "char_end",
     "section_kind",
     "embed_key",
+    "ocr",
+    "doc_type",
 )
+BOOL_PASSAGE_FIELDS = ("is_decision", "ocr")  # 0/1 in SQLite, boolean in PostgreSQL
+# columns added after a store was first made: (table, column, declaration); ``add_missing_columns`` adds them
+ADDED_COLUMNS: list[tuple[str, str, str]] = [
+    ("passages", "ocr", "INTEGER NOT NULL DEFAULT 0"),  # the passage is on a page read by OCR
+    ("documents", "provenance", "TEXT"),  # JSON: where each meeting field came from (ingest/context.py)
+    ("doc_paths", "context", "TEXT"),  # JSON: this path's meeting context (one file in two meetings' folders)
+    ("passages", "doc_type", "TEXT"),  # the passage's own document type (the section of a pack it sits in)
+]
+# what a column added to an existing store is filled with (the value it had before it was stored per row)
+BACKFILL = {("passages", "doc_type"): "UPDATE passages SET doc_type=(SELECT d.doc_type FROM documents d WHERE d.doc_id=passages.doc_id)"}
+
+
+def add_missing_columns(con: sqlite3.Connection) -> None:
+    """Give a store made by an earlier version the columns added since (``ADDED_COLUMNS``; their defaults fill them)."""
+    for table, column, decl in ADDED_COLUMNS:
+        have = {r[1] for r in con.execute(f"PRAGMA table_info({table})")}
+        if column not in have:
+            con.execute(f"ALTER TABLE {table} ADD COLUMN {column} {decl}")
+            if (table, column) in BACKFILL:
+                con.execute(BACKFILL[(table, column)])
+
+
+def document_columns(con: sqlite3.Connection) -> str:
+    """The documents' columns a passage row is read with (after ``p.*``): its own doc_type and the document's
+    provenance where the store has them (a store made before, opened read-only, takes the document's type)."""
+    have_p = {r[1] for r in con.execute("PRAGMA table_info(passages)")}
+    have_d = {r[1] for r in con.execute("PRAGMA table_info(documents)")}
+    cols = "d.council, d.body, d.path, d.title, d.source_url, d.meeting_date AS doc_meeting_date"
+    cols += "" if "doc_type" in have_p else ", d.doc_type"
+    return cols + (", d.provenance" if "provenance" in have_d else "")
+
+
+def group_path_contexts(rows, every: bool = False) -> dict[str, list[tuple[str, dict]]]:
+    """(doc_id, path, context JSON) rows as doc_id -> [(path, context)], for documents at more than one path unless
+    ``every`` (both stores read doc_paths this way)."""
+    out: dict[str, list[tuple[str, dict]]] = {}
+    for doc_id, path, ctx in rows:
+        try:
+            c = json.loads(ctx) if ctx else {}
+        except ValueError:
+            c = {}
+        out.setdefault(doc_id, []).append((path, c if isinstance(c, dict) else {}))
+    return out if every else {k: v for k, v in out.items() if len(v) > 1}
+
+
+def with_path_contexts(docs: list[dict], contexts: dict) -> list[dict]:
+    """The documents of a listing, each with ``path_contexts`` ({path: its meeting context}) and ``sources`` (its
+    ``provenance`` record read: {field: source})."""
+    for d in docs:
+        d["path_contexts"] = {p: c for p, c in contexts.get(d["doc_id"], [])}
+        try:
+            prov = json.loads(d.get("provenance") or "null")
+        except ValueError:
+            prov = None
+        d["sources"] = {k: v for k, v in (prov if isinstance(prov, dict) else {}).items() if isinstance(v, str)}
+    return docs
 
 
 class StoreError(BoardpapersError):

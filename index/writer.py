@@ -30,6 +30,7 @@ from .embedqueue import EmbedQueue, parsed_document, worker_context
 from .errors import IndexError_
 from .generation import STORE_FILE, current_generation_name, read_manifest
 from .lock import IndexLock, worker_init
+from .meetings import refresh_sqlite
 from .report import IngestReport, Progress, progress_bar
 from .store import REBUILD_HINT, Store, StoreError, sqlite_message
 
@@ -154,8 +155,12 @@ def _ingest_locked(paths, index_dir: Path, model, workers, limits: Limits, progr
             t_start=run.t_start,
             load=lambda: (run.say("loading the embedding model…"), get_embedder(run.model_id))[1],
         )
+        before = run.store.version()
         if todo:
             run.parse_and_store(todo, manifest, queue, limits, model_tokenizer_dir(model), workers)
+        # the meeting of each file's folder (its frontsheet), each path's own; a run that stored nothing else counts
+        # this as its change, otherwise it is part of the run's (so one run or two over the same papers count alike)
+        refresh_sqlite(run.store, files, bump=run.store.version() == before)
         run.build_if_needed(queue.embedder)
         run.report.passages_total = run.store.con.execute(
             "SELECT count(*) FROM passages p JOIN documents d USING(doc_id) WHERE d.status='active'"

@@ -23,6 +23,9 @@ from .model import DOC_TYPES
 SUPPORTED = {".pdf", ".txt", ".md"}
 MANIFEST_NAMES = ("manifest.csv", "boardpapers.csv")
 DOC_OVERRIDABLE = ("title", "council", "body", "meeting_date", "doc_type", "source_url")
+# read with a row but not a document field: when `boardpapers fetch` downloaded the file (its fields are then
+# recorded as 'fetched' rather than 'manifest', ingest/context.py)
+MANIFEST_EXTRA = ("fetched_at",)
 
 
 @dataclass
@@ -204,7 +207,10 @@ def _manifest_entry(row: dict, line: int, root: Path, warn: Callable[[int, str],
         return None
     fields = {k: (v or "").strip() for k, v in row.items() if k in DOC_OVERRIDABLE and (v or "").strip()}
     _check_fields(fields, line, warn)
-    return (target, fields) if fields else None
+    if not fields:
+        return None
+    fields.update({k: (row.get(k) or "").strip() for k in MANIFEST_EXTRA if (row.get(k) or "").strip()})
+    return target, fields
 
 
 def _check_fields(fields: dict, line: int, warn: Callable[[int, str], None]) -> None:

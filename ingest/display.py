@@ -24,3 +24,13 @@ def shown_path(s: object) -> str:
     """``s`` as one line a terminal shows faithfully: newlines, other controls and bidi overrides as visible escapes
     (``\\n``, ``\\x1b``, ``\\u202e``). For text output only; JSON output is escaped by json.dumps."""
     return _HIDDEN.sub(_escape, str(s))
+
+
+def doc_label(d: dict) -> str:
+    """What a document (or a hit) is called where it is listed: its title, or its file's name when it has none."""
+    from .titles import UNTITLED
+
+    title = (d.get("title") or "").strip()
+    if title and title != UNTITLED:
+        return title
+    return (d.get("path") or "").replace("\\", "/").rsplit("/", 1)[-1] or UNTITLED

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from .dates import first_date
 from .headings import smart_title
 from .model import LoadedDocument
+from .titles import UNTITLED, document_title
 
 BODY_WORDS = (
     r"Board|Committee|Sub-Committee|Commission|Cabinet|Panel|Forum|Executive|Council|"
@@ -223,7 +224,15 @@ def _body(text_first: str, header: str, meta_title: str, council: str | None) ->
 _DATE_LABEL_RE = re.compile(r"^\s*[-•]?\s*(?:(?:date(?:/time)?|held|meeting date)\s*:?|to\s*:)\s*(.{0,80})$", re.I | re.M)
 
 
-def _meeting_date(text_first: str, header: str, meta: dict) -> str | None:
+# a report's cover sheet names the meeting it goes to: 'To: Cabinet – 30 January 2025', 'To Cabinet, 4th March 2025'
+_TO_MEETING_RE = re.compile(rf"^\s*To:?\s+(?:the\s+)?[^\n]{{0,60}}?\b(?:{BODY_WORDS})\b[^\n]{{0,12}}?[-–—,]\s*(.{{6,40}})$", re.I | re.M)
+
+
+def _meeting_date(text_first: str, header: str, meta: dict, guess: bool = True) -> str | None:
+    """The date of the meeting the document states it is for (its header, a 'Date:' line, 'To: Cabinet – date',
+    'minutes of ... held on date'); with ``guess`` (agendas and minutes, whose first page names their meeting) the
+    first date of the first pages is taken when none of those is found. A report or appendix is never given a date
+    merely mentioned in its text ('report dated ...', 'by 31 March ...')."""
     for hint in (header, meta.get("title", ""), meta.get("subject", "")):
         d = first_date(hint or "")
         if d:
@@ -232,16 +241,20 @@ def _meeting_date(text_first: str, header: str, meta: dict) -> str | None:
         d = first_date(m.group(1) + " " + text_first[m.end() : m.end() + 40])
         if d:
             return d
+    for m in _TO_MEETING_RE.finditer(text_first[:5000]):
+        d = first_date(m.group(1))
+        if d:
+            return d
     # 'held at ... on Thursday, 20 July 2017'
     held = re.search(r"^\W*(?:\S+\s+){0,6}minutes\s+of\b.{0,300}?\bheld\b.{0,200}?\bon\b", text_first[:800], re.I | re.S)
     if held:
         d = first_date(text_first[held.end() : held.end() + 60])
         if d:
             return d
-    return first_date(re.sub(r"\s+", " ", text_first[:3000]))
+    return first_date(re.sub(r"\s+", " ", text_first[:3000])) if guess else None
 
 
-def _doc_type(text_first: str, meta: dict) -> str:
+def _doc_type(text_first: str, meta: dict, header: str = "") -> str:
     hint = " ".join(str(meta.get(k, "")) for k in ("subject", "title")).lower()
     for word, kind in (
         ("agenda", "agenda"),
@@ -258,7 +271,7 @@ def _doc_type(text_first: str, meta: dict) -> str:
     page = re.sub(r"\s+", " ", text_first[:4000]).lower()
     if re.match(r"^(\S+\s+){0,12}minutes of (the|a) ", head) or head.startswith("minutes"):
         return "minutes"
-    if re.match(r"^(appendix|annex|annexe)\b", head):
+    if re.match(r"^(appendix|annex|annexe)\b", head) or re.match(r"^\s*(appendix|annex|annexe)\s+\w{1,3}\b", header, re.I):
         return "appendix"
     if "supplement" in head[:200]:
         return "supplement"
@@ -292,17 +305,7 @@ def document_meta(doc: LoadedDocument, text: str) -> DocMeta:
         # a meeting of the 'County Council' is held by a county council named in the papers
         # (unknown beats wrong: a district merely mentioned in a county's papers is not its council)
         council = next((c for c in councils if c.endswith(body)), None)
-    date = _meeting_date(first, header, doc.meta)
-    dtype = _doc_type(first, doc.meta)
-    generic = {"agenda template", "untitled", "the report", "powerpoint presentation", "document", "report", "microsoft word"}
-    title = meta_title.strip() if meta_title.strip() and meta_title.strip().lower() not in generic else ""
-    subject = re.search(r"^\s*Subject:\s*(\S.{3,150})$(?:\n([^:\n]{3,100})$)?", first[:4000], re.M)
-    if not title and subject:
-        title = " ".join(x.strip() for x in subject.groups() if x)
-    if not title:
-        for line in first.splitlines():
-            s = line.strip(" -•*#")
-            if len(s) >= 6 and re.search(r"[A-Za-z]{3}", s):
-                title = smart_title(s)[:120]
-                break
-    return DocMeta(title=title or "Untitled document", council=council, body=body, meeting_date=date, doc_type=dtype)
+    dtype = _doc_type(first, doc.meta, header)
+    date = _meeting_date(first, header, doc.meta, guess=dtype in ("agenda", "minutes", "supplement"))
+    title = document_title(first, header, meta_title, dtype, body, date)
+    return DocMeta(title=title or UNTITLED, council=council, body=body, meeting_date=date, doc_type=dtype)

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from .clean import remove_running_lines
 from .model import IngestError, LoadedDocument, Page
+from .ocr import PACKAGE_HINT, OcrSettings, find_tesseract, has_scan, read_scanned_pages
 from .textfiles import MAGIC, load_text_bytes, normalise_text
 
 __all__ = ["load_document", "load_pdf_bytes", "load_text_bytes", "SUPPORTED_SUFFIXES"]
@@ -35,8 +36,12 @@ MAX_PYPDF_WARNINGS = 3  # distinct pypdf log messages copied into warnings
 # --------------------------------------------------------------------------- entry point
 
 
-def load_document(path: str | os.PathLike, *, max_pages: int = 5000, max_file_mb: int = 512) -> LoadedDocument:
-    """Load a .pdf, .txt or .md file into pages; any failure raises ``IngestError`` with a one-line reason."""
+def load_document(
+    path: str | os.PathLike, *, max_pages: int = 5000, max_file_mb: int = 512, ocr: OcrSettings | None = None
+) -> LoadedDocument:
+    """Load a .pdf, .txt or .md file into pages; any failure raises ``IngestError`` with a one-line reason.
+
+    PDF pages without a text layer are read by OCR (ingest/ocr.py) unless ``ocr`` says not to."""
     try:
         p = Path(path)
         suffix = p.suffix.lower()
@@ -45,7 +50,7 @@ def load_document(path: str | os.PathLike, *, max_pages: int = 5000, max_file_mb
             raise IngestError(f"unsupported file type '{_one_line(shown, 20)}'")
         data = _read_capped(p, max_file_mb)
         if suffix == ".pdf":
-            return load_pdf_bytes(data, str(path), max_pages=max_pages)
+            return load_pdf_bytes(data, str(path), max_pages=max_pages, ocr=ocr)
         return load_text_bytes(data, str(path))
     except IngestError:
         raise
@@ -129,7 +134,7 @@ if not any(isinstance(h, _PypdfLogCapture) for h in _pypdf_logger.handlers):
     _pypdf_logger.addHandler(_capture)
 
 
-def load_pdf_bytes(data: bytes, path: str = "<bytes>", *, max_pages: int = 5000) -> LoadedDocument:
+def load_pdf_bytes(data: bytes, path: str = "<bytes>", *, max_pages: int = 5000, ocr: OcrSettings | None = None) -> LoadedDocument:
     """Extract text page by page (1-based numbers), drop running headers/footers, keep Info metadata."""
     if not data:
         raise IngestError("empty file (0 bytes)")
@@ -138,7 +143,7 @@ def load_pdf_bytes(data: bytes, path: str = "<bytes>", *, max_pages: int = 5000)
     truncated = data[-2048:].find(b"%%EOF") < 0
     logs = _capture.start()
     try:
-        doc = _load_pdf(data, path, max_pages)
+        doc = _load_pdf(data, path, max_pages, ocr or OcrSettings())
     except IngestError:
         raise
     except Exception as exc:
@@ -190,18 +195,18 @@ def share_fonts_across_pages() -> None:
     _page.Font = _SharedFont  # type: ignore[misc]  # pypdf's module attribute, replaced on purpose
 
 
-def _load_pdf(data: bytes, path: str, max_pages: int) -> LoadedDocument:
+def _load_pdf(data: bytes, path: str, max_pages: int, ocr: OcrSettings) -> LoadedDocument:
     from pypdf import PdfReader  # imported here so text-only use never needs pypdf
 
     share_fonts_across_pages()
     shared_fonts.cache = {}
     try:
-        return _read_pdf(PdfReader(BytesIO(data), strict=False), path, max_pages)
+        return _read_pdf(PdfReader(BytesIO(data), strict=False), path, max_pages, ocr)
     finally:
         shared_fonts.cache = None
 
 
-def _read_pdf(reader, path: str, max_pages: int) -> LoadedDocument:
+def _read_pdf(reader, path: str, max_pages: int, ocr: OcrSettings) -> LoadedDocument:
     warnings: list[str] = []
     if reader.is_encrypted:
         if not reader.decrypt(""):
@@ -235,15 +240,40 @@ def _read_pdf(reader, path: str, max_pages: int) -> LoadedDocument:
         warnings.append(f"text extraction failed on {len(failures) - MAX_PAGE_WARNINGS} more pages")
     failed = {f[0] for f in failures}
     empty = [p.number for p in pages if p.number is not None and not p.text.strip() and p.number not in failed]
+    hint, ran = _read_by_ocr(reader, pages, empty, ocr, warnings) if empty and ocr.enabled else ("", False)
+    empty = [p.number for p in pages if p.number is not None and not p.text.strip() and p.number not in failed]
     if len(empty) + len(failed) == n:
-        raise IngestError("no text layer (scanned or image-only PDF?); nothing indexed")
+        read = " and OCR read no text" if ran else ""
+        raise IngestError(f"no text layer (scanned or image-only PDF?){read}; nothing indexed" + (f"; {hint}" if hint else ""))
     if empty:
-        warnings.append(f"no extractable text on page{'s' if len(empty) > 1 else ''} {_ranges(empty)} (blank or scanned)")
+        why = f"blank or scanned; {hint}" if hint else "blank or scanned"
+        warnings.append(f"no extractable text on page{'s' if len(empty) > 1 else ''} {_ranges(empty)} ({why})")
 
     cleaned = remove_running_lines(pages)
     if cleaned.running_header:
         meta["running_header"] = cleaned.running_header
     return LoadedDocument(path=path, kind="pdf", pages=cleaned.pages, meta=meta, warnings=warnings)
+
+
+def _read_by_ocr(reader, pages: list[Page], empty: list[int], ocr: OcrSettings, warnings: list[str]) -> tuple[str, bool]:
+    """OCR the scanned pages among ``empty`` into ``pages`` (marked ``ocr``), saying so in ``warnings``. Returns the
+    hint to show when there are scans to read but no tesseract to read them (else ""), and whether OCR ran."""
+    scanned = {number: reader.pages[number - 1] for number in empty if has_scan(reader.pages[number - 1])}
+    if not scanned:
+        return "", False
+    exe = find_tesseract()
+    if exe is None:
+        return PACKAGE_HINT, False
+    outcome = read_scanned_pages(scanned, ocr, exe)
+    for number, text in outcome.texts.items():
+        pages[number - 1] = Page(number, normalise_text(text), ocr=True)
+    if outcome.texts:
+        read = sorted(outcome.texts)
+        warnings.append(f"page{'s' if len(read) > 1 else ''} {_ranges(read)} read by OCR")
+    warnings.extend(outcome.problems[:MAX_PAGE_WARNINGS])
+    if len(outcome.problems) > MAX_PAGE_WARNINGS:
+        warnings.append(f"{len(outcome.problems) - MAX_PAGE_WARNINGS} more OCR problems not listed")
+    return "", True
 
 
 def _pdf_meta(reader, warnings: list[str]) -> dict:

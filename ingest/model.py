@@ -25,6 +25,7 @@ class Page:
     number: int | None
     text: str
     printed_page: str | None = None  # the 'Page N' stamped on the page, when there is one
+    ocr: bool = False  # the text was read by OCR from a scanned image (ingest/ocr.py), not from a text layer
 
 
 @dataclass
@@ -55,3 +56,5 @@ class Passage:
     char_start: int
     char_end: int
     section_kind: str = "other"  # agenda | minutes | report | appendix | other
+    ocr: bool = False  # on a page read by OCR (its words may be misread)
+    doc_type: str | None = None  # the passage's own document type: in a pack, the section it sits in (ingest/context.py)

@@ -10,9 +10,11 @@ import time
 from dataclasses import asdict, dataclass
 
 from .chunk import chunk_document, heuristic_counter, join_pages, tokenizer_counter, with_context
+from .context import passage_type
 from .glossary import mine
 from .loaders import load_document
 from .model import IngestError
+from .ocr import OcrSettings
 from .structure import analyse
 
 
@@ -23,6 +25,17 @@ class Limits:
     timeout_s: int = 300
     max_pages: int = 5000
     max_file_mb: int = 512
+    ocr: bool = True  # read pages without a text layer by OCR (ingest/ocr.py); `--no-ocr` turns it off
+    ocr_timeout: float = 60.0  # seconds per page
+
+
+def ocr_settings(limits: Limits, started: float) -> OcrSettings:
+    """OCR within ``limits``: no page is started once the file's time limit, counted from ``started``
+    (time.monotonic), leaves less than a tenth of it (at least 5 s) to structure and chunk what was read."""
+    deadline = None
+    if limits.timeout_s > 0:
+        deadline = started + limits.timeout_s - max(5.0, 0.1 * limits.timeout_s)
+    return OcrSettings(enabled=limits.ocr, timeout_s=limits.ocr_timeout, deadline=deadline)
 
 
 class _Timeout(BaseException):
@@ -42,11 +55,15 @@ def parse_file(path: str, limits: Limits, tokenizer_dir: str | None) -> dict:
             signal.alarm(limits.timeout_s)
         try:
             t0 = time.perf_counter()
-            doc = load_document(path, max_pages=limits.max_pages, max_file_mb=limits.max_file_mb)
+            ocr = ocr_settings(limits, time.monotonic())
+            doc = load_document(path, max_pages=limits.max_pages, max_file_mb=limits.max_file_mb, ocr=ocr)
             text, starts = join_pages(doc)
             st = analyse(doc, text, starts)
             count = tokenizer_counter(tokenizer_dir) if tokenizer_dir else heuristic_counter
             passages = chunk_document(doc, text, starts, st, count)
+            mark_ocr(doc, passages)
+            for p in passages:
+                p.doc_type = passage_type(st.meta.doc_type, p.section_kind)
             glossary = mine(text)
             if not passages:
                 raise IngestError("no text to index")
@@ -74,6 +91,14 @@ def parse_file(path: str, limits: Limits, tokenizer_dir: str | None) -> dict:
         return {"ok": False, "reason": "refused: ran out of memory reading this file"}
     except Exception as exc:  # noqa: BLE001 - one bad file must never stop the batch
         return {"ok": False, "reason": f"unexpected error: {type(exc).__name__}: {str(exc)[:200]}"}
+
+
+def mark_ocr(doc, passages) -> None:
+    """Flag the passages on a page read by OCR (their words may be misread: citations say so)."""
+    read = {p.number for p in doc.pages if p.ocr}
+    for p in passages if read else ():
+        if p.page is not None:
+            p.ocr = any(n in read for n in range(p.page, (p.page_end or p.page) + 1))
 
 
 def embed_text(p: dict) -> str:

@@ -26,7 +26,7 @@ from .minutes import DECISION_RE, MINUTES_END_RE, MINUTES_START_RE, minute_entry
 from .model import LoadedDocument
 from .reports import report_starts
 
-PARSER_VERSION = "structure-2"
+PARSER_VERSION = "structure-3"  # 3: passage document types (appendices in packs), meeting dates never guessed for reports
 
 
 # ---------------------------------------------------------------------------
@@ -37,7 +37,7 @@ PARSER_VERSION = "structure-2"
 class Segment:
     start: int  # char offsets into the document text
     end: int
-    kind: str  # agenda | minutes | report | other
+    kind: str  # agenda | minutes | report | appendix | other
     item: str | None
     minute_number: str | None
     meeting_date: str | None
@@ -52,6 +52,8 @@ class Structure:
     segments: list[Segment]
     minutes_dates: list[str] = field(default_factory=list)
 
+
+_APPENDIX_HEAD_RE = re.compile(r"^\s*(?:appendix|annex|annexe)\s+(?:[A-Z]{1,2}|\d{1,2})\b", re.I)
 
 # a line's segment attributes: (kind, item label, minute number, meeting date, is decision, heading)
 _Attrs = tuple[str, str | None, str | None, str | None, bool, str | None]
@@ -117,7 +119,7 @@ class Cursor:
     is being recorded, the nearest heading."""
 
     doc_is_minutes: bool  # the whole document is minutes (not a pack that holds some)
-    kind: str  # agenda | minutes | report
+    kind: str  # agenda | minutes | report | appendix
     in_minutes: bool
     minutes_date: str | None  # the date of the meeting whose minutes are being read
     item: AgendaItem | None = None
@@ -232,7 +234,9 @@ class _Walk:
             self.item_heading(k, stripped)
         if cur.in_minutes and DECISION_RE.search(s):
             cur.in_decision = True
-        if cur.kind == "report" and not cur.in_minutes and is_heading(stripped) and k not in self.report_starts:
+        if self.items and cur.kind == "report" and not cur.in_minutes and ln.pos_in_page <= 1 and _APPENDIX_HEAD_RE.match(s):
+            cur.kind = "appendix"  # an appendix's first page inside a pack: its papers run until the next report or item
+        if cur.kind in ("report", "appendix") and not cur.in_minutes and is_heading(stripped) and k not in self.report_starts:
             cur.heading = smart_title(stripped)
 
     def marked_item(self, ln: Line) -> AgendaItem | None:

@@ -14,3 +14,12 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/python -m pip install -q -e ".[test]"
   touch "$stamp"
 fi
+# Debian's tesseract-ocr reads scanned PDF pages (pages without a text layer); without it they are reported, not read
+if ! command -v tesseract >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tesseract-ocr tesseract-ocr-eng >/dev/null) \
+      || echo "warning: could not install tesseract-ocr; scanned PDF pages will not be read" >&2
+  else
+    echo "warning: tesseract is not installed; scanned PDF pages will not be read (install Debian's tesseract-ocr)" >&2
+  fi
+fi

@@ -8,6 +8,12 @@ if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null) \
     || echo "warning: could not install chromium; browser tests will be skipped" >&2
 fi
+# poppler's pdftoppm renders a real corpus page for the OCR tests (tests/test_ocr.py draws the page's text without it);
+# tesseract-ocr itself is installed by setup.sh
+if ! command -v pdftoppm >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null) \
+    || echo "warning: could not install poppler-utils; the OCR tests will draw the page's text instead" >&2
+fi
 # PostgreSQL (for the --store backend's tests, started by tests/pgfixture.py) refuses to run as root: as root it runs
 # as the system user 'postgres', created here if the machine has none
 if [ "$(id -u)" = 0 ] && ! id postgres >/dev/null 2>&1; then

@@ -264,6 +264,9 @@ def test_an_old_store_is_migrated_with_its_postings_backfilled(tmp_path, pg_url)
         assert con.execute("SELECT count(*) FROM passages WHERE window_keys <> '{}'").fetchone()[0] > 0
         con.execute("DROP TABLE bm25_postings")
         con.execute("ALTER TABLE passages DROP COLUMN window_keys")
+        con.execute("ALTER TABLE passages DROP COLUMN ocr")  # schema 4
+        con.execute("ALTER TABLE documents DROP COLUMN provenance")  # schema 5
+        con.execute("ALTER TABLE doc_paths DROP COLUMN context")
         con.execute("DELETE FROM bp_schema WHERE version >= 2")
     with pytest.raises(PgStoreError, match="needs migrating"):
         PgStore(pg_url, migrate=False)
@@ -275,6 +278,8 @@ def test_an_old_store_is_migrated_with_its_postings_backfilled(tmp_path, pg_url)
             _postings_match_passages(con)
             # schema 3: passages stored before sentence windows have none; they score by their own vectors
             pids = [r[0] for r in con.execute("SELECT pid FROM passages WHERE window_keys = '{}' ORDER BY pid")]
+            # schema 4: passages stored before OCR are not marked as OCR'd
+            assert con.execute("SELECT count(*) FROM passages WHERE ocr").fetchone()[0] == 0
         assert len(pids) == len(e)
         qv = HashEmbedder().encode_query("delayed transfers of care")
         np.testing.assert_allclose(p.dense_scores(pids, qv), p.vectors_at(pids) @ qv, atol=1e-5)

@@ -118,6 +118,7 @@ def view_add(index, backend, corpus_dir: Path) -> None:
     if st.session_state.get("add_report"):
         st.success("Saved " + esc(", ".join(st.session_state.get("add_saved") or [])) + " and updated the index.")
         st.code(st.session_state.add_report, language=None)
+    view_fetch(index, backend, corpus_dir)
 
 
 def add_files(index, backend, corpus_dir: Path, files: list) -> None:
@@ -145,3 +146,79 @@ def add_files(index, backend, corpus_dir: Path, files: list) -> None:
             st.session_state.add_report = summary_table(report)
             st.session_state.add_saved = [p.name for p in saved]
             st.rerun()
+
+
+# ------------------------------------------------------------------ from a council website
+
+
+def view_fetch(index, backend, corpus_dir: Path) -> None:
+    """Add papers → from a council website: a ModernGov site, a committee and dates; fetched into
+    ``corpus/fetched/`` (politely, resumably: ingest/fetch.py) and then indexed."""
+    st.markdown("#### From a council website")
+    st.caption(
+        "Councils running ModernGov (most UK councils' committee sites): the committee's agenda frontsheets, "
+        "reports packs, reports, appendices and printed minutes are downloaded one at a time, a second apart, "
+        "into the corpus folder, and indexed. Files already downloaded are not fetched again."
+    )
+    with st.form("fetch-form"):
+        site = st.text_input("Site address", key="fetch_site", placeholder="https://democracy.example.gov.uk")
+        committee = st.text_input("Committee (name or id)", key="fetch_committee", placeholder="Cabinet")
+        council = st.text_input("Council name (optional)", key="fetch_council")
+        c1, c2 = st.columns(2)
+        since = c1.date_input("Meetings from", value=None, key="fetch_since", format="YYYY-MM-DD")
+        until = c2.date_input("Meetings until", value=None, key="fetch_until", format="YYYY-MM-DD")
+        go = st.form_submit_button("Fetch and index", type="primary")
+    if go:
+        if not site.strip() or not committee.strip():
+            st.error("Give the site's address and the committee.")
+        else:
+            fetch_and_index(index, backend, corpus_dir, site.strip(), committee.strip(), council.strip(), since, until)
+    if st.session_state.get("fetch_summary"):
+        st.success(esc(st.session_state.fetch_summary))
+        for line in st.session_state.get("fetch_failed") or []:
+            st.warning(esc(line))
+
+
+def fetch_and_index(index, backend, corpus_dir: Path, site: str, committee: str, council: str, since, until) -> None:
+    """Fetch with a progress bar (meetings done of all), then ingest what is in the fetch folder."""
+    from boardpapers.index.report import summary_table
+    from boardpapers.ingest.fetch import fetch
+
+    dest = Path(corpus_dir) / "fetched"
+    bar = st.progress(0.0, text=f"Looking up {committee} at {site}…")
+
+    def progress(done: int, total: int) -> None:
+        bar.progress(min(1.0, done / max(total, 1)), text=f"Meeting {done} of {total} fetched")
+
+    try:
+        report = fetch(site, committee, dest, since=since, until=until, council=council, progress=progress, polite=app_politeness())
+    except BoardpapersError as exc:
+        bar.empty()
+        st.error(esc(str(exc)))
+        return
+    except OSError as exc:
+        bar.empty()
+        st.error(esc(f"Cannot write to {dest}: {exc.strerror or exc}"))
+        return
+    bar.empty()
+    summary = (
+        f"{report.committee.title if report.committee else committee}: {len(report.meetings)} meetings, "
+        f"{len(report.fetched)} files fetched, {len(report.unchanged)} already here, {len(report.failed)} failed."
+    )
+    st.session_state.fetch_summary, st.session_state.fetch_failed = summary, report.failed[:50]
+    if report.paths:
+        ingest = run_ingest(backend, [str(dest)], index.model_id if index is not None else None, "Indexing the fetched papers…")
+        if ingest is not None:
+            st.session_state.fetch_summary = summary + " The index is updated."
+            st.session_state.add_report = summary_table(ingest)
+            st.session_state.add_saved = [f"{len(report.paths)} papers from {site}"]
+    st.rerun()
+
+
+def app_politeness():
+    """The app's request settings: delay and contact from the environment (settings.py; tests set the delay to 0)."""
+    from boardpapers.ingest.webclient import Politeness, user_agent
+    from boardpapers.settings import settings
+
+    env = settings()
+    return Politeness(delay=env.fetch_delay, user_agent=user_agent(env.fetch_contact))

@@ -32,12 +32,15 @@ def render_documents(docs: list[dict]) -> None:
         [
             {
                 "meeting date": d.get("meeting_date"),
+                "date from": (d.get("sources") or {}).get("meeting_date"),
                 "council": d.get("council"),
                 "body": d.get("body"),
                 "type": d.get("doc_type"),
                 "title": d.get("title"),
                 "pages": d.get("pages"),
                 "file": Path(d.get("path") or "").name,
+                "also at": also_at(d),
+                "sources": sources_line(d.get("sources") or {}),
                 "warnings": len(d.get("warnings") or []),
                 "ingested": d.get("ingested_at"),
                 "source url": d.get("source_url"),
@@ -57,6 +60,18 @@ def render_documents(docs: list[dict]) -> None:
         st.dataframe(pd.DataFrame(warn), hide_index=True, width="stretch", key="docs-warnings")
     else:
         st.caption("None.")
+
+
+def sources_line(sources: dict) -> str:
+    """'meeting date: frontsheet; council: content; ...' -- where each meeting field came from (ingest/context.py)."""
+    return "; ".join(f"{k.replace('_', ' ')}: {v}" for k, v in sources.items())
+
+
+def also_at(d: dict) -> str:
+    """The document's other paths (the same file in other meetings' folders), each with its own meeting date."""
+    return "; ".join(
+        f"{Path(p).name} ({c.get('meeting_date') or 'undated'})" for p, c in (d.get("path_contexts") or {}).items() if p != d.get("path")
+    )
 
 
 def render_failures(fails: list[dict]) -> None:

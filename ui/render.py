@@ -44,6 +44,8 @@ def render_hit(index, hit: dict, terms: list[str], key: str, label: str | None =
         if hit.get("match") == "related":
             head += '<span class="bp-badge bp-related">RELATED · NOT A MATCH</span>'
         html_block(head + f'<span class="bp-cite">{esc(cite(hit))}</span>', "bp-cite")
+        if hit.get("provenance"):
+            html_block(esc(provenance_line(hit["provenance"])), "bp-also")
         html_block(highlight(hit.get("text") or "", terms))
         if hit.get("also_in"):
             also = "; ".join(
@@ -64,6 +66,23 @@ def render_hit(index, hit: dict, terms: list[str], key: str, label: str | None =
             st.session_state.source = public_hit(hit)
             st.session_state.source_terms = terms
             st.rerun()
+
+
+_SOURCE_WORDS = {
+    "content": "stated in the document",
+    "frontsheet": "from the meeting's agenda frontsheet",
+    "folder": "from the folder's name",
+    "file name": "from the file's name",
+    "manifest": "from the manifest",
+    "fetched": "from the council's website (fetched)",
+}
+
+
+def provenance_line(prov: dict) -> str:
+    """'meeting date from the meeting's agenda frontsheet · council stated in the document': where a hit's meeting
+    fields came from (ingest/context.py); plain text, escaped by the caller."""
+    parts = [f"{f.replace('_', ' ')} {_SOURCE_WORDS.get(src, src)}" for f, src in prov.items() if f in ("meeting_date", "council", "body")]
+    return " · ".join(parts)
 
 
 def render_context(index, hit: dict, terms: list[str]) -> None:
