@@ -32,26 +32,6 @@ from .pgschema import LOCK_KEY, SCHEMA_VERSION, PgStoreError, check_and_migrate
 from .store import DOC_FIELDS
 from .storedb import group_path_contexts, with_path_contexts
 
-PASSAGE_COLS = (
-    "pid",
-    "passage_id",
-    "doc_id",
-    "seq",
-    "text",
-    "context",
-    "page",
-    "page_end",
-    "printed_page",
-    "item",
-    "minute_number",
-    "meeting_date",
-    "is_decision",
-    "char_start",
-    "char_end",
-    "section_kind",
-    "embed_key",
-    "ocr",
-)
 _ROW_SQL = (
     "SELECT p.pid, p.passage_id, p.doc_id, p.seq, p.text, p.context, p.page, p.page_end, p.printed_page, p.item, "
     "p.minute_number, p.meeting_date, p.is_decision::int AS is_decision, p.char_start, p.char_end, p.section_kind, p.embed_key, p.ocr::int AS ocr, "
