@@ -184,8 +184,11 @@ def chunk_document(
     structure: Structure,
     count: TokenCounter = heuristic_counter,
     max_tokens: int = MAX_TOKENS,
+    whole: list[tuple[int, int, str]] = (),  # type: ignore[assignment]
 ) -> list[Passage]:
-    """Passages for every segment; never crosses a segment (item / minute / decision) boundary."""
+    """Passages for every segment; never crosses a segment (item / minute / decision) boundary. Each ``whole`` span
+    (start, end, label) -- a recorded vote with the paragraph that puts it -- is one passage however long, with the
+    label on its context line (a vote's names split over three passages would match no question about the vote)."""
     passages: list[Passage] = []
     page_numbers = [p.number for p in doc.pages]
     printed = [p.printed_page for p in doc.pages]
@@ -197,26 +200,27 @@ def chunk_document(
         units = _units(text, seg.start, seg.end, page_starts)
         if not units:
             continue
-        expanded = _counted_units(text, units, count, max_tokens)
+        expanded = _counted_units(text, units, count, max_tokens, whole)
         chunks = _fold_fragments(_pack(expanded, page_of, max_tokens), max_tokens)
-        context = _fitted_context(make_context(structure.meta, seg), count)
+        base = make_context(structure.meta, seg)
         for ch in chunks:
             a, b = ch[0][0], ch[-1][1]
             body = text[a:b]
             if not re.search(r"[A-Za-z0-9]{2}", body):
                 continue
             p0, p1 = page_of(a), page_of(max(a, b - 1))
+            label = next((w[2] for w in whole if w[0] <= a and b <= w[1]), None)
             passages.append(
                 Passage(
                     text=body,
-                    context=context,
+                    context=_fitted_context(f"{base} — {label}" if label else base, count),
                     page=page_numbers[p0],
                     page_end=page_numbers[p1],
                     printed_page=printed[p0],
                     item=seg.item,
                     minute_number=seg.minute_number,
                     meeting_date=seg.meeting_date,
-                    is_decision=seg.is_decision,
+                    is_decision=seg.is_decision or label is not None,  # a recorded vote decides the motion
                     char_start=a,
                     char_end=b,
                     section_kind=seg.kind,
@@ -225,12 +229,29 @@ def chunk_document(
     return passages
 
 
-def _counted_units(text: str, units: list[tuple[int, int, bool]], count: TokenCounter, max_tokens: int) -> list[_Unit]:
+def _counted_units(
+    text: str,
+    units: list[tuple[int, int, bool]],
+    count: TokenCounter,
+    max_tokens: int,
+    whole: list[tuple[int, int, str]] = (),  # type: ignore[assignment]
+) -> list[_Unit]:
     """The units with their token counts, an over-long unit split into pieces that fit (the first keeps its
-    paragraph start)."""
+    paragraph start). The units inside a ``whole`` span become one unit counted as a full chunk, so that packing
+    gives it a passage of its own."""
     counts = count([text[a:b] for a, b, _ in units])
     expanded: list[_Unit] = []
+    inside: tuple[int, int, str] | None = None
     for (a, b, para), n in zip(units, counts):
+        w = next((x for x in whole if x[0] <= a and b <= x[1]), None)
+        if w is not None:
+            if w is inside and expanded:
+                expanded[-1] = (expanded[-1][0], b, True, max_tokens)
+            else:
+                expanded.append((a, b, True, max_tokens))
+            inside = w
+            continue
+        inside = None
         if n > max_tokens:
             subs = _split_long(text, a, b, count, max_tokens)
             sub_counts = count([text[x:y] for x, y in subs])

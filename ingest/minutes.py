@@ -13,9 +13,10 @@ MINUTES_END_RE = re.compile(
 )
 MINUTE_ENTRY_RE = re.compile(r"^\s*(\d{1,4})\.?\s{1,8}(\S.{1,160}?)\s*$")
 DECISION_RE = re.compile(
-    r"^\s*[-•(a-z0-9).\s]{0,6}(?:it\s+was\s+)?(?:RESOLVED|AGREED|DECIDED|DECISION)\b|taken\s+as\s+read,?\s+confirmed\s+and\s+signed|"
+    r"^\s*[-•(a-z0-9).\s]{0,10}(?:it\s+was\s+)?(?:RESOLVED|AGREED|DECIDED|DECISION)\b|taken\s+as\s+read,?\s+confirmed\s+and\s+signed|"
     r"recommendations?\s+(?:were\s+|was\s+)?(?:approved|agreed|endorsed)|^\s*Decision\s*:",
 )
+MOTION_WORDS_RE = re.compile(r"\b(?:proposed|seconded|moved)\b")
 ITEM_REF_RE = re.compile(r"^\s*\((?:agenda\s+)?item\s+(\d{1,2}[a-z]?)\)\s*$", re.I)
 
 
@@ -24,7 +25,7 @@ def minute_entry(line: str, following: list[str], last_minute: int) -> tuple[int
 
     ``following`` are the next few lines; ``last_minute`` is the number of the last entry in these minutes (0 at their
     start). The title must read like one, and the number must follow on from the last (or a capitalised title or an
-    '(Item 4)' line under it says it is an entry); a decision among the first entries is not a minute title."""
+    '(Item 4)' line under it says it is an entry); a decision or a motion among the first entries is not a minute title."""
     mm = MINUTE_ENTRY_RE.match(line)
     if not mm:
         return None
@@ -41,6 +42,9 @@ def minute_entry(line: str, following: list[str], last_minute: int) -> tuple[int
         or (last_minute < n <= last_minute + 6)
         or (n > last_minute and (title.isupper() or ITEM_REF_RE.match(nxt)))
     )
-    if titleish and ok_num and not (last_minute == 0 and n < 10 and DECISION_RE.search(title)):
+    # a decision or a motion among the first entries is a numbered paragraph, not a minute title ('2. RESOLVED that
+    # Mr Cooke be elected', '1. Mr Gough proposed, and Mr Brady seconded that ...')
+    opening = n < 10 and (DECISION_RE.search(title) or MOTION_WORDS_RE.search(title))
+    if titleish and ok_num and not opening:
         return n, title
     return None

@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass
 
 from .chunk import chunk_document, heuristic_counter, join_pages, tokenizer_counter, with_context
 from .context import passage_type
+from .decisions import find_decisions, link_passages, vote_spans
 from .glossary import mine
 from .loaders import load_document
 from .model import IngestError
@@ -60,7 +61,9 @@ def parse_file(path: str, limits: Limits, tokenizer_dir: str | None) -> dict:
             text, starts = join_pages(doc)
             st = analyse(doc, text, starts)
             count = tokenizer_counter(tokenizer_dir) if tokenizer_dir else heuristic_counter
-            passages = chunk_document(doc, text, starts, st, count)
+            decisions = find_decisions(doc, text, starts, st)
+            passages = chunk_document(doc, text, starts, st, count, whole=vote_spans(decisions))
+            link_passages(decisions, passages)
             mark_ocr(doc, passages)
             for p in passages:
                 p.doc_type = passage_type(st.meta.doc_type, p.section_kind)
@@ -75,6 +78,7 @@ def parse_file(path: str, limits: Limits, tokenizer_dir: str | None) -> dict:
                 "encoding": doc.encoding,
                 "passages": [asdict(p) for p in passages],
                 "glossary": glossary,
+                "decisions": decisions,
                 "seconds": time.perf_counter() - t0,
             }
         finally:
