@@ -149,6 +149,25 @@ def _trace(sub) -> None:
     s.set_defaults(func="query.cmd_trace")
 
 
+def _decisions(sub) -> None:
+    s = sub.add_parser("decisions", help="the decision and vote register from the minutes: what was decided, how the vote went")
+    location_options(s)
+    s.add_argument("query", nargs="?", help="only decisions about this (ranked as search ranks passages)")
+    s.add_argument("--outcome", choices=("carried", "lost", "noted", "deferred", "withdrawn", "proposed"))
+    s.add_argument("--member", metavar="NAME", help='one member\'s recorded votes, as the minutes write the name ("Ms Constantine")')
+    s.add_argument("-k", "--limit", type=count(1), default=None, help="at most this many decisions (or votes)")
+    s.add_argument("--format", choices=("text", "json", "jsonl", "csv"), default="text")
+    s.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
+    s.add_argument("--model", default=None, help="must match the index's model")
+    s.add_argument("--mode", choices=("hybrid", "bm25", "dense"), default="hybrid", help=argparse.SUPPRESS)
+    g = s.add_argument_group("filters")
+    g.add_argument("--council", help="council name (substring, case-insensitive)")
+    g.add_argument("--body", help="committee/board name (substring, case-insensitive)")
+    g.add_argument("--since", metavar="YYYY-MM-DD", help="decisions of meetings on or after this date")
+    g.add_argument("--until", metavar="YYYY-MM-DD", help="decisions of meetings on or before this date")
+    s.set_defaults(func="decisions.cmd_decisions", type=None, decisions=False)
+
+
 def _fetch(sub) -> None:
     s = sub.add_parser("fetch", help="download a committee's papers from a ModernGov council website into a folder")
     s.add_argument("site_url", metavar="SITE_URL", help="the council's ModernGov site, e.g. https://democracy.example.gov.uk")
@@ -217,6 +236,6 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="boardpapers", description="Search and cited answers over council board papers.")
     p.add_argument("--version", action="version", version="boardpapers 0.1.0")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
-    for add in (_ingest, _fetch, _search, _export, _eval, _ask, _trace, _info, _import_store, _export_store, _app):
+    for add in (_ingest, _fetch, _search, _export, _eval, _ask, _trace, _decisions, _info, _import_store, _export_store, _app):
         add(sub)
     return p

@@ -21,6 +21,7 @@ from .query import Filters, QueryError
 from .rank import embedder_for
 from .search import search
 from .tokenize import tokenize_query
+from .voteanswer import asks_vote, vote_answer
 
 ABSTAIN_TEXT = "The indexed papers don't seem to answer this question."
 
@@ -365,6 +366,10 @@ def ask(
         out["related"] = [public_hit(h) for h in res.hits[:5]]
         return out
     hits = hits + continuations(index, hits, res)
+    if asks_vote(question) and (vote := vote_answer(index, question, hits, res.query_text, res.qvec)) is not None:
+        out.update(vote, abstained=False)  # a recorded vote answers from its record: counts and names (index/voteanswer.py)
+        out["evidence"] = {"matches": res.matches}
+        return out
     cands, ev = score_sentences(index, question, hits, embedder)
     out["evidence"] = {
         "matches": res.matches,

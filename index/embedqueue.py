@@ -191,7 +191,8 @@ class EmbedQueue:
 
     def _store(self, d: ParsedDocument) -> None:
         vectors = {k: self.vectors[k] for k in d.need}
-        self.store.add_document(d.document_row(), d.passages, d.keys, vectors, self.model_id, d.res["glossary"], d.size, d.mtime)
+        row, decisions = d.document_row(), d.res.get("decisions", [])  # the document's decision records (ingest/decisions.py)
+        self.store.add_document(row, d.passages, d.keys, vectors, self.model_id, d.res["glossary"], d.size, d.mtime, decisions=decisions)
 
     def threads_for_encoding(self, busy_workers: int) -> None:
         """PyTorch threads = the cores the parse workers leave free (at least one), so encoding and parsing

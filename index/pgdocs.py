@@ -1,6 +1,6 @@
 """Writing one document into the PostgreSQL store (index/pgstore.py, ``PgStore.write_document``), inside the caller's
 transaction: the documents it replaces taken out, its row, its passages with their BM25 terms and vectors, their
-postings, new embeddings, glossary entries, and the corpus statistics (tables: index/pgschema.py)."""
+postings, new embeddings, glossary entries, decision records, and the corpus statistics (tables: index/pgschema.py)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from boardpapers.ingest.dates import date_int
 
 from .pgschema import postings_sql
 from .store import DOC_FIELDS
+from .storedb import decision_rows
 
 PASSAGE_NAMES = (
     "passage_id, doc_id, seq, text, context, page, page_end, printed_page, item, minute_number, meeting_date, "
@@ -44,7 +45,7 @@ def stored_document(doc: dict) -> dict:
 
 
 def remove_replaced(con, doc: dict) -> tuple[Counter, int, int]:
-    """Take out the passages, postings and glossary of the document stored under ``doc``'s id and of the one its path
+    """Take out the passages, postings, glossary and decisions of the document stored under ``doc``'s id and of the one its path
     showed before when no other path shows that one (whose row goes too).
 
     Returns what that takes from the corpus statistics: (document count of each term, passages, total length), all
@@ -62,6 +63,7 @@ def remove_replaced(con, doc: dict) -> tuple[Counter, int, int]:
     con.execute("DELETE FROM bm25_postings WHERE doc_id = ANY(%s)", (gone,))
     con.execute("DELETE FROM passages WHERE doc_id = ANY(%s)", (gone,))
     con.execute("DELETE FROM glossary WHERE doc_id = ANY(%s)", (gone,))
+    con.execute("DELETE FROM decisions WHERE doc_id = ANY(%s)", (gone,))
     if len(gone) > 1:  # the document this path showed before, now shown by no path
         con.execute("DELETE FROM documents WHERE doc_id = %s", (gone[1],))
     return delta, -int(n_old), -int(dl_old)
@@ -154,6 +156,14 @@ def insert_glossary(con, doc_id: str, glossary: Iterable[tuple[str, str]]) -> No
                 "INSERT INTO glossary(acronym, expansion, doc_id) VALUES(%s, %s, %s) ON CONFLICT DO NOTHING",
                 [(a, e, doc_id) for a, e in gl],
             )
+
+
+def insert_decisions(con, doc_id: str, decisions: Iterable[dict]) -> None:
+    """The document's decision records (ingest/decisions.py), in document order."""
+    rows = decision_rows(doc_id, decisions)
+    if rows:
+        with con.cursor() as cur:
+            cur.executemany("INSERT INTO decisions(doc_id, seq, record) VALUES(%s, %s, %s::jsonb)", rows)
 
 
 def apply_stats(con, delta: Counter, n_delta: int, dl_delta: int) -> None:

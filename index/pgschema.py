@@ -2,7 +2,8 @@
 in ``store.sqlite`` plus what an embedded index generation keeps in files:
 
 - ``documents``, ``doc_paths``, ``passages``, ``embeddings`` (cache keyed (model, sha1 of the text)),
-  ``failures``, ``glossary`` -- the same fields as index/store.py;
+  ``failures``, ``glossary``, ``decisions`` (each document's decision records, jsonb) -- the same fields as
+  index/store.py;
 - per passage: its BM25 tokens (``terms`` text[], distinct, GIN-indexed for phrase search), their counts
   (``tfs``) and length (``dl``);
 - ``bm25_postings``: one row per (term, document): the pids of the document's passages holding the term, with
@@ -30,7 +31,7 @@ class PgStoreError(StoreError):
     """The PostgreSQL store cannot be used; the message says why and what to do."""
 
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 LOCK_KEY = 0x6270_7067  # advisory lock for migrations and model binding ("bppg")
 
 MIGRATIONS: list[tuple[int, str, str]] = [
@@ -102,6 +103,14 @@ ALTER TABLE passages ADD COLUMN ocr boolean NOT NULL DEFAULT false;
         """
 ALTER TABLE documents ADD COLUMN provenance text;
 ALTER TABLE doc_paths ADD COLUMN context text;
+""",
+    ),
+    (
+        6,
+        "the decision register: each document's decision and recorded-vote records",
+        """
+CREATE TABLE IF NOT EXISTS decisions(doc_id text NOT NULL REFERENCES documents ON DELETE CASCADE, seq integer NOT NULL, record jsonb NOT NULL,
+  PRIMARY KEY(doc_id, seq));
 """,
     ),
 ]

@@ -20,6 +20,7 @@ from boardpapers.settings import settings
 
 from .pgdocs import (
     apply_stats,
+    insert_decisions,
     insert_embeddings,
     insert_glossary,
     insert_passages,
@@ -30,7 +31,7 @@ from .pgdocs import (
 )
 from .pgschema import LOCK_KEY, SCHEMA_VERSION, PgStoreError, check_and_migrate
 from .store import DOC_FIELDS
-from .storedb import group_path_contexts, with_path_contexts
+from .storedb import DECISIONS_SQL, MEETING_PAPERS_SQL, PAPER_FIELDS, group_path_contexts, read_decision_rows, with_path_contexts
 
 _ROW_SQL = (
     "SELECT p.pid, p.passage_id, p.doc_id, p.seq, p.text, p.context, p.page, p.page_end, p.printed_page, p.item, "
@@ -225,6 +226,17 @@ class PgStore:
                 g.setdefault(a, set()).add(e)
         return {a: sorted(es) for a, es in g.items()}
 
+    def decisions(self) -> list[dict]:
+        """The decision records of the documents, with their documents' fields (storedb.DECISION_ROW_FIELDS)."""
+        with self.conn() as con:
+            return read_decision_rows(con.execute(DECISIONS_SQL).fetchall())
+
+    def meeting_papers(self, dates: list[str]) -> list[dict]:
+        """(document, agenda item) of the documents' passages about meetings on ``dates`` (storedb.PAPER_FIELDS)."""
+        with self.conn() as con:
+            rows = con.execute(MEETING_PAPERS_SQL.format(dates="SELECT unnest(%s::text[])"), (list(dates),)).fetchall()
+        return [dict(zip(PAPER_FIELDS, r)) for r in rows]
+
     def facets(self) -> dict[str, list[str]]:
         out = {}
         with self.conn() as con:
@@ -275,8 +287,10 @@ class PgStore:
         size: int = 0,
         mtime: float = 0.0,
         pids: list[int] | None = None,
+        decisions: Iterable[dict] = (),
     ) -> None:
-        """Store one document with its passages, vectors, BM25 statistics and postings and glossary, inside the caller's transaction.
+        """Store one document with its passages, vectors, BM25 statistics and postings, glossary and decision records,
+        inside the caller's transaction.
 
         ``passages`` are dicts with the fields of ingest.model.Passage; ``vectors`` is row-aligned with them.
         A document already stored under the same id is replaced (its statistics taken out first); a path that
@@ -289,6 +303,7 @@ class PgStore:
         insert_passages(con, doc["doc_id"], rows, pids)
         insert_embeddings(con, model_id, new_embeddings)
         insert_glossary(con, doc["doc_id"], glossary)
+        insert_decisions(con, doc["doc_id"], decisions)
         self.add_path(con, doc["path"], doc["doc_id"], size, mtime, doc.get("path_context"))
         apply_stats(con, delta, n_delta + n_new, dl_delta + dl_new)
 

@@ -1,7 +1,7 @@
 """Move an index between the embedded backend (SQLite + generation files) and PostgreSQL, both ways, without re-embedding.
 
 ``import_store(DIR, URL)``: the live generation of an embedded index (its passages in generation order, with the
-same pids, its vectors, the documents, paths, glossary, failures and the whole embeddings cache) into an empty
+same pids, its vectors, the documents, paths, glossary, decision records, failures and the whole embeddings cache) into an empty
 PostgreSQL store, in ONE transaction (all or nothing), with the BM25 statistics and postings computed from the same tokens.
 
 ``export_store(URL, DIR)``: a PostgreSQL store into a new embedded index directory: the SQLite store (same pids,
@@ -26,7 +26,7 @@ from .pgdocs import bm25_terms_of
 from .pgschema import postings_sql
 from .pgstore import PgStore, PgStoreError, as_array
 from .store import DOC_FIELDS, PASSAGE_FIELDS, Store
-from .storedb import BOOL_PASSAGE_FIELDS
+from .storedb import BOOL_PASSAGE_FIELDS, sqlite_decisions
 
 BATCH = 2000
 _PG_TYPES = {
@@ -145,7 +145,7 @@ def _copy_passages(cur, idx, docs: dict[str, dict], say: Progress) -> tuple[Coun
 
 
 def _copy_the_rest(cur, sq, docs: dict[str, dict]) -> None:
-    """The whole embeddings cache, the glossary of the documents, and the failures."""
+    """The whole embeddings cache, the glossary and decision records of the documents, and the failures."""
     with cur.copy("COPY embeddings(model, key, vec) FROM STDIN (FORMAT BINARY)") as cp:
         cp.set_types(["text", "text", "vector"])
         for model, key, blob in sq.execute("SELECT model, key, vec FROM embeddings"):
@@ -154,6 +154,10 @@ def _copy_the_rest(cur, sq, docs: dict[str, dict]) -> None:
         for r in sq.execute("SELECT acronym, expansion, doc_id FROM glossary"):
             if r[2] in docs:
                 cp.write_row(tuple(r))
+    with cur.copy("COPY decisions(doc_id, seq, record) FROM STDIN") as cp:
+        for r in sqlite_decisions(sq):  # none from a store made before decisions were recorded
+            if r["doc_id"] in docs:
+                cp.write_row((r["doc_id"], r["seq"], json.dumps(r["record"])))
     with cur.copy("COPY failures(path, sha256, reason, at) FROM STDIN") as cp:
         for r in sq.execute("SELECT path, sha256, reason, at FROM failures"):
             cp.write_row(tuple(r))
@@ -195,6 +199,10 @@ def export_store(url: str, index_dir: Path, progress: Progress | None = None, st
             sq.executemany(
                 "INSERT INTO glossary(acronym, expansion, doc_id) VALUES(?,?,?)",
                 cur.execute("SELECT acronym, expansion, doc_id FROM glossary").fetchall(),
+            )
+            sq.executemany(
+                "INSERT INTO decisions(doc_id, seq, record) VALUES(?,?,?)",
+                cur.execute("SELECT doc_id, seq, record::text FROM decisions").fetchall(),
             )
             sq.executemany(
                 "INSERT INTO failures(path, sha256, reason, at) VALUES(?,?,?,?)",

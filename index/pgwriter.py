@@ -2,7 +2,7 @@
 
 Every input file becomes a row of ``ingest_jobs`` (path, content hash). A worker claims one pending job with
 ``SELECT ... FOR UPDATE SKIP LOCKED`` and keeps that row locked while it parses, embeds and writes the document;
-the document (passages, vectors, BM25 statistics and postings, glossary, path) and the job's 'done' mark are committed in
+the document (passages, vectors, BM25 statistics and postings, glossary, decision records, path) and the job's 'done' mark are committed in
 ONE transaction. A worker that dies mid-document leaves nothing: its transaction rolls back, the row lock goes
 with its connection, and the job is pending again for the next worker. Two paths with the same content are
 serialised on an advisory lock on the content hash, so a document is stored exactly once.
@@ -206,8 +206,10 @@ class _Worker:
         self.report.parse_seconds += res["seconds"]
         d = parsed_document(f, digest, size, mtime, res, overrides)
         vectors, fresh, model_id = self._vectors(con, d)
+        passages = [asdict(p) for p in d.passages]
+        decisions = res.get("decisions", [])
         pg.write_document(
-            con, d.document_row(), [asdict(p) for p in d.passages], d.keys, vectors, fresh, model_id, res["glossary"], size, mtime
+            con, d.document_row(), passages, d.keys, vectors, fresh, model_id, res["glossary"], size, mtime, decisions=decisions
         )
         self._finish(con, path, "done", f"{len(d.passages)} passages")
         self.report.outcomes.append(FileOutcome(path, "ingested", "", len(d.passages), res["pages"] or 0))

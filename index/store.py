@@ -1,4 +1,4 @@
-"""The passage store: SQLite holding documents, passages, embeddings, failures and the glossary.
+"""The passage store: SQLite holding documents, passages, embeddings, failures, the glossary and decision records.
 
 One transaction per document. Documents are keyed by content hash; a path that changes content
 points at the new document and the old one is marked superseded (kept until the next index
@@ -29,8 +29,11 @@ from .storedb import (
     StoreError,
     add_missing_columns,
     connect,
+    decision_rows,
     document_columns,
     group_path_contexts,
+    sqlite_decisions,
+    sqlite_meeting_papers,
     sqlite_message,
     with_path_contexts,
 )
@@ -226,8 +229,10 @@ class Store:
         glossary: Iterable[tuple[str, str]] = (),
         size: int = 0,
         mtime: float = 0.0,
+        decisions: Iterable[dict] = (),
     ) -> None:
-        """Store one document, its passages, new embeddings and glossary entries in one transaction."""
+        """Store one document, its passages, new embeddings, glossary entries and decision records (replacing the ones
+        stored under its id) in one transaction."""
         doc = dict(doc)
         doc.setdefault("ingested_at", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
         doc["warnings"] = json.dumps(doc.get("warnings") or [])
@@ -254,6 +259,8 @@ class Store:
                 "INSERT OR IGNORE INTO glossary(acronym, expansion, doc_id) VALUES(?,?,?)",
                 [(a, e, doc["doc_id"]) for a, e in glossary],
             )
+            self.con.execute("DELETE FROM decisions WHERE doc_id=?", (doc["doc_id"],))
+            self.con.executemany("INSERT INTO decisions(doc_id, seq, record) VALUES(?,?,?)", decision_rows(doc["doc_id"], decisions))
             self._point_path(doc["path"], doc["doc_id"], size, mtime, doc.get("path_context"))
             self.bump_version()
 
@@ -277,6 +284,7 @@ class Store:
         with self.con:
             self.con.execute("DELETE FROM passages WHERE doc_id IN (SELECT doc_id FROM documents WHERE status='superseded')")
             self.con.execute("DELETE FROM glossary WHERE doc_id IN (SELECT doc_id FROM documents WHERE status='superseded')")
+            self.con.execute("DELETE FROM decisions WHERE doc_id IN (SELECT doc_id FROM documents WHERE status='superseded')")
             self.con.execute("DELETE FROM documents WHERE status='superseded'")
 
     # --- reading
@@ -375,3 +383,11 @@ class Store:
                 (doc_id, seq - before, seq + after),
             )
         ]
+
+    def decisions(self) -> list[dict]:
+        """The decision records of the active documents, with their documents' fields (storedb.DECISION_ROW_FIELDS)."""
+        return sqlite_decisions(self.con)
+
+    def meeting_papers(self, dates: list[str]) -> list[dict]:
+        """(document, agenda item) of the active documents' passages about meetings on ``dates`` (storedb.PAPER_FIELDS)."""
+        return sqlite_meeting_papers(self.con, dates)

@@ -38,6 +38,7 @@ CREATE TABLE IF NOT EXISTS embeddings(model TEXT NOT NULL, key TEXT NOT NULL, ve
 CREATE TABLE IF NOT EXISTS failures(path TEXT PRIMARY KEY, sha256 TEXT, reason TEXT NOT NULL, at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS glossary(acronym TEXT NOT NULL, expansion TEXT NOT NULL, doc_id TEXT NOT NULL,
   PRIMARY KEY(acronym, expansion, doc_id));
+CREATE TABLE IF NOT EXISTS decisions(doc_id TEXT NOT NULL, seq INTEGER NOT NULL, record TEXT NOT NULL, PRIMARY KEY(doc_id, seq));
 """
 
 DOC_FIELDS = (
@@ -90,6 +91,66 @@ ADDED_COLUMNS: list[tuple[str, str, str]] = [
 ]
 # what a column added to an existing store is filled with (the value it had before it was stored per row)
 BACKFILL = {("passages", "doc_type"): "UPDATE passages SET doc_type=(SELECT d.doc_type FROM documents d WHERE d.doc_id=passages.doc_id)"}
+
+
+# the decision register (index/decisions.py): each stored record (JSON, ingest/decisions.py) of an active document,
+# with the document's fields; the same query on both stores (PostgreSQL's record is jsonb, read back as a dict)
+DECISIONS_SQL = (
+    "SELECT x.doc_id, x.seq, x.record, d.path, d.title, d.council, d.body, d.doc_type, d.source_url, d.meeting_date "
+    "FROM decisions x JOIN documents d USING(doc_id) WHERE d.status='active' ORDER BY x.doc_id, x.seq"
+)
+DECISION_ROW_FIELDS = ("doc_id", "seq", "record", "path", "title", "council", "body", "doc_type", "source_url", "meeting_date")
+# the papers of the meetings on some dates: (document, agenda item) of their passages, for a decision's reports; {dates}
+# is the placeholder list of the store's parameter style
+MEETING_PAPERS_SQL = (
+    "SELECT DISTINCT p.doc_id, p.item, p.meeting_date, coalesce(p.doc_type, d.doc_type) AS doc_type, d.council, d.body, d.title, "
+    "d.path FROM passages p JOIN documents d USING(doc_id) WHERE d.status='active' AND p.meeting_date IN ({dates})"
+)
+PAPER_FIELDS = ("doc_id", "item", "meeting_date", "doc_type", "council", "body", "title", "path")
+
+
+def decision_rows(doc_id: str, decisions) -> list[tuple[str, int, str]]:
+    """The ``decisions`` rows of a document's records (seq: the record's position in the document, as JSON)."""
+    return [(doc_id, seq, json.dumps(rec)) for seq, rec in enumerate(decisions)]
+
+
+def read_decision_rows(rows) -> list[dict]:
+    """DECISIONS_SQL rows as dicts (DECISION_ROW_FIELDS) with each record read; a record that is not a JSON object is
+    left out."""
+    out = []
+    for r in rows:
+        d = dict(zip(DECISION_ROW_FIELDS, r))
+        rec = d["record"]
+        if isinstance(rec, (str, bytes)):
+            try:
+                rec = json.loads(rec)
+            except ValueError:
+                continue
+        if isinstance(rec, dict):
+            out.append(d | {"record": rec})
+    return out
+
+
+def sqlite_decisions(con: sqlite3.Connection) -> list[dict]:
+    """The store's decision records (read_decision_rows); none from a store made before decisions were recorded,
+    opened read-only (it has no such table)."""
+    try:
+        return read_decision_rows(con.execute(DECISIONS_SQL))
+    except sqlite3.OperationalError:
+        return []
+
+
+def sqlite_meeting_papers(con: sqlite3.Connection, dates: list[str]) -> list[dict]:
+    """MEETING_PAPERS_SQL's rows as dicts (PAPER_FIELDS) for meetings on ``dates``."""
+    out: list[dict] = []
+    for i in range(0, len(dates), 500):
+        chunk = list(dates[i : i + 500])
+        try:
+            rows = con.execute(MEETING_PAPERS_SQL.format(dates=",".join("?" * len(chunk))), chunk).fetchall()
+        except sqlite3.OperationalError:  # a store made before passages had their own type, opened read-only
+            return []
+        out += [dict(zip(PAPER_FIELDS, r)) for r in rows]
+    return out
 
 
 def add_missing_columns(con: sqlite3.Connection) -> None:

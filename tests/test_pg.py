@@ -267,6 +267,7 @@ def test_an_old_store_is_migrated_with_its_postings_backfilled(tmp_path, pg_url)
         con.execute("ALTER TABLE passages DROP COLUMN ocr")  # schema 4
         con.execute("ALTER TABLE documents DROP COLUMN provenance")  # schema 5
         con.execute("ALTER TABLE doc_paths DROP COLUMN context")
+        con.execute("DROP TABLE decisions")  # schema 6
         con.execute("DELETE FROM bp_schema WHERE version >= 2")
     with pytest.raises(PgStoreError, match="needs migrating"):
         PgStore(pg_url, migrate=False)
