@@ -1,4 +1,4 @@
-"""boardpapers web app: search, cited answers, traces and exports over council board papers.
+"""boardpapers web app: search, cited answers, traces, the decision register and exports over council board papers.
 
 Run with `boardpapers app` or `streamlit run app.py`. The index comes from the settings (boardpapers.settings):
 $BOARDPAPERS_STORE (a shared PostgreSQL store) or else $BOARDPAPERS_INDEX (default ./.boardpapers); the corpus
@@ -22,6 +22,7 @@ from boardpapers.errors import BoardpapersError
 from boardpapers.index.store import STORE_FILE, sqlite_message
 from boardpapers.settings import location, settings
 from boardpapers.ui.add import view_add
+from boardpapers.ui.decisions import view_decisions
 from boardpapers.ui.documents import view_documents
 from boardpapers.ui.empty import no_index
 from boardpapers.ui.render import CSS
@@ -58,6 +59,8 @@ def show_view(backend, index, index_key: str, ft: tuple, corpus: Path) -> None:
         view_search(index, index_key, ft)
     elif view == "Trace":
         view_trace(index, index_key, ft)
+    elif view == "Decisions":
+        view_decisions(index, index_key, ft)
     elif view == "Documents":
         view_documents(index)
     else:

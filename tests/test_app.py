@@ -430,3 +430,188 @@ def test_other_model_index_shows_error(small, tmp_path, monkeypatch):
     monkeypatch.setenv("BOARDPAPERS_INDEX", str(bad))
     at = search(run_app(), "zebrafinch")
     assert at.error, [m.value for m in at.markdown]
+
+
+# ----------------------------------------------------------------- decisions
+
+VOTE_PAGES = [
+    [
+        "Kent County Council",
+        "MINUTES of a meeting of the County Council held in the Council Chamber, Sessions House,",
+        "County Hall, Maidstone on Thursday, 9 January 2025.",
+        "PRESENT: Mr Baker, Mrs Bell, Ms Constantine, Mr R Lehmann, Mr Sole, Mr Streatfeild",
+        "285. English Devolution White Paper",
+        "(Item 3)",
+        "(1) The Leader introduced the report on the heronsgate devolution priority programme.",
+        "(2) Mr Streatfeild proposed and Mr Sole seconded the following amendment:",
+        "Add at the end: and asks the Leader to consult residents.",
+        "(3) The Chairman put the amendment set out in paragraph 2 to the vote and the voting",
+        "was as follows:",
+        "For (3)",
+        "Mr Baker, Mrs Bell,",
+        "Ms Constantine",
+        "Against (0)",
+        "Abstain (1)",
+        "Mr R Lehmann",
+        "Amendment carried.",
+        "Page 1",
+    ],
+    [
+        "(4) The Chairman put the substantive motion set out in paragraph 1 as amended to the",
+        "vote and the voting was as follows:",
+        "For (2)",
+        "Mr Baker, Mrs Bell",
+        "Against (2)",
+        "Ms Constantine, Mr Lehmann",
+        "Abstain (0)",
+        "Substantive Motion carried.",
+        "(5) RESOLVED that the County Council endorses joining the heronsgate devolution priority",
+        "programme and asks the Leader to consult residents.",
+        "286. Osprey library opening hours",
+        "(Item 4)",
+        f"(1) Mrs Bell proposed and Mr Baker seconded the motion that the osprey library open on Sundays {INJECTIONS[1]}.",
+        "(2) The Chairman put the motion to the vote and the voting was as follows:",
+        "For (1)",
+        "Mrs Bell",
+        "Against (3)",
+        "Mr Baker, Ms Constantine, Mr Lehmann",
+        "Motion lost.",
+        "Page 2",
+    ],
+]
+
+
+def make_decisions_index(root: Path) -> tuple[Path, Path]:
+    """(index dir, corpus dir): two pages of council minutes with three recorded votes (an amendment, the substantive
+    motion, a motion lost), indexed with the hash embedder: listing the register needs no model."""
+    from conftest import HashEmbedder, build_index
+    from pdfgen import make_pdf
+
+    corpus = root / "corpus"
+    corpus.mkdir(parents=True, exist_ok=True)
+    make_pdf(corpus / "council_minutes.pdf", VOTE_PAGES, title="Minutes of the County Council, 9 January 2025")
+    report = build_index([corpus], root / "index", embedder=HashEmbedder())
+    assert report.count("ingested") == 1, report.outcomes
+    return root / "index", corpus
+
+
+@pytest.fixture(scope="module")
+def votes_index(tmp_path_factory):
+    return make_decisions_index(tmp_path_factory.mktemp("votes"))
+
+
+@pytest.fixture
+def votes_env(votes_index, monkeypatch):
+    index, corpus = votes_index
+    monkeypatch.setenv("BOARDPAPERS_INDEX", str(index))
+    monkeypatch.setenv("BOARDPAPERS_CORPUS", str(corpus))
+    return index, corpus
+
+
+def open_decisions(at) -> AppTest:
+    at.radio(key="view").set_value("Decisions").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def frame(at, column: str):
+    """The table of the page with this column (the register has "kind", a member's record "position")."""
+    return next(f.value for f in at.dataframe if column in f.value.columns)
+
+
+def test_decisions_view_lists_the_register_with_vote_counts(votes_env):
+    at = open_decisions(run_app())
+    if not (ROOT / "index" / "decisions.py").exists():
+        assert any("not available" in i.value for i in at.info)
+        return
+    df = frame(at, "kind")
+    assert list(df["minute"]) == ["285", "285", "286"]  # one meeting: in the order of the minutes
+    assert list(df["kind"]) == ["amendment", "substantive motion", "motion"]
+    assert list(df["outcome"]) == ["carried", "carried", "lost"]
+    assert [df["for"][i] for i in range(3)] == [3, 2, 1] and [df["against"][i] for i in range(3)] == [0, 2, 3]
+    md = markdown_text(at)
+    assert "**3 decisions** · newest meeting first" in md
+    # the first decision in full: outcome, citation, mover, who voted which way
+    assert '<span class="bp-out bp-out-carried">CARRIED</span>' in md
+    assert "Minute 285&#58; English Devolution White Paper · p&#46; 1" in md
+    assert "Proposed by Mr Streatfeild, seconded by Mr Sole" in md
+    assert "**For (3)**" in md and "Mr Baker, Mrs Bell, Ms Constantine" in md and "**Abstain (1)**" in md
+    assert {b.key for b in at.get("download_button")} == {"dl-dec-csv", "dl-dec-jsonl"}
+    # the search view's document-type, decisions-only and sort filters do not apply here
+    assert at.selectbox(key="f_sort").disabled and at.checkbox(key="f_decisions").disabled
+    at.selectbox(key="dec_outcome").set_value("lost").run()
+    assert list(frame(at, "kind")["title"]) == ["Osprey library opening hours"]
+
+
+def test_decision_selected_is_shown_inert_and_opens_its_page(votes_env):
+    at = open_decisions(run_app())
+    if not (ROOT / "index" / "decisions.py").exists():
+        pytest.skip("index/decisions.py has not landed yet")
+    at.session_state["dec-table"] = {"selection": {"rows": [2], "columns": [], "cells": []}}
+    at.run()
+    assert not at.exception, at.exception
+    md = markdown_text(at)
+    assert '<div class="bp-dtitle">Osprey library opening hours</div>' in md
+    assert '<span class="bp-out bp-out-lost">LOST</span>' in md
+    assert "&lt;img src&#61;x onerror&#61;alert&#40;1&#41;&gt;" in md and "<img" not in md  # the motion, as text
+    assert "**Abstain** · not recorded" in md  # no Abstain line in the minutes: nothing invented
+    at.session_state["dec-table"] = {"selection": {"rows": [1], "columns": [], "cells": []}}
+    at.run()
+    (button,) = [b for b in at.button if b.key and b.key.startswith("open-dec-")]
+    button.click().run()
+    assert not at.exception, at.exception
+    assert at.session_state.source["page"] == 2
+    frames = at.get("iframe")
+    assert frames and frames[0].proto.src.endswith("#page=2")  # the minute opened at the page of the vote
+    doc = markdown_text(at)
+    doc = doc[doc.index('class="bp-doc"') :]
+    assert '<span style="background:#fef9c3">' in doc and "RESOLVED that the County Council endorses" in doc
+
+
+def test_member_voting_record(votes_env):
+    at = open_decisions(run_app())
+    if not (ROOT / "index" / "decisions.py").exists():
+        pytest.skip("index/decisions.py has not landed yet")
+    box = at.selectbox(key="dec_member")
+    assert {"Mr Baker", "Mrs Bell", "Ms Constantine", "Mr R Lehmann"} <= set(box.options)  # names from the votes
+    box.set_value("Ms Constantine").run()
+    assert not at.exception, at.exception
+    votes = frame(at, "position")
+    assert list(votes["position"]) == ["for", "against", "against"]
+    assert list(votes["motion"]) == ["amendment", "substantive motion", "motion"]
+    assert "**Ms Constantine: 3 recorded votes** · For 1 · Against 2 · Abstain 0" in markdown_text(at)
+    assert {"dl-votes-csv", "dl-votes-jsonl"} <= {b.key for b in at.get("download_button")}
+    at.session_state["votes-table"] = {"selection": {"rows": [1], "columns": [], "cells": []}}
+    at.run()
+    assert not at.exception, at.exception
+    md = markdown_text(at)
+    assert "Ms Constantine" in md and "<mark>Ms Constantine</mark>, Mr Lehmann" in md  # her name marked in the list
+    assert [b.key for b in at.button if b.key and b.key.startswith("open-vote-")]  # the minute opens from here too
+
+
+def test_decision_downloads_are_excel_csv_and_jsonl(votes_index):
+    from boardpapers.index.decisions import register
+    from boardpapers.index.embedded import Index
+    from boardpapers.ui.decisions import csv_file, rows_jsonl
+
+    reg = register(Index(votes_index[0]), member="Mr Lehmann")  # "Mr Lehmann" is also "Mr R Lehmann"
+    assert [v["member"] for v in reg.votes] == ["Mr R Lehmann", "Mr Lehmann", "Mr Lehmann"]
+    data = csv_file(reg.votes, "votes")
+    assert data.startswith(b"\xef\xbb\xbf")  # Excel reads it as UTF-8
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    assert [r["position"] for r in rows] == ["abstain", "against", "against"] and all(r["citation"] for r in rows)
+    lines = rows_jsonl(reg.decisions).splitlines()
+    assert len(lines) == 3 and json.loads(lines[0])["votes"]["for"]["count"] == 3
+
+
+def test_decisions_search_ranks_the_register(app_env):
+    at = open_decisions(run_app())
+    if not (ROOT / "index" / "decisions.py").exists():
+        pytest.skip("index/decisions.py has not landed yet")
+    at.text_input(key="dec_query").set_value("zebrafinch library opening hours").run()
+    assert not at.exception, at.exception
+    titles = list(frame(at, "kind")["title"])
+    assert titles and "Library opening hours" in titles[0]
+    assert "ranked by relevance to" in markdown_text(at)
+    at.text_input(key="dec_query").set_value("winter gritting routes for 2016/17").run()
+    assert any("No decision matches" in i.value for i in at.info)

@@ -236,3 +236,62 @@ def test_hostile_pdf_and_metadata_render_inert(browser, hostile_server):
         assert not [u for u in requests if "evil.example" in u]
     finally:
         ctx.close()
+
+
+@pytest.fixture(scope="module")
+def votes_server(tmp_path_factory):
+    """The app over test_app's council minutes with three recorded votes (hash embedder: the register needs no model)."""
+    from test_app import make_decisions_index
+
+    root = tmp_path_factory.mktemp("browser-votes")
+    index, corpus = make_decisions_index(root)
+    proc, url = start_app(index, corpus, root / "streamlit.log")
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def test_decisions_view_row_source_and_member_record(browser, votes_server, tmp_path):
+    if not (ROOT / "index" / "decisions.py").exists():
+        pytest.skip("index/decisions.py has not landed yet")
+    ctx = browser.new_context(viewport={"width": 1440, "height": 900}, accept_downloads=True)
+    pg = ctx.new_page()
+    dialogs: list[str] = []
+    pg.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    try:
+        pg.goto(votes_server)
+        pg.get_by_label("Search the papers").wait_for(timeout=60_000)
+        pg.locator('[data-testid="stSidebar"]').get_by_text("Decisions", exact=True).click()
+        title = pg.locator(".bp-dtitle").first
+        title.wait_for(timeout=60_000)
+        assert title.inner_text() == "English Devolution White Paper"  # the first row, shown until one is selected
+        grid = pg.locator('[data-testid="stDataFrame"]').first.bounding_box()
+        pg.mouse.click(grid["x"] + 15, grid["y"] + 35 * 3 + 17)  # the third row's selection box (under the header)
+        sync_api.expect(title).to_have_text("Osprey library opening hours", timeout=30_000)
+        names = "\n".join(pg.locator(".bp-names").all_inner_texts())
+        assert "Mr Baker, Ms Constantine, Mr Lehmann" in names
+        assert "<img src=x onerror=alert(1)>" in pg.locator(".bp-text").first.inner_text()  # the motion, as text
+        pg.get_by_role("button", name="Open source").click()
+        frame = pg.locator('iframe[src^="data:application/pdf;base64,"]')
+        frame.wait_for(state="attached", timeout=30_000)
+        assert frame.get_attribute("src").endswith("#page=2")  # the minute at the page of the vote
+        pg.get_by_role("tab", name="Member voting record").click()
+        box = pg.get_by_role("combobox", name="Member")
+        box.click()
+        box.fill("Lehmann")  # a name as typed, not one of the suggestions: any title, any initials
+        box.press("Enter")
+        pg.get_by_text("Lehmann: 3 recorded votes").wait_for(timeout=30_000)
+        with pg.expect_download() as dl:
+            pg.get_by_role("button", name="⬇ CSV").click()  # the visible tab's: the member's votes
+        path = tmp_path / "votes.csv"
+        dl.value.save_as(path)
+        assert dl.value.suggested_filename == "boardpapers-votes-lehmann.csv"
+        assert path.read_bytes().startswith(b"\xef\xbb\xbf")
+        rows = list(csv.DictReader(path.open(encoding="utf-8-sig")))
+        assert [r["position"] for r in rows] == ["abstain", "against", "against"]
+        assert pg.locator(".bp-text img, .bp-names img").count() == 0 and dialogs == []
+    finally:
+        ctx.close()

@@ -24,9 +24,11 @@ def sidebar_filters(index) -> tuple:
     councils = [c for c in f.get("council", []) if c]
     bodies = [b for b in f.get("body", []) if b]
     types = [t for t in f.get("doc_type", []) if t]
+    register = st.session_state.get("view") == "Decisions"  # decisions are filtered by council, body and date only
+    off = "Does not apply to the decision register" if register else None
     council = sb.selectbox("Council", ["All councils", *councils], key="f_council")
     body = sb.selectbox("Committee / board", ["All bodies", *bodies], key="f_body")
-    doc_type = sb.selectbox("Document type", ["All types", *types], key="f_type")
+    doc_type = sb.selectbox("Document type", ["All types", *types], key="f_type", disabled=register, help=off)
     dates = [int(d) for d in index.dates if int(d) > 0] if len(index) else []
     lo = _int_date(min(dates)) if dates else dt.date(2000, 1, 1)
     hi = _int_date(max(dates)) if dates else dt.date.today()
@@ -39,8 +41,8 @@ def sidebar_filters(index) -> tuple:
         help=f"Indexed meetings run from {lo} to {hi}",
     )
     until = sb.date_input("Meetings until", value=None, min_value=dt.date(1990, 1, 1), max_value=dt.date(2100, 1, 1), key="f_until")
-    decisions = sb.checkbox("Decisions only (RESOLVED / AGREED)", key="f_decisions")
-    sb.selectbox("Sort", list(SORTS), key="f_sort")
+    decisions = sb.checkbox("Decisions only (RESOLVED / AGREED)", key="f_decisions", disabled=register, help=off)
+    sb.selectbox("Sort", list(SORTS), key="f_sort", disabled=register, help=off)
     return (
         None if council == "All councils" else council,
         None if body == "All bodies" else body,

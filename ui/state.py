@@ -15,7 +15,7 @@ from boardpapers.index.backend import open_backend
 
 PAGE_SIZE = 10
 EXPORT_LIMIT = 500  # hits fetched per query: what the page shows and what the exports hold
-VIEWS = ("Search", "Trace", "Documents", "Add papers")
+VIEWS = ("Search", "Trace", "Decisions", "Documents", "Add papers")
 SORTS = {"Relevance": "relevance", "Newest first": "newest", "Oldest first": "oldest"}
 
 
@@ -94,9 +94,21 @@ def run_trace(_index, index_key: str, topic: str, ft: tuple) -> dict:
     return trace(_index, topic, filters=filters(ft), embedder=load_embedder(_index.model_id), per_meeting=2)
 
 
+@st.cache_data(show_spinner=False, max_entries=32)
+def run_register(_index, index_key: str, query: str, ft: tuple, outcome: str | None, member: str | None) -> dict:
+    """The decision register under the view's search, the sidebar's meeting filters and an outcome; with ``member``
+    also that member's recorded votes (index.decisions)."""
+    from boardpapers.index.decisions import register
+
+    embedder = load_embedder(_index.model_id) if query else None  # ranking a search needs the model; a listing does not
+    reg = register(_index, query=query or None, filters=filters(ft), outcome=outcome, member=member, embedder=embedder)
+    return {"decisions": reg.decisions, "votes": reg.votes, "matches": reg.matches, "notes": reg.notes}
+
+
 def clear_caches() -> None:
     """After an ingest: the next run loads the new version and searches afresh."""
     load_index.clear()
     run_search.clear()
     run_ask.clear()
     run_trace.clear()
+    run_register.clear()
