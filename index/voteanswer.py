@@ -144,7 +144,9 @@ def compose(d: dict, question: str) -> str:
             names = votes[p].get("names") or []
             parts.append(f"{_LABEL[p]} ({_count(votes[p])}): " + (", ".join(names) if names else "no names recorded") + ".")
     for name in re.findall(rf"\b{TITLES}\.?(?:\s+[A-Z]\.?)*\s+[A-Z][\w'’\-]+", question):
-        said = [p for p in ("for", "against", "abstain") if p in votes and any(member_matches(name, n) for n in votes[p].get("names") or [])]
+        said = [
+            p for p in ("for", "against", "abstain") if p in votes and any(member_matches(name, n) for n in votes[p].get("names") or [])
+        ]
         verb = {"for": "voted for", "against": "voted against", "abstain": "abstained"}
         parts.append(f"{name} {verb[said[0]]}." if said else f"{name} is not named in the vote lists.")
     for w in d.get("warnings") or []:
