@@ -31,6 +31,7 @@ _INLINE_OUTCOME = re.compile(
     re.I | re.S,
 )
 INLINE_ITEM_RE = re.compile(r"\(\s*(?:agenda\s+)?item\s+(\d{1,2}[a-z]?)\s*\)\s*$", re.I)
+_LIST_START = re.compile(r"(?:[-•–(]|\d{1,2}[).]|[a-z]{1,3}[).]|[ivx]{1,4}[).]|that\b|to\b)", re.I)
 MARKED_ITEM_RE = re.compile(r"marked\s+[‘'\"]?\s*Agenda\s+Item\s+(\d{1,2}[a-z]?)\b", re.I)
 _UNANIMOUS = re.compile(r"\bunanimous(?:ly)?\b|\bnem(?:ine)?\.?\s*con", re.I)
 _NOTING = re.compile(r"\b(?:be\s+noted|notes?\s+(?:the|that)|noted)\b", re.I)
@@ -326,13 +327,12 @@ class _Minute:
                 break
             if MINUTES_END_RE.search(t) or re.fullmatch(r"(?:the\s+)?chair(?:man|person)?", s, re.I):
                 break
+            prev = self.lines[end - 1].text.strip()
+            if s and prev.endswith(".") and end > k + 1 and not _LIST_START.match(s) and _has_body(self.lines[k:end]):
+                break  # a paragraph of discussion after the decision's last sentence (PDF text has no blank line)
             if not s:
                 blank = True
-            elif (
-                blank
-                and not re.match(r"(?:[-•–(]|\d{1,2}[).]|[a-z]{1,3}[).]|[ivx]{1,4}[).]|that\b|to\b)", s, re.I)
-                and _has_body(self.lines[k:end])
-            ):
+            elif blank and not _LIST_START.match(s) and _has_body(self.lines[k:end]):
                 break
             else:
                 blank = False
