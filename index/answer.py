@@ -19,9 +19,9 @@ from .hits import hit_from_row, numbered_hit, public_hit
 from .judge import judge
 from .query import Filters, QueryError
 from .rank import embedder_for
+from .recordanswer import DECISION_Q, led_by_record, record_answer, record_only
 from .search import search
 from .tokenize import tokenize_query
-from .voteanswer import asks_vote, vote_answer
 
 ABSTAIN_TEXT = "The indexed papers don't seem to answer this question."
 
@@ -42,11 +42,6 @@ MIN_WORDS = 4
 MAX_SENTENCE_CHARS = 600
 DUP_COSINE = 0.92
 
-DECISION_Q = re.compile(
-    r"\b(decid\w*|decision\w*|agree\w*|agreed|resolv\w*|resolution|approv\w*|endorse\w*|welcom\w*|"
-    r"recommend\w*|ratif\w*|sign(?:ed)? off|hand(?:ed)? responsibility|made responsible)\b",
-    re.I,
-)
 
 # sentence boundary: end punctuation + space before a capital / digit / bracket / quote, a blank line, or a
 # new line that opens a list item or heading
@@ -366,9 +361,10 @@ def ask(
         out["related"] = [public_hit(h) for h in res.hits[:5]]
         return out
     hits = hits + continuations(index, hits, res)
-    if asks_vote(question) and (vote := vote_answer(index, question, hits, res.query_text, res.qvec)) is not None:
-        out.update(vote, abstained=False)  # a recorded vote answers from its record: counts and names (index/voteanswer.py)
-        out["evidence"] = {"matches": res.matches}
+    # a vote or a decision: answered from (or led by) the register's record (index/recordanswer.py)
+    rec = record_answer(index, question, hits, res.query_text, res.qvec)
+    if rec is not None and rec["only"]:
+        out.update(record_only(rec), abstained=False, evidence={"matches": res.matches})
         return out
     cands, ev = score_sentences(index, question, hits, embedder)
     out["evidence"] = {
@@ -376,14 +372,17 @@ def ask(
         "best_sentence_cos": round(ev["best_sentence_cos"], 4),
         "top_dense": round(ev["top_dense"], 4),
     }
-    if not cands:
+    if not cands and rec is None:
         out["answer"] = NO_MATCH_TEXT
         notes.append("the matching passages hold no quotable sentence")
         out["related"] = [public_hit(h) for h in res.hits[:5]]
         return out
-    chosen = select_sentences(cands)
-    answer, citations, sentences = _compose(chosen, hits)
-    out.update({"answer": answer, "abstained": False, "citations": citations, "sentences": sentences, "mode": "extractive"})
+    answer, citations, sentences = _compose(select_sentences(cands), hits) if cands else ("", [], [])
+    mode = "extractive"
+    if rec is not None:
+        answer, citations, sentences = led_by_record(rec, answer, citations, sentences)
+        mode = "decision record"
+    out.update({"answer": answer, "abstained": False, "citations": citations, "sentences": sentences, "mode": mode})
     if llm:
         gen = generate(question, hits, llm, llm_model, llm_key, timeout)
         if gen.get("error"):

@@ -147,7 +147,7 @@ def _load(idx) -> tuple[list[dict], dict[str, list[str]]]:
 
 def decisions_and_passages(idx) -> tuple[list[dict], dict[str, list[str]]]:
     """Every decision of the index (folded, newest first) and each one's passage ids, for readers beside the register
-    (``ask`` on a vote: index/voteanswer.py). Shared with the register's cache: do not modify what it returns."""
+    (``ask`` on a vote or a decision: index/recordanswer.py). Shared with the register's cache: do not modify what it returns."""
     return _load(idx)
 
 

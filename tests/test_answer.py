@@ -96,7 +96,12 @@ def test_decision_question_prefers_decision_passage(index):
     r = ask(index, "What did the Cabinet decide about the community managed libraries?")
     assert not r["abstained"]
     assert r["citations"][0]["is_decision"]
-    assert "be approved" in r["answer"].split("[1]")[0]
+    first = r["answer"].split("[1]")[0]
+    assert "be approved" in first
+    # led by the decision recorded for the minute, naming the body and the meeting (index/recordanswer.py)
+    assert r["mode"] == "decision record" and first.startswith("On 14 June 2016 the Cabinet resolved (minute 12, ")
+    assert len({c["passage_id"] for c in r["citations"]}) == len(r["citations"])  # one passage is cited once
+    assert [c["n"] for c in r["citations"]] == list(range(1, len(r["citations"]) + 1))
 
 
 def test_abstains_on_unanswerable(index):
@@ -236,3 +241,35 @@ def test_decision_passage_inherits_the_relevance_of_its_minute():
     ]
     dense = [0.68, 0.51, 0.58, 0.40, 0.30]
     assert inherit_item_relevance(hits, dense) == [0.68, 0.68, 0.58, 0.40, 0.30]
+
+
+@pytest.mark.parametrize(
+    "question, lead, words",
+    [
+        (
+            "What did the Health and Wellbeing Board agree about the Sport England bid?",
+            "On 3 April 2017 the Health and Wellbeing Board resolved (minute 66, ",
+            "That the Expression of Interest be supported",
+        ),
+        (
+            "What did the scrutiny committee decide about preventative mental health services?",
+            "On 3 March 2015 the Adults and Communities Overview and Scrutiny Committee resolved (minute 75, ",
+            "(b) That the Director be requested",
+        ),
+        (
+            "What was agreed about the impact of Brexit on the NHS and care workforce?",
+            "On 3 April 2017 the Health and Wellbeing Board resolved (minute 67, ",
+            "the issue be revisited at future meetings",
+        ),
+    ],
+)
+def test_decision_questions_on_real_packs_lead_with_the_minute_decision(real_index, question, lead, words):
+    """Two real packs: the answer's first sentence is the decision recorded for the minute, with body and date, cited
+    to the passage holding it (a strong match: a decision block is as relevant as its minute)."""
+    from boardpapers.index.embedded import Index
+
+    r = ask(Index(real_index), question)
+    first = r["answer"].split("[1]")[0]
+    assert first.startswith(lead) and words in first, r["answer"]
+    cited = r["citations"][0]
+    assert cited["is_decision"] and cited["match"] == "strong" and words.split(" (b)")[-1][:20] in " ".join(cited["text"].split())

@@ -1,0 +1,251 @@
+"""`ask` answered from the decision register (index/decisions.py) when the question is about a decision or a vote.
+
+- A vote ("how did the vote go on ...", "who voted against ...", "did Ms Constantine abstain", "was the amendment
+  passed"): the answer is the recorded vote's record -- counts, outcome, the list asked about, a named member's
+  position -- because no single sentence holds a vote's facts; it cites the vote's passage and the motion's.
+- A decision ("what did the board decide / agree about ...", "did Cabinet approve ..."): the answer leads with the
+  decision recorded for the minute the best matches belong to (its RESOLVED / AGREED text, naming the body and the
+  date), even when the decision block ranks below the discussion; the sentences of the usual answer follow.
+
+A record is reached through the strong matches of the question: one of its passages (motion, vote, resolution) is
+among them, or a match sits in the same minute, or in a report that minute considered. Among those, the one whose
+title, motion and resolution share most words with the question answers (closer matches first on a tie); an amendment
+answers only a question that names one or its mover -- otherwise the item's own motion does.
+"""
+
+from __future__ import annotations
+
+import re
+
+from boardpapers.ingest.dates import date_words
+from boardpapers.ingest.votes import TITLES
+
+from .hits import hit_from_row, numbered_hit
+from .judge import judge
+from .members import member_matches
+from .tokenize import tokenize
+
+VOTE_Q = re.compile(r"\b(?:vot(?:e|ed|es|ing)|abstain\w*|abstention\w*|recorded\s+vote|who\s+(?:supported|opposed|backed))\b", re.I)
+# a question about a decision: the verbs of deciding, and the words that ask what became of a motion
+DECISION_Q = re.compile(
+    r"\b(decid\w*|decision\w*|agree\w*|agreed|resolv\w*|resolution|approv\w*|endorse\w*|welcom\w*|"
+    r"recommend\w*|ratif\w*|sign(?:ed)? off|hand(?:ed)? responsibility|made responsible)\b",
+    re.I,
+)
+OUTCOME_Q = re.compile(
+    r"\b(?:passed|carried|rejected|defeated|backed|outcome)\b"
+    r"|\b(?:did|was|were)\b[^?]{0,60}?\b(?:back|support|accept|reject|adopt|pass)(?:ed)?\b",
+    re.I,
+)
+_ASKED = {
+    "against": re.compile(r"\bagainst\b|\bopposed\b", re.I),
+    "for": re.compile(r"\bvot\w*\s+for\b|\bin\s+favou?r\b|\bsupported\b|\bbacked\b", re.I),
+    "abstain": re.compile(r"\babstain\w*|\babstention", re.I),
+}
+_LABEL = {"for": "For", "against": "Against", "abstain": "Abstain"}
+_STOP = set("who how what which when did does do the a an of to on in for vote voted votes voting against was were go".split())
+REACH = 5  # a record is reached from the first REACH strong matches (further down, the question is about something else)
+
+
+def asks_vote(question: str) -> bool:
+    return bool(VOTE_Q.search(question))
+
+
+def asks_decision(question: str) -> bool:
+    return bool(DECISION_Q.search(question) or OUTCOME_Q.search(question))
+
+
+def record_answer(index, question: str, hits: list[dict], qtext: str, qvec) -> dict | None:
+    """For a vote or decision question: {"lead": the answer's first sentences, "citations": [hit, ...] they cite (in
+    order), "record": the decision, "only": True when the record is the whole answer (a vote)}; None when the question
+    is neither or its strong matches reach no record (the usual answer then stands)."""
+    vote = asks_vote(question) or (OUTCOME_Q.search(question) and re.search(r"\bamendment|\bmotion", question, re.I))
+    if not vote and not asks_decision(question):
+        return None
+    record = best_record(index, question, hits[:REACH], votes_only=bool(vote))
+    if record is None:
+        return None
+    rows = _record_rows(index, record)
+    if vote and record.get("votes"):
+        cited = [r for r in rows if "Recorded vote" in (r.get("context") or "")][:1]
+        motion = [r for r in rows if r not in cited and record.get("proposer") and record["proposer"] in r["text"]][:1]
+        lead = compose_vote(record, question) + " [1]" + (f" The {record.get('motion_type') or 'motion'} as moved [2]." if motion else "")
+        return _cited(index, lead, cited + motion, record, qtext, qvec, only=True)
+    if not record.get("resolution") and record.get("kind") != "record":
+        return None
+    cited = _resolution_rows(record, rows)
+    return _cited(index, compose_decision(record) + " [1]", cited, record, qtext, qvec, only=False) if cited else None
+
+
+def record_only(rec: dict) -> dict:
+    """The answer fields of a record that is the whole answer (a recorded vote)."""
+    text = rec["lead"]
+    return {
+        "answer": text,
+        "citations": rec["citations"],
+        "sentences": [{"n": 1, "quote": text, "display": text, "start": 0, "end": 0, "score": 1.0}],
+        "mode": "vote record",
+        "decision": rec["record"],
+    }
+
+
+def led_by_record(rec: dict, answer: str, citations: list[dict], sentences: list[dict]) -> tuple[str, list[dict], list[dict]]:
+    """The decision's record first (its citations numbered 1..m), then the sentences of the usual answer renumbered
+    after them; a sentence quoting a passage the record already cites is left out (the record quotes it)."""
+    lead_ids = {c["passage_id"]: c["n"] for c in rec["citations"]}
+    renum: dict[int, int] = {}
+    cites = list(rec["citations"])
+    for c in citations:
+        if c["passage_id"] in lead_ids:
+            renum[c["n"]] = 0  # dropped
+        else:
+            renum[c["n"]] = len(cites) + 1
+            cites.append({**c, "n": renum[c["n"]]})
+    kept = [dict(s, n=renum[s["n"]]) for s in sentences if renum.get(s["n"])]
+    used = {s["n"] for s in kept} | set(lead_ids.values())
+    cites = [c for c in cites if c["n"] in used]
+    tail = " ".join(f"{s['display']} [{s['n']}]" for s in kept)
+    lead = {"n": 1, "quote": rec["lead"], "display": rec["lead"], "start": 0, "end": 0, "score": 1.0}
+    return (rec["lead"] + (" " + tail if tail else "")), cites, [lead, *kept]
+
+
+def _cited(index, lead: str, rows: list[dict], record: dict, qtext: str, qvec, only: bool) -> dict | None:
+    if not rows:
+        return None
+    hits = [hit_from_row(r, 0.0) for r in rows]
+    where = index.rows_for_passage_ids([h["passage_id"] for h in hits])
+    known = [(h, w) for h, w in zip(hits, where) if w is not None]
+    if known:
+        verdict = judge(index, [w for _, w in known], qtext, qvec)
+        for (h, _), p in zip(known, verdict.relevance):
+            h["match"], h["relevance"] = ("strong" if p >= verdict.threshold else "related"), round(float(p), 4)
+    return {"lead": lead, "citations": [numbered_hit(h, i + 1) for i, h in enumerate(hits)], "record": record, "only": only}
+
+
+def best_record(index, question: str, hits: list[dict], votes_only: bool = False) -> dict | None:
+    """The decision record the question's first strong matches reach (see the module doc)."""
+    from .decisions import decisions_and_passages  # the register imports search, which imports answers: not at import time
+
+    decisions, passages = decisions_and_passages(index)
+    rank_of = {h["passage_id"]: i for i, h in enumerate(hits)}
+    minutes = {(h.get("doc_id"), h.get("minute_number")): i for i, h in reversed(list(enumerate(hits))) if h.get("minute_number")}
+    papers = {h.get("doc_id"): i for i, h in reversed(list(enumerate(hits)))}
+    reached: list[tuple[float, dict]] = []
+    for d in decisions:
+        if votes_only and not d.get("votes"):
+            continue
+        ranks = [float(rank_of[p]) for p in passages.get(d["decision_id"], []) if p in rank_of]
+        same_minute = minutes.get((d.get("doc_id"), d.get("minute_number")))
+        if same_minute is not None:
+            ranks.append(same_minute + 0.5)
+        ranks += [papers[r["doc_id"]] + 0.75 for r in d.get("reports") or [] if r.get("doc_id") in papers and d.get("kind") != "record"]
+        if ranks:
+            reached.append((min(ranks), d))
+    if not reached:
+        return None
+    named = [(r, d) for r, d in reached if _names_mover(question, d)]
+    if named:
+        reached = named
+    elif not re.search(r"\bamendment", question, re.I) and any(d.get("motion_type") != "amendment" for _, d in reached):
+        reached = [(r, d) for r, d in reached if d.get("motion_type") != "amendment"]
+    q = {t for t in tokenize(question) if t not in _STOP}
+
+    def score(item: tuple[float, dict]) -> float:
+        rank, d = item
+        words = set(tokenize(" ".join(x or "" for x in (d.get("title"), d.get("motion"), d.get("resolution")))))
+        return len(q & words) / max(1, len(q)) - 0.02 * rank
+
+    return max(reached, key=score)[1]
+
+
+def _names_mover(question: str, d: dict) -> bool:
+    """Does the question name the member who proposed the motion ('Hood amendment', 'Mr Lehmann's amendment')?"""
+    surname = (d.get("proposer") or "").split()[-1:]
+    if surname and re.search(rf"\b{re.escape(surname[0])}\b", question, re.I):
+        return True
+    return False
+
+
+def _record_rows(index, record: dict) -> list[dict]:
+    """The stored passages of a record (its motion, vote and resolution), in document order."""
+    rows = []
+    for pid in record.get("passage_ids") or []:
+        try:
+            seq = int(pid.rsplit("-", 1)[1])
+        except (IndexError, ValueError):
+            continue
+        row = index.store.passage_at(record["doc_id"], seq)
+        if row is not None:
+            rows.append(row)
+    return rows
+
+
+def _resolution_rows(record: dict, rows: list[dict]) -> list[dict]:
+    """The passage where the record's decision text begins (a record paper's decision, a minute's RESOLVED block)."""
+    text = record.get("resolution") or record.get("motion") or ""
+    head = " ".join(text.split()[:8])
+    for r in rows:
+        if head and head in " ".join(r["text"].split()):
+            return [r]
+    return rows[-1:] if record.get("resolution") else rows[:1]
+
+
+def compose_decision(d: dict) -> str:
+    """'On 20 July 2017 the Health and Wellbeing Board resolved (minute 25, Unified Prevention Board Update): (a) That
+    the proposal ... be supported.' A record paper: 'Record of Decision 24/00115 (Cabinet), proposed: ...'"""
+    when = date_words(d.get("meeting_date")) or d.get("meeting_date")
+    who = d.get("body") or "the meeting"
+    text = d.get("resolution") or d.get("motion") or ""
+    text = re.sub(r"^\s*(?:\d{1,2}[).]\s*)?", "", text)
+    text = re.sub(r"^(?:RESOLVED|AGREED|DECIDED|Decision)\s*[:\-–]*\s*(?:-\s*)?", "", text).strip()
+    text = text if len(text) <= 600 else text[:600].rsplit(" ", 1)[0] + " …"
+    if d.get("kind") == "record":
+        num = f" {d['decision_no']}" if d.get("decision_no") else ""
+        state = "proposed" if d.get("outcome") == "proposed" else "recorded"
+        return f"Record of Decision{num} ({who}{', ' + when if when else ''}), {state}: {text}"
+    where = ", ".join(x for x in (f"minute {d['minute_number']}" if d.get("minute_number") else None, d.get("title")) if x)
+    verb = {"noted": "noted", "deferred": "deferred", "withdrawn": "recorded as withdrawn"}.get(d.get("outcome") or "", "resolved")
+    return f"On {when or 'an undated meeting'} the {who} {verb}" + (f" ({where})" if where else "") + f": {text}"
+
+
+def compose_vote(d: dict, question: str) -> str:
+    """'On 9 January 2025 the County Council put the substantive motion on English Devolution White Paper (minute 285,
+    proposed by Mr Streatfeild, seconded by Mr Sole) to a recorded vote: For 39, Against 19, Abstain 1. The motion was
+    carried. Against (19): Mr Baldock, ...'"""
+    when = date_words(d.get("meeting_date")) or d.get("meeting_date") or "an undated meeting"
+    who = d.get("body") or "the meeting"
+    what = d.get("motion_type") or "motion"
+    where = ", ".join(
+        x
+        for x in (
+            f"minute {d['minute_number']}" if d.get("minute_number") else None,
+            f"paragraph {d['paragraph']}" if d.get("paragraph") else None,
+            f"proposed by {d['proposer']}" if d.get("proposer") else None,
+            f"seconded by {d['seconder']}" if d.get("seconder") else None,
+        )
+        if x
+    )
+    votes = d.get("votes") or {}
+    counts = ", ".join(f"{_LABEL[p]} {_count(votes[p])}" for p in ("for", "against", "abstain") if p in votes)
+    title = f" on {d['title']}" if d.get("title") else ""
+    parts = [f"On {when} the {who} put the {what}{title}" + (f" ({where})" if where else "") + f" to a recorded vote: {counts}."]
+    if d.get("outcome"):
+        parts.append(f"The {what} was {d['outcome']}.")
+    for p, rx in _ASKED.items():
+        if p in votes and rx.search(question):
+            names = votes[p].get("names") or []
+            parts.append(f"{_LABEL[p]} ({_count(votes[p])}): " + (", ".join(names) if names else "no names recorded") + ".")
+    for name in re.findall(rf"\b{TITLES}\.?(?:\s+[A-Z]\.?)*\s+[A-Z][\w'’\-]+", question):
+        said = [
+            p for p in ("for", "against", "abstain") if p in votes and any(member_matches(name, n) for n in votes[p].get("names") or [])
+        ]
+        verb = {"for": "voted for", "against": "voted against", "abstain": "abstained"}
+        parts.append(f"{name} {verb[said[0]]}." if said else f"{name} is not named in the vote lists.")
+    for w in d.get("warnings") or []:
+        parts.append(f"(Note: {w}.)")
+    return " ".join(parts)
+
+
+def _count(v: dict) -> str:
+    n = v.get("count")
+    return str(n) if n is not None else str(len(v.get("names") or []))
