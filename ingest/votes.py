@@ -76,7 +76,7 @@ def vote_head(line: str) -> tuple[str, int | None, str] | None:
     n = m.group("n1") or m.group("n2") or m.group("n3")
     rest = m.group("rest").strip()
     if re.fullmatch(r"(?:none|nil|nobody|no\s+one|-|–)\.?", rest, re.I):
-        rest = ""  # "Abstain: none"
+        rest, n = "", n if n is not None else "0"  # "Abstain: none": nobody, a count of 0
     if n is None and not m.group("colon") and rest:
         return None  # "For the avoidance of doubt", "Against this background"
     if rest and not looks_like_names(rest):

@@ -131,7 +131,7 @@ Motion lost.
     (rec,) = parse(tmp_path, body)["decisions"]
     assert rec["outcome"] == "lost" and rec["motion_type"] == "motion"
     assert votes(rec)["for"] == (None, ["Cllr A Smith", "Cllr Jones", "Cllr Patel"])
-    assert len(votes(rec)["against"][1]) == 4 and votes(rec)["abstain"] == (None, [])
+    assert len(votes(rec)["against"][1]) == 4 and votes(rec)["abstain"] == (0, [])
     assert rec["warnings"] == []  # the outcome is the "Motion lost." line, not read from the names
     assert (rec["proposer"], rec["seconder"]) == ("Councillor Smith", "Councillor Jones")
     assert "restoration of rural bus routes" in rec["motion"]
