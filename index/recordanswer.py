@@ -70,11 +70,11 @@ def record_answer(index, question: str, hits: list[dict], qtext: str, qvec) -> d
         cited = [r for r in rows if "Recorded vote" in (r.get("context") or "")][:1]
         motion = [r for r in rows if r not in cited and record.get("proposer") and record["proposer"] in r["text"]][:1]
         lead = compose_vote(record, question) + " [1]" + (f" The {record.get('motion_type') or 'motion'} as moved [2]." if motion else "")
-        return _cited(index, lead, cited + motion, record, qtext, qvec, only=True)
+        return _cited(index, lead, cited + motion, record, (hits, qtext, qvec), only=True)
     if not record.get("resolution") and record.get("kind") != "record":
         return None
     cited = _resolution_rows(record, rows)
-    return _cited(index, compose_decision(record) + " [1]", cited, record, qtext, qvec, only=False) if cited else None
+    return _cited(index, compose_decision(record) + " [1]", cited, record, (hits, qtext, qvec), only=False) if cited else None
 
 
 def record_only(rec: dict) -> dict:
@@ -109,16 +109,27 @@ def led_by_record(rec: dict, answer: str, citations: list[dict], sentences: list
     return (rec["lead"] + (" " + tail if tail else "")), cites, [lead, *kept]
 
 
-def _cited(index, lead: str, rows: list[dict], record: dict, qtext: str, qvec, only: bool) -> dict | None:
+def _cited(index, lead: str, rows: list[dict], record: dict, ctx: tuple, only: bool) -> dict | None:
+    """The record's answer when the passage its lead cites is a strong match, judged among the question's matches
+    (``ctx``: hits, query text, query vector), as any hit is; a further citation (the motion) only when it is one too:
+    an answer never cites a passage not judged a match."""
+    hits_in, qtext, qvec = ctx
     if not rows:
         return None
     hits = [hit_from_row(r, 0.0) for r in rows]
-    where = index.rows_for_passage_ids([h["passage_id"] for h in hits])
-    known = [(h, w) for h, w in zip(hits, where) if w is not None]
-    if known:
-        verdict = judge(index, [w for _, w in known], qtext, qvec)
-        for (h, _), p in zip(known, verdict.relevance):
-            h["match"], h["relevance"] = ("strong" if p >= verdict.threshold else "related"), round(float(p), 4)
+    ids = [h["passage_id"] for h in hits_in] + [h["passage_id"] for h in hits]
+    where = index.rows_for_passage_ids(ids)
+    known = [(k, w) for k, w in enumerate(where) if w is not None]
+    verdict = judge(index, [w for _, w in known], qtext, qvec) if known else None
+    off = len(hits_in)
+    for (k, _), p in zip(known, verdict.relevance if verdict is not None else []):
+        if k >= off:
+            hits[k - off]["match"] = "strong" if p >= verdict.threshold else "related"  # type: ignore[union-attr]
+            hits[k - off]["relevance"] = round(float(p), 4)
+    if hits[0].get("match") != "strong":
+        return None
+    if len(hits) > 1 and hits[1].get("match") != "strong":
+        hits, lead = hits[:1], re.sub(r" The [\w ]+ as moved \[2\]\.$", "", lead)
     return {"lead": lead, "citations": [numbered_hit(h, i + 1) for i, h in enumerate(hits)], "record": record, "only": only}
 
 
