@@ -164,6 +164,7 @@ def evaluate_judgement(
         "ask_abstain_offtopic": mean(t["ask_abst_off"]),
         "ask_false_abstain": mean(t["ask_abst_ans"]),
         "ask_cites_gold": mean(t["ask_cites"]),
+        "ask_first_decision": mean(t["ask_first_dec"]),
         "recall@5": mean(t["r5"]),
         "mrr@10": mean(t["mrr"]),
         "trace_coverage_shown": mean(t["tr_shown"]),
@@ -181,6 +182,7 @@ _TALLIES = (
     "ask_abst_off",
     "ask_abst_ans",
     "ask_cites",
+    "ask_first_dec",
     "r5",
     "mrr",
     "tr_shown",
@@ -247,6 +249,12 @@ def _judge_query(index, q: dict, evidence_rows: list[set[int]], embedder, tally:
     cites = any(quote_in(e["quote"], c["text"]) for e in q["evidence"] for c in answer["citations"])
     tally["ask_cites"].append(cites)
     rec["ask_cites_gold"] = cites
+    # a decision question whose gold holds a decision block: does the answer's first sentence come from one?
+    gold_rows = sorted(gold_any)
+    if q["kind"] == "decision" and gold_rows and any(bool(x) for x in index.decisions_of(gold_rows)):
+        first = answer["citations"][0] if answer["citations"] else {}
+        rec["ask_first_decision"] = bool(first.get("is_decision"))
+        tally["ask_first_dec"].append(rec["ask_first_decision"])
     hits = search(index, q["query"], k=10, embedder=embedder).hits
     flags = [any(quote_in(e["quote"], h["text"]) for e in q["evidence"]) for h in hits]
     m = _metrics_at(flags)
