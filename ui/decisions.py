@@ -103,15 +103,22 @@ def render_register(index, decisions: list[dict], matches: int, notes: list, que
     render_decision(index, decisions[pick], query_terms(query), "dec")
 
 
+def meeting_columns(rows: list[dict]) -> dict[str, list]:
+    """The columns both tables open with: the meeting's date and body, the minute (or decision number), the title."""
+    return {
+        "date": [r.get("meeting_date") for r in rows],
+        "body": [r.get("body") for r in rows],
+        "minute": [r.get("minute_number") or r.get("decision_no") for r in rows],
+        "title": [r.get("title") for r in rows],
+    }
+
+
 def decisions_frame(decisions: list[dict]):
     import pandas as pd
 
     return pd.DataFrame(
         {
-            "date": [d.get("meeting_date") for d in decisions],
-            "body": [d.get("body") for d in decisions],
-            "minute": [d.get("minute_number") or d.get("decision_no") for d in decisions],
-            "title": [d.get("title") for d in decisions],
+            **meeting_columns(decisions),
             "kind": [kind_label(d) for d in decisions],
             "outcome": [f"{d.get('outcome')} · unanimous" if d.get("unanimous") else d.get("outcome") for d in decisions],
             "for": pd.array([d.get("for_count") for d in decisions], dtype="Int64"),
@@ -296,10 +303,7 @@ def votes_frame(votes: list[dict]):
 
     return pd.DataFrame(
         {
-            "date": [v.get("meeting_date") for v in votes],
-            "body": [v.get("body") for v in votes],
-            "minute": [v.get("minute_number") or v.get("decision_no") for v in votes],
-            "title": [v.get("title") for v in votes],
+            **meeting_columns(votes),
             "motion": [kind_label(v) for v in votes],
             "as written": [v.get("member") for v in votes],
             "position": [v.get("position") for v in votes],
