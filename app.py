@@ -25,6 +25,7 @@ from boardpapers.ui.add import view_add
 from boardpapers.ui.decisions import view_decisions
 from boardpapers.ui.documents import view_documents
 from boardpapers.ui.empty import no_index
+from boardpapers.ui.links import sync_url
 from boardpapers.ui.render import CSS
 from boardpapers.ui.search import view_search
 from boardpapers.ui.sidebar import sidebar
@@ -74,6 +75,7 @@ def main() -> None:
     st.title("boardpapers")
     st.caption("Search and cited answers over council board papers")
     backend, index, index_key, corpus = open_index()
+    sync_url(index)  # a link, Back or Forward sets the widgets; else what they show is written to the URL
     ft = sidebar(index)
     try:
         show_view(backend, index, index_key, ft, corpus)

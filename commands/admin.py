@@ -151,7 +151,7 @@ def cmd_export_store(a) -> int:
 def cmd_app(a) -> int:
     import subprocess
 
-    app = Path(__file__).resolve().parents[1] / "app.py"
+    app = Path(__file__).resolve().parents[1] / "serve.py"  # app.py plus the route that serves the indexed PDFs
     env = dict(os.environ, **backend(a).environment())
     cmd = [
         sys.executable,

@@ -13,4 +13,4 @@ ln -s "$root" "$tmp/boardpapers"
 cd "$tmp"
 "$root/.venv/bin/mypy" --config-file "$root/pyproject.toml" --cache-dir "$root/.mypy_cache" \
   -p boardpapers.ingest -p boardpapers.index -p boardpapers.commands -p boardpapers.ui \
-  -m boardpapers.cli -m boardpapers.app -m boardpapers.settings -m boardpapers.errors
+  -m boardpapers.cli -m boardpapers.app -m boardpapers.serve -m boardpapers.settings -m boardpapers.errors

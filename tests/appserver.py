@@ -46,7 +46,7 @@ def start_app(index: Path, corpus: Path, log: Path) -> tuple[subprocess.Popen, s
             "-m",
             "streamlit",
             "run",
-            str(ROOT / "app.py"),
+            str(ROOT / "serve.py"),
             "--server.port",
             str(port),
             "--server.headless",

@@ -1,5 +1,5 @@
-"""Take the README screenshots of the app (search, ask, trace, the decision register and a member's voting record)
-at desktop width. Run by hand:
+"""Take the README screenshots of the app (search, a hit's source, ask, trace, the decision register and a member's
+voting record) at desktop width. Run by hand:
 
     .venv/bin/python tests/screenshots.py [INDEX_DIR] [OUT_DIR]
 
@@ -19,6 +19,7 @@ from appserver import CHROMIUM, CHROMIUM_ARGS, ROOT, start_app
 SEARCH = "delayed transfers of care"
 ASK = "What is the target for delayed transfers of care?"
 TRACE = "delayed transfers of care"
+SOURCE_HIT = 3  # the hit whose source is shown (1-based)
 DECISIONS = "English Devolution White Paper"  # the Kent full council of 9 January 2025: four amendments, the motion
 DECISION_ROW = 2  # the row shown in full (1-based): on Kent, the substantive motion and its recorded vote
 MEMBER = "Ms Constantine"
@@ -40,6 +41,20 @@ def _select_row(page, n: int) -> None:
     hint = page.get_by_text("Select a row to see").locator("visible=true")
     hint.first.wait_for(state="detached", timeout=60_000)  # the row's decision is drawn in its place
     _settle(page)
+
+
+def source_shot(page, out: Path) -> None:
+    """The SOURCE_HIT-th hit's source opened under it: the cited page as an image, the passage marked, in view."""
+    card = page.locator("[class*='st-key-hit-s-']").nth(SOURCE_HIT - 1)
+    card.scroll_into_view_if_needed()
+    card.get_by_role("button", name="Open source").click()
+    card.locator(".bp-page .bp-hl").first.wait_for(timeout=120_000)
+    _settle(page)
+    page.wait_for_timeout(1500)  # the view scrolls itself to the marked passage
+    page.screenshot(path=str(out / "screenshot-source.png"))
+    card.get_by_role("button", name="Close").click()
+    _settle(page)
+    page.evaluate("window.scrollTo(0, 0)")
 
 
 def register_shots(page, out: Path) -> None:
@@ -87,6 +102,7 @@ def main(index: str, out: Path) -> None:
             page.locator(".bp-n").first.wait_for(timeout=120_000)
             _settle(page)
             page.screenshot(path=str(out / "screenshot-search.png"))
+            source_shot(page, out)
 
             page.locator('[data-testid="stRadio"]').get_by_text("Ask", exact=True).click()
             box = page.get_by_label("Ask a question")
@@ -110,7 +126,7 @@ def main(index: str, out: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
-    for name in ("search", "ask", "trace", "decisions", "votes"):
+    for name in ("search", "source", "ask", "trace", "decisions", "votes"):
         print(out / f"screenshot-{name}.png")
 
 

@@ -1,5 +1,5 @@
 """The page's styles and one cited passage ("hit") as a card: badge, citation, highlighted text, duplicates,
-surrounding passages, a copyable citation and a button that opens the source (ui.source)."""
+surrounding passages, a copyable citation and link, and a button that opens the source (ui.source) inside the card."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from boardpapers.index.hits import citation, public_hit
+from boardpapers.index.hits import citation
+from boardpapers.ui.links import share_link
+from boardpapers.ui.source import open_source, render_source, source_here
 from boardpapers.ui.text import esc, highlight, html_block
 
 CSS = """
@@ -27,6 +29,11 @@ CSS = """
 .bp-doc mark {background: #fde68a;}
 .bp-answer {font-size: 1.05rem; line-height: 1.65; overflow-wrap: anywhere;}
 .bp-answer sup {color: #1e3a8a; font-weight: 700;}
+.bp-page {position: relative; width: 100%; max-width: 880px; margin: 0 auto; border: 1px solid #cbd5e1;
+  box-shadow: 0 1px 4px rgba(15, 23, 42, .12); background: #fff;}
+.bp-page img {position: absolute; inset: 0; width: 100%; height: 100%; display: block;}
+.bp-hl {position: absolute; background: rgba(250, 204, 21, .42); mix-blend-mode: multiply; border-radius: 2px;
+  outline: 1px solid rgba(202, 138, 4, .55);}
 </style>
 """
 
@@ -55,17 +62,22 @@ def render_hit(index, hit: dict, terms: list[str], key: str, label: str | None =
                 for x in hit["also_in"]
             )
             html_block("also in: " + esc(also), "bp-also")
-        c1, c2 = st.columns([1, 1])
+        c1, c2, c3 = st.columns([2, 1, 1])
         with c1:
             with st.expander("Surrounding passages"):
                 render_context(index, hit, terms)
         with c2:
             with st.expander("Copy citation"):
                 st.code(cite(hit), language=None, wrap_lines=True)
-        if st.button("Open source", key=f"open-{key}", help="Show the source document at this page"):
-            st.session_state.source = public_hit(hit)
-            st.session_state.source_terms = terms
+        with c3:
+            with st.expander("Copy link"):
+                st.code(share_link(hit.get("passage_id")), language=None, wrap_lines=True)
+                st.caption("This search, with this passage's source open.")
+        if st.button("Open source", key=f"open-{key}", help="Show the source document at this page, here"):
+            open_source(hit, terms, key)
             st.rerun()
+        if source_here(hit, terms, key):
+            render_source(index)
 
 
 _SOURCE_WORDS = {

@@ -1,5 +1,6 @@
-"""The Search view: one box for a search (ranked, cited passages, a page at a time, with exports) or a question
-(ui.ask), and the source of a hit when one is opened."""
+"""The Search view: one box (Enter or the Search button) for a search (ranked, cited passages, a page at a time,
+with exports) or a question (ui.ask); a source opens inside the card of its hit (ui.render). With no query yet, a
+few example searches drawn from the index (index.examples) start the user off."""
 
 from __future__ import annotations
 
@@ -10,8 +11,7 @@ from boardpapers.index.query import QueryError
 from boardpapers.ui.ask import view_ask
 from boardpapers.ui.exports import render_exports
 from boardpapers.ui.render import render_hit, render_related
-from boardpapers.ui.source import render_source
-from boardpapers.ui.state import EXPORT_LIMIT, PAGE_SIZE, SORTS, run_search
+from boardpapers.ui.state import EXPORT_LIMIT, PAGE_SIZE, SORTS, run_examples, run_search
 from boardpapers.ui.text import esc, query_terms
 
 
@@ -24,14 +24,13 @@ def view_search(index, index_key: str, ft: tuple) -> None:
         if mode == "Search"
         else "e.g. What did the board decide about the Better Care Fund?"
     )
-    st.text_input(label, key="query", placeholder=ph)
+    c1, c2 = st.columns([8, 1], vertical_alignment="bottom")
+    c1.text_input(label, key="query", placeholder=ph)
+    # Enter runs the search; so does the button: a click takes the focus from the box, which sends its text first
+    c2.button(mode, key="search-go", type="primary", width="stretch")
     query = (st.session_state.query or "").strip()
-    render_source(index)
     if not query:
-        st.caption(
-            f"{len(index):,} passages from {index.manifest.get('documents', '?')} documents are indexed. "
-            'Use "quotes" for exact phrases; filters are in the sidebar.'
-        )
+        landing(index, index_key)
         return
     sort = SORTS[st.session_state.f_sort]
     try:
@@ -68,6 +67,10 @@ def render_results(index, res: dict, query: str, ft: tuple, sort: str) -> None:
         )
         render_related(index, related, terms, "The closest related passages — not matches:")
         return
+    opened = (st.session_state.get("source") or {}).get("passage_id")
+    at = next((i for i, h in enumerate(hits) if h["passage_id"] == opened), -1)
+    if at >= st.session_state.shown:  # a link to a passage further down: show the pages down to it
+        st.session_state.shown = (at // PAGE_SIZE + 1) * PAGE_SIZE
     shown = min(st.session_state.shown, len(hits))
     st.markdown(count_line(res, hits, shown))
     render_exports(hits, query)
@@ -92,3 +95,23 @@ def count_line(res: dict, hits: list[dict], shown: int) -> str:
     else:
         listed = ""
     return f"**{n:,}{more} passage{'s' * (n != 1)} match{'es' * (n == 1)}** · showing 1–{shown}{listed}"
+
+
+def landing(index, index_key: str) -> None:
+    """No query yet: what is indexed, and example searches that have matches in this index."""
+    st.caption(
+        f"{len(index):,} passages from {index.manifest.get('documents', '?')} documents are indexed. "
+        'Use "quotes" for exact phrases; filters are in the sidebar.'
+    )
+    examples = run_examples(index, index_key)
+    if not examples:
+        return
+    st.markdown("**Try a search** — subjects these papers come back to:")
+    cols = st.columns(len(examples))
+    for i, (col, text) in enumerate(zip(cols, examples)):
+        col.button(text, key=f"example-{i}", on_click=_search_for, args=(text,), width="stretch")
+
+
+def _search_for(text: str) -> None:
+    st.session_state.mode = "Search"
+    st.session_state.query = text

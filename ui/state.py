@@ -28,6 +28,7 @@ def init_state() -> None:
         "f_decisions": False,
         "source": None,
         "source_terms": [],
+        "source_opened": 0,
         "shown": PAGE_SIZE,
     }
     for k, v in defaults.items():
@@ -80,6 +81,14 @@ def run_search(_index, index_key: str, query: str, ft: tuple, sort: str, k: int)
     return {"hits": res.hits, "notes": res.notes, "matches": res.matches, "capped": res.pool_full}
 
 
+@st.cache_data(show_spinner=False, max_entries=4)
+def run_examples(_index, index_key: str) -> list[str]:
+    """The landing page's example searches (index.examples), once per index version."""
+    from boardpapers.index.examples import example_queries
+
+    return example_queries(_index)
+
+
 @st.cache_data(show_spinner=False, max_entries=64)
 def run_ask(_index, index_key: str, question: str, ft: tuple) -> dict:
     from boardpapers.index.answer import ask
@@ -112,3 +121,4 @@ def clear_caches() -> None:
     run_ask.clear()
     run_trace.clear()
     run_register.clear()
+    run_examples.clear()

@@ -78,33 +78,48 @@ def _mention(v, meetings: list[dict], pos: int) -> str:
     return str(dated[pos]["meeting_date"]) if dated else "—"
 
 
-def render_timeline(meetings: list[dict]) -> None:
+# Tableau's 10 colours, then their light partners: distinct to the eye, and still told apart in the legend's order
+PALETTE = (
+    "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac",
+    "#a0cbe8", "#ffbe7d", "#ff9d9a", "#86bcb6", "#8cd17d", "#f1ce63", "#d4a6c8", "#fabfd2", "#d7b5a6", "#79706e",
+)  # fmt: skip
+
+
+def who(m: dict) -> str:
+    """A meeting's body with its council: two councils' "Health and Wellbeing Board" are two bodies."""
+    council, body = m.get("council") or "", m.get("body") or "unknown body"
+    return f"{body} · {council}" if council else body
+
+
+def timeline_chart(meetings: list[dict]):
+    """The chart of matching passages per dated meeting, one colour per council and body (None: no dated meeting)."""
     import altair as alt
     import pandas as pd
 
     rows = [
-        {
-            "meeting": m["meeting_date"],
-            "body": m.get("body") or "unknown",
-            "council": m.get("council") or "",
-            "hits": int(m.get("passages") or len(m.get("hits") or [])),
-        }
+        {"meeting": m["meeting_date"], "who": who(m), "council": m.get("council") or "", "body": m.get("body") or "unknown",
+         "hits": int(m.get("passages") or len(m.get("hits") or []))}
         for m in meetings
         if m.get("meeting_date")
-    ]
-    undated = len(meetings) - len(rows)
+    ]  # fmt: skip
     if not rows:
-        st.caption("No dated meetings to chart.")
-        return
+        return None
     df = pd.DataFrame(rows)
     df["meeting"] = pd.to_datetime(df["meeting"], errors="coerce")
     df = df.dropna(subset=["meeting"])
+    groups = sorted(set(df["who"]))
+    colours = [PALETTE[i % len(PALETTE)] for i in range(len(groups))]  # distinct up to 20 bodies
     base = alt.Chart(df).encode(
         x=alt.X("meeting:T", title="Meeting date", axis=alt.Axis(format="%b %Y", labelAngle=0), scale=alt.Scale(padding=24)),
         y=alt.Y("sum(hits):Q", title="Passages"),
     )
     bars = base.mark_bar(size=16).encode(
-        color=alt.Color("body:N", title="Body", legend=alt.Legend(orient="bottom", columns=1, labelLimit=400)),
+        color=alt.Color(
+            "who:N",
+            title="Body · council",
+            scale=alt.Scale(domain=groups, range=colours),
+            legend=alt.Legend(orient="bottom", columns=1, labelLimit=500),
+        ),
         tooltip=[
             alt.Tooltip("meeting:T", title="Meeting", format="%d %b %Y"),
             "council:N",
@@ -113,7 +128,15 @@ def render_timeline(meetings: list[dict]) -> None:
         ],
     )
     labels = base.mark_text(dy=-7, fontSize=11).encode(text=alt.Text("sum(hits):Q"))
-    chart = (bars + labels).properties(height=260)
+    return (bars + labels).properties(height=260)
+
+
+def render_timeline(meetings: list[dict]) -> None:
+    chart = timeline_chart(meetings)
+    if chart is None:
+        st.caption("No dated meetings to chart.")
+        return
     st.altair_chart(chart, width="stretch")
+    undated = sum(1 for m in meetings if not m.get("meeting_date"))
     if undated:
         st.caption(f"{undated} undated meeting{'s' * (undated != 1)} not on the chart.")
