@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -74,3 +75,34 @@ def start_app(index: Path, corpus: Path, log: Path) -> tuple[subprocess.Popen, s
             time.sleep(0.3)
     proc.terminate()
     raise RuntimeError(f"streamlit did not start: {log.read_text()[-2000:]}")
+
+
+def stop_app(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@contextlib.contextmanager
+def running_app(index: Path, corpus: Path, log: Path):
+    """The app's URL while it runs; stopped on leaving."""
+    proc, url = start_app(index, corpus, log)
+    try:
+        yield url
+    finally:
+        stop_app(proc)
+
+
+@contextlib.contextmanager
+def chromium():
+    """Debian's Chromium under Playwright (never a browser download)."""
+    from playwright import sync_api
+
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()

@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import csv
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
-from appserver import CHROMIUM, CHROMIUM_ARGS, ROOT, start_app
+from appserver import CHROMIUM, ROOT, chromium, running_app
 
 pytestmark = pytest.mark.browser
 
@@ -26,21 +25,14 @@ def server(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("browser")
     index, corpus = make_small_index(root)
-    proc, url = start_app(index, corpus, root / "streamlit.log")
-    yield url, root
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    with running_app(index, corpus, root / "streamlit.log") as url:
+        yield url, root
 
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 @pytest.fixture
@@ -200,13 +192,8 @@ def hostile_server(tmp_path_factory):
     corpus = hostile_corpus(root / "corpus")
     report = ingest([str(corpus)], root / "index", workers=1)
     assert report.count("ingested") == 2 and not report.failed, report.outcomes
-    proc, url = start_app(root / "index", corpus, root / "streamlit.log")
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    with running_app(root / "index", corpus, root / "streamlit.log") as url:
+        yield url
 
 
 def test_hostile_pdf_and_metadata_render_inert(browser, hostile_server):
@@ -245,13 +232,8 @@ def votes_server(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("browser-votes")
     index, corpus = make_decisions_index(root)
-    proc, url = start_app(index, corpus, root / "streamlit.log")
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    with running_app(index, corpus, root / "streamlit.log") as url:
+        yield url
 
 
 def test_decisions_view_row_source_and_member_record(browser, votes_server, tmp_path):

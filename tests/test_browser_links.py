@@ -8,13 +8,12 @@ Uses the system Chromium (/usr/bin/chromium; never downloads a browser). Skipped
 
 from __future__ import annotations
 
-import subprocess
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
-from appserver import CHROMIUM, CHROMIUM_ARGS, start_app
+from appserver import CHROMIUM, chromium, running_app
 
 pytestmark = pytest.mark.browser
 
@@ -30,21 +29,14 @@ VIEWPORT = {"width": 1400, "height": 1000}
 @pytest.fixture(scope="module")
 def server(real_index, tmp_path_factory):
     log = tmp_path_factory.mktemp("browser-links") / "streamlit.log"
-    proc, url = start_app(real_index, real_index.parent / "papers", log)
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    with running_app(real_index, real_index.parent / "papers", log) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 @pytest.fixture
