@@ -1,4 +1,4 @@
-"""boardpapers web app: search, cited answers, traces, the decision register and exports over council board papers.
+"""boardpapers web app: search, cited answers, traces, the decision register, saved searches and exports over council board papers.
 
 Run with `boardpapers app` or `streamlit run app.py`. The index comes from the settings (boardpapers.settings):
 $BOARDPAPERS_STORE (a shared PostgreSQL store) or else $BOARDPAPERS_INDEX (default ./.boardpapers); the corpus
@@ -27,6 +27,7 @@ from boardpapers.ui.documents import view_documents
 from boardpapers.ui.empty import no_index
 from boardpapers.ui.links import sync_url
 from boardpapers.ui.render import CSS
+from boardpapers.ui.saved import new_count, view_saved
 from boardpapers.ui.search import view_search
 from boardpapers.ui.sidebar import sidebar
 from boardpapers.ui.state import init_state, load_backend, load_index
@@ -63,7 +64,9 @@ def show_view(backend, index, index_key: str, ft: tuple, corpus: Path) -> None:
     elif view == "Decisions":
         view_decisions(index, index_key, ft)
     elif view == "Documents":
-        view_documents(index)
+        view_documents(index, backend, corpus)
+    elif view == "Saved searches":
+        view_saved(index, backend, index_key, ft)
     else:
         view_add(index, backend, corpus)
 
@@ -76,7 +79,7 @@ def main() -> None:
     st.caption("Search and cited answers over council board papers")
     backend, index, index_key, corpus = open_index()
     sync_url(index)  # a link, Back or Forward sets the widgets; else what they show is written to the URL
-    ft = sidebar(index)
+    ft = sidebar(index, new_count(backend, index, index_key))
     try:
         show_view(backend, index, index_key, ft, corpus)
     except BoardpapersError as exc:  # e.g. the model failed to load, the store broke: a message, not a traceback

@@ -189,6 +189,43 @@ def _fetch(sub) -> None:
     s.set_defaults(func="fetch.cmd_fetch", index=None, store=None)  # no index: resolve_location still looks
 
 
+def _documents(sub) -> None:
+    s = sub.add_parser("documents", help="the indexed documents: list them, correct their metadata by hand, remove one")
+    location_options(s)
+    s.add_argument("action", nargs="?", choices=("list", "set", "remove"), default="list")
+    s.add_argument("doc", nargs="?", metavar="PATH_OR_ID", help="for set / remove: the document's path, file name or id")
+    s.add_argument("--format", choices=("text", "json", "csv"), default="text", help="for list")
+    g = s.add_argument_group("set (an empty value goes back to what the papers say)")
+    g.add_argument("--title")
+    g.add_argument("--council")
+    g.add_argument("--body", help="committee / board")
+    g.add_argument("--date", metavar="YYYY-MM-DD", help="meeting date")
+    g.add_argument("--type", dest="doc_type", metavar="DOC_TYPE", help="agenda | minutes | report | appendix | supplement | other")
+    s.set_defaults(func="library.cmd_documents")
+
+
+def _searches(sub) -> None:
+    s = sub.add_parser("searches", help="saved searches (alerts list their new matches)")
+    location_options(s)
+    s.add_argument("action", nargs="?", choices=("list", "save", "remove"), default="list")
+    s.add_argument("name", nargs="?", metavar="NAME")
+    s.add_argument("query", nargs="?", metavar="QUERY", help="for save: the query (with the filters given)")
+    s.add_argument("--format", choices=("text", "json"), default="text", help="for list")
+    add_filters(s)
+    s.set_defaults(func="library.cmd_searches")
+
+
+def _alerts(sub) -> None:
+    s = sub.add_parser("alerts", help="new strong matches of the saved searches since they were saved or last seen")
+    location_options(s)
+    s.add_argument("--format", choices=("text", "json", "atom"), default="text", help="atom: an Atom 1.0 feed")
+    s.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
+    s.add_argument("--search", action="append", metavar="NAME", help="only this saved search (repeatable)")
+    s.add_argument("--mark-seen", action="store_true", help="then mark the searches listed as seen")
+    s.add_argument("--feed-url", metavar="URL", help="the URL the Atom feed is served at (its rel=self link)")
+    s.set_defaults(func="library.cmd_alerts")
+
+
 def seconds(s: str) -> float:
     """An argparse type: a number of seconds, 0 or more."""
     try:
@@ -236,6 +273,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="boardpapers", description="Search and cited answers over council board papers.")
     p.add_argument("--version", action="version", version="boardpapers 0.1.0")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
-    for add in (_ingest, _fetch, _search, _export, _eval, _ask, _trace, _decisions, _info, _import_store, _export_store, _app):
+    for add in (_ingest, _fetch, _search, _export, _eval, _ask, _trace, _decisions, _documents, _searches, _alerts, _info) + (
+        _import_store,
+        _export_store,
+        _app,
+    ):
         add(sub)
     return p

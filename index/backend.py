@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -28,7 +29,9 @@ from boardpapers.errors import BoardpapersError
 from .pgstore import is_pg_url
 
 if TYPE_CHECKING:
+    from boardpapers.index.library import Removed
     from boardpapers.index.pgstore import PgStore
+    from boardpapers.index.saved import SavedSearches
     from boardpapers.index.writer import IngestReport, Limits
 
 Progress = Callable[[str], None]
@@ -95,6 +98,9 @@ class Backend(Protocol):
         backend: str | None = None,
     ) -> IngestReport: ...
     def import_index(self, index_dir: Path, progress: Progress | None = None) -> dict: ...
+    def edit_document(self, doc_id: str, changes: dict) -> dict: ...
+    def remove_document(self, doc_id: str, corpus_dir: Path | None = None) -> Removed: ...
+    def saved_searches(self) -> SavedSearches: ...
     def export_index(self, index_dir: Path, progress: Progress | None = None) -> dict: ...
     def environment(self) -> dict[str, str]: ...
     def describe(self) -> dict: ...
@@ -132,6 +138,50 @@ class EmbeddedBackend:
             embedder=embedder,
             backend=backend,
         )
+
+    def edit_document(self, doc_id: str, changes: dict) -> dict:
+        """Set a document's fields by hand (index/library.py); the document as now stored."""
+        from .libwrite import edit_embedded
+
+        return edit_embedded(self.dir, doc_id, changes)
+
+    def remove_document(self, doc_id: str, corpus_dir: Path | None = None) -> Removed:
+        from .libwrite import remove_embedded
+
+        return remove_embedded(self.dir, doc_id, corpus_dir)
+
+    def saved_searches(self) -> SavedSearches:
+        from .saved import SavedSearches
+
+        return SavedSearches(self._connection)
+
+    @contextmanager
+    def _connection(self, write: bool):
+        """The passage store's connection for the library's tables: read-only for reading, unless the store predates
+        them (a writable open makes them); committed when the block ends cleanly."""
+        import sqlite3
+
+        from .store import STORE_FILE, Store, connect
+
+        if not write:
+            con = connect(self.dir / STORE_FILE, readonly=True)
+            try:
+                con.execute("SELECT 1 FROM saved_searches, doc_arrivals LIMIT 0")
+            except sqlite3.OperationalError:
+                write = True
+            if not write:
+                try:
+                    yield con
+                finally:
+                    con.close()
+                return
+            con.close()
+        store = Store(self.dir)
+        try:
+            with store.con:
+                yield store.con
+        finally:
+            store.close()
 
     def check(self, index: SearchIndex) -> list[str]:
         """The full check (`info --check`): SQLite's integrity_check and every value of the generation's files."""
@@ -190,6 +240,26 @@ class PgBackend:
         return ingest_pg(
             paths, self.location, model=model, limits=limits, progress=progress, embedder=embedder, store=self.store, backend=backend
         )
+
+    def edit_document(self, doc_id: str, changes: dict) -> dict:
+        from .libwrite import edit_pg
+
+        return edit_pg(self.store, doc_id, changes)
+
+    def remove_document(self, doc_id: str, corpus_dir: Path | None = None) -> Removed:
+        from .libwrite import remove_pg
+
+        return remove_pg(self.store, doc_id, corpus_dir)
+
+    def saved_searches(self) -> SavedSearches:
+        from .saved import SavedSearches
+
+        return SavedSearches(self._connection, ph="%s")
+
+    @contextmanager
+    def _connection(self, write: bool):
+        with self.store.conn() as con, con.transaction():
+            yield con
 
     def check(self, index: SearchIndex) -> list[str]:
         raise BoardpapersError("--check verifies an index folder; a PostgreSQL store checks its own pages")

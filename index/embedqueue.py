@@ -15,7 +15,17 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from boardpapers.ingest.chunk import window_texts
-from boardpapers.ingest.context import TRACKED, Paper, apply_context, fixed_fields, path_context_json, provenance_record, resolve
+from boardpapers.ingest.context import (
+    HAND,
+    TRACKED,
+    Paper,
+    apply_context,
+    fixed_fields,
+    hand_fields,
+    path_context_json,
+    provenance_record,
+    resolve,
+)
 from boardpapers.ingest.model import Passage
 from boardpapers.ingest.parse import embed_text
 from boardpapers.ingest.structure import PARSER_VERSION
@@ -79,14 +89,18 @@ class ParsedDocument:
         }
 
 
-def parsed_document(f: Path, digest: str, size: int, mtime: float, res: dict, overrides: dict | None) -> ParsedDocument:
-    """A worker's result as passages and embed texts, with sidecar-manifest fields applied."""
+def parsed_document(
+    f: Path, digest: str, size: int, mtime: float, res: dict, overrides: dict | None, hand: dict | None = None
+) -> ParsedDocument:
+    """A worker's result as passages and embed texts, with sidecar-manifest fields and the fields set by hand (the
+    store's doc_overrides of this content, index/library.py) applied; a field set by hand wins."""
     meta = res["meta"]
     passages = [Passage(**p) for p in res["passages"]]
     # the meeting context this file alone gives (its folder's and its name's date, a manifest row); the frontsheet of
     # its meeting folder is applied once the whole folder is stored (index/meetings.py)
     parsed = {k: meta.get(k) for k in TRACKED}
-    fixed = fixed_fields(overrides)
+    fixed = fixed_fields(overrides) | hand_fields(hand)
+    overrides = {k: v for k, v in (overrides or {}).items() if k not in fixed or fixed[k][1] != HAND}
     ctx = resolve([Paper(str(f), parsed, fixed)])[str(f)]
     apply_context(meta, passages, ctx)
     meta["provenance"] = json.dumps(provenance_record(parsed, fixed, ctx), sort_keys=True)

@@ -13,13 +13,21 @@ import json
 import os
 from collections.abc import Iterable
 
-from boardpapers.ingest.context import Context, meeting_folder, paper_from_record, path_context_json, provenance_record, resolve
+from boardpapers.ingest.context import (
+    Context,
+    meeting_folder,
+    paper_from_record,
+    passage_type,
+    path_context_json,
+    provenance_record,
+    resolve,
+)
 
 _ROWS_SQL = (
     "SELECT dp.path, dp.doc_id, dp.context, d.path AS doc_path, d.title, d.council, d.body, d.meeting_date, d.doc_type, "
     "d.provenance FROM doc_paths dp JOIN documents d ON d.doc_id = dp.doc_id WHERE d.status = 'active'"
 )
-DOC_COLUMNS = ("meeting_date", "council", "body", "title")
+DOC_COLUMNS = ("meeting_date", "council", "body", "title", "doc_type")
 
 
 def _load(text: str | None) -> dict | None:
@@ -49,8 +57,24 @@ def plan(rows: list[dict], paths: Iterable[str | os.PathLike]) -> tuple[list[dic
             continue
         prov = json.dumps(provenance_record(paper.parsed, paper.fixed, c), sort_keys=True)
         if prov != r["provenance"] or any(c.values.get(f) != r[f] for f in DOC_COLUMNS):
-            docs.append({"doc_id": r["doc_id"], "old_date": r["meeting_date"], "values": c.values, "provenance": prov})
+            docs.append(
+                {"doc_id": r["doc_id"], "old_date": r["meeting_date"], "old_type": r["doc_type"], "values": c.values, "provenance": prov}
+            )
     return docs, path_updates
+
+
+def _retype(con, d: dict, ph: str) -> None:
+    """A document whose type changed (set by hand, a manifest): its passages' own types again (ingest/context.py's
+    passage_type: a pack's minutes, reports and appendices keep theirs)."""
+    new = d["values"].get("doc_type")
+    if not new or new == d["old_type"]:
+        return
+    kinds = [r[0] for r in con.execute(f"SELECT DISTINCT section_kind FROM passages WHERE doc_id={ph}", (d["doc_id"],)).fetchall()]
+    for kind in kinds:
+        con.execute(
+            f"UPDATE passages SET doc_type={ph} WHERE doc_id={ph} AND coalesce(section_kind, '')={ph}",
+            (passage_type(new, kind), d["doc_id"], kind or ""),
+        )
 
 
 def refresh_sqlite(store, paths: Iterable[str | os.PathLike], bump: bool = True) -> int:
@@ -66,9 +90,10 @@ def refresh_sqlite(store, paths: Iterable[str | os.PathLike], bump: bool = True)
         for d in docs:
             v = d["values"]
             con.execute(
-                "UPDATE documents SET meeting_date=?, council=?, body=?, title=?, provenance=? WHERE doc_id=?",
-                (v.get("meeting_date"), v.get("council"), v.get("body"), v.get("title"), d["provenance"], d["doc_id"]),
+                "UPDATE documents SET meeting_date=?, council=?, body=?, title=?, doc_type=?, provenance=? WHERE doc_id=?",
+                (v.get("meeting_date"), v.get("council"), v.get("body"), v.get("title"), v.get("doc_type"), d["provenance"], d["doc_id"]),
             )
+            _retype(con, d, "?")
             con.execute(
                 "UPDATE passages SET meeting_date=? WHERE doc_id=? AND (meeting_date IS NULL OR "
                 "(meeting_date=? AND coalesce(section_kind, '')<>'minutes'))",
@@ -94,9 +119,10 @@ def refresh_pg(pg, paths: Iterable[str | os.PathLike]) -> int:
         for d in docs:
             v = d["values"]
             con.execute(
-                "UPDATE documents SET meeting_date=%s, council=%s, body=%s, title=%s, provenance=%s WHERE doc_id=%s",
-                (v.get("meeting_date"), v.get("council"), v.get("body"), v.get("title"), d["provenance"], d["doc_id"]),
+                "UPDATE documents SET meeting_date=%s, council=%s, body=%s, title=%s, doc_type=%s, provenance=%s WHERE doc_id=%s",
+                (v.get("meeting_date"), v.get("council"), v.get("body"), v.get("title"), v.get("doc_type"), d["provenance"], d["doc_id"]),
             )
+            _retype(con, d, "%s")
             con.execute("UPDATE passages SET council=%s, body=%s WHERE doc_id=%s", (v.get("council"), v.get("body"), d["doc_id"]))
             con.execute(
                 "UPDATE passages SET meeting_date=%s, date_int=%s WHERE doc_id=%s AND (meeting_date IS NULL OR "

@@ -1,7 +1,8 @@
 """Move an index between the embedded backend (SQLite + generation files) and PostgreSQL, both ways, without re-embedding.
 
 ``import_store(DIR, URL)``: the live generation of an embedded index (its passages in generation order, with the
-same pids, its vectors, the documents, paths, glossary, decision records, failures and the whole embeddings cache) into an empty
+same pids, its vectors, the documents, paths, glossary, decision records, failures, fields set by hand, saved searches
+and the whole embeddings cache) into an empty
 PostgreSQL store, in ONE transaction (all or nothing), with the BM25 statistics and postings computed from the same tokens.
 
 ``export_store(URL, DIR)``: a PostgreSQL store into a new embedded index directory: the SQLite store (same pids,
@@ -11,6 +12,7 @@ the passages' vectors and the embeddings cache) and then a generation built from
 from __future__ import annotations
 
 import json
+import sqlite3
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -26,7 +28,7 @@ from .pgdocs import bm25_terms_of
 from .pgschema import postings_sql
 from .pgstore import PgStore, PgStoreError, as_array
 from .store import DOC_FIELDS, PASSAGE_FIELDS, Store
-from .storedb import BOOL_PASSAGE_FIELDS, sqlite_decisions
+from .storedb import BOOL_PASSAGE_FIELDS, KEPT_TABLES, sqlite_decisions
 
 BATCH = 2000
 _PG_TYPES = {
@@ -161,6 +163,22 @@ def _copy_the_rest(cur, sq, docs: dict[str, dict]) -> None:
     with cur.copy("COPY failures(path, sha256, reason, at) FROM STDIN") as cp:
         for r in sq.execute("SELECT path, sha256, reason, at FROM failures"):
             cp.write_row(tuple(r))
+    _copy_library(cur, sq, docs)
+
+
+def _copy_library(cur, sq, docs: dict[str, dict]) -> None:
+    """Fields set by hand, arrivals (with their numbers: what each saved search has seen) and saved searches
+    (index/storedb.py LIBRARY_SCHEMA); none from a store made before them, opened read-only."""
+    try:
+        tables = {t: sq.execute(f"SELECT * FROM {t}").fetchall() for t in KEPT_TABLES}
+    except sqlite3.OperationalError:
+        return
+    cur.execute("DELETE FROM doc_arrivals")  # the trigger's, numbered afresh as the documents were copied
+    for t, rows in tables.items():
+        keep = [tuple(r) for r in rows if t == "saved_searches" or (r[1] if t == "doc_arrivals" else r[0]) in docs]
+        if keep:
+            cur.executemany(f"INSERT INTO {t} VALUES({', '.join(['%s'] * len(keep[0]))})", keep)
+    cur.execute("SELECT setval(pg_get_serial_sequence('doc_arrivals', 'seq'), greatest((SELECT max(seq) FROM doc_arrivals), 1))")
 
 
 def export_store(url: str, index_dir: Path, progress: Progress | None = None, store: PgStore | None = None) -> dict:
@@ -208,6 +226,11 @@ def export_store(url: str, index_dir: Path, progress: Progress | None = None, st
                 "INSERT INTO failures(path, sha256, reason, at) VALUES(?,?,?,?)",
                 cur.execute("SELECT path, sha256, reason, at FROM failures").fetchall(),
             )
+            sq.execute("DELETE FROM doc_arrivals")  # the trigger's: the store's own numbers follow
+            for t in KEPT_TABLES:
+                rows = cur.execute(f"SELECT * FROM {t}").fetchall()
+                if rows:
+                    sq.executemany(f"INSERT INTO {t} VALUES({', '.join('?' * len(rows[0]))})", rows)
             st.set_meta("model", model)
             st.bump_version()
         say("building the index generation…")

@@ -31,6 +31,7 @@ from boardpapers.ingest.parse import Limits, parse_file
 from boardpapers.ingest.structure import PARSER_VERSION
 
 from .embedqueue import parsed_document
+from .library import overrides_of
 from .lock import worker_init
 from .meetings import refresh_pg
 from .report import IngestReport, progress_bar, summary_table
@@ -204,7 +205,7 @@ class _Worker:
         if not res["ok"]:
             return self._fail(con, path, digest, res["reason"])
         self.report.parse_seconds += res["seconds"]
-        d = parsed_document(f, digest, size, mtime, res, overrides)
+        d = parsed_document(f, digest, size, mtime, res, overrides, overrides_of(con, digest, "%s"))  # and fields set by hand
         vectors, fresh, model_id = self._vectors(con, d)
         passages = [asdict(p) for p in d.passages]
         decisions = res.get("decisions", [])

@@ -11,7 +11,25 @@ from urllib.parse import quote
 
 from boardpapers.errors import BoardpapersError
 
-SCHEMA = """
+# the library (index/library.py) and saved searches (index/saved.py): fields set by hand (JSON {field: value}, keyed
+# by content hash so they outlive a re-parse and a --rebuild), the order documents first arrived in (``seq``: what a
+# saved search has seen; filled by a trigger on every new document, and from the documents stored before), and the
+# saved searches. Kept across `ingest --rebuild` (index/writer.py copies KEPT_TABLES).
+LIBRARY_SCHEMA = """
+CREATE TABLE IF NOT EXISTS doc_overrides(doc_id TEXT PRIMARY KEY, fields TEXT NOT NULL, set_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS doc_arrivals(seq INTEGER PRIMARY KEY AUTOINCREMENT, doc_id TEXT UNIQUE NOT NULL, added_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS saved_searches(name TEXT PRIMARY KEY, query TEXT NOT NULL, filters TEXT NOT NULL,
+  created_at TEXT NOT NULL, seen_seq INTEGER NOT NULL, seen_at TEXT NOT NULL);
+CREATE TRIGGER IF NOT EXISTS documents_arrival AFTER INSERT ON documents BEGIN
+  INSERT OR IGNORE INTO doc_arrivals(doc_id, added_at) VALUES(NEW.doc_id, coalesce(NEW.ingested_at, ''));
+END;
+INSERT OR IGNORE INTO doc_arrivals(doc_id, added_at)
+  SELECT doc_id, coalesce(ingested_at, '') FROM documents WHERE status='active' ORDER BY ingested_at, doc_id;
+"""
+KEPT_TABLES = ("doc_overrides", "doc_arrivals", "saved_searches")
+
+SCHEMA = (
+    """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS documents(
   doc_id TEXT PRIMARY KEY,
@@ -40,6 +58,9 @@ CREATE TABLE IF NOT EXISTS glossary(acronym TEXT NOT NULL, expansion TEXT NOT NU
   PRIMARY KEY(acronym, expansion, doc_id));
 CREATE TABLE IF NOT EXISTS decisions(doc_id TEXT NOT NULL, seq INTEGER NOT NULL, record TEXT NOT NULL, PRIMARY KEY(doc_id, seq));
 """
+    + LIBRARY_SCHEMA
+)
+
 
 DOC_FIELDS = (
     "doc_id",

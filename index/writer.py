@@ -29,10 +29,12 @@ from .embedded import Index
 from .embedqueue import EmbedQueue, parsed_document, worker_context
 from .errors import IndexError_
 from .generation import STORE_FILE, current_generation_name, read_manifest
+from .library import overrides_of
 from .lock import IndexLock, worker_init
 from .meetings import refresh_sqlite
 from .report import IngestReport, Progress, progress_bar
 from .store import REBUILD_HINT, Store, StoreError, sqlite_message
+from .storedb import KEPT_TABLES
 
 
 class IngestRefused(BoardpapersError):
@@ -93,6 +95,9 @@ def _rebuild(paths, index_dir: Path, model, workers, limits, progress, embedder,
                 with new.con:
                     new.con.execute("ATTACH DATABASE ? AS old", (f"file:{old.path}?mode=ro",))
                     new.con.execute("INSERT OR IGNORE INTO embeddings SELECT * FROM old.embeddings")
+                for table in KEPT_TABLES:  # fields set by hand, arrivals, saved searches (index/storedb.py)
+                    with contextlib.suppress(sqlite3.OperationalError), new.con:  # an older store has no such table
+                        new.con.execute(f"INSERT OR IGNORE INTO {table} SELECT * FROM old.{table}")
                 new.con.execute("DETACH DATABASE old")
             except Exception:  # noqa: BLE001 - a damaged cache is simply not reused
                 pass
@@ -252,7 +257,8 @@ class _Run:
                     if res["ok"]:
                         self.report.parse_seconds += res["seconds"]
                         self.report.timeline["last_parsed"] = round(time.perf_counter() - self.t_start, 2)
-                        queue.add(parsed_document(f, digest, size, mtime, res, manifest.get(f.resolve())))
+                        hand = overrides_of(self.store.con, digest)  # fields set by hand on this content (index/library.py)
+                        queue.add(parsed_document(f, digest, size, mtime, res, manifest.get(f.resolve()), hand))
                     else:
                         self.failed(f, digest, res["reason"])
                 queue.encode_some(busy_workers=min(len(pending), n_workers))
@@ -288,7 +294,7 @@ class _Run:
         if cur is not None and _gen_is_current(self.index_dir, cur, self.store):
             self.report.generation = cur
             return
-        dim = emb.dim if emb is not None else _stored_dim(self.store, self.model_id)
+        dim = emb.dim if emb is not None else stored_dim(self.store, self.model_id)
         if dim is None:
             dim = get_embedder(self.model_id).dim
         self.say("building index generation…")
@@ -315,7 +321,7 @@ def _gen_is_current(index_dir: Path, name: str, store) -> bool:
     return True
 
 
-def _stored_dim(store, model_id: str) -> int | None:
+def stored_dim(store, model_id: str) -> int | None:
     row = store.con.execute("SELECT vec FROM embeddings WHERE model=? LIMIT 1", (model_id,)).fetchone()
     return len(row[0]) // 4 if row else None
 

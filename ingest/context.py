@@ -9,7 +9,10 @@ it touched. Each field records its source (``PROVENANCE``):
 - ``frontsheet`` the agenda frontsheet or public pack in the same meeting folder states it;
 - ``folder``     a date in the meeting folder's name ('2025-01-30', '30-Jan-2025');
 - ``file name``  a date in the file's name ('Agenda frontsheet 30th-Jan-2025 10.00 Cabinet.pdf'), or a title from it;
-- ``manifest``   a sidecar manifest.csv row; ``fetched`` one written by `boardpapers fetch` (a non-empty fetched_at).
+- ``manifest``   a sidecar manifest.csv row; ``fetched`` one written by `boardpapers fetch` (a non-empty fetched_at);
+- ``set by hand`` set by a user in the Documents view or `boardpapers documents set` (index/library.py): it wins over
+                 every other source and is kept by the store under the document's content hash, so a re-parse, a
+                 re-ingest and a --rebuild keep it.
 
 A date merely mentioned in a report's text is never taken (ingest/docmeta.py gives reports no guessed date).
 """
@@ -26,7 +29,8 @@ from pathlib import Path
 from .dates import date_words, find_dates
 from .titles import UNTITLED
 
-PROVENANCE = ("content", "frontsheet", "folder", "file name", "manifest", "fetched")
+PROVENANCE = ("content", "frontsheet", "folder", "file name", "manifest", "fetched", "set by hand")
+HAND = PROVENANCE[-1]
 MEETING_FIELDS = ("meeting_date", "council", "body")
 TRACKED = (*MEETING_FIELDS, "title", "doc_type")
 PACK_TYPES = ("agenda", "supplement")
@@ -213,6 +217,11 @@ def fixed_fields(overrides: dict | None) -> dict:
     return {f: (v, src) for f, v in overrides.items() if f in TRACKED and v}
 
 
+def hand_fields(fields: dict | None) -> dict:
+    """Fields set by hand (index/library.py) as fixed fields: (value, 'set by hand'); they win over a manifest row's."""
+    return {f: (v, HAND) for f, v in (fields or {}).items() if f in TRACKED and v}
+
+
 def _who(council: str | None, body: str | None) -> str:
     return " ".join(x for x in (council, body) if x)
 
@@ -238,7 +247,8 @@ def apply_context(meta: dict, passages: list, ctx: Context) -> None:
     old_date, new_date = parsed.get("meeting_date"), ctx.values.get("meeting_date")
     for p in passages:
         d = p.meeting_date
-        take = d is None or (d == old_date and p.section_kind != "minutes")
+        # minutes keep the date of the meeting they record, unless that date is the one corrected by hand
+        take = d is None or (d == old_date and (p.section_kind != "minutes" or ctx.provenance.get("meeting_date") == HAND))
         date_after = new_date if take else d
         if take or (_who(parsed.get("council"), parsed.get("body")) != _who(ctx.values.get("council"), ctx.values.get("body"))):
             p.context = recontext(p.context, parsed, ctx.values, d, date_after)

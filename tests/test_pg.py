@@ -268,6 +268,8 @@ def test_an_old_store_is_migrated_with_its_postings_backfilled(tmp_path, pg_url)
         con.execute("ALTER TABLE documents DROP COLUMN provenance")  # schema 5
         con.execute("ALTER TABLE doc_paths DROP COLUMN context")
         con.execute("DROP TABLE decisions")  # schema 6
+        con.execute("DROP TABLE doc_overrides, doc_arrivals, saved_searches")  # schema 7
+        con.execute("DROP FUNCTION bp_doc_arrival() CASCADE")  # and its trigger
         con.execute("DELETE FROM bp_schema WHERE version >= 2")
     with pytest.raises(PgStoreError, match="needs migrating"):
         PgStore(pg_url, migrate=False)
@@ -281,6 +283,11 @@ def test_an_old_store_is_migrated_with_its_postings_backfilled(tmp_path, pg_url)
             pids = [r[0] for r in con.execute("SELECT pid FROM passages WHERE window_keys = '{}' ORDER BY pid")]
             # schema 4: passages stored before OCR are not marked as OCR'd
             assert con.execute("SELECT count(*) FROM passages WHERE ocr").fetchone()[0] == 0
+            # schema 7: the documents stored before are the arrivals every saved search starts from
+            assert (
+                con.execute("SELECT count(*) FROM doc_arrivals").fetchone()[0]
+                == con.execute("SELECT count(*) FROM documents").fetchone()[0]
+            )
         assert len(pids) == len(e)
         qv = HashEmbedder().encode_query("delayed transfers of care")
         np.testing.assert_allclose(p.dense_scores(pids, qv), p.vectors_at(pids) @ qv, atol=1e-5)

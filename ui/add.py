@@ -3,6 +3,7 @@ the folder), then indexed with a progress bar through the backend's own ingest."
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import unicodedata
@@ -12,6 +13,8 @@ from typing import TYPE_CHECKING
 import streamlit as st
 
 from boardpapers.errors import BoardpapersError
+from boardpapers.ingest.discovery import sha256_file
+from boardpapers.ingest.display import doc_label
 from boardpapers.ui.state import clear_caches
 from boardpapers.ui.text import esc
 
@@ -59,6 +62,21 @@ def unique_target(corpus_dir: Path, name: str, max_len: int = NAME_MAX) -> Path:
     return cand
 
 
+def copy_in_folder(corpus_dir: Path, data: bytes) -> Path | None:
+    """A file directly inside the corpus folder with exactly these bytes (an earlier upload of them), or None."""
+    root = Path(corpus_dir)
+    if not root.is_dir():
+        return None
+    digest = hashlib.sha256(data).hexdigest()
+    for f in sorted(root.iterdir()):
+        try:
+            if f.is_file() and not f.is_symlink() and f.stat().st_size == len(data) and sha256_file(f) == digest:
+                return f
+        except OSError:
+            continue
+    return None
+
+
 def save_upload(corpus_dir: Path, name: str, data: bytes) -> Path:
     """Write one upload into the corpus folder under a sanitised, unique name; never overwrites."""
     Path(corpus_dir).mkdir(parents=True, exist_ok=True)
@@ -102,7 +120,7 @@ def view_add(index, backend, corpus_dir: Path) -> None:
     st.subheader("Add papers")
     st.markdown(
         f"Upload agenda packs, minutes or reports (PDF, or plain text). Up to **{UPLOAD_LIMIT_MB} MB per file**. "
-        f"Files are saved in the corpus folder `{esc(str(corpus_dir.resolve()))}` and indexed straight away; "
+        f"Files are saved in the corpus folder <code>{esc(str(corpus_dir.resolve()))}</code> and indexed straight away; "
         "they are searchable as soon as indexing finishes.",
         unsafe_allow_html=True,
     )
@@ -115,6 +133,8 @@ def view_add(index, backend, corpus_dir: Path) -> None:
     )
     if st.button("Add and index", key="add-go", type="primary", disabled=not files):
         add_files(index, backend, corpus_dir, files or [])
+    for note in st.session_state.get("add_notes") or []:
+        st.info(esc(note))
     if st.session_state.get("add_report"):
         st.success("Saved " + esc(", ".join(st.session_state.get("add_saved") or [])) + " and updated the index.")
         st.code(st.session_state.add_report, language=None)
@@ -125,16 +145,27 @@ def add_files(index, backend, corpus_dir: Path, files: list) -> None:
     """Save the uploads (each refused one is an error on the page) and index the saved ones."""
     from boardpapers.index.report import summary_table
 
-    saved, errors = [], []
+    saved, errors, notes = [], [], []
+    known = {d["doc_id"]: d for d in index.store.documents()} if index is not None else {}  # content hash -> document
     for f in files:
         try:
             if f.size > UPLOAD_LIMIT_MB * 1024 * 1024:
                 raise ValueError(f"{f.name!r} is over {UPLOAD_LIMIT_MB} MB")
-            saved.append(save_upload(corpus_dir, f.name, f.getvalue()))
+            data = f.getvalue()
+            doc = known.get(hashlib.sha256(data).hexdigest())
+            if doc is not None:  # never saved twice, nor indexed twice (a second click on the same upload lands here)
+                notes.append(f"{f.name}: already indexed as {doc_label(doc)} ({Path(doc.get('path') or '').name}); not saved again.")
+                continue
+            here = copy_in_folder(corpus_dir, data)  # saved before but not indexed (its ingest failed): index that copy
+            target = here or save_upload(corpus_dir, f.name, data)
+            if target not in saved:
+                saved.append(target)
         except (ValueError, OSError) as exc:
             errors.append(str(exc))
     for e in errors:
         st.error(esc(e))
+    st.session_state.add_notes = notes
+    st.session_state.add_report = None  # this click's outcome only: "already indexed" is not "saved and updated"
     if saved:
         report = run_ingest(
             backend,

@@ -1,5 +1,6 @@
-"""The Documents view: what the index holds (counts, model, build time), every document, documents by body and
-year, ingest warnings, and the files that could not be indexed."""
+"""The Documents view: what the index holds (counts, model, build time), every document with where each of its
+meeting fields came from, a document corrected by hand or removed (ui/library.py), documents by body and year,
+ingest warnings, and the files that could not be indexed."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ from pathlib import Path
 
 import streamlit as st
 
+from boardpapers.ui.library import render_library
 
-def view_documents(index) -> None:
+
+def view_documents(index, backend, corpus: Path) -> None:
     st.subheader("Indexed documents")
     docs = index.store.documents()
     m = index.manifest
@@ -20,12 +23,12 @@ def view_documents(index) -> None:
     if not docs:
         st.info("The index holds no documents yet. Add papers to get started.")
     else:
-        render_documents(docs)
+        render_documents(docs, lambda: render_library(docs, backend, corpus))
     render_failures(index.store.failures())
 
 
-def render_documents(docs: list[dict]) -> None:
-    """The documents table, documents by body and year, and the ingest warnings."""
+def render_documents(docs: list[dict], tools=None) -> None:
+    """The documents table, ``tools`` (drawn under it), documents by body and year, and the ingest warnings."""
     import pandas as pd
 
     df = pd.DataFrame(
@@ -33,8 +36,8 @@ def render_documents(docs: list[dict]) -> None:
             {
                 "meeting date": d.get("meeting_date"),
                 "date from": (d.get("sources") or {}).get("meeting_date"),
-                "council": d.get("council"),
-                "body": d.get("body"),
+                "council": d.get("council") or "unknown",
+                "body": d.get("body") or "unknown",
                 "type": d.get("doc_type"),
                 "title": d.get("title"),
                 "pages": d.get("pages"),
@@ -49,6 +52,8 @@ def render_documents(docs: list[dict]) -> None:
         ]
     )
     st.dataframe(df, hide_index=True, width="stretch", key="docs-table")
+    if tools is not None:
+        tools()
     st.markdown("**Documents by body and year**")
     df["year"] = df["meeting date"].fillna("").str[:4].replace("", "undated")
     df["body"] = df["body"].fillna("unknown")

@@ -9,9 +9,10 @@ import streamlit as st
 from boardpapers.ui.state import SORTS, VIEWS
 
 
-def sidebar(index) -> tuple:
-    """Draw the sidebar; returns the filter tuple (council, body, since, until, doc_type, decisions only)."""
-    st.sidebar.radio("View", VIEWS, key="view")
+def sidebar(index, new: int = 0) -> tuple:
+    """Draw the sidebar (``new``: the saved searches' new matches, a badge on their view); returns the filter tuple
+    (council, body, since, until, doc_type, decisions only)."""
+    st.sidebar.radio("View", VIEWS, key="view", format_func=lambda v: f"{v} · {new} new" if v == "Saved searches" and new else v)
     ft = sidebar_filters(index)
     st.sidebar.caption(f"Index: {index.manifest.get('documents', '?')} documents · {len(index):,} passages · {index.model_id}")
     return ft

@@ -15,7 +15,7 @@ from boardpapers.index.backend import open_backend
 
 PAGE_SIZE = 10
 EXPORT_LIMIT = 500  # hits fetched per query: what the page shows and what the exports hold
-VIEWS = ("Search", "Trace", "Decisions", "Documents", "Add papers")
+VIEWS = ("Search", "Trace", "Decisions", "Documents", "Saved searches", "Add papers")
 SORTS = {"Relevance": "relevance", "Newest first": "newest", "Oldest first": "oldest"}
 
 
@@ -114,6 +114,22 @@ def run_register(_index, index_key: str, query: str, ft: tuple, outcome: str | N
     return {"decisions": reg.decisions, "votes": reg.votes, "matches": reg.matches, "notes": reg.notes}
 
 
+@st.cache_data(show_spinner=False, max_entries=8)
+def run_alerts(_backend, _index, index_key: str, saved_key: tuple) -> list:
+    """Each saved search with its new strong matches (index/saved.py), once per index version and saved-search state
+    (``saved_key``: what ``saved_key()`` gives)."""
+    from boardpapers.index.saved import alerts
+
+    saved = _backend.saved_searches()
+    fresh = any(saved.arrivals_after(s.seen_seq) for s in saved.entries())  # no new paper: no search runs, no model loads
+    return alerts(saved, _index, embedder=load_embedder(_index.model_id) if fresh else None)
+
+
+def saved_key(backend) -> tuple:
+    """The saved searches' state (names, queries, filters, what each has seen): keys run_alerts."""
+    return tuple((s.name, s.query, str(sorted(s.filters.items())), s.seen_seq) for s in backend.saved_searches().entries())
+
+
 def clear_caches() -> None:
     """After an ingest: the next run loads the new version and searches afresh."""
     load_index.clear()
@@ -122,3 +138,4 @@ def clear_caches() -> None:
     run_trace.clear()
     run_register.clear()
     run_examples.clear()
+    run_alerts.clear()
