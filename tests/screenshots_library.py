@@ -17,7 +17,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from appserver import CHROMIUM, CHROMIUM_ARGS, ROOT, start_app
+from appserver import ROOT, chromium, running_app
 from pdfgen import make_pdf
 
 QUERY = "delayed transfers of care"
@@ -43,8 +43,6 @@ def _view(page, name: str) -> None:
 
 
 def main(index: str, out: Path) -> None:
-    from playwright.sync_api import sync_playwright
-
     from boardpapers.index.backend import open_backend
 
     work = Path(tempfile.mkdtemp())
@@ -54,10 +52,8 @@ def main(index: str, out: Path) -> None:
     paper = make_pdf(work / "dtoc-winter-update.pdf", [REPORT], title="Delayed transfers of care: winter update")
     out.mkdir(parents=True, exist_ok=True)
     os.chdir(ROOT)  # the demo index names its files relative to the repository
-    proc, url = start_app(work / "index", work / "corpus", work / "streamlit.log")
     try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        with running_app(work / "index", work / "corpus", work / "streamlit.log") as url, chromium() as browser:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.goto(url)
             page.get_by_label("Search the papers").wait_for(timeout=60_000)
@@ -87,10 +83,7 @@ def main(index: str, out: Path) -> None:
             page.evaluate("window.scrollBy(0, -420)")
             page.wait_for_timeout(500)
             page.screenshot(path=str(out / "screenshot-documents.png"))
-            browser.close()
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
         shutil.rmtree(work, ignore_errors=True)
     for name in ("alerts", "documents"):
         print(out / f"screenshot-{name}.png")

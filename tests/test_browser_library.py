@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from appserver import CHROMIUM, CHROMIUM_ARGS, start_app
+from appserver import CHROMIUM, chromium, running_app
 
 pytestmark = pytest.mark.browser
 
@@ -37,21 +37,14 @@ def server(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("browser-library")
     index, corpus = make_small_index(root)
-    proc, url = start_app(index, corpus, root / "streamlit.log")
-    yield url, index, corpus, root
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    with running_app(index, corpus, root / "streamlit.log") as url:
+        yield url, index, corpus, root
 
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 @pytest.fixture
