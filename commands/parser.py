@@ -126,6 +126,9 @@ def _ask(sub) -> None:
     s.add_argument("--format", choices=("text", "json", "jsonl"), default="text")
     s.add_argument("--llm", metavar="URL", default=None, help="OpenAI-compatible /v1/chat/completions URL for a generated answer")
     s.add_argument("--llm-model", metavar="NAME", default=None, help="model name (default $BOARDPAPERS_LLM_MODEL)")
+    s.add_argument(
+        "--llm-timeout", metavar="SECONDS", type=float, default=60.0, help="give up on the --llm server after this long (default 60)"
+    )
     s.add_argument("--model", default=None, help="must match the index's model")
     add_filters(s)
     s.set_defaults(func="query.cmd_ask")

@@ -78,7 +78,7 @@ def cmd_ask(a) -> int:
 
     def run(q: str) -> dict:
         try:
-            return ask(idx, q, k=a.k, filters=wanted, llm=a.llm, llm_model=a.llm_model)
+            return ask(idx, q, k=a.k, filters=wanted, llm=a.llm, llm_model=a.llm_model, timeout=a.llm_timeout)
         except QueryError as exc:
             raise CliError(str(exc)) from None
 

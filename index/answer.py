@@ -14,13 +14,16 @@ import re
 
 import numpy as np
 
+from .facts import fact_kind, is_table_row, owner, states, unit_states
 from .generate import generate
-from .hits import hit_from_row, numbered_hit, public_hit
-from .judge import judge
+from .hits import numbered_hit, public_hit
+from .neighbours import continuations, describe_rows, row_heads
 from .query import Filters, QueryError
 from .rank import embedder_for
 from .recordanswer import DECISION_Q, led_by_record, record_answer, record_only
 from .search import search
+from .sentences import candidate_sentences, display, split_sentences
+from .sentvec import one_encoder_thread, sentence_vectors
 from .tokenize import tokenize_query
 
 ABSTAIN_TEXT = "The indexed papers don't seem to answer this question."
@@ -38,61 +41,7 @@ DECISION_DENSE_GAP = 0.1  # a decision passage this close to the best passage's 
 MAX_PER_HIT = 2  # sentences quoted from any one passage
 DROP = 0.2  # stop adding sentences once the score is this far below the best
 MAX_SENTENCES = 4
-MIN_WORDS = 4
-MAX_SENTENCE_CHARS = 600
 DUP_COSINE = 0.92
-
-
-# sentence boundary: end punctuation + space before a capital / digit / bracket / quote, a blank line, or a
-# new line that opens a list item or heading
-# (not ingest/chunk.py's _SENT_END, on purpose: chunk units also end at ';' / ':' before a capital, which would cut
-# quotes into fragments; a quote here is a whole sentence. Merging the two would change both outputs.)
-_BOUNDARY = re.compile(
-    r"(?<=[.!?])[\"')\]”’]*\s+(?=[A-Z0-9(\"“‘'•\-–])"
-    r"|\n\s*\n"
-    r"|\n(?=\s*(?:[•●▪\-–*]|\(?[a-z0-9ivx]{1,4}[).]\s|\d+(?:\.\d+)*\.?\s+[A-Z]))"
-)
-
-
-def split_sentences(text: str) -> list[tuple[int, int]]:
-    """(start, end) spans of the sentences in ``text``; ``text[start:end]`` is stripped of outer whitespace."""
-    spans: list[tuple[int, int]] = []
-    pos = 0
-    cuts = [m for m in _BOUNDARY.finditer(text)]
-    bounds = []
-    for m in cuts:
-        bounds.append((pos, m.start()))
-        pos = m.end()
-    bounds.append((pos, len(text)))
-    for s, e in bounds:
-        for s2, e2 in _split_long(text, s, e):
-            while s2 < e2 and text[s2].isspace():
-                s2 += 1
-            while e2 > s2 and text[e2 - 1].isspace():
-                e2 -= 1
-            if e2 > s2:
-                spans.append((s2, e2))
-    return spans
-
-
-def _split_long(text: str, s: int, e: int) -> list[tuple[int, int]]:
-    """Very long 'sentences' (tables, run-on lists) are cut at '; ' or newlines so quotes stay readable."""
-    if e - s <= MAX_SENTENCE_CHARS:
-        return [(s, e)]
-    out = []
-    start = s
-    for m in re.finditer(r";\s+|\n", text[s:e]):
-        cut = s + m.end()
-        if cut - start >= 80:
-            out.append((start, s + m.start() + (1 if text[s + m.start()] == ";" else 0)))
-            start = cut
-    out.append((start, e))
-    return out
-
-
-def display(quote: str) -> str:
-    """The display form of a quote: internal whitespace (PDF line breaks) collapsed."""
-    return " ".join(quote.split())
 
 
 _DECISION_SENT = re.compile(
@@ -152,12 +101,14 @@ _META_SENT = re.compile(
     re.I,
 )
 W_FIGURE = 0.2  # a sentence stating a figure, when the question asks for a quantity
+W_TABLE = 0.1  # a table row, when the question asks for a fact: running text stating it reads better (index/facts.py)
 QUANTITY_Q = re.compile(
     r"\b(how (many|much)|number of|cost|costs|total|percentage|proportion|rate|amount|figure|budget|savings?|target)\b|%", re.I
 )
 FIGURE = re.compile(
-    r"£\s?\d|\d\s?%|\b\d{1,3}(?:,\d{3})+\b|\b\d+(?:\.\d+)?\s?(?:m|bn|k|million|billion)\b|(?<=\w )(?!(?:19|20)\d\d\b)\d+(?:\.\d+)?\s+[a-z]"
+    r"£\s?(?!['’]?000s?\b)\d|\d\s?%|\b\d{1,3}(?:,\d{3})+\b|\b\d+(?:\.\d+)?\s?(?:m|bn|k|million|billion)\b|(?<=\w )(?!(?:19|20)\d\d\b)\d+(?:\.\d+)?\s+[a-z]"
 )
+_STATEMENT = re.compile(r"^\W*(?:\d+(?:\.\d+)*\.?\s+)?[A-Z][a-z]*\b.*\b[a-z]{3,}\b.*[.!?]$", re.S)  # running text, not a cell run
 REPORTED_DECISION = re.compile(r"\b(?:RESOLVED|AGREED|[Ii]t was (?:agreed|resolved|decided)|(?:agreed|decided|resolved) to)\b")
 
 
@@ -179,66 +130,74 @@ def inherit_item_relevance(hits: list[dict], dense: list[float]) -> list[float]:
     ]
 
 
-def _candidate_sentences(hits: list[dict]) -> list[dict]:
-    """The sentences of the hits long enough to quote: {"hit", "start", "end", "quote"}."""
-    return [
-        {"hit": hi, "start": s, "end": e, "quote": h["text"][s:e]}
-        for hi, h in enumerate(hits)
-        for s, e in split_sentences(h["text"])
-        if len(re.findall(r"\w+", h["text"][s:e])) >= MIN_WORDS
-    ]
-
-
-def score_sentences(index, question: str, hits: list[dict], embedder) -> tuple[list[dict], dict]:
-    """Every candidate sentence of the hits with its scores; plus the evidence summary used for abstention."""
-    qvec = embedder.encode_query(question)
-    qterms = set(tokenize_query(question))
-    decision_q = _asks_decision(question)
-    quantity_q = bool(QUANTITY_Q.search(question))
-    meta_q = bool(re.search(r"\b(purpose|about|aim|summary|overview)\b", question, re.I))
+def _question_features(question: str, hits: list[dict]) -> dict:
+    """What the scoring needs to know about the question (and its hits' meeting dates)."""
     dates = sorted({h["meeting_date"] for h in hits if h.get("meeting_date")})
-    recency = {d: (i / (len(dates) - 1) if len(dates) > 1 else 1.0) for i, d in enumerate(dates)}
-    cands = _candidate_sentences(hits)
-    dense = dense_similarities(index, hits, qvec, embedder)
-    if decision_q:
-        dense = inherit_item_relevance(hits, dense)
     years, months = _question_dates(question)
+    return {
+        "terms": set(tokenize_query(question)),
+        "decision": _asks_decision(question),
+        "quantity": bool(QUANTITY_Q.search(question)),
+        "fact": fact_kind(question),
+        "meta": bool(re.search(r"\b(purpose|about|aim|summary|overview)\b", question, re.I)),
+        "recency": {d: (i / (len(dates) - 1) if len(dates) > 1 else 1.0) for i, d in enumerate(dates)},
+        "years": years,
+        "months": months,
+    }
+
+
+def _score(c: dict, h: dict, q: dict, dense: float) -> float:
+    """A candidate sentence's score (the weights above; docs/ANSWERS.md)."""
+    quote = c["quote"]
+    score = c["cos"] + W_OVERLAP * c["overlap"] + W_RANK / (c["hit"] + 1) + W_PASSAGE * dense
+    if q["decision"] and h.get("is_decision"):
+        score += W_DECISION + (W_DECISION_SENT if _DECISION_SENT.search(quote) else 0.0)
+    elif q["decision"] and REPORTED_DECISION.search(quote):
+        score += W_DECISION_SENT / 2  # a decision reported in an officer's report ('It was agreed to approve ...')
+    if not q["meta"] and _META_SENT.search(quote):
+        score -= W_META
+    if q["quantity"] and FIGURE.search(quote):
+        score += W_FIGURE
+    if q["fact"] and c["table"]:
+        score -= W_TABLE
+    md = h.get("meeting_date") or ""
+    if md[:7] in q["months"]:
+        score += W_DATE
+    elif md[:4] in q["years"] and not q["months"]:
+        score += W_DATE / 2
+    if _junk(quote) and not (c["fact"] and _STATEMENT.search(quote)):
+        score -= JUNK_PENALTY  # a number run; not a sentence stating the fact asked ("totals £52m in 2017/18 and ...")
+    return score + W_RECENCY * q["recency"].get(h.get("meeting_date"), 0.0)
+
+
+def score_sentences(index, question: str, hits: list[dict], embedder, qvec: np.ndarray | None = None) -> tuple[list[dict], dict]:
+    """Every candidate sentence of the hits with its scores; plus the evidence summary used for abstention.
+    ``qvec``: the question's vector from the search (encoded here only when not given)."""
+    if qvec is None:
+        qvec = embedder.encode_query(question)
+    q = _question_features(question, hits)
+    cands = candidate_sentences(hits)
+    dense = dense_similarities(index, hits, qvec, embedder)
+    if q["decision"]:
+        dense = inherit_item_relevance(hits, dense)
     if not cands:
         return [], {"best_sentence_cos": 0.0, "top_dense": max(dense, default=0.0), "dense": dense, "qvec": qvec}
-    vecs = embedder.encode([display(c["quote"]) for c in cands])
-    cos = vecs @ qvec
-    for c, v, cs in zip(cands, vecs, cos):
+    vecs, own = sentence_vectors(index, hits, cands, qvec, embedder)
+    before: dict[str, str] = {}  # the passages read above a table (index/neighbours.py)
+    for c, v, cs, mine in zip(cands, vecs, vecs @ qvec, own):
         h = hits[c["hit"]]
-        sterms = set(tokenize_query(c["quote"]))
-        overlap = len(qterms & sterms) / len(qterms) if qterms else 0.0
-        c["vec"] = v
-        c["cos"] = float(cs)
-        c["overlap"] = overlap
-        score = float(cs) + W_OVERLAP * overlap + W_RANK / (c["hit"] + 1) + W_PASSAGE * dense[c["hit"]]
-        if decision_q and h.get("is_decision"):
-            score += W_DECISION
-            if _DECISION_SENT.search(c["quote"]):
-                score += W_DECISION_SENT
-        elif decision_q and REPORTED_DECISION.search(c["quote"]):
-            # a decision reported in an officer's report ('It was agreed to approve ...') is also an answer
-            score += W_DECISION_SENT / 2
-        if not meta_q and _META_SENT.search(c["quote"]):
-            score -= W_META
-        if quantity_q and FIGURE.search(c["quote"]):
-            score += W_FIGURE
-        md = h.get("meeting_date") or ""
-        if md[:7] in months:
-            score += W_DATE
-        elif md[:4] in years and not months:
-            score += W_DATE / 2
-        if _junk(c["quote"]):
-            score -= JUNK_PENALTY
-        score += W_RECENCY * recency.get(h.get("meeting_date"), 0.0)
-        c["score"] = score
+        c["terms"] = set(tokenize_query(c["quote"]))
+        c["overlap"] = len(q["terms"] & c["terms"]) / len(q["terms"]) if q["terms"] else 0.0
+        c["vec"], c["own"], c["cos"], c["dense"] = v, mine, float(cs), dense[c["hit"]]
+        c["table"] = is_table_row(c["quote"])
+        c["fact"] = states(q["fact"], c["quote"])
+        if q["fact"] and c["table"]:  # a row states the fact asked when its column's unit says so ('£000')
+            c["heads"], c["unit"] = row_heads(index, c, hits, before)
+            c["fact"] = c["fact"] or unit_states(q["fact"], c["unit"])
+        c["score"] = _score(c, h, q, dense[c["hit"]])
         c["decision_sent"] = bool(
-            decision_q and _DECISION_SENT.search(c["quote"]) and (h.get("is_decision") or REPORTED_DECISION.search(c["quote"]))
+            q["decision"] and _DECISION_SENT.search(c["quote"]) and (h.get("is_decision") or REPORTED_DECISION.search(c["quote"]))
         )
-        c["dense"] = dense[c["hit"]]
     cands.sort(key=lambda c: (-c["score"], c["hit"], c["start"]))
     evidence = {"best_sentence_cos": max(c["cos"] for c in cands), "top_dense": max(dense, default=0.0), "dense": dense, "qvec": qvec}
     return cands, evidence
@@ -254,31 +213,51 @@ def select_sentences(cands: list[dict]) -> list[dict]:
     top_dense = max(c["dense"] for c in cands)
     dec = [c for c in cands if c.get("decision_sent") and c["dense"] >= top_dense - DECISION_DENSE_GAP]
     if dec:
-        lead = dec[0]
-        chosen.append(lead)
-        chosen.extend([c for c in dec[1:] if c["hit"] == lead["hit"]][:1])
+        chosen.append(dict(dec[0], lead=True))
+        chosen.extend([c for c in dec[1:] if c["hit"] == dec[0]["hit"]][:1])
+    else:
+        # fact questions: lead with the best sentence stating the kind of fact asked, running text before a table row
+        fact = [c for c in cands if c.get("fact") and c["score"] >= best - DROP]
+        running = [c for c in fact if not c["table"]]
+        if fact:
+            chosen.append(dict((running or fact)[0], lead=True))
     for c in cands:
-        if c in chosen:
+        if any(c["hit"] == x["hit"] and c["start"] == x["start"] for x in chosen):
             continue
         if len(chosen) >= MAX_SENTENCES or c["score"] < best - DROP:
             break
         if sum(1 for x in chosen if x["hit"] == c["hit"]) >= MAX_PER_HIT:
             continue  # leave room for the other passages' best sentences
-        if any(
-            float(c["vec"] @ x["vec"]) >= DUP_COSINE or display(c["quote"]).casefold() == display(x["quote"]).casefold() for x in chosen
-        ):
+        if any(near_duplicate(c, x) for x in chosen):
             continue
         chosen.append(c)
     return chosen
 
 
+DUP_WORDS = 0.8  # share of words two sentences have in common to count as the same point (when a vector is shared)
+
+
+def near_duplicate(a: dict, b: dict) -> bool:
+    """The same point twice: the same words, or (own sentence vectors) cosine >= DUP_COSINE, or (a vector shared with
+    a window's other sentences, index/sentvec.py) most words in common."""
+    if display(a["quote"]).casefold() == display(b["quote"]).casefold():
+        return True
+    if a.get("own") and b.get("own"):
+        return float(a["vec"] @ b["vec"]) >= DUP_COSINE
+    ta, tb = a.get("terms") or set(), b.get("terms") or set()
+    return bool(ta and tb) and len(ta & tb) / len(ta | tb) >= DUP_WORDS
+
+
 def _compose(chosen: list[dict], hits: list[dict]) -> tuple[str, list[dict], list[dict]]:
-    """Answer text 'sentence [n] sentence [m]', citations numbered by first use, and the sentence records."""
-    # keep the reading order of the passage for sentences from the same hit, ranked order across hits
-    order: dict[int, int] = {}
-    for c in chosen:
-        order.setdefault(c["hit"], len(order))
-    chosen = sorted(chosen, key=lambda c: (order[c["hit"]], c["start"]))
+    """Answer text 'sentence [n] sentence [m]', citations numbered by first use, and the sentence records.
+
+    The lead sentence (a decision's, or the fact asked for) comes first; the other passages follow in the search's
+    order of the strong matches (the order ``hits`` has), each passage's sentences in reading order, each passage
+    cited once; a passage not judged a strong match is never quoted."""
+    chosen = [c for c in chosen if hits[c["hit"]].get("match") == "strong"]
+    first = [c["hit"] for c in chosen if c.get("lead")]
+    order = {hi: i for i, hi in enumerate(dict.fromkeys(first + sorted(c["hit"] for c in chosen)))}
+    chosen = sorted(chosen, key=lambda c: (order[c["hit"]], not c.get("lead"), c["start"]))
     numbers: dict[int, int] = {}
     citations: list[dict] = []
     parts: list[str] = []
@@ -288,47 +267,13 @@ def _compose(chosen: list[dict], hits: list[dict]) -> tuple[str, list[dict], lis
             numbers[c["hit"]] = len(numbers) + 1
             citations.append(numbered_hit(hits[c["hit"]], numbers[c["hit"]]))
         n = numbers[c["hit"]]
-        parts.append(f"{display(c['quote'])} [{n}]")
-        sentences.append(
-            {
-                "n": n,
-                "quote": c["quote"],
-                "display": display(c["quote"]),
-                "start": c["start"],
-                "end": c["end"],
-                "score": round(c["score"], 4),
-            }
-        )
+        shown = c.get("shown") or display(c["quote"])
+        said = owner(hits[c["hit"]]) if c.get("lead") and c.get("fact") else None
+        parts.append((f"{said}: " if said else "") + f"{shown} [{n}]")
+        rec = {"n": n, "quote": c["quote"], "display": shown, "start": c["start"], "end": c["end"], "score": round(c["score"], 4)}
+        rec.update({k: c[k] for k in ("heads", "unit") if c.get(k)})
+        sentences.append({**rec, "owner": said} if said else rec)
     return " ".join(parts), citations, sentences
-
-
-CONTINUATIONS = 3  # the passage after each of the top hits is read too: a report's point often runs on
-
-
-def continuations(index, hits: list[dict], res) -> list[dict]:
-    """The next passage of the same document and item for the top hits (not already among them), when the judge
-    finds it a strong match too: an answer quotes matches only."""
-    have = {h["passage_id"] for h in hits}
-    extra = []
-    for h in hits[:CONTINUATIONS]:
-        if h.get("seq") is None:
-            continue
-        row = index.store.passage_at(h["doc_id"], int(h["seq"]) + 1)
-        if row is not None and row["passage_id"] not in have and row.get("item") == h.get("item"):
-            have.add(row["passage_id"])
-            extra.append(hit_from_row(row, 0.0))
-    if not extra:
-        return []
-    rows = index.rows_for_passage_ids([h["passage_id"] for h in hits + extra])
-    known = [(h, r) for h, r in zip(hits + extra, rows) if r is not None]
-    verdict = judge(index, [r for _, r in known], res.query_text, res.qvec)
-    strong = {h["passage_id"]: float(p) for (h, _), p in zip(known, verdict.relevance) if p >= verdict.threshold}
-    out = []
-    for h in extra:
-        if h["passage_id"] in strong:
-            h["match"], h["relevance"] = "strong", round(strong[h["passage_id"]], 4)
-            out.append(h)
-    return out
 
 
 NO_MATCH_TEXT = (
@@ -352,6 +297,13 @@ def ask(
     """A cited answer to ``question`` quoted from the strong matches among the top ``k`` hits (see module doc); when
     none is a strong match (index/judge.py), an abstention with the closest related passages, marked as such."""
     embedder = embedder_for(index, embedder)
+    with one_encoder_thread():  # index/sentvec.py: a question's few short encodes, immune to busy cores
+        out = _answer(index, question, k, filters, embedder, pool)
+    return phrase(out, llm, llm_model, llm_key, timeout) if llm and not out.get("abstained") else out
+
+
+def _answer(index, question: str, k: int, filters: Filters | None, embedder, pool: int) -> dict:
+    """The extractive answer (or abstention) of ``ask``."""
     res = search(index, question, k=max(k, pool), filters=filters, embedder=embedder, crowd=False)  # plain relevance order
     notes = list(f"query expanded: {n}" for n in res.notes)
     out = {"question": question, "answer": ABSTAIN_TEXT, "abstained": True, "citations": [], "related": [], "notes": notes}
@@ -360,13 +312,13 @@ def ask(
         out["answer"] = NO_MATCH_TEXT if res.hits else ABSTAIN_TEXT
         out["related"] = [public_hit(h) for h in res.hits[:5]]
         return out
-    hits = hits + continuations(index, hits, res)
+    hits = hits + continuations(index, hits, res, fact=fact_kind(question) is not None)
     # a vote or a decision: answered from (or led by) the register's record (index/recordanswer.py)
     rec = record_answer(index, question, hits, res.query_text, res.qvec)
     if rec is not None and rec["only"]:
         out.update(record_only(rec), abstained=False, evidence={"matches": res.matches})
         return out
-    cands, ev = score_sentences(index, question, hits, embedder)
+    cands, ev = score_sentences(index, question, hits, embedder, res.qvec)
     out["evidence"] = {
         "matches": res.matches,
         "best_sentence_cos": round(ev["best_sentence_cos"], 4),
@@ -377,22 +329,29 @@ def ask(
         notes.append("the matching passages hold no quotable sentence")
         out["related"] = [public_hit(h) for h in res.hits[:5]]
         return out
-    answer, citations, sentences = _compose(select_sentences(cands), hits) if cands else ("", [], [])
+    chosen = select_sentences(cands)
+    describe_rows(index, chosen, hits)
+    answer, citations, sentences = _compose(chosen, hits) if cands else ("", [], [])
     mode = "extractive"
     if rec is not None:
         answer, citations, sentences = led_by_record(rec, answer, citations, sentences)
         mode = "decision record"
     out.update({"answer": answer, "abstained": False, "citations": citations, "sentences": sentences, "mode": mode})
-    if llm:
-        gen = generate(question, hits, llm, llm_model, llm_key, timeout)
-        if gen.get("error"):
-            notes.append(f"generative answer unavailable ({gen['error']}); showing the extractive answer")
-        else:
-            out.update(gen["result"])
-            out["mode"] = "generative"
-            out.pop("sentences", None)
-            notes.extend(gen.get("notes", []))
     return out
 
 
-__all__ = ["ask", "split_sentences", "display", "ABSTAIN_TEXT", "NO_MATCH_TEXT", "QueryError"]
+def phrase(out: dict, llm: str, llm_model: str | None = None, llm_key: str | None = None, timeout: float = 60.0) -> dict:
+    """The answer ``out`` of ``ask`` phrased by the chat endpoint at ``llm`` from its cited passages only
+    (index/generate.py); on any failure, ``out`` unchanged but for a note. Abstentions and recorded votes are kept as
+    they are (a vote's record is exact; there is nothing to phrase in an abstention)."""
+    if out.get("abstained") or not out.get("citations") or out.get("mode") == "vote record":
+        return out
+    gen = generate(out["question"], out["citations"], llm, llm_model, llm_key, timeout)
+    notes = list(out.get("notes") or [])
+    if gen.get("error"):
+        return {**out, "notes": [*notes, f"generative answer unavailable ({gen['error']}); showing the extractive answer"]}
+    phrased = {k: v for k, v in out.items() if k != "sentences"}
+    return {**phrased, **gen["result"], "mode": "generative", "notes": [*notes, *gen.get("notes", [])]}
+
+
+__all__ = ["ask", "phrase", "split_sentences", "display", "ABSTAIN_TEXT", "NO_MATCH_TEXT", "QueryError"]

@@ -127,6 +127,17 @@ class Index:
     def vectors_at(self, rows) -> np.ndarray:
         return np.asarray(self.vectors[np.asarray(rows, dtype=np.int64)], dtype=np.float32)
 
+    def windows_at(self, rows) -> list[np.ndarray | None]:
+        """The stored sentence-window vectors of each row, in window order (an empty array for a passage short enough
+        to be its own window; None when the generation has no window files)."""
+        if self.window_offsets is None or self.window_vectors is None:
+            return [None] * len(rows)
+        out: list[np.ndarray | None] = []
+        for r in rows:
+            a, b = int(self.window_offsets[int(r)]), int(self.window_offsets[int(r) + 1])
+            out.append(np.asarray(self.window_vectors[a:b], dtype=np.float32))
+        return out
+
     def faiss_index(self):
         """The dense index: the generation's approximate one (read on first use), else exact, built in memory."""
         with self._lock:

@@ -250,6 +250,33 @@ class PgIndex:
                 out[i] = as_array(v[0])
         return out
 
+    def windows_at(self, rows) -> list[np.ndarray | None]:
+        """As index.embedded.Index.windows_at, from the embeddings table (keyed by the passage's window keys); None for a
+        row one of whose windows has no stored vector."""
+        rows = [int(r) for r in rows]
+        if not rows:
+            return []
+        with self.store.conn() as con:
+            got = con.execute(
+                "SELECT p.pid, cardinality(p.window_keys), k.ord, e.vec FROM passages p "
+                "LEFT JOIN LATERAL unnest(p.window_keys) WITH ORDINALITY AS k(key, ord) ON TRUE "
+                "LEFT JOIN embeddings e ON e.model = %s AND e.key = k.key WHERE p.pid = ANY(%s) ORDER BY p.pid, k.ord",
+                (self.model_id, rows),
+            ).fetchall()
+        vecs: dict[int, list] = {}
+        sizes: dict[int, int] = {}
+        for pid, n, _, vec in got:
+            sizes[pid] = int(n or 0)
+            vecs.setdefault(pid, [])
+            if vec is not None:
+                vecs[pid].append(as_array(vec))
+        out: list[np.ndarray | None] = []
+        for r in rows:
+            have = vecs.get(r, [])
+            ok = r in sizes and len(have) == sizes[r]
+            out.append(np.asarray(have, dtype=np.float32).reshape(-1, self.dim) if ok else None)
+        return out
+
 
 def _bm25_scores(rows: list, known: list[str], idf: np.ndarray, avgdl: float, tokens: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """(pids, float32 scores) of every passage holding a known term, from its (term, pids, tfs, dls) posting rows.

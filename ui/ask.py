@@ -18,6 +18,10 @@ def view_ask(index, index_key: str, question: str, ft: tuple) -> None:
         return
     with st.spinner("Reading the papers…"):
         res = run_ask(index, index_key, question, ft)
+    llm = _llm_field()
+    if llm and not res.get("abstained"):
+        with st.spinner("Phrasing the answer…"):
+            res = _phrased(res, llm, f"{index_key}|{question}|{ft}")
     terms = query_terms(question)
     if res.get("abstained"):
         st.warning(esc(res.get("answer") or "The papers do not answer this clearly."), icon="🤔")
@@ -29,6 +33,8 @@ def view_ask(index, index_key: str, question: str, ft: tuple) -> None:
             for i, h in enumerate(related):
                 render_hit(index, {**h, "match": "related"}, terms, key=f"r-{i}-{h['passage_id']}")
         return
+    if res.get("mode") == "generative" or any("generative" in str(n) for n in res.get("notes") or []):
+        st.caption(esc("; ".join(map(str, res.get("notes") or []))) or "Phrased by the language model; every sentence cites its source.")
     answer = res.get("answer") or ""
     pieces = re.split(r"(\[\d+\])", answer)
     body = "".join(f"<sup>{esc(p)}</sup>" if re.fullmatch(r"\[\d+\]", p) else esc(p) for p in pieces)
@@ -40,3 +46,23 @@ def view_ask(index, index_key: str, question: str, ft: tuple) -> None:
         st.markdown(f"**Sources ({len(cits)})**")
         for h in cits:
             render_hit(index, h, terms, key=f"a-{h.get('n')}-{h['passage_id']}", label=f"[{h.get('n')}]")
+
+
+def _llm_field() -> str:
+    """The optional chat endpoint (OpenAI-compatible, e.g. llama.cpp's or Ollama's) that phrases answers; empty = off."""
+    with st.expander("Phrase answers with a language model (optional)"):
+        url = st.text_input(
+            "Chat completions URL",
+            key="llm_url",
+            placeholder="http://127.0.0.1:8080/v1/chat/completions",
+            help="Off when empty. The model sees only the cited passages; a sentence it writes is kept only when the "
+            "passage it cites supports it. If the server fails, the quoted answer is shown.",
+        )
+    return (url or "").strip()
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _phrased(_res: dict, llm: str, key: str) -> dict:
+    from boardpapers.index.answer import phrase
+
+    return phrase(_res, llm, timeout=60.0)

@@ -1,0 +1,148 @@
+"""Fact questions: the kind of fact a question asks for, the sentences that state one, table rows shown with their
+column heads and unit, and whose figure it is.
+
+"How much was the Better Care Fund pooled budget?" is answered by a sentence that states an amount ("a pooled budget
+totalling £52m"), said as the council's, plan's and year's figure; a bare table row ("Total BCF Funding 52,120
+55,993") is shown with the heads of its columns ("2017/18, £000") found above it in the passage or the one before, and
+only leads when no running sentence states the fact (index/answer.py, docs/ANSWERS.md).
+"""
+
+from __future__ import annotations
+
+import re
+
+from boardpapers.ingest.dates import date_words
+from boardpapers.ingest.votes import TITLES
+
+_MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+_NUM = r"[£$]?\(?-?\d[\d,]*(?:\.\d+)?\)?%?"
+_CELL = rf"(?:{_NUM}|Nil|nil|N/A|n/a|-|–)"
+
+# (kind, what the question says, what a sentence stating that kind of fact holds); the first kind the question names
+KINDS: list[tuple[str, re.Pattern, re.Pattern]] = [
+    (
+        "percentage",
+        re.compile(r"\b(?:percentage|proportion|per\s?cent|rate|share)\b|%", re.I),
+        re.compile(r"\d\s?%|\bper\s?cent\b", re.I),
+    ),
+    (
+        "amount",
+        re.compile(
+            r"\b(?:how much|cost\w*|budget\w*|spen[dt]\w*|fund(?:ing|ed)?|amount|savings?|saved?|price|value|worth|grant|allocat\w*|deficit|overspend|£)",
+            re.I,
+        ),
+        re.compile(r"£\s?(?!['’]?000s?\b)\d|\b\d+(?:\.\d+)?\s?(?:m|bn|k|million|billion)\b|\b\d[\d,]*\s?pounds\b", re.I),
+    ),
+    (
+        "count",
+        re.compile(r"\b(?:how many|number of|count of)\b", re.I),
+        re.compile(r"\b\d{1,3}(?:,\d{3})+\b|(?<![\d/£.])(?!(?:19|20)\d\d\b)\d+(?:\.\d+)?\s+[a-z]", re.I),
+    ),
+    (
+        "date",
+        re.compile(r"^\s*when\b|\b(?:what|which)\s+(?:date|day|month|year)\b|\bby when\b|\bdeadline\b", re.I),
+        re.compile(
+            rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}\b|\b{_MONTH}\s+(?:19|20)\d\d\b|\b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b|\b(?:in|by|from|until)\s+(?:19|20)\d\d\b"
+        ),
+    ),
+    (
+        "name",
+        re.compile(
+            r"^\s*who\b|\b(?:whom|which (?:organisation|company|provider|officer|member|councillor)|name of|chair\w*|led by)\b", re.I
+        ),
+        re.compile(rf"\b{TITLES}\.?\s+[A-Z][\w'’\-]+|\b[A-Z][a-z]+(?:\s+(?:of|and|for|&)?\s*[A-Z][a-z]+){{2,}}"),
+    ),
+]
+FACT_KINDS = tuple(k for k, _, _ in KINDS)
+ROW = re.compile(rf"^\s*(?P<label>.*?[A-Za-z)*].*?)\s+(?P<cells>{_CELL}(?:\s+{_CELL})+)\s*$")
+_PERIOD = re.compile(r"\b(?:(?:19|20)\d\d\s?[/\-–]\s?\d{2,4}|(?:19|20)\d\d|Q[1-4]|Actual|Budget|Forecast|Outturn|Target|Variance|Plan)\b")
+_UNIT = re.compile(r"£\s?['’]?000s?|£k\b|£m\b|£bn\b|\(%\)|%|\bNo\.?(?=\s|$)|\bFTE\b|\bnumbers?\b", re.I)
+HEAD_LINES = 30  # how far above a row its column heads are looked for
+
+
+def fact_kind(question: str) -> str | None:
+    """The kind of fact asked for ('amount', 'percentage', 'count', 'date', 'name'), or None."""
+    for kind, asks, _ in KINDS:
+        if asks.search(question):
+            return kind
+    return None
+
+
+def states(kind: str | None, quote: str) -> bool:
+    """Does the sentence state a fact of ``kind``?"""
+    for k, _, holds in KINDS:
+        if k == kind:
+            return bool(holds.search(quote))
+    return False
+
+
+_UNIT_KIND = {"amount": re.compile(r"£"), "percentage": re.compile(r"%"), "count": re.compile(r"No\b|number|FTE", re.I)}
+
+
+def unit_states(kind: str | None, unit: str | None) -> bool:
+    """Does a table row whose column unit is ``unit`` ('£000', '%') state a fact of ``kind``?"""
+    rx = _UNIT_KIND.get(kind or "")
+    return bool(rx and unit and rx.search(unit))
+
+
+def row_lines(quote: str) -> list[tuple[int, int]]:
+    """(start, end) within ``quote`` of its lines that are table rows (a label followed by two or more cells)."""
+    out, pos = [], 0
+    for line in quote.split("\n"):
+        if ROW.match(line) and len(re.findall(r"[A-Za-z]{3,}", line)) <= 12:
+            lead = len(line) - len(line.lstrip())
+            out.append((pos + lead, pos + len(line.rstrip())))
+        pos += len(line) + 1
+    return out
+
+
+def is_table_row(quote: str) -> bool:
+    """A table fragment rather than running text: every line of it is a row, or it is mostly rows."""
+    lines = [x for x in quote.split("\n") if x.strip()]
+    rows = row_lines(quote)
+    return bool(rows) and len(rows) * 2 >= len(lines) and not re.search(r"[a-z]{3,}[.!?](?:\s|$)", quote)
+
+
+def table_heads(above: str, cells: int) -> tuple[list[str], str | None]:
+    """The column heads (one per cell) and the unit of a table row, from the text ``above`` it: the nearest lines over
+    the row that name periods ('2017/18', 'Q1', 'Budget') or units ('£000', '%'). ([], None) when none are found."""
+    lines = above.split("\n")[-HEAD_LINES:]
+    block: list[str] = []
+    for line in reversed(lines):
+        head = bool(_PERIOD.search(line) or _UNIT.search(line)) and not ROW.match(line)
+        if head:
+            block.insert(0, line)
+        elif block or len(re.findall(r"[A-Za-z]{2,}", line)) >= 10:
+            break  # the heads end here, or running text comes before any: the row's table has none above it
+    if not block:
+        return [], None
+    text = " ".join(block)
+    periods = [" ".join(m.group(0).split()) for m in _PERIOD.finditer(text)]
+    units = {" ".join(m.group(0).split()) for m in _UNIT.finditer(text)}
+    unit = units.pop() if len(units) == 1 else None
+    heads = periods[-cells:] if len(periods) >= cells else []
+    return heads, unit
+
+
+def show_row(row: str, heads: list[str], unit: str | None) -> str:
+    """'Total BCF Funding: £52,120 (2017/18, £000); £55,993 (2018/19, £000)' -- a row with its heads and unit."""
+    m = ROW.match(row)
+    if m is None or (not heads and not unit):
+        return " ".join(row.split())
+    cells = m.group("cells").split()
+    label = " ".join(m.group("label").split())
+    if heads and len(heads) == len(cells):
+        shown = [f"{c} ({', '.join(x for x in (h, unit) if x)})" for c, h in zip(cells, heads)]
+    else:
+        shown = [f"{c} ({unit})" if unit else c for c in cells]
+    return f"{label}: " + "; ".join(shown)
+
+
+def owner(hit: dict) -> str:
+    """Whose figure it is: 'Leicestershire County Council, Better Care Fund Plan 2017/18 – 2018/19 (Health and
+    Wellbeing Board, 21 September 2017)' from the passage's citation fields."""
+    what = hit.get("item") or hit.get("title")
+    when = date_words(hit.get("meeting_date")) or hit.get("meeting_date")
+    where = ", ".join(str(x) for x in (hit.get("body"), when) if x)
+    head = ", ".join(str(x) for x in (hit.get("council"), what) if x)
+    return head + (f" ({where})" if where else "") if head else where

@@ -1,0 +1,96 @@
+"""The sentences of a passage an answer can quote: exact ``(start, end)`` spans, and the candidates of a question's
+hits (whole sentences; a table's rows one by one, so a row can be shown with its column heads, index/facts.py)."""
+
+from __future__ import annotations
+
+import re
+
+from .facts import row_lines
+
+MAX_SENTENCE_CHARS = 600
+MIN_WORDS = 4
+MIN_LETTER_WORDS = 3  # a number run with a heading ('12,876 16,051 Additional Contributions') says nothing alone
+
+
+# sentence boundary: end punctuation + space before a capital / digit / bracket / quote, a blank line, or a
+# new line that opens a list item or heading
+# (not ingest/chunk.py's _SENT_END, on purpose: chunk units also end at ';' / ':' before a capital, which would cut
+# quotes into fragments; a quote here is a whole sentence. Merging the two would change both outputs.)
+_BOUNDARY = re.compile(
+    r"(?<=[.!?])[\"')\]”’]*\s+(?=[A-Z0-9(\"“‘'•\-–])"
+    r"|\n\s*\n"
+    r"|\n(?=\s*(?:[•●▪\-–*]|\(?[a-z0-9ivx]{1,4}[).]\s|\d+(?:\.\d+)*\.?\s+[A-Z]))"
+)
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """(start, end) spans of the sentences in ``text``; ``text[start:end]`` is stripped of outer whitespace."""
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    cuts = [m for m in _BOUNDARY.finditer(text)]
+    bounds = []
+    for m in cuts:
+        bounds.append((pos, m.start()))
+        pos = m.end()
+    bounds.append((pos, len(text)))
+    for s, e in bounds:
+        for s2, e2 in _split_long(text, s, e):
+            spans += _stripped(text, s2, e2)
+    return spans
+
+
+def _split_long(text: str, s: int, e: int) -> list[tuple[int, int]]:
+    """Very long 'sentences' (tables, run-on lists) are cut at '; ' or newlines so quotes stay readable."""
+    if e - s <= MAX_SENTENCE_CHARS:
+        return [(s, e)]
+    out = []
+    start = s
+    for m in re.finditer(r";\s+|\n", text[s:e]):
+        cut = s + m.end()
+        if cut - start >= 80:
+            out.append((start, s + m.start() + (1 if text[s + m.start()] == ";" else 0)))
+            start = cut
+    out.append((start, e))
+    return out
+
+
+def display(quote: str) -> str:
+    """The display form of a quote: internal whitespace (PDF line breaks) collapsed."""
+    return " ".join(quote.split())
+
+
+def quotable(text: str) -> list[tuple[int, int]]:
+    """``split_sentences``, with a table block cut up: each row line (two or more in the block) is a span of its own,
+    and the lines between rows stay together."""
+    out: list[tuple[int, int]] = []
+    for s, e in split_sentences(text):
+        rows = row_lines(text[s:e])
+        if len(rows) < 2:
+            out.append((s, e))
+            continue
+        pos = s
+        for rs, re_ in rows:
+            out += _stripped(text, pos, s + rs)
+            out.append((s + rs, s + re_))
+            pos = s + re_
+        out += _stripped(text, pos, e)
+    return out
+
+
+def _stripped(text: str, s: int, e: int) -> list[tuple[int, int]]:
+    """[(s, e)] without outer whitespace, or [] when nothing is left."""
+    while s < e and text[s].isspace():
+        s += 1
+    while e > s and text[e - 1].isspace():
+        e -= 1
+    return [(s, e)] if e > s else []
+
+
+def candidate_sentences(hits: list[dict]) -> list[dict]:
+    """The sentences of the hits long enough to quote: {"hit", "start", "end", "quote"}."""
+    return [
+        {"hit": hi, "start": s, "end": e, "quote": h["text"][s:e]}
+        for hi, h in enumerate(hits)
+        for s, e in quotable(h["text"])
+        if len(re.findall(r"\w+", h["text"][s:e])) >= MIN_WORDS and len(re.findall(r"[A-Za-z]{2,}", h["text"][s:e])) >= MIN_LETTER_WORDS
+    ]

@@ -1,0 +1,150 @@
+"""`ask` on real packs: decision questions answered from the decision register for six meetings (two Leicestershire
+packs here, two more in tests/test_answer.py on conftest's real_index, and two Kent meetings when ../shared is
+present), and fact questions answered with the figure asked for, whose it is, and table rows with their heads.
+
+Each index is built once per module with the real model (slow)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import CORPUS, SHARED, build_index
+
+from boardpapers.index.answer import ask
+from boardpapers.index.embedded import Index
+from boardpapers.ingest.dates import date_words
+
+SLOW_FIXTURES = {"leics", "kent"}
+KENT = SHARED / "realpdf"
+KENT_FILES = (
+    "cabinet/2025-01-30/originals/Printed minutes 30th-Jan-2025 10.00 Cabinet.pdf",
+    "cabinet/2025-01-30/originals/24-00108 - Revenue and Capital Budget Monitoring Report November 2024-25.pdf",
+    "full_council/2025-01-09/originals/Printed minutes 09th-Jan-2025 10.00 County Council.pdf",
+)
+
+
+def _pages(src: Path, dst: Path, pages: list[int]) -> None:
+    """The ``pages`` (1-based) of ``src`` as a PDF of their own: a pack's minutes and one report, not its 300 pages."""
+    from pypdf import PdfReader, PdfWriter
+
+    reader, writer = PdfReader(src), PdfWriter()
+    for p in pages:
+        writer.add_page(reader.pages[p - 1])
+    with open(dst, "wb") as f:
+        writer.write(f)
+
+
+@pytest.fixture(scope="module")
+def leics(tmp_path_factory):
+    """Leicester City HWB (the minutes of 10 October 2016 in the pack of 15 December 2016) and Leicestershire HWB (the
+    minutes of 20 July 2017 and the Better Care Fund Plan report of the pack of 21 September 2017)."""
+    d = tmp_path_factory.mktemp("leics")
+    (d / "papers").mkdir()
+    _pages(CORPUS / "000_f2458a1a6d162554.pdf", d / "papers" / "city_hwb.pdf", list(range(1, 15)))
+    _pages(CORPUS / "001_418e79fd6130f93b.pdf", d / "papers" / "county_hwb.pdf", [*range(1, 9), *range(28, 34)])
+    report = build_index([d / "papers"], d / "index")
+    assert report.count("ingested") == 2, report.outcomes
+    return Index(d / "index")
+
+
+@pytest.fixture(scope="module")
+def kent(tmp_path_factory):
+    missing = [f for f in KENT_FILES if not (KENT / f).exists()]
+    if missing:
+        pytest.skip(f"{KENT} is not available (../shared is absent)")
+    d = tmp_path_factory.mktemp("kent")
+    (d / "papers").mkdir()
+    for f in KENT_FILES:
+        shutil.copy(KENT / f, d / "papers" / f.rsplit("/", 1)[1])
+    report = build_index([d / "papers"], d / "index")
+    assert report.count("ingested") == len(KENT_FILES), report.outcomes
+    return Index(d / "index")
+
+
+def _check_cited(r: dict) -> None:
+    """Every quote is verbatim in the passage it cites; every citation is a strong match, cited once."""
+    by_n = {c["n"]: c for c in r["citations"]}
+    assert len({c["passage_id"] for c in r["citations"]}) == len(r["citations"])
+    assert all(c["match"] == "strong" for c in r["citations"])
+    for s in r["sentences"]:
+        if s["start"] != s["end"]:  # a record's lead is composed, not quoted
+            assert by_n[s["n"]]["text"][s["start"] : s["end"]] == s["quote"]
+
+
+@pytest.mark.parametrize(
+    "question, lead, words",
+    [
+        (
+            "What was agreed about Infant Mortality Strategy?",
+            "On 10 October 2016 the Leicester City Health and Wellbeing Board resolved (minute 30, Infant Mortality Strategy): ",
+            "That the Board supported the actions and recommendations in the report",
+        ),
+        (
+            "What did the Board decide about Radio Wellbeing?",
+            "On 20 July 2017 the Health and Wellbeing Board resolved (minute 19, Radio Wellbeing): ",
+            "(1) That the development of Radio Wellbeing be supported",
+        ),
+        (
+            "What did the Board resolve about the Unified Prevention Board?",
+            "On 20 July 2017 the Health and Wellbeing Board resolved (minute 25, Unified Prevention Board Update): ",
+            "(a) That the proposal to clarify",
+        ),
+    ],
+)
+def test_leicestershire_decisions_lead_with_the_record(leics, question, lead, words):
+    r = ask(leics, question)
+    assert r["mode"] == "decision record"
+    first = r["answer"].split("[1]")[0]
+    assert first.startswith(lead) and words in first, r["answer"]
+    assert r["citations"][0]["is_decision"]
+    _check_cited(r)
+
+
+def _owned(first: dict, cited: dict) -> None:
+    """The lead names whose figure it is: the council, the report and the meeting of the passage it cites."""
+    assert first["owner"].startswith(f"{cited['council']}, Better Care Fund Plan 2017/18")
+    assert date_words(cited["meeting_date"]) in first["owner"]
+
+
+def test_better_care_fund_budget_names_the_figure_and_whose_it_is(leics):
+    r = ask(leics, "How much was the Better Care Fund pooled budget?")
+    first = r["sentences"][0]
+    assert first["display"] == "The BCF expenditure plan totals £52m in 2017/18 and £56m in 2018/19.", r["answer"]
+    assert r["answer"].startswith(first["owner"] + ": ")
+    _owned(first, r["citations"][0])
+    _check_cited(r)
+
+
+def test_a_table_row_answer_carries_its_column_heads_and_unit(leics):
+    """No sentence says what the Disabled Facilities Grants bring; the table row does, under heads on lines of their
+    own (pdftotext's layout): it leads, shown with them."""
+    r = ask(leics, "How much did the Disabled Facilities Grants contribute to the BCF?")
+    first = r["sentences"][0]
+    assert first["quote"] == "Disabled Facilities Grants 3,350 3,632", r["answer"]
+    assert first["display"] == "Disabled Facilities Grants: 3,350 (2017/18, £000); 3,632 (2018/19, £000)"
+    assert (first["heads"], first["unit"]) == (["2017/18", "2018/19"], "£000")
+    assert r["answer"].startswith(f"{first['owner']}: {first['display']} [1]")
+    _owned(first, r["citations"][0])
+    _check_cited(r)
+
+
+def test_kent_cabinet_decision_and_council_vote(kent):
+    r = ask(kent, "What did Cabinet decide about the Integrated Care Strategy Delivery Plan?")
+    first = r["answer"].split("[1]")[0]
+    assert r["mode"] == "decision record" and first.startswith("On 30 January 2025 the Cabinet resolved (minute 91, "), r["answer"]
+    assert "Adopt the Integrated Care Strategy Delivery Plan" in first
+    _check_cited(r)
+    v = ask(kent, "How did the vote go on the English Devolution White Paper motion?")
+    assert v["mode"] == "vote record"
+    assert v["answer"].startswith("On 9 January 2025 the County Council put the substantive motion on English Devolution White Paper")
+    assert "For 39, Against 19, Abstain 1" in v["answer"] and v["citations"][0]["match"] == "strong"
+
+
+def test_kent_fact_answer_states_the_overspend_and_whose(kent):
+    r = ask(kent, "How much was the forecast revenue overspend in November 2024-25?")
+    first = r["sentences"][0]
+    assert "£23.3m" in first["display"], r["answer"]
+    assert "Cabinet" in first["owner"] and "30 January 2025" in first["owner"]
+    _check_cited(r)
