@@ -59,6 +59,9 @@ def open_app(ctx, url: str):
 
 
 def search(page, text: str, button: bool = False) -> None:
+    """Run a search and wait for ITS hits: the previous search's hits stay on the page until the rerun replaces them,
+    and the rerun may not have started when the click returns."""
+    before = page.locator(".bp-cite .bp-cite").all_inner_texts()
     box = page.get_by_label("Search the papers")
     box.fill(text)
     if button:
@@ -66,11 +69,25 @@ def search(page, text: str, button: bool = False) -> None:
     else:
         box.press("Enter")
     sync_api.expect(page.locator(".bp-text mark").first).to_be_visible(timeout=120_000)
-    settle(page)
+    for _ in range(240):
+        if citations(page) != before:
+            return
+        page.wait_for_timeout(500)
+    raise AssertionError(f"the hits did not change after searching {text!r}")
 
 
 def citations(page) -> list[str]:
-    return page.locator(".bp-cite .bp-cite").all_inner_texts()
+    """The hits' citations once the page has stopped changing: while Streamlit reruns, the previous run's hits stay
+    on the page (faded) beside the new ones, so a single read can hold both lists."""
+    last = None
+    for _ in range(60):
+        settle(page)
+        now = page.locator(".bp-cite .bp-cite").all_inner_texts()
+        if now == last:
+            return now
+        last = now
+        page.wait_for_timeout(500)
+    raise AssertionError(f"the hits kept changing: {last}")
 
 
 def marked_passage_in_view(page) -> dict:
