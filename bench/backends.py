@@ -21,9 +21,10 @@ from pathlib import Path
 
 import numpy as np
 
+from boardpapers.index.embed import BACKENDS
+
 ROOT = Path(__file__).resolve().parents[1]
 GOLD = ROOT.parent / "shared" / "eval" / "council-dev.jsonl"
-BACKENDS = ("torch", "onnx", "onnx-int8", "openvino")
 TOLERANCE = 0.01  # issue 8: recall@5 and trace coverage within this of PyTorch fp32
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench import write_section
+from bench.__main__ import write_section
 from bench.ingest_bench import BareEncoder, parse_corpus
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -38,7 +38,7 @@ def _ingest(sub) -> None:
     s.add_argument("--workers", type=count(1), default=None, help="parallel parser processes (default: all cores)")
     s.add_argument(
         "--backend",
-        choices=("torch", "onnx", "onnx-int8", "openvino"),
+        choices=("torch", "torch-bf16", "onnx", "onnx-int8", "openvino"),
         default=None,
         help="how passages are embedded (default: the index's own backend, torch for a new index); "
         "queries then use the same backend. Non-torch backends need `pip install 'boardpapers[backends]'`",

