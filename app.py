@@ -19,6 +19,7 @@ from pathlib import Path
 import streamlit as st
 
 from boardpapers.errors import BoardpapersError
+from boardpapers.index.semantic import progress, progress_line
 from boardpapers.index.store import STORE_FILE, sqlite_message
 from boardpapers.settings import location, settings
 from boardpapers.ui.add import view_add
@@ -55,6 +56,25 @@ def open_index():
     return backend, index, f"{where}::{version}", corpus
 
 
+@st.fragment(run_every=5)
+def semantic_indexing(backend, index_key: str) -> None:
+    """While a keyword-first ingest embeds (index/semantic.py): how far it has got, redrawn every few seconds, and the
+    whole page redrawn on the index version that has more vectors (searches then run on it)."""
+    where, version = index_key.rsplit("::", 1)
+    try:
+        if backend.version() != version:
+            st.rerun(scope="app")
+        p = progress(load_index(where, version))
+    except BoardpapersError:
+        return
+    if p is not None:
+        st.info(
+            f"{progress_line(p)}. Keyword matches are shown meanwhile, marked in their citations; "
+            "the page switches to the newer index by itself.",
+            icon="⏳",
+        )
+
+
 def show_view(backend, index, index_key: str, ft: tuple, corpus: Path) -> None:
     view = st.session_state.view
     if view == "Search":
@@ -79,6 +99,8 @@ def main() -> None:
     st.caption("Search and cited answers over council board papers")
     backend, index, index_key, corpus = open_index()
     sync_url(index)  # a link, Back or Forward sets the widgets; else what they show is written to the URL
+    if progress(index) is not None:  # vectors still landing: a status line that follows them
+        semantic_indexing(backend, index_key)
     ft = sidebar(index, new_count(backend, index, index_key))
     try:
         show_view(backend, index, index_key, ft, corpus)

@@ -34,7 +34,12 @@ def main(argv: list[str] | None = None) -> int:
         default=os.environ.get("BOARDPAPERS_INDEX", ".boardpapers"),
         help="an index of corpus/ (latency benchmark samples its passages and vectors)",
     )
+    ap.add_argument("--baseline", default=None, help="ingest: the baseline configuration, key=value,... (bench/ingest_bench.py)")
+    ap.add_argument("--new", default=None, help="ingest: the new configuration, key=value,... (bench/ingest_bench.py)")
     a = ap.parse_args(argv)
+    from bench.ingest_bench import BASELINE, NEW
+
+    a.baseline, a.new = a.baseline or BASELINE, a.new or NEW
     if a.what in ("all", "bm25"):
         from bench import bm25_bench
 
@@ -57,15 +62,20 @@ def main(argv: list[str] | None = None) -> int:
         from bench import ingest_bench
         from bench.bm25_bench import machine_info
 
-        res = ingest_bench.run(variants=not a.quick, repeats=1 if a.quick else 2)
-        write_section("ingest", ingest_bench.markdown(res, machine_info(), "python -m bench ingest"))
+        res = ingest_bench.run(baseline=a.baseline, new=a.new, quick=a.quick)
+        text = ingest_bench.markdown(res, machine_info(), ingest_bench.command_line(a.quick, a.baseline, a.new))
+        if a.quick:  # two small packs: a check of the bench, not figures for the docs
+            print(text)
+        else:
+            write_section("ingest", text)
     if a.what in ("all", "backends"):
         from bench import backends
         from bench.bm25_bench import machine_info
 
         rows = backends.run(list(backends.BACKENDS), ROOT / "corpus", backends.GOLD)
         write_section("backends", backends.markdown(rows, machine_info(), "python -m bench backends", backends.versions()))
-    print(f"updated {DOC}")
+    if not (a.what == "ingest" and a.quick):
+        print(f"updated {DOC}")
     return 0
 
 

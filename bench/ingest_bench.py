@@ -1,21 +1,27 @@
-"""Ingestion throughput on corpus/: pages/s parsed, bare ``model.encode`` texts/s, and whole-pipeline
-texts/s for the same texts (passages and their sentence windows) and backend (issue 8: the pipeline should reach >= 90% of the encoder).
+"""Ingestion of corpus/ in two configurations side by side: throughput, when the papers become searchable (by
+keyword, then fully hybrid), and the bare encoder beside them (issues 8 and 18).
 
-    python -m bench.ingest_bench [--backend torch] [--variants] [--corpus corpus]
+    python -m bench ingest [--quick] [--baseline CFG] [--new CFG]
+    python -m bench.ingest_bench [--quick] [--baseline CFG] [--new CFG] [--corpus DIR] [--print-only]
 
-1. Parsing: every file of the corpus through ``boardpapers.ingest.parse.parse_file`` in this process (one core),
-   which also yields the passages' embed texts exactly as ingestion makes them.
-2. Bare encoder: the distinct embed texts through ``Embedder.encode`` in one call (model loaded and
-   warmed up first, so neither load nor warm-up is timed).
-3. Whole pipeline: ``boardpapers.index.writer.ingest`` of the corpus into a fresh index (empty embedding cache),
-   in a fresh Python process; timed is the ``ingest()`` call (discovery, hashing, parallel parsing,
-   model load, encoding, SQLite writes, building the index generation), not interpreter start-up.
-   ``--variants`` also runs the pipeline with other parse-worker / thread / batch settings.
+A configuration CFG is ``key=value,key=value``: ``keyword_first`` (0/1), ``backend`` (torch | onnx | onnx-int8 |
+openvino), ``workers`` (parse processes), ``batch`` (texts per encode call), and any other ``key`` names a constant
+of the ingest pipeline set for that run -- ``KEY`` upper-cased in ``boardpapers.ingest.chunk``, the embed queue
+(``boardpapers.index.embedqueue.EmbedQueue``) or ``boardpapers.index.backfill`` (e.g. ``window_words=40``; an unknown
+key fails that run with a message). The baseline defaults to today's plain ingest (``keyword_first=0``), the new
+configuration to the CLI's ``--keyword-first``.
 
-The encoder's own speed on this (shared, virtual) machine drifts by up to ~25 % over minutes (bare runs of the same
-texts measured 19.0-25.8 passages/s within half an hour), far more than the effect measured. So bare and pipeline
-runs alternate -- bare, pipeline, bare, pipeline, ..., bare -- and each pipeline run is compared with the mean of the
-bare runs just before and just after it. ``--repeats N`` pipeline runs per setting (default 2).
+1. Parsing: every file through ``parse_file`` in this process (one core): pages/s, and the distinct embed texts.
+2. Bare encoder: those texts through ``Embedder.encode`` in one call, model loaded and warm.
+3. Each configuration: ``boardpapers.index.writer.ingest`` of the corpus into a fresh index (empty embedding cache) in
+   a fresh Python process. Meanwhile this process watches the index: the moment a generation first answers a search
+   (opened and searched here, by keyword) is "first searchable", the moment one with every vector answers a hybrid
+   search is "fully hybrid"; "all searchable" is when the generation holding every paper went live (the writer's
+   record; later than the first when a long parse publishes some papers midway); all from the start of the
+   ``ingest()`` call; end to end is the whole call.
+
+The encoder's speed drifts by up to ~25 % over minutes on this shared machine, so ratios of runs minutes apart carry
+that uncertainty; ``--quick`` (two small packs, for checking the bench itself) even more.
 """
 
 from __future__ import annotations
@@ -24,48 +30,65 @@ import argparse
 import json
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"
-
-# (label, workers, adapt torch threads to busy parse workers, texts per encode call); the first is the default
-VARIANTS = [
-    ("default: 2 parse workers, torch threads = free cores, 256 texts per encode call", 2, True, 256),
-    ("2 parse workers, torch threads fixed at 2", 2, False, 256),
-    ("1 parse worker, torch threads = free cores", 1, True, 256),
-    ("2 parse workers, 1024 texts per encode call", 2, True, 1024),
-]
+QUICK_FILES = ("004_6f7fe29cf4be1230.pdf", "003_a7b28d8a4ec9b5b9.pdf")  # the two smallest packs
+BASELINE = "keyword_first=0"
+NEW = "keyword_first=1"
+RUN_KEYS = ("keyword_first", "backend", "workers", "batch")
+CONSTANT_HOMES = ("boardpapers.ingest.chunk", "boardpapers.index.embedqueue:EmbedQueue", "boardpapers.index.backfill")
 
 _PIPELINE = r"""
-import json, sys, time
+import importlib, json, sys, time
 args = json.loads(sys.argv[1])
+for key, value in args["constants"].items():  # configuration keys naming pipeline constants
+    for home in args["homes"]:
+        mod, _, cls = home.partition(":")
+        obj = importlib.import_module(mod)
+        obj = getattr(obj, cls) if cls else obj
+        if hasattr(obj, key.upper()):
+            old = getattr(obj, key.upper())
+            setattr(obj, key.upper(), value.lower() in ("1", "true", "yes") if isinstance(old, bool) else type(old)(value))
+            break
+    else:
+        sys.exit(f"unknown configuration key {key!r}: no constant {key.upper()} in {', '.join(args['homes'])}")
 from boardpapers.index import writer
 from boardpapers.index.embedqueue import EmbedQueue
-if not args["adapt"]:
-    EmbedQueue.threads_for_encoding = lambda self, busy_workers: None
-EmbedQueue.BATCH = args["batch"]
-t0 = time.perf_counter()
-r = writer.ingest([args["corpus"]], args["index"], backend=args["backend"], workers=args["workers"])
-wall = time.perf_counter() - t0
-same = None
-if args.get("texts"):  # then the bare encoder, in this process, with the pipeline's own model instance, right after
-    from boardpapers.index.embed import get_embedder
-    texts = json.load(open(args["texts"], encoding="utf-8"))
-    emb = get_embedder(None, backend=args["backend"])
-    t1 = time.perf_counter()
-    emb.encode(texts)
-    same = len(texts) / (time.perf_counter() - t1)
-print(json.dumps({"seconds": wall, "bare_same_process": same, "embedded": r.embedded, "passages": r.passages_total, "pages": r.pages,
+if args.get("batch"):
+    EmbedQueue.BATCH = int(args["batch"])
+t0 = time.time()
+r = writer.ingest([args["corpus"]], args["index"], backend=args.get("backend"), workers=args.get("workers"),
+                  keyword_first=args["keyword_first"])
+print(json.dumps({"t0": t0, "seconds": time.time() - t0, "embedded": r.embedded, "passages": r.passages_total, "pages": r.pages,
                   "parse_seconds": r.parse_seconds, "embed_seconds": r.embed_seconds, "failed": len(r.failed),
-                  "load_seconds": r.load_seconds, "write_seconds": r.write_seconds, "build_seconds": r.build_seconds,
-                  "timeline": r.timeline}))
+                  "load_seconds": r.load_seconds, "build_seconds": r.build_seconds, "timeline": r.timeline}))
 """
+
+
+def parse_config(spec: str) -> dict:
+    """``key=value,key=value`` as {"keyword_first": bool, "backend", "workers", "batch", "constants": {...}}."""
+    cfg: dict = {"keyword_first": False, "backend": None, "workers": 2, "batch": None, "constants": {}}
+    for part in filter(None, (p.strip() for p in spec.split(","))):
+        key, sep, value = part.partition("=")
+        key, value = key.strip(), value.strip()
+        if not sep or not key:
+            raise ValueError(f"{part!r} is not key=value")
+        if key == "keyword_first":
+            cfg[key] = value.lower() in ("1", "true", "yes", "on")
+        elif key in ("workers", "batch"):
+            cfg[key] = int(value)
+        elif key in RUN_KEYS:
+            cfg[key] = value
+        else:
+            cfg["constants"][key] = value
+    return cfg
 
 
 def parse_corpus(corpus: Path) -> dict:
@@ -116,174 +139,219 @@ class BareEncoder:
         return out
 
 
-def pipeline_run(
-    corpus: Path,
-    index_dir: Path,
-    backend: str = "torch",
-    workers: int = 2,
-    adapt: bool = True,
-    batch: int = 256,
-    texts_file: Path | None = None,
-) -> dict:
-    """One whole-pipeline ingest of ``corpus`` into the fresh index ``index_dir``, in a fresh process; with
-    ``texts_file`` (a JSON list) that process then also times the bare encoder on those texts."""
+class Watcher:
+    """Watches an index being built: the wall-clock moment a generation first answers a keyword search, and the
+    moment one with every vector first answers a hybrid search (searched from this process)."""
+
+    def __init__(self, index_dir: Path, embedder):
+        self.dir, self.embedder = index_dir, embedder
+        self.keyword: float | None = None
+        self.hybrid: float | None = None
+        self.generations = 0
+        self.stop = threading.Event()
+        self.errors: list[str] = []
+        self.thread = threading.Thread(target=self._watch, daemon=True)
+        self.thread.start()
+
+    def _watch(self) -> None:
+        from boardpapers.index.embedded import Index
+        from boardpapers.index.generation import current_generation_name
+        from boardpapers.index.search import search
+
+        seen = None
+        while not self.stop.is_set() and self.hybrid is None:
+            name = current_generation_name(self.dir)
+            if name is None or name == seen:
+                time.sleep(0.05)
+                continue
+            try:
+                ix = Index(self.dir)
+                if search(ix, "council", k=3, mode="bm25").hits and self.keyword is None:
+                    self.keyword = time.time()
+                if ix.has_vector is None and search(ix, "council", k=3, embedder=self.embedder).hits:
+                    self.hybrid = time.time()
+                ix.store.close()
+                seen = name
+                self.generations += 1
+            except Exception as exc:  # noqa: BLE001 - a generation replaced while opened: try the next one
+                self.errors.append(f"{type(exc).__name__}: {exc}")
+                time.sleep(0.05)
+
+    def finish(self) -> None:
+        self.stop.set()
+        self.thread.join()
+
+
+def pipeline_run(corpus: Path, index_dir: Path, cfg: dict, embedder) -> dict:
+    """One whole-pipeline ingest of ``corpus`` into the fresh index ``index_dir`` with configuration ``cfg``, in a
+    fresh process whose embedding cache is empty, watched from here."""
     args = {
         "corpus": str(corpus),
         "index": str(index_dir),
-        "backend": backend,
-        "workers": workers,
-        "adapt": adapt,
-        "batch": batch,
-        "texts": str(texts_file) if texts_file else None,
+        "homes": CONSTANT_HOMES,
+        **{k: cfg[k] for k in (*RUN_KEYS, "constants")},
     }
-    env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", TOKENIZERS_PARALLELISM="false")
-    out = subprocess.run([sys.executable, "-c", _PIPELINE, json.dumps(args)], cwd=ROOT, env=env, capture_output=True, text=True)
+    cache = tempfile.mkdtemp(prefix="bp-bench-cache-")
+    env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", TOKENIZERS_PARALLELISM="false", BOARDPAPERS_CACHE=cache)
+    watcher = Watcher(index_dir, embedder)
+    load_before = os.getloadavg()[0]
+    try:
+        out = subprocess.run([sys.executable, "-c", _PIPELINE, json.dumps(args)], cwd=ROOT, env=env, capture_output=True, text=True)
+        time.sleep(0.5)  # the last generation, searched
+    finally:
+        watcher.finish()
+        shutil.rmtree(cache, ignore_errors=True)
     if out.returncode != 0:
         raise RuntimeError(f"pipeline run failed: {out.stderr[-2000:]}")
     res = json.loads(out.stdout.strip().splitlines()[-1])
-    res["per_s"] = res["embedded"] / res["seconds"]
+    t0 = res["t0"]
+    res.update(
+        # every paper searchable (the writer's record): later than the first generation when a long parse published
+        # some of them midway
+        all_searchable=res["timeline"].get("keyword_searchable"),
+        per_s=res["embedded"] / res["seconds"],
+        pages_per_s=res["pages"] / res["seconds"],
+        keyword_searchable=watcher.keyword - t0 if watcher.keyword else None,
+        fully_hybrid=watcher.hybrid - t0 if watcher.hybrid else None,
+        generations=watcher.generations,
+        load_avg=(round(load_before, 1), round(os.getloadavg()[0], 1)),
+    )
     return res
 
 
-def run(corpus: Path = CORPUS, backend: str = "torch", variants: bool = False, keep_index: Path | None = None, repeats: int = 2) -> dict:
-    """Parse; then bare and pipeline runs alternating (each setting ``repeats`` times), ending with a bare run."""
-    parsed = parse_corpus(corpus)
-    bare_enc = BareEncoder(parsed["texts"], backend)
-    bares = [bare_enc.run()]
-    print(f"  parsing {parsed['pages'] / parsed['seconds']:.1f} pages/s; bare encoder {bares[0]['per_s']:.1f} texts/s", file=sys.stderr)
-    runs = []
-    settings = VARIANTS if variants else VARIANTS[:1]
+def quick_corpus(tmp: Path) -> Path:
+    d = tmp / "quick"
+    d.mkdir()
+    for name in QUICK_FILES:
+        shutil.copy(CORPUS / name, d / name)
+    return d
+
+
+def run(corpus: Path = CORPUS, baseline: str = BASELINE, new: str = NEW, quick: bool = False) -> dict:
+    """Parse; one bare encoder run; the baseline and the new configuration, each watched."""
+    configs = [("baseline", baseline, parse_config(baseline)), ("new default", new, parse_config(new))]
     with tempfile.TemporaryDirectory(prefix="bp-ingest-bench-") as tmp:
-        texts_file = Path(tmp) / "texts.json"
-        texts_file.write_text(json.dumps(bare_enc.texts), encoding="utf-8")
-        for rep in range(max(1, repeats)):
-            for i, (label, workers, adapt, batch) in enumerate(settings):
-                keep = keep_index is not None and i == 0 and rep == 0
-                index_dir = keep_index if keep else Path(tmp) / f"idx{i}-{rep}"
-                try:
-                    r = pipeline_run(corpus, index_dir, backend, workers, adapt, batch, texts_file)
-                except RuntimeError as exc:  # one failed setting does not lose the others' figures
-                    runs.append({"label": label, "error": str(exc)[-300:]})
-                    print(f"  {label}: {exc}", file=sys.stderr)
-                    continue
-                finally:
-                    if not keep:
-                        shutil.rmtree(index_dir, ignore_errors=True)
-                before = bares[-1]
-                after = bare_enc.run()
-                bares.append(after)
-                ref = (before["per_s"] + after["per_s"]) / 2
-                r.update(
-                    label=label,
-                    bare_before=before["per_s"],
-                    bare_after=after["per_s"],
-                    ratio=r["per_s"] / ref,
-                    ratio_same=r["per_s"] / r["bare_same_process"] if r.get("bare_same_process") else None,
-                )
-                runs.append(r)
-                print(
-                    f"  {label}: {r['seconds']:.1f} s, {r['per_s']:.1f} texts/s; bare {before['per_s']:.1f} before, "
-                    f"{after['per_s']:.1f} after: {r['ratio']:.0%}; bare in the same process right after "
-                    f"{r.get('bare_same_process') or 0:.1f}: {r['ratio_same'] or 0:.0%}",
-                    file=sys.stderr,
-                )
+        if quick:
+            corpus = quick_corpus(Path(tmp))
+        parsed = parse_corpus(corpus)
+        bare_enc = BareEncoder(parsed["texts"], configs[1][2]["backend"] or "torch")
+        bare = bare_enc.run()
+        print(f"  parsing {parsed['pages'] / parsed['seconds']:.1f} pages/s; bare encoder {bare['per_s']:.1f} texts/s", file=sys.stderr)
+        runs = []
+        for label, spec, cfg in configs:
+            try:
+                r = pipeline_run(corpus, Path(tmp) / label.replace(" ", "-"), cfg, bare_enc.emb)
+            except RuntimeError as exc:  # one failed configuration does not lose the other's figures
+                runs.append({"label": label, "config": spec, "error": str(exc)[-300:]})
+                print(f"  {label}: {exc}", file=sys.stderr)
+                continue
+            r.update(label=label, config=spec, ratio_bare=r["per_s"] / bare["per_s"])
+            runs.append(r)
+            print(
+                f"  {label} ({spec}): {r['seconds']:.1f} s, first searchable {r['keyword_searchable'] or 0:.1f} s, all {_all(r) or 0:.1f} s, "
+                f"fully hybrid {r['fully_hybrid'] or 0:.1f} s",
+                file=sys.stderr,
+            )
     parsed.pop("texts")
-    bare = {
-        "backend": backend,
-        "passages": len(bare_enc.texts),
-        "load_seconds": bare_enc.load_seconds,
-        "runs": bares,
-        "per_s": statistics.median(b["per_s"] for b in bares),
-        "seconds": statistics.median(b["seconds"] for b in bares),
-    }
-    return {"parse": parsed, "bare": bare, "runs": runs, "corpus": str(corpus), "backend": backend}
+    bare.update(backend=bare_enc.backend, load_seconds=bare_enc.load_seconds)
+    return {"parse": parsed, "bare": bare, "runs": runs, "corpus": "quick: " + ", ".join(QUICK_FILES) if quick else str(corpus)}
+
+
+def _s(x: float | None) -> str:
+    return f"{x:.1f}" if x is not None else "—"
+
+
+def _all(r: dict) -> float | None:
+    """When every paper was searchable (the writer's record)."""
+    return r.get("all_searchable") or r["timeline"].get("keyword_searchable")
+
+
+def _ratio(a: float | None, b: float | None) -> str:
+    return f"{a / b:.2f}x" if a and b else "—"
 
 
 def markdown(res: dict, machine: dict, command: str) -> str:
     p, b = res["parse"], res["bare"]
-    bare_rates = ", ".join(f"{x['per_s']:.1f}" for x in b["runs"])
+    ok = [r for r in res["runs"] if "error" not in r]
+    base = next((r for r in ok if r["label"] == "baseline"), None)
     lines = [
-        "## Ingestion throughput: parsing, bare encoder, whole pipeline",
+        "## Ingestion: keyword-searchable, fully hybrid, throughput, bare encoder",
         "",
         f"Machine: {machine['cpu']} ({machine['cpu_count']} CPUs), Python {machine['python']}, {machine['platform']}. Date: {machine['date']}.",
         f"Command: `{command}`",
         "",
-        f"Corpus: `{Path(res['corpus']).name}/`, {p['files']} files, {p['pages']} pages, {p['passages']} passages "
-        f"({b['passages']} distinct embed texts: passages and their sentence windows). Backend: {res['backend']}.",
+        f"Corpus: `{res['corpus']}`, {p['files']} files, {p['pages']} pages, {p['passages']} passages "
+        f"({b['passages']} distinct embed texts: passages and their sentence windows). Load average at the bare run: {b['load_avg']}.",
         "",
         "| stage | what is timed | seconds | rate |",
         "|---|---|---:|---:|",
         f"| parsing (one core) | load + structure + chunking, every file | {p['seconds']:.1f} | {p['pages'] / p['seconds']:.1f} pages/s |",
-        f"| bare encoder (median of {len(b['runs'])} runs) | `model.encode` of the {b['passages']} distinct texts, one call, model warm "
+        f"| bare encoder ({b['backend']}) | `model.encode` of the {b['passages']} distinct texts, one call, model warm "
         f"| {b['seconds']:.1f} | {b['per_s']:.1f} texts/s |",
         "",
-        f"The bare encoder's speed drifts on this shared virtual machine (runs in order: {bare_rates} texts/s), so each "
-        "pipeline run is compared twice: with the mean of the bench process's bare runs just before and after it, and with a "
-        "bare run of the same texts in the pipeline's own process, with its own model instance, right after `ingest()` returns.",
+        "Each configuration: `ingest()` of the corpus into a fresh index with an empty embedding cache, in a fresh process; "
+        "times from the start of the call. First searchable: the first generation that answers a search (opened and "
+        "searched from another process; a long parse publishes some papers midway); all searchable: the generation "
+        "holding every paper went live (the writer's record); fully hybrid: the first with every vector that answers "
+        "a hybrid search.",
         "",
-        "Whole pipeline: `ingest()` of the corpus into a fresh index with an empty embedding cache, in a fresh process "
-        "(timed: hashing, parallel parsing, model load, encoding, SQLite writes, index build; not interpreter start-up).",
-        "",
-        "| pipeline setting | seconds | texts embedded | texts/s | bare before / after | share of their mean "
-        "| bare in the same process right after | share of it |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| configuration | end to end s | pages/s | texts embedded | texts/s | of the bare encoder | first searchable s "
+        "| all searchable s | fully hybrid s | generations | end to end vs baseline | all searchable vs baseline "
+        "| load average start / end |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in res["runs"]:
         if "error" in r:
-            lines.append(f"| {r['label']} | failed: {r['error'].splitlines()[-1] if r['error'] else ''} | | | | | | |")
+            lines.append(f"| {r['label']}: `{r['config']}` | failed: {r['error'].splitlines()[-1] if r['error'] else ''} |||||||||||")
             continue
-        same = f"{r['bare_same_process']:.1f} | {r['ratio_same']:.0%}" if r.get("ratio_same") else "— | —"
         lines.append(
-            f"| {r['label']} | {r['seconds']:.1f} | {r['embedded']} | {r['per_s']:.1f} | "
-            f"{r['bare_before']:.1f} / {r['bare_after']:.1f} | {r['ratio']:.0%} | {same} |"
+            f"| {r['label']}: `{r['config']}` | {r['seconds']:.1f} | {r['pages_per_s']:.1f} | {r['embedded']} | {r['per_s']:.1f} "
+            f"| {r['ratio_bare']:.0%} | {_s(r['keyword_searchable'])} | {_s(_all(r))} | {_s(r['fully_hybrid'])} | {r['generations']} "
+            f"| {_ratio(r['seconds'], base and base['seconds'])} | {_ratio(_all(r), base and _all(base))} "
+            f"| {r['load_avg'][0]} / {r['load_avg'][1]} |"
         )
-    ok = [r for r in res["runs"] if "error" not in r and r["label"] == VARIANTS[0][0]]
-    if len(ok) > 1:
+    for r in ok:
+        t = r["timeline"]
         lines += [
             "",
-            f"Default setting, median over its {len(ok)} runs: {statistics.median(r['ratio'] for r in ok):.0%} of the "
-            f"adjacent bare runs, {statistics.median(r['ratio_same'] or 0 for r in ok):.0%} of the same-process bare run.",
-        ]
-    first = next((r for r in res["runs"] if "error" not in r and "timeline" in r), None)
-    if first:
-        t = first["timeline"]
-        lines += [
-            "",
-            f"Where the time of the first run went: model load {first['load_seconds']:.1f} s; first encode call at "
-            f"{t.get('first_encode', '?')} s; last file parsed at {t.get('last_parsed', '?')} s; last encode call ended at "
-            f"{t.get('last_encode_end', '?')} s; encoding {first['embed_seconds']:.1f} s in all; storing documents "
-            f"{first['write_seconds']:.1f} s; building the index generation {first['build_seconds']:.1f} s "
-            f"(parsing used {first['parse_seconds']:.1f} core-seconds in the workers).",
+            f"{r['label']}: model load {r['load_seconds']:.1f} s; last file parsed at {t.get('last_parsed', '?')} s; first "
+            f"generation live at {t.get('searchable', '?')} s; first encode call at {t.get('first_encode', '?')} s; last "
+            f"encode call ended at {t.get('last_encode_end', '?')} s; encoding {r['embed_seconds']:.1f} s in all; building "
+            f"generations {r['build_seconds']:.1f} s in all (parsing used {r['parse_seconds']:.1f} core-seconds in the workers).",
         ]
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.ingest_bench")
-    ap.add_argument("--backend", default="torch")
     ap.add_argument("--corpus", default=str(CORPUS))
-    ap.add_argument("--variants", action="store_true", help="also run the other worker / thread / batch settings")
-    ap.add_argument("--repeats", type=int, default=2, help="pipeline runs per setting, each between two bare runs")
+    ap.add_argument("--baseline", default=BASELINE, help=f"configuration key=value,... (default {BASELINE!r}: today's plain ingest)")
+    ap.add_argument("--new", default=NEW, help=f"configuration key=value,... (default {NEW!r}: ingest --keyword-first)")
+    ap.add_argument("--quick", action="store_true", help="two small packs instead of the corpus (checks the bench itself)")
     ap.add_argument("--json", metavar="FILE", help="also write the raw results here")
     ap.add_argument("--print-only", action="store_true", help="print the section, leave docs/BENCHMARKS.md alone")
     a = ap.parse_args(argv)
     from bench.__main__ import write_section
     from bench.bm25_bench import machine_info
 
-    res = run(Path(a.corpus), a.backend, a.variants, repeats=a.repeats)
+    res = run(Path(a.corpus), a.baseline, a.new, a.quick)
     if a.json:
         Path(a.json).write_text(json.dumps(res, indent=1))
-    cmd = (
-        "python -m bench.ingest_bench"
-        + (f" --backend {a.backend}" if a.backend != "torch" else "")
-        + (f" --corpus {a.corpus}" if Path(a.corpus).resolve() != CORPUS.resolve() else "")
-        + (" --variants" if a.variants else "")
-        + (f" --repeats {a.repeats}" if a.repeats != 2 else "")
-    )
-    if not a.print_only:
-        write_section("ingest", markdown(res, machine_info(), cmd))
-    print(markdown(res, machine_info(), cmd))
+    cmd = command_line(a.quick, a.baseline, a.new)
+    text = markdown(res, machine_info(), cmd)
+    if not a.print_only and not a.quick:
+        write_section("ingest", text)
+    print(text)
     return 0
+
+
+def command_line(quick: bool, baseline: str, new: str) -> str:
+    return (
+        "python -m bench ingest"
+        + (" --quick" if quick else "")
+        + (f' --baseline "{baseline}"' if baseline != BASELINE else "")
+        + (f' --new "{new}"' if new != NEW else "")
+    )
 
 
 if __name__ == "__main__":

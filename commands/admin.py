@@ -7,6 +7,7 @@ import os
 import sys
 from pathlib import Path
 
+from boardpapers.index.semantic import progress, progress_line
 from boardpapers.index.store import REBUILD_HINT
 from boardpapers.ingest.display import doc_label, shown_path
 
@@ -27,7 +28,14 @@ def cmd_ingest(a) -> int:
 
     try:
         report = backend(a).ingest(
-            a.paths, model=a.model, workers=a.workers, limits=limits, rebuild=a.rebuild, progress=progress, backend=a.backend
+            a.paths,
+            model=a.model,
+            workers=a.workers,
+            limits=limits,
+            rebuild=a.rebuild,
+            progress=progress,
+            backend=a.backend,
+            keyword_first=a.keyword_first,
         )
     except OSError as exc:
         where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
@@ -61,6 +69,7 @@ def cmd_info(a) -> int:
         "bodies": [b for b in idx.facets["body"] if b],
         "failures": fails,
         "meeting_sources": meeting_sources(docs),
+        "semantic": progress(idx),  # None when every passage served has its vector and no ingest is embedding
     }
     if a.check:  # the full check: SQLite's integrity_check and every value of the generation's files
         problems = backend(a).check(idx)
@@ -74,6 +83,21 @@ def cmd_info(a) -> int:
     for k in ("index", "generation", "model", "documents", "passages", "glossary_terms", "built_at", "check"):
         if k in info:
             print(f"{k:>15}: {info[k]}")
+    print_vectors(info)
+    print(f"{'councils':>15}: {', '.join(info['councils'])}")
+    print(f"{'bodies':>15}: {', '.join(info['bodies'])}")
+    print_documents(docs, info["meeting_sources"])
+    if fails:
+        print("failed files:")
+        for f in fails:
+            print(f"  {shown_path(Path(f['path']).name)}: {shown_path(f['reason'])}")
+    return EXIT_OK
+
+
+def print_vectors(info: dict) -> None:
+    """The lines of `info` about the index's vectors: semantic indexing still running, the dense index, the windows."""
+    if info["semantic"]:
+        print(progress_line(info["semantic"]))
     dense = info["dense_index"] or {}
     if dense.get("nprobe"):
         print(
@@ -86,16 +110,12 @@ def cmd_info(a) -> int:
     if win:
         print(
             f"{'windows':>15}: {win.get('count')} sentence windows of <= {win.get('words')} words"
-            + (f"; {win['missing']} not embedded (run `boardpapers ingest --rebuild ...`)" if win.get("missing") else "")
+            + (
+                f"; {win['missing']} not embedded (run `boardpapers ingest --rebuild ...`)"
+                if win.get("missing") and not info["semantic"]
+                else ""
+            )
         )
-    print(f"{'councils':>15}: {', '.join(info['councils'])}")
-    print(f"{'bodies':>15}: {', '.join(info['bodies'])}")
-    print_documents(docs, info["meeting_sources"])
-    if fails:
-        print("failed files:")
-        for f in fails:
-            print(f"  {shown_path(Path(f['path']).name)}: {shown_path(f['reason'])}")
-    return EXIT_OK
 
 
 def print_documents(docs: list[dict], sources: dict[str, dict[str, int]]) -> None:

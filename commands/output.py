@@ -23,6 +23,8 @@ def print_hits_text(res, out=sys.stdout) -> None:
 
     if res.notes:
         print("(query expanded: " + "; ".join(res.notes) + ")", file=out)
+    if res.keyword_only:
+        print(f"({res.keyword_only})", file=out)
     print(matches_line(res) + (f"; showing {len(res.strong)}" if 0 < len(res.strong) < res.matches else ""), file=out)
     if not res.hits:
         print("no passages", file=out)
@@ -48,7 +50,13 @@ def emit_hits(res, fmt: str, out=None) -> None:
     out = out or sys.stdout
     if fmt == "json":
         json.dump(
-            {"query": res.query, "matches": res.matches, "matches_capped": res.pool_full, "hits": [public_hit(h) for h in res.hits]},
+            {
+                "query": res.query,
+                "matches": res.matches,
+                "matches_capped": res.pool_full,
+                **({"semantic_indexing": res.keyword_only} if res.keyword_only else {}),
+                "hits": [public_hit(h) for h in res.hits],
+            },
             out,
             ensure_ascii=False,
             indent=1,

@@ -44,6 +44,12 @@ def _ingest(sub) -> None:
         "queries then use the same backend. Non-torch backends need `pip install 'boardpapers[backends]'`",
     )
     s.add_argument("--rebuild", action="store_true", help="build a fresh index beside the live one, then swap it in")
+    s.add_argument(
+        "--keyword-first",
+        action="store_true",
+        help="make each paper searchable by keyword as soon as every file is parsed, then embed in the background of "
+        "the same run, switching to hybrid search passage by passage as vectors land (not with --rebuild)",
+    )
     s.add_argument("--timeout", type=count(0), default=300, help="per-file time limit in seconds (default 300; 0: no limit)")
     s.add_argument("--max-pages", type=count(1), default=5000, help="per-file page limit (default 5000)")
     s.add_argument("--max-file-mb", type=count(1), default=512, help="per-file size limit in MB (default 512)")

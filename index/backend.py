@@ -97,6 +97,7 @@ class Backend(Protocol):
         progress: Progress | None = None,
         embedder: Any = None,
         backend: str | None = None,
+        keyword_first: bool = False,
     ) -> IngestReport: ...
     def import_index(self, index_dir: Path, progress: Progress | None = None) -> dict: ...
     def edit_document(self, doc_id: str, changes: dict) -> dict: ...
@@ -125,7 +126,19 @@ class EmbeddedBackend:
 
         return current_generation_name(self.dir) if has_store(self.dir) else None
 
-    def ingest(self, paths, *, model=None, workers=None, limits=None, rebuild=False, progress=None, embedder=None, backend=None):
+    def ingest(
+        self,
+        paths,
+        *,
+        model=None,
+        workers=None,
+        limits=None,
+        rebuild=False,
+        progress=None,
+        embedder=None,
+        backend=None,
+        keyword_first=False,
+    ):
         from .writer import ingest
 
         return ingest(
@@ -138,6 +151,7 @@ class EmbeddedBackend:
             progress=progress,
             embedder=embedder,
             backend=backend,
+            keyword_first=keyword_first,
         )
 
     def edit_document(self, doc_id: str, changes: dict) -> dict:
@@ -233,7 +247,20 @@ class PgBackend:
     def version(self) -> str | None:
         return f"store-version-{self.store.version()}"  # what ingest workers have committed so far
 
-    def ingest(self, paths, *, model=None, workers=None, limits=None, rebuild=False, progress=None, embedder=None, backend=None):
+    def ingest(
+        self,
+        paths,
+        *,
+        model=None,
+        workers=None,
+        limits=None,
+        rebuild=False,
+        progress=None,
+        embedder=None,
+        backend=None,
+        keyword_first=False,
+    ):
+        # keyword_first changes nothing here: each document is committed with its vectors and is searchable at once
         from .pgwriter import ingest_pg
 
         if rebuild:

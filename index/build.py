@@ -220,8 +220,11 @@ def _write_generation(tmp: Path, store: Store, model_id: str, dim: int, ann_thre
     check_space(tmp, generation_bytes(n, dim, len(rows.win_keys), bm25, n >= max(2, threshold)))
     bm25.save(tmp)
     vectors = store.vectors_for(model_id, rows.keys, dim) if n else np.zeros((0, dim), dtype=np.float32)
-    missing = int((np.abs(vectors).sum(axis=1) == 0).sum()) if n else 0
+    has_vector = np.abs(vectors).sum(axis=1) > 0 if n else np.zeros(0, dtype=bool)
+    missing = int(n - np.count_nonzero(has_vector))
     _save_npy(tmp / "vectors.npy", vectors)
+    if missing:  # a keyword-first ingest still embedding: these rows are searched by keyword only (index/semantic.py)
+        _save_npy(tmp / "has_vector.npy", has_vector)
     windows = _save_windows(tmp, store, model_id, dim, rows.win_keys, rows.win_counts)
     rows.save(tmp)
     glossary = store.glossary()

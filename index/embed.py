@@ -202,11 +202,15 @@ def one_blas_thread() -> None:
 class Embedder:
     """Encodes texts to L2-normalised float32 vectors."""
 
-    def __init__(self, name_or_path: str | None = None, device: str | None = None, batch_size: int = 64, backend: str | None = None):
+    def __init__(
+        self, name_or_path: str | None = None, device: str | None = None, batch_size: int | None = None, backend: str | None = None
+    ):
         base_id, self._load = resolve_model(name_or_path)
         self.backend = check_backend(backend)
         self.model_id = space_id(base_id, self.backend)
-        self.batch_size = batch_size
+        device = device or _best_device()
+        self.device = device  # "cuda" when torch sees a GPU: ingest then encodes there, in larger batches
+        self.batch_size = batch_size or default_batch_size(device)
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -215,13 +219,13 @@ class Embedder:
             if self.backend in TORCH_BACKENDS:
                 from sentence_transformers import SentenceTransformer
 
-                self.model = SentenceTransformer(self._load, device=device or _best_device())
+                self.model = SentenceTransformer(self._load, device=device)
                 if self.backend == "torch-bf16":
                     import torch
 
                     self.model.to(torch.bfloat16)
             else:
-                self.model = _load_backend(self._load, self.backend, device or _best_device())
+                self.model = _load_backend(self._load, self.backend, device)
         except ModelError:
             raise
         except Exception as exc:  # noqa: BLE001 - any load failure becomes one clear message
@@ -257,6 +261,16 @@ class Embedder:
 
     def encode_query(self, text: str) -> np.ndarray:
         return self.encode([text])[0]
+
+
+# texts per forward pass: a GPU wants large batches to be kept busy (256 measured nowhere yet: no GPU on the dev
+# machine); on the CPU larger batches only pad more (sentence-transformers' own default is 32)
+BATCH_SIZES = {"cuda": 256, "cpu": 64}
+
+
+def default_batch_size(device: str) -> int:
+    """Texts per forward pass on ``device`` ("cuda", "cuda:1", "cpu", ...)."""
+    return BATCH_SIZES.get(str(device).split(":", 1)[0], BATCH_SIZES["cpu"])
 
 
 def _best_device() -> str:

@@ -47,6 +47,7 @@ class Index:
         self.bm25, self.vectors, self.items = files.bm25, files.vectors, files.items
         self.window_offsets, self.window_vectors = files.window_offsets, files.window_vectors
         self.facets, self.glossary = files.facets, files.glossary
+        self.has_vector = files.has_vector  # None: every row has its vector (index/semantic.py)
         genfiles.check_files(self, files.arrays, n, dim)
         self._keep_arrays(files.arrays)
         self.model_id = self.manifest["model"]
@@ -261,6 +262,8 @@ class Index:
     def dense_rank(self, qvec: np.ndarray, n: int, mask: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
         if len(self) == 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        if self.has_vector is not None:  # rows still without a vector are not near anything
+            mask = self.has_vector if mask is None else mask & self.has_vector
         q = np.asarray(qvec, dtype=np.float32).reshape(1, -1)
         if self.dense_type == ann.ANN_TYPE:
             # approximate unless a filter leaves few enough rows to score them all (index/ann.py)

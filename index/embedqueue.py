@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from boardpapers.ingest.chunk import window_texts
 from boardpapers.ingest.context import (
     HAND,
@@ -65,6 +67,7 @@ class ParsedDocument:
     win_keys: list[str] = field(default_factory=list)
     need: set[str] = field(default_factory=set)  # keys without a stored vector when it arrived
     owned: set[str] = field(default_factory=set)  # of those, the ones this document put in the queue first
+    deferred: bool = False  # stored before its vectors (keyword first: index/backfill.py)
 
     def document_row(self) -> dict:
         """The document's row for either store (SQLite or PostgreSQL)."""
@@ -120,6 +123,21 @@ def parsed_document(
     )
 
 
+def store_document(store, d: ParsedDocument, model_id: str, embedded: bool = True) -> None:
+    """Write a parsed document (its vectors are in the embedding cache already, or follow: ``embedded=False``)."""
+    row, decisions = d.document_row(), d.res.get("decisions", [])  # the document's decision records (ingest/decisions.py)
+    store.add_document(row, d.passages, d.keys, {}, model_id, d.res["glossary"], d.size, d.mtime, decisions=decisions, embedded=embedded)
+
+
+def save_vectors(con, model_id: str, keys: list[str], vecs) -> None:
+    """Put encoded vectors in the store's embedding cache (one transaction)."""
+    with con:
+        con.executemany(
+            "INSERT OR IGNORE INTO embeddings(model, key, vec) VALUES(?,?,?)",
+            [(model_id, k, np.asarray(v, dtype=np.float32).tobytes()) for k, v in zip(keys, vecs)],
+        )
+
+
 class EmbedQueue:
     """Texts of parsed documents wait here to be encoded in large batches; each distinct text is encoded once.
 
@@ -138,6 +156,7 @@ class EmbedQueue:
     # corpus/ is 1.07x the minimum for 256-text calls and 1.45x for 32-text calls (a 2,048 window: 1.02x); the
     # window keeps documents completing (and being written) soon after they are parsed.
     WINDOW = 2048
+    BATCH_CUDA = 2048  # texts per encode call on a GPU (index.embed: 256 per forward pass): no cores to share there
 
     def __init__(
         self, store, model_id: str, report: IngestReport, embedder=None, load: Callable | None = None, t_start: float | None = None
@@ -170,14 +189,15 @@ class EmbedQueue:
                 doc.owned.add(k)
         self.docs.append(doc)
 
-    def encode_some(self, busy_workers: int = 0) -> None:
-        """Encode the next batch of waiting texts (``busy_workers`` parse workers are running meanwhile)."""
+    def encode_some(self, busy_workers: int = 0) -> list[str]:
+        """Encode the next batch of waiting texts (``busy_workers`` parse workers are running meanwhile); their keys."""
         if not self.texts:
-            return
+            return []
         window = list(itertools.islice(self.texts.items(), self.WINDOW))
         window.sort(key=lambda kv: len(kv[1]), reverse=True)
-        batch = dict(window[: self.BATCH_WHILE_PARSING if busy_workers else self.BATCH])
         emb = self._get_embedder()
+        on_gpu = str(getattr(emb, "device", "cpu")).startswith("cuda")
+        batch = dict(window[: self.BATCH_CUDA if on_gpu else self.BATCH_WHILE_PARSING if busy_workers else self.BATCH])
         self.threads_for_encoding(busy_workers)
         t0 = time.perf_counter()
         self.report.timeline.setdefault("first_encode", round(t0 - self.t_start, 2))
@@ -186,10 +206,13 @@ class EmbedQueue:
         self.report.embed_seconds += t1 - t0
         self.report.timeline["last_encode_end"] = round(t1 - self.t_start, 2)
         self.report.embedded += len(batch)
+        save_vectors(self.store.con, self.model_id, list(batch), vecs)
         for k, v in zip(batch, vecs):
             del self.texts[k]
             self.vectors[k] = v
-        # (vectors stay here until the documents that need them are written)
+        # (stored as they land, so a killed ingest's next run never encodes them again; kept here until the
+        # documents that need them are written)
+        return list(batch)
 
     def write_ready(self) -> list[ParsedDocument]:
         """Store every waiting document whose texts all have vectors; returns them."""
@@ -204,9 +227,7 @@ class EmbedQueue:
         return ready
 
     def _store(self, d: ParsedDocument) -> None:
-        vectors = {k: self.vectors[k] for k in d.need}
-        row, decisions = d.document_row(), d.res.get("decisions", [])  # the document's decision records (ingest/decisions.py)
-        self.store.add_document(row, d.passages, d.keys, vectors, self.model_id, d.res["glossary"], d.size, d.mtime, decisions=decisions)
+        store_document(self.store, d, self.model_id)
 
     def threads_for_encoding(self, busy_workers: int) -> None:
         """PyTorch threads = the cores the parse workers leave free (at least one), so encoding and parsing

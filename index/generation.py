@@ -3,7 +3,8 @@
     store.sqlite          documents, passages, embeddings cache, failures, glossary
     CURRENT               name of the live generation (replaced atomically)
     gens/gen-.../         one generation: manifest.json, BM25 files, vectors.npy, per-passage arrays,
-                          window_vectors.npy + window_offsets.npy (the passages' sentence windows, row-grouped)
+                          window_vectors.npy + window_offsets.npy (the passages' sentence windows, row-grouped),
+                          has_vector.npy while some passages have no vector yet (keyword first: index/semantic.py)
     .lock                 held by a running ingest
 
 A generation is written under a temporary name, flushed to disk, renamed, and only then named in

@@ -62,6 +62,7 @@ class GenerationFiles:
     window_vectors: np.ndarray | None  # memory-mapped
     facets: Any  # JSON: a dict of lists when sound
     glossary: Any  # JSON: a dict when sound
+    has_vector: np.ndarray | None = None  # flags of the rows with a vector; None: every row has one
 
 
 def load_files(index_dir: Path, gen: Path) -> GenerationFiles:
@@ -77,12 +78,14 @@ def load_files(index_dir: Path, gen: Path) -> GenerationFiles:
             has_windows = (gen / "window_offsets.npy").exists()
             window_offsets = np.load(gen / "window_offsets.npy", allow_pickle=False) if has_windows else None
             window_vectors = np.load(gen / "window_vectors.npy", mmap_mode="r", allow_pickle=False) if has_windows else None
+            # rows with a vector, in a generation published while a keyword-first ingest embeds (index/semantic.py)
+            has_vector = np.load(gen / "has_vector.npy", allow_pickle=False) if (gen / "has_vector.npy").exists() else None
         facets = json.loads((gen / "facets.json").read_text(encoding="utf-8"))
         glossary = json.loads((gen / "glossary.json").read_text(encoding="utf-8"))
     except Exception as exc:  # noqa: BLE001 - any damaged file gets the same advice
         detail = "a file is not a plain array file" if "pickle" in str(exc) else f"{type(exc).__name__}: {str(exc)[:160]}"
         raise IndexError_(f"the index at {index_dir} is damaged ({detail}); {REBUILD_HINT}") from None
-    return GenerationFiles(bm25, vectors, arr, items, window_offsets, window_vectors, facets, glossary)
+    return GenerationFiles(bm25, vectors, arr, items, window_offsets, window_vectors, facets, glossary, has_vector)
 
 
 def check_files(ix, arr: dict, n: int, dim: int) -> None:
@@ -97,6 +100,8 @@ def check_files(ix, arr: dict, n: int, dim: int) -> None:
         or not isinstance(ix.glossary, dict)
     ):
         raise IndexError_(f"the index at {ix.dir} is damaged (file sizes disagree with the manifest); {REBUILD_HINT}")
+    if ix.has_vector is not None and (ix.has_vector.shape != (n,) or ix.has_vector.dtype != np.bool_):
+        raise IndexError_(f"the index at {ix.dir} is damaged (has_vector.npy disagrees with the manifest); {REBUILD_HINT}")
     if ix.items is not None and (ix.items.shape != (n,) or ix.items.dtype.kind != "i"):
         raise IndexError_(f"the index at {ix.dir} is damaged (items.npy disagrees with the manifest); {REBUILD_HINT}")
     wrong = _wrong_arrays(ix, arr)

@@ -38,8 +38,12 @@ HIT_FIELDS = (
     "source_url",
     "match",
     "relevance",
+    "mode",
+    "has_vector",
 )
 OCR_MARK = "text from OCR"  # in the citation of a passage read by OCR from a scanned page: its words may be misread
+# in the citation of a passage found while it has no vector yet (a keyword-first ingest still embedding: index/semantic.py)
+KEYWORD_ONLY_MARK = "keyword match only: semantic indexing in progress"
 FOLD_OVERLAP = 0.6  # share of the shorter passage's 4-word shingles two passages must share to be folded (0.4-0.8: same scores)
 
 
@@ -180,7 +184,7 @@ def _also_at(row: dict, path: str, ctx: dict) -> dict:
 
 
 def citation(hit: dict) -> str:
-    """One line a user can check: council · body · meeting date · item · page (· text from OCR)."""
+    """One line a user can check: council · body · meeting date · item · page (· text from OCR) (· keyword match only)."""
     parts = [hit.get("council"), hit.get("body"), hit.get("meeting_date")]
     item = hit.get("item")
     if item:
@@ -192,5 +196,7 @@ def citation(hit: dict) -> str:
         parts.append(pg)
     if hit.get("ocr"):
         parts.append(OCR_MARK)
+    if hit.get("has_vector") is False:
+        parts.append(KEYWORD_ONLY_MARK)
     parts.append(doc_label(hit) if hit.get("path") or hit.get("title") else None)  # its title; the file's name if it has none
     return " · ".join(str(p) for p in parts if p)

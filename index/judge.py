@@ -37,6 +37,7 @@ import numpy as np
 from boardpapers.errors import BoardpapersError
 
 from .query import DECISION_INTENT
+from .semantic import vector_flags
 from .tokenize import tokenize_query
 
 MODEL_FILE = Path(__file__).with_name("judge_model.json")
@@ -185,9 +186,15 @@ def features(index, rows, query_text: str, qvec: np.ndarray | None) -> dict[str,
     f["cov_gap"] = f["cov"].max() - f["cov"]
     f["item_cov"] = group_max(groups, f["cov"])
     if qvec is not None:
-        f["dense"] = np.asarray(index.dense_scores(rows, qvec), dtype=np.float64)
-        f["dense_gap"] = f["dense"].max() - f["dense"]
-        f["item_dense"] = group_max(groups, f["dense"])
+        # a passage without its vector yet (index/semantic.py) has no dense signal: the gaps and item bests are taken
+        # over the passages that have one, and it is judged by the lexical model (``judge``)
+        has = vector_flags(index, rows)
+        f["has_vector"] = has
+        d = np.asarray(index.dense_scores(rows, qvec), dtype=np.float64)
+        f["dense"] = d
+        f["dense_gap"] = (d[has].max() if has.any() else 0.0) - d
+        best = group_max(groups, np.where(has, d, -np.inf))
+        f["item_dense"] = np.where(np.isfinite(best), best, d)
     return f
 
 
@@ -207,7 +214,7 @@ class Judgement:
     rows: np.ndarray
     relevance: np.ndarray
     threshold: float
-    model: str  # "full" or "lexical"
+    model: str  # "full", "lexical", or "mixed" (the lexical model for the passages without a vector yet)
 
     def of(self) -> dict[int, float]:
         return {int(r): float(p) for r, p in zip(self.rows, self.relevance)}
@@ -223,9 +230,13 @@ def judge(index, rows, query_text: str, qvec: np.ndarray | None, params: dict | 
     params = params or model_params()
     rows = np.asarray(rows, dtype=np.int64)
     f = features(index, rows, query_text, qvec)
-    name = "full" if qvec is not None else "lexical"
-    x, _ = _columns(f, len(rows), FEATURES if qvec is not None else LEXICAL_FEATURES)
-    p = probability(x, params["models"][name]) if len(rows) else np.zeros(0)
+    has = f.get("has_vector", np.zeros(len(rows), dtype=bool))
+    name = "lexical" if qvec is None else "full" if has.all() else "mixed" if has.any() else "lexical"
+    p = np.zeros(len(rows))
+    if has.any():  # the full model where the passage has its vector, the lexical one (fitted without dense) elsewhere
+        p[has] = probability(_columns(f, len(rows), FEATURES)[0][has], params["models"]["full"])
+    if not has.all():
+        p[~has] = probability(_columns(f, len(rows), LEXICAL_FEATURES)[0][~has], params["models"]["lexical"])
     if len(rows):
         dec = np.asarray(index.decisions_of(rows), dtype=bool)
         p = np.where(dec, np.maximum(p, group_max(f["groups"], p)), p)

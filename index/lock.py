@@ -85,6 +85,16 @@ def _holder(fd: int) -> dict:
     return obj if isinstance(obj, dict) else {}
 
 
+def this_process() -> dict:
+    """Who this process is, as a lock file records its holder (`holder_gone` tells later whether it still runs)."""
+    return {
+        "pid": os.getpid(),
+        "start": _start_time(os.getpid()),
+        "host": socket.gethostname(),
+        "since": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+
+
 def holder_gone(holder: dict) -> bool:
     """True only when the holder is known to be dead: its pid runs no process on this host, or runs another one
     (a different start time). Unknown holders, and holders on another host, count as alive."""
@@ -129,12 +139,7 @@ class IndexLock:
             if not self._is_current(fd):  # broken by another ingest between our open and our lock: take the new one
                 os.close(fd)
                 continue
-            me = {
-                "pid": os.getpid(),
-                "start": _start_time(os.getpid()),
-                "host": socket.gethostname(),
-                "since": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            }
+            me = this_process()
             os.ftruncate(fd, 0)
             os.pwrite(fd, json.dumps(me).encode(), 0)
             self.fd = fd

@@ -14,6 +14,7 @@ from .errors import IndexError_
 from .glossary import expand_query
 from .judge import judge
 from .query import DECISION_INTENT, Filters, QueryError, parse_query
+from .semantic import vector_flags, with_keyword_stand_ins, without_vectors
 from .tokenize import MAX_TOKEN_LEN, tokenize_query
 
 MODES = ("hybrid", "bm25", "dense")
@@ -140,6 +141,8 @@ def rank(
     judge can count every match without changing the order of the ranking.
     ``qvec``: the query's vector when already computed (it is then not encoded again)."""
     pq, tokens, notes = _query_terms(query, mode, index.glossary)
+    if mode != "bm25" and without_vectors(index) == len(index):  # no vector yet: keyword only, and no model to load
+        mode = "bm25"
     mask = index.mask(filters or Filters())
     if pq.phrases:
         mask = index.phrase_mask(pq.phrases, mask)
@@ -155,7 +158,10 @@ def rank(
         qvec = embedder.encode_query(dense_q)
     if mode in ("hybrid", "dense"):
         assert qvec is not None
-        ranked.append(dense_ranking(index, qvec, depth, mask, ranked[0][0] if ranked else None))
+        also = ranked[0][0][vector_flags(index, ranked[0][0])] if ranked else None  # BM25's candidates that have a vector
+        ranked.append(dense_ranking(index, qvec, depth, mask, also))
+        if len(ranked) == 2:
+            ranked[1] = with_keyword_stand_ins(index, ranked[0], ranked[1])
         # no deeper dense list: a passage holding none of the query's words is never judged a match (measured on
         # the labelled sets: 0 of 5,165 strong matches), and the nearest 1,000 cost ~10 ms at 100k passages
     fused = _fuse_or_keep(ranked, fusion)

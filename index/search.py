@@ -14,6 +14,7 @@ from .hits import materialise
 from .judge import RELATED, STRONG
 from .query import Filters, QueryError
 from .rank import CANDIDATES, CROWD_DEPTH, CROWD_KEEP, DEFAULT_FUSION, POOL, crowded, judged_ranking
+from .semantic import mark_modes
 
 
 @dataclass
@@ -24,9 +25,10 @@ class SearchResult:
     total_candidates: int = 0
     matches: int = 0  # strong matches under the filters, among the judged pool
     pool_full: bool = False  # the pool was full: there may be more matches than counted
-    judge: str = "full"  # which judge model ("full", or "lexical" without vectors)
+    judge: str = "full"  # which judge model ("full"; "lexical" without vectors; "mixed" while some are still missing)
     query_text: str = ""  # the query as ranked (quote marks removed)
     qvec: np.ndarray | None = None  # its vector, when one was computed
+    keyword_only: str | None = None  # while passages have no vector yet: how many, and how they were searched
 
     @property
     def strong(self) -> list[dict]:
@@ -95,6 +97,7 @@ def search(
         judge=verdict.model,
         query_text=ranking.text,
         qvec=ranking.qvec,
+        keyword_only=mark_modes(index, hits, [i for i, _ in fused], mode),
     )
 
 

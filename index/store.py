@@ -230,9 +230,10 @@ class Store:
         size: int = 0,
         mtime: float = 0.0,
         decisions: Iterable[dict] = (),
+        embedded: bool = True,
     ) -> None:
         """Store one document, its passages, new embeddings, glossary entries and decision records (replacing the ones
-        stored under its id) in one transaction."""
+        stored under its id) in one transaction; ``embedded=False``: some of its texts have no vector yet."""
         doc = dict(doc)
         doc.setdefault("ingested_at", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
         doc["warnings"] = json.dumps(doc.get("warnings") or [])
@@ -261,6 +262,7 @@ class Store:
             )
             self.con.execute("DELETE FROM decisions WHERE doc_id=?", (doc["doc_id"],))
             self.con.executemany("INSERT INTO decisions(doc_id, seq, record) VALUES(?,?,?)", decision_rows(doc["doc_id"], decisions))
+            self.con.execute("UPDATE documents SET embedded=? WHERE doc_id=?", (int(embedded), doc["doc_id"]))
             self._point_path(doc["path"], doc["doc_id"], size, mtime, doc.get("path_context"))
             self.bump_version()
 

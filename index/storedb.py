@@ -109,6 +109,8 @@ ADDED_COLUMNS: list[tuple[str, str, str]] = [
     ("documents", "provenance", "TEXT"),  # JSON: where each meeting field came from (ingest/context.py)
     ("doc_paths", "context", "TEXT"),  # JSON: this path's meeting context (one file in two meetings' folders)
     ("passages", "doc_type", "TEXT"),  # the passage's own document type (the section of a pack it sits in)
+    # 0 while some of the document's texts have no vector yet (stored for keyword search first: index/semantic.py)
+    ("documents", "embedded", "INTEGER NOT NULL DEFAULT 1"),
 ]
 # what a column added to an existing store is filled with (the value it had before it was stored per row)
 BACKFILL = {("passages", "doc_type"): "UPDATE passages SET doc_type=(SELECT d.doc_type FROM documents d WHERE d.doc_id=passages.doc_id)"}

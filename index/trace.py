@@ -9,6 +9,7 @@ from __future__ import annotations
 from .hits import hit_from_row, public_hit
 from .query import Filters, normalise_text
 from .rank import CANDIDATES, POOL, judged_ranking
+from .semantic import vector_flags
 
 
 def _meeting_key(h: dict) -> tuple:
@@ -25,13 +26,13 @@ def trace(index, topic: str, filters: Filters | None = None, embedder=None, per_
     found = index.store.passages_by_pid(pids)
     groups: dict[tuple, list[dict]] = {}
     seen_text: dict[tuple, set[str]] = {}
-    for (_, p), pid in zip(strong, pids):
+    has_vector = vector_flags(index, [r for r, _ in strong])
+    for (_, p), pid, has in zip(strong, pids, has_vector):
         row = found.get(pid)
         if row is None:  # superseded since this generation was built
             continue
-        h = public_hit(hit_from_row(row, p))
-        h["relevance"] = round(p, 4)
-        h["match"] = "strong"
+        h = public_hit(hit_from_row(row, p))  # found by keyword only while it has no vector (index/semantic.py)
+        h.update(relevance=round(p, 4), match="strong", mode="hybrid" if has else "bm25", has_vector=bool(has))
         key = _meeting_key(h)
         norm = normalise_text(h["text"])
         if norm in seen_text.setdefault(key, set()):  # the same minutes printed in two packs: one passage

@@ -23,6 +23,7 @@ from boardpapers.ingest.discovery import FileOutcome, discover, sha256_file, unu
 from boardpapers.ingest.parse import Limits, parse_file
 from boardpapers.ingest.structure import PARSER_VERSION
 
+from .backfill import Backfill, KeywordSink, config_dim
 from .build import build_generation
 from .embed import ModelError, check_backend_installed, get_embedder, model_tokenizer_dir, resolve_model, space_id, split_space_id
 from .embedded import Index
@@ -51,11 +52,14 @@ def ingest(
     progress: Progress | None = None,
     embedder=None,
     backend: str | None = None,
+    keyword_first: bool = False,
 ) -> IngestReport:
     """Ingest ``paths`` into the index at ``index_dir`` and switch to the new generation.
 
     ``backend`` (torch | onnx | onnx-int8 | openvino) is how passages are embedded; None means the
-    index's own backend, or PyTorch for a new index.
+    index's own backend, or PyTorch for a new index. ``keyword_first``: store each document as soon as it is parsed,
+    switch to a generation searchable by keyword once every file is parsed, then embed, switching to a new generation
+    every so often as vectors land (index/backfill.py); otherwise the index switches once, with every vector.
     """
 
     index_dir = Path(index_dir)
@@ -65,7 +69,7 @@ def ingest(
             return _rebuild(paths, index_dir, model, workers, limits, progress, embedder, backend)
         with IndexLock(index_dir):
             _recover(index_dir, progress or (lambda msg: None))
-            return _ingest_locked(paths, index_dir, model, workers, limits or Limits(), progress, embedder, backend)
+            return _ingest_locked(paths, index_dir, model, workers, limits or Limits(), progress, embedder, backend, keyword_first)
     except sqlite3.Error as exc:  # a full disk, a read-only folder or a damaged store: one line, never a traceback
         raise StoreError(sqlite_message(index_dir / STORE_FILE, exc)) from None
 
@@ -145,7 +149,9 @@ def _recover(index_dir: Path, say: Progress) -> None:
         shutil.rmtree(fresh, ignore_errors=True)
 
 
-def _ingest_locked(paths, index_dir: Path, model, workers, limits: Limits, progress, embedder, backend=None) -> IngestReport:
+def _ingest_locked(
+    paths, index_dir: Path, model, workers, limits: Limits, progress, embedder, backend=None, keyword_first: bool = False
+) -> IngestReport:
     run = _Run(index_dir, progress)
     files, bad, manifest = discover(paths)
     run.report.outcomes.extend(bad)
@@ -161,12 +167,24 @@ def _ingest_locked(paths, index_dir: Path, model, workers, limits: Limits, progr
             load=lambda: (run.say("loading the embedding model…"), get_embedder(run.model_id))[1],
         )
         before = run.store.version()
-        if todo:
-            run.parse_and_store(todo, manifest, queue, limits, model_tokenizer_dir(model), workers)
+        publish = (lambda: run.build_if_needed(queue.embedder)) if keyword_first else None
+        if todo:  # keyword first: each document written as soon as it is parsed, its vectors encoded afterwards
+            # (a long parse publishes what it has now and then, meeting contexts applied so far)
+            midway = (
+                (lambda: (refresh_sqlite(run.store, files, bump=False), run.build_if_needed(queue.embedder))[1]) if keyword_first else None
+            )
+            sink = KeywordSink(run.store, run.model_id, run.report, midway) if keyword_first else queue
+            run.parse_and_store(todo, manifest, sink, limits, model_tokenizer_dir(model), workers)
         # the meeting of each file's folder (its frontsheet), each path's own; a run that stored nothing else counts
         # this as its change, otherwise it is part of the run's (so one run or two over the same papers count alike)
         refresh_sqlite(run.store, files, bump=run.store.version() == before)
+        if publish is not None:
+            publish()  # every paper searchable by keyword from here on
+            run.report.timeline["keyword_searchable"] = round(time.perf_counter() - run.t_start, 2)
+        # the vectors of documents stored without them: this run's (keyword first) or a killed run's
+        Backfill(run.store, run.model_id, queue, publish, run.say).run()
         run.build_if_needed(queue.embedder)
+        run.report.timeline.setdefault("keyword_searchable", round(time.perf_counter() - run.t_start, 2))
         run.report.passages_total = run.store.con.execute(
             "SELECT count(*) FROM passages p JOIN documents d USING(doc_id) WHERE d.status='active'"
         ).fetchone()[0]
@@ -236,8 +254,9 @@ class _Run:
                 todo.append((f, digest, st.st_size, st.st_mtime))
         return todo
 
-    def parse_and_store(self, todo, manifest: dict, queue: EmbedQueue, limits: Limits, tok_dir, workers) -> None:
-        """Parse in worker processes while the embed queue encodes; write each document once all its texts have vectors."""
+    def parse_and_store(self, todo, manifest: dict, queue: EmbedQueue | KeywordSink, limits: Limits, tok_dir, workers) -> None:
+        """Parse in worker processes. Each parsed document goes to ``queue``: the embed queue, which encodes meanwhile
+        and writes a document once all its texts have vectors, or a keyword-first run's sink, which writes it at once."""
         n_workers = max(1, min(workers or os.cpu_count() or 1, len(todo)))
         self.total = len(todo)
         self.say(f"parsing {len(todo)} file{'s' * (len(todo) != 1)} with {n_workers} worker process{'es' * (n_workers != 1)}…")
@@ -281,28 +300,35 @@ class _Run:
     def stored(self, d) -> None:
         self.done += 1
         self.report.outcomes.append(FileOutcome(str(d.path), "ingested", "", len(d.passages), d.res["pages"] or 0))
-        self.say(
-            f"{progress_bar(self.done, self.total, self.t_start)} {d.path.name}: {len(d.passages)} passages ({len(d.owned)} newly embedded)"
-        )
+        vectors = f"searchable by keyword; {len(d.need)} texts to embed" if d.deferred else f"{len(d.owned)} newly embedded"
+        self.say(f"{progress_bar(self.done, self.total, self.t_start)} {d.path.name}: {len(d.passages)} passages ({vectors})")
         for c, size, mtime in self.copies.get(d.digest, []):
             self.store.add_path(str(c), d.digest, size, mtime)
             self.report.outcomes.append(FileOutcome(str(c), "duplicate", f"same content as {d.path}"))
 
-    def build_if_needed(self, emb) -> None:
-        """A new generation unless the live one was built from this very store in its present state."""
+    def build_if_needed(self, emb) -> float:
+        """A new generation unless the live one was built from this very store in its present state; the seconds
+        the build took (0.0 without one)."""
         cur = current_generation_name(self.index_dir)
         if cur is not None and _gen_is_current(self.index_dir, cur, self.store):
             self.report.generation = cur
-            return
-        dim = emb.dim if emb is not None else stored_dim(self.store, self.model_id)
+            return 0.0
+        dim = emb.dim if emb is not None else stored_dim(self.store, self.model_id) or config_dim(self.model_id)
         if dim is None:
             dim = get_embedder(self.model_id).dim
         self.say("building index generation…")
         t_build = time.perf_counter()
         gen = build_generation(self.store, self.model_id, dim)
-        self.report.build_seconds = time.perf_counter() - t_build
+        took = time.perf_counter() - t_build
+        self.report.build_seconds += took
         self.report.generation = gen.name
+        # when the run's first generation went live (searchable), and its first with every vector (fully hybrid)
+        live = round(time.perf_counter() - self.t_start, 2)
+        self.report.timeline.setdefault("searchable", live)
+        if not read_manifest(self.index_dir, gen.name).get("missing_vectors"):
+            self.report.timeline.setdefault("fully_hybrid", live)
         self.store.collect_garbage()
+        return took
 
 
 def _gen_is_current(index_dir: Path, name: str, store) -> bool:

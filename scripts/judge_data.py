@@ -196,6 +196,10 @@ def cmd_fit(a) -> None:
     p_full = _predict(models["full"], np.asarray([p["x"] for p in pairs]))
     params["calibration"] = {"brier": round(float(np.mean((p_full - y) ** 2)), 4), "reliability": reliability(p_full, y)}
     print(json.dumps(params["calibration"], indent=1))
+    # the lexical model judges a passage without a vector (--mode bm25, or a keyword-first ingest still embedding)
+    p_lex = _predict(models["lexical"], np.asarray([p["xl"] for p in pairs]))
+    params["calibration_lexical"] = {"brier": round(float(np.mean((p_lex - y) ** 2)), 4), "reliability": reliability(p_lex, y)}
+    print("lexical:", json.dumps(params["calibration_lexical"], indent=1))
     print(
         json.dumps(
             {

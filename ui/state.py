@@ -66,6 +66,14 @@ def load_embedder(model_id: str):
     return get_embedder(None if model_id == DEFAULT_MODEL else model_id)
 
 
+def model_for(index):
+    """The embedding model a search of ``index`` needs; None while no passage has a vector yet (a keyword-first ingest
+    has just begun: the search runs by keyword, without the model, which takes seconds to load; index/semantic.py)."""
+    from boardpapers.index.semantic import without_vectors
+
+    return None if len(index) and without_vectors(index) == len(index) else load_embedder(index.model_id)
+
+
 def filters(ft: tuple):
     """The sidebar's filter tuple (hashable, so it can key the caches) as search Filters."""
     from boardpapers.index.query import Filters
@@ -77,7 +85,7 @@ def filters(ft: tuple):
 def run_search(_index, index_key: str, query: str, ft: tuple, sort: str, k: int) -> dict:
     from boardpapers.index.search import search
 
-    res = search(_index, query, k=k, filters=filters(ft), sort=sort, embedder=load_embedder(_index.model_id), max_related=PAGE_SIZE)
+    res = search(_index, query, k=k, filters=filters(ft), sort=sort, embedder=model_for(_index), max_related=PAGE_SIZE)
     return {"hits": res.hits, "notes": res.notes, "matches": res.matches, "capped": res.pool_full}
 
 
@@ -100,7 +108,7 @@ def run_ask(_index, index_key: str, question: str, ft: tuple) -> dict:
 def run_trace(_index, index_key: str, topic: str, ft: tuple) -> dict:
     from boardpapers.index.trace import trace
 
-    return trace(_index, topic, filters=filters(ft), embedder=load_embedder(_index.model_id), per_meeting=2)
+    return trace(_index, topic, filters=filters(ft), embedder=model_for(_index), per_meeting=2)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -109,7 +117,7 @@ def run_register(_index, index_key: str, query: str, ft: tuple, outcome: str | N
     also that member's recorded votes (index.decisions)."""
     from boardpapers.index.decisions import register
 
-    embedder = load_embedder(_index.model_id) if query else None  # ranking a search needs the model; a listing does not
+    embedder = model_for(_index) if query else None  # ranking a search needs the model; a listing does not
     reg = register(_index, query=query or None, filters=filters(ft), outcome=outcome, member=member, embedder=embedder)
     return {"decisions": reg.decisions, "votes": reg.votes, "matches": reg.matches, "notes": reg.notes}
 
