@@ -229,7 +229,7 @@ def quick_corpus(tmp: Path) -> Path:
 
 def run(corpus: Path = CORPUS, baseline: str = BASELINE, new: str = NEW, quick: bool = False) -> dict:
     """Parse; one bare encoder run; the baseline and the new configuration, each watched."""
-    configs = [("baseline", baseline, parse_config(baseline)), ("new default", new, parse_config(new))]
+    configs = [("baseline", baseline, parse_config(baseline)), ("new", new, parse_config(new))]
     with tempfile.TemporaryDirectory(prefix="bp-ingest-bench-") as tmp:
         if quick:
             corpus = quick_corpus(Path(tmp))
