@@ -8,6 +8,7 @@ Uses the system Chromium (/usr/bin/chromium; never downloads a browser). Skipped
 
 from __future__ import annotations
 
+import re
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -71,9 +72,20 @@ def search(page, text: str, button: bool = False) -> None:
     sync_api.expect(page.locator(".bp-text mark").first).to_be_visible(timeout=120_000)
     for _ in range(240):
         if citations(page) != before:
-            return
+            break
         page.wait_for_timeout(500)
-    raise AssertionError(f"the hits did not change after searching {text!r}")
+    else:
+        raise AssertionError(f"the hits did not change after searching {text!r}")
+    all_hits_drawn(page)
+
+
+def all_hits_drawn(page) -> None:
+    """Wait until the page holds as many hit cards as its count line says it shows ("showing 1–10"): the cards are
+    drawn one by one, and a busy machine can pause between two of them."""
+    line = page.get_by_text(re.compile(r"showing 1–\d+")).first
+    line.wait_for(timeout=120_000)
+    shown = int(re.search(r"showing 1–(\d+)", line.inner_text()).group(1))
+    sync_api.expect(page.locator("[class*='st-key-hit-s-']")).to_have_count(shown, timeout=120_000)
 
 
 def citations(page) -> list[str]:
@@ -86,7 +98,7 @@ def citations(page) -> list[str]:
         if now == last:
             return now
         last = now
-        page.wait_for_timeout(500)
+        page.wait_for_timeout(1000)
     raise AssertionError(f"the hits kept changing: {last}")
 
 
