@@ -40,7 +40,8 @@ def _ingest(sub) -> None:
         "--backend",
         choices=("torch", "torch-bf16", "onnx", "onnx-int8", "openvino"),
         default=None,
-        help="how passages are embedded (default: the index's own backend, torch for a new index); "
+        help="how passages are embedded (default: the index's own backend; for a new index torch-bf16 on a CPU with "
+        "AMX/AVX512-BF16 or a GPU with bfloat16, else torch); "
         "queries then use the same backend. Non-torch backends need `pip install 'boardpapers[backends]'`",
     )
     s.add_argument("--rebuild", action="store_true", help="build a fresh index beside the live one, then swap it in")

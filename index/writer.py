@@ -25,7 +25,16 @@ from boardpapers.ingest.structure import PARSER_VERSION
 
 from .backfill import Backfill, KeywordSink, config_dim
 from .build import build_generation
-from .embed import ModelError, check_backend_installed, get_embedder, model_tokenizer_dir, resolve_model, space_id, split_space_id
+from .embed import (
+    ModelError,
+    check_backend_installed,
+    get_embedder,
+    model_tokenizer_dir,
+    preferred_backend,
+    resolve_model,
+    space_id,
+    split_space_id,
+)
 from .embedded import Index
 from .embedqueue import EmbedQueue, parsed_document, worker_context
 from .errors import IndexError_
@@ -56,8 +65,8 @@ def ingest(
 ) -> IngestReport:
     """Ingest ``paths`` into the index at ``index_dir`` and switch to the new generation.
 
-    ``backend`` (torch | onnx | onnx-int8 | openvino) is how passages are embedded; None means the
-    index's own backend, or PyTorch for a new index. ``keyword_first``: store each document as soon as it is parsed,
+    ``backend`` (torch | torch-bf16 | onnx | onnx-int8 | openvino) is how passages are embedded; None means the
+    index's own backend, or for a new index :func:`~.embed.preferred_backend` (bfloat16 where the hardware has it). ``keyword_first``: store each document as soon as it is parsed,
     switch to a generation searchable by keyword once every file is parsed, then embed, switching to a new generation
     every so often as vectors land (index/backfill.py); otherwise the index switches once, with every vector.
     """
@@ -374,8 +383,8 @@ def _embedding_space(store, index_dir: Path, model, backend, embedder) -> str:
         base, _ = resolve_model(model)
         if backend is None and indexed and split_space_id(indexed)[0] == base:
             model_id = indexed  # keep the index's backend
-        else:
-            model_id = space_id(base, backend)
+        else:  # a new index, unless told otherwise, embeds with what this hardware runs fastest at the same quality
+            model_id = space_id(base, backend or (None if indexed else preferred_backend()))
     if indexed and indexed != model_id:
         (m_old, b_old), (m_new, b_new) = split_space_id(indexed), split_space_id(model_id)
         what = f"backend {b_old!r}, not {b_new!r}" if m_old == m_new else f"model {indexed!r}, not {model_id!r}"

@@ -6,13 +6,10 @@ needs it); the real packs' answers are in tests/test_answer_real.py."""
 
 from __future__ import annotations
 
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
-
 import numpy as np
 import pytest
 from conftest import build_index
+from fakellm import chat_server
 
 from boardpapers.index import sentvec
 from boardpapers.index.answer import ask
@@ -177,40 +174,18 @@ def test_support_is_content_words_and_numbers():
     assert not supported("Libraries were closed to save money on staff [1].", [text])
 
 
-class _Chat(BaseHTTPRequestHandler):
-    """A fake OpenAI-compatible chat endpoint: one sentence its passage supports, one it does not."""
-
-    def do_POST(self):  # noqa: N802
-        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
-        _Chat.seen = body
-        reply = (
-            "The Better Care Fund expenditure plan totals £52m in 2017/18 [1]. "
-            "The fund also paid for a new hospital in Loughborough costing £90m [1]."
-        )
-        data = json.dumps({"choices": [{"message": {"role": "assistant", "content": reply}}]}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *a):
-        pass
-
-
 def test_llm_answer_drops_the_unsupported_sentence(bcf_index):
-    srv = HTTPServer(("127.0.0.1", 0), _Chat)
-    t = threading.Thread(target=srv.serve_forever, daemon=True)
-    t.start()
-    try:
-        url = f"http://127.0.0.1:{srv.server_port}/v1/chat/completions"
+    """The fake model returns one sentence its passage supports and one it does not."""
+    reply = (
+        "The Better Care Fund expenditure plan totals £52m in 2017/18 [1]. "
+        "The fund also paid for a new hospital in Loughborough costing £90m [1]."
+    )
+    with chat_server(lambda body: reply) as (url, seen):
         r = ask(bcf_index, QUESTION, llm=url, llm_model="tiny", timeout=10)
-    finally:
-        srv.shutdown()
     assert r["mode"] == "generative"
     assert "£52m in 2017/18 [1]" in r["answer"] and "hospital" not in r["answer"]
     assert "1 generated sentence(s) left out" in r["answer"]
     assert any("do not support" in n for n in r["notes"])
     assert [c["n"] for c in r["citations"]] == [1] and r["citations"][0]["match"] == "strong"
-    sent = _Chat.seen["messages"][1]["content"]
-    assert _Chat.seen["model"] == "tiny" and "totals £52m" in sent  # only the extractive answer's passages are sent
+    sent = seen[0]["messages"][1]["content"]
+    assert seen[0]["model"] == "tiny" and "totals £52m" in sent  # only the extractive answer's passages are sent

@@ -5,54 +5,36 @@ with the field empty nothing is sent."""
 from __future__ import annotations
 
 import html
-import json
 import re
-import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
+from fakellm import chat_server
 from test_app import app_env, markdown_text, run_app, search, small  # noqa: F401 - the app's fixtures and helpers
 
 SLOW_FIXTURES = {"small"}
 
 
-class _Echo(BaseHTTPRequestHandler):
-    """Replies with the first sentence of passage [1] (supported) and one sentence no passage supports."""
-
-    calls = 0
-
-    def do_POST(self):  # noqa: N802
-        _Echo.calls += 1
-        prompt = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))["messages"][1]["content"]
-        passage = prompt.split("[1] (", 1)[1].split(")\n", 1)[1].split("\n\n[2]", 1)[0].split("\n\nQuestion:", 1)[0]
-        first = re.split(r"(?<=[.!?])\s+", " ".join(passage.split()))[0].rstrip(".")
-        reply = f"{first} [1]. The council also agreed to build a zoo on the moon [1]."
-        data = json.dumps({"choices": [{"message": {"content": reply}}]}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *a):
-        pass
+def _echo(body: dict) -> str:
+    """The first sentence of passage [1] (supported) and one sentence no passage supports."""
+    prompt = body["messages"][1]["content"]
+    passage = prompt.split("[1] (", 1)[1].split(")\n", 1)[1].split("\n\n[2]", 1)[0].split("\n\nQuestion:", 1)[0]
+    first = re.split(r"(?<=[.!?])\s+", " ".join(passage.split()))[0].rstrip(".")
+    return f"{first} [1]. The council also agreed to build a zoo on the moon [1]."
 
 
 @pytest.fixture()
 def chat():
-    srv = HTTPServer(("127.0.0.1", 0), _Echo)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{srv.server_port}/v1/chat/completions"
-    srv.shutdown()
+    with chat_server(_echo) as served:
+        yield served
 
 
 def test_ask_view_phrases_with_a_language_model_when_asked(app_env, chat):  # noqa: F811 - the fixture imported above
-    _Echo.calls = 0
+    url, seen = chat
     at = search(run_app(), "What was decided about zebrafinch library opening hours?", mode="Ask")
-    assert _Echo.calls == 0  # off by default
-    at.text_input(key="llm_url").set_value(chat).run()
+    assert not seen  # off by default
+    at.text_input(key="llm_url").set_value(url).run()
     assert not at.exception, at.exception
-    assert _Echo.calls == 1
+    assert len(seen) == 1
     md = markdown_text(at)
     assert 'class="bp-answer"' in md and "zoo" not in md
     assert "1 generated sentence(s) left out" in html.unescape(md)  # said in the answer (escaped: text from a model)

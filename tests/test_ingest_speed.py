@@ -368,3 +368,50 @@ def test_encode_calls_group_texts_of_like_length(tmp_path):
         assert sorted(t for c in emb.calls for t in c) == sorted(texts)
     finally:
         store.close()
+
+
+def test_new_index_uses_bf16_only_where_the_hardware_has_it(tmp_path, monkeypatch):
+    """A new index without --backend embeds in bfloat16 only on a CPU with AMX/AVX512-BF16 or a GPU with bf16;
+    elsewhere fp32 (emulated bf16 would be slower). An existing index keeps the backend it was built with."""
+    import torch
+
+    from boardpapers.index import embed
+    from boardpapers.index.writer import _embedding_space
+
+    monkeypatch.setattr(embed, "_best_device", lambda: "cpu")
+    for has, want in ((True, "torch-bf16"), (False, "torch")):
+        monkeypatch.setattr(embed, "cpu_has_bf16", lambda has=has: has)
+        assert embed.preferred_backend() == want
+        s = Store(tmp_path / want)
+        try:
+            assert split_space_id(_embedding_space(s, tmp_path / want, None, None, None)) == ("all-MiniLM-L6-v2", want)
+            assert split_space_id(s.get_meta("model"))[1] == want  # recorded: queries use the same backend
+        finally:
+            s.close()
+    # an index built in fp32 stays fp32 on a bf16 machine
+    s = Store(tmp_path / "old")
+    s.set_meta("model", "all-MiniLM-L6-v2")
+    s.con.commit()
+    assert _embedding_space(s, tmp_path / "old", None, None, None) == "all-MiniLM-L6-v2"
+    s.close()
+    # a GPU: bf16 where torch says the device supports it
+    monkeypatch.setattr(embed, "_best_device", lambda: "cuda")
+    for ok, want in ((True, "torch-bf16"), (False, "torch")):
+        monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda ok=ok: ok)
+        assert embed.preferred_backend() == want
+
+
+def test_plain_ingest_records_this_machines_preferred_backend(tmp_path):
+    """End to end, unpatched: what a new index records is what this machine prefers, and it answers a search."""
+    from boardpapers.index import embed
+    from boardpapers.index.backend import open_index
+    from boardpapers.index.search import search
+
+    (tmp_path / "a.txt").write_text("The Health and Wellbeing Board approved the Better Care Fund plan.\n")
+    ingest([str(tmp_path / "a.txt")], tmp_path / "idx")
+    s = Store(tmp_path / "idx")
+    recorded = s.get_meta("model")
+    s.close()
+    assert split_space_id(recorded) == ("all-MiniLM-L6-v2", embed.preferred_backend())
+    hits = search(open_index(tmp_path / "idx"), "Better Care Fund plan", k=1).hits
+    assert hits and "Better Care Fund" in hits[0]["text"]
