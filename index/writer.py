@@ -223,7 +223,7 @@ class _Run:
             damage = self.store.check()
             if damage:
                 raise StoreError(f"the passage store {self.store.path} is damaged (SQLite's check: {damage[0][:160]}); {REBUILD_HINT}")
-            self.model_id = _embedding_space(self.store, self.index_dir, model, backend, embedder)
+            self.model_id = embedding_space(self.store, self.index_dir, model, backend, embedder)
         except Exception:
             self.store.close()
             raise
@@ -373,7 +373,7 @@ def _same_model_backend(old_store, model) -> str | None:
     return backend if base == resolve_model(model)[0] else None
 
 
-def _embedding_space(store, index_dir: Path, model, backend, embedder) -> str:
+def embedding_space(store, index_dir: Path, model, backend, embedder) -> str:
     """The model id (with its backend) this ingest embeds with; recorded in the store, checked against it."""
 
     indexed = store.get_meta("model")

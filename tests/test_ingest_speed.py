@@ -376,7 +376,7 @@ def test_new_index_uses_bf16_only_where_the_hardware_has_it(tmp_path, monkeypatc
     import torch
 
     from boardpapers.index import embed
-    from boardpapers.index.writer import _embedding_space
+    from boardpapers.index.writer import embedding_space
 
     monkeypatch.setattr(embed, "_best_device", lambda: "cpu")
     for has, want in ((True, "torch-bf16"), (False, "torch")):
@@ -384,7 +384,7 @@ def test_new_index_uses_bf16_only_where_the_hardware_has_it(tmp_path, monkeypatc
         assert embed.preferred_backend() == want
         s = Store(tmp_path / want)
         try:
-            assert split_space_id(_embedding_space(s, tmp_path / want, None, None, None)) == ("all-MiniLM-L6-v2", want)
+            assert split_space_id(embedding_space(s, tmp_path / want, None, None, None)) == ("all-MiniLM-L6-v2", want)
             assert split_space_id(s.get_meta("model"))[1] == want  # recorded: queries use the same backend
         finally:
             s.close()
@@ -392,7 +392,7 @@ def test_new_index_uses_bf16_only_where_the_hardware_has_it(tmp_path, monkeypatc
     s = Store(tmp_path / "old")
     s.set_meta("model", "all-MiniLM-L6-v2")
     s.con.commit()
-    assert _embedding_space(s, tmp_path / "old", None, None, None) == "all-MiniLM-L6-v2"
+    assert embedding_space(s, tmp_path / "old", None, None, None) == "all-MiniLM-L6-v2"
     s.close()
     # a GPU: bf16 where torch says the device supports it
     monkeypatch.setattr(embed, "_best_device", lambda: "cuda")
