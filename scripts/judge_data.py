@@ -2,6 +2,7 @@
 
     python scripts/judge_data.py pool  --out DIR  SET...          # passages to annotate, one file per set
     python scripts/judge_data.py fit   SET... [--write]            # fit judge_model.json from the labels
+    python scripts/judge_data.py fit   SET... --cv 5               # ... and report held-out figures (folds by query)
 
 A SET is ``NAME=INDEX_DIR:GOLD.jsonl[,GOLD.jsonl...]``: an index and the labelled query files over its papers.
 Labels of a (query, passage) pair, strongest first:
@@ -91,9 +92,13 @@ def cmd_pool(a) -> None:
         print(f"{name}: {len(lines)} pairs to annotate -> {out / (name + '.jsonl')}")
 
 
-def labelled_pairs(specs: list[str], embedder=None) -> list[dict]:
-    """Every labelled (query, candidate) pair of the sets with its features: {"set", "qid", "kind", "x", "xl", "y"}."""
-    rows_out = []
+def labelled_pairs(specs: list[str], embedder=None, every: bool = False) -> list[dict]:
+    """Every labelled (query, candidate) pair of the sets with its features: {"set", "qid", "kind", "x", "xl", "y"}.
+
+    ``every``: each query's unlabelled candidates too (``y`` None), each with "gold" (it holds an evidence quote),
+    "dec" (a decision block) and "group" (its agenda item), and a {"refused": True} line for a query of stopwords
+    only -- what ``held_out`` needs to judge a query as ``eval --judge`` does."""
+    rows_out: list[dict] = []
     for spec in specs:
         name, idx_dir, golds = parse_set(spec)
         judged = load_judgements(JUDGEMENTS, name)
@@ -101,27 +106,26 @@ def labelled_pairs(specs: list[str], embedder=None) -> list[dict]:
         queries = queries_for(name, golds)
         targets = gold_rows(ix, queries)
         for q in queries:
+            head = {"set": name, "qid": q["id"], "kind": q["kind"]}
             try:
                 r = rank(ix, q["query"], DEPTH, pool=POOL, embedder=embedder)
-            except QueryError:
-                continue  # a query of stopwords only is refused before anything is judged
+            except QueryError:  # a query of stopwords only is refused before anything is judged
+                if every:
+                    rows_out.append(head | {"refused": True, "y": None})
+                continue
             rows = [i for i, _ in r.fused]
             x, _ = feature_matrix(ix, rows, r.text, r.qvec)
             xl, _ = feature_matrix(ix, rows, r.text, None)
             labels = query_labels(ix, q, rows, targets[q["id"]], judged)
+            gold = set().union(*targets[q["id"]]) if targets[q["id"]] else set()
+            extra = zip(ix.decisions_of(rows), ix.item_groups(rows)) if every else None
             for j, row in enumerate(rows):
-                if row in labels:
-                    rows_out.append(
-                        {
-                            "set": name,
-                            "qid": q["id"],
-                            "kind": q["kind"],
-                            "place": j + 1,
-                            "x": x[j].tolist(),
-                            "xl": xl[j].tolist(),
-                            "y": labels[row],
-                        }
-                    )
+                info = next(extra) if extra is not None else None
+                if row in labels or every:
+                    p = head | {"place": j + 1, "x": x[j].tolist(), "xl": xl[j].tolist(), "y": labels.get(row)}
+                    if info is not None:
+                        p |= {"gold": row in gold, "dec": bool(info[0]), "group": int(info[1])}
+                    rows_out.append(p)
     return rows_out
 
 
@@ -159,16 +163,73 @@ def _predict(m: dict, x: np.ndarray) -> np.ndarray:
     return probability(x, m)
 
 
-def cmd_fit(a) -> None:
-    pairs = labelled_pairs(a.sets)
-    y = np.asarray([p["y"] for p in pairs], dtype=np.float64)
-    sets = sorted({p["set"] for p in pairs})
-    print(f"{len(pairs)} labelled pairs ({int(y.sum())} about the query) from {', '.join(sets)}")
-    # every query weighs the same: a query with 40 labelled candidates must not outvote one with 5
+def query_weights(pairs: list[dict]) -> np.ndarray:
+    """Every query weighs the same: a query with 40 labelled candidates must not outvote one with 5."""
     per_q: dict[tuple, int] = {}
     for p in pairs:
         per_q[(p["set"], p["qid"])] = per_q.get((p["set"], p["qid"]), 0) + 1
-    w = np.asarray([20.0 / per_q[(p["set"], p["qid"])] for p in pairs])
+    return np.asarray([20.0 / per_q[(p["set"], p["qid"])] for p in pairs])
+
+
+def held_out(cands: list[dict], folds: int, threshold: float) -> dict:
+    """Grouped cross-validation by query: the queries are dealt into ``folds`` folds and each fold's candidates are
+    judged by models fitted without its queries; then, per set, what ``eval --judge`` reports from the strong matches
+    (decision blocks lifted to their item's best, as ``judge`` does): the share of answerable queries with a gold
+    passage strong, and of off-topic queries with no strong match (a refused query has none)."""
+    keys = sorted({(p["set"], p["qid"]) for p in cands})
+    order = np.random.RandomState(0).permutation(len(keys))
+    fold = {keys[i]: n % folds for n, i in enumerate(order)}
+    in_fold = np.asarray([fold[(p["set"], p["qid"])] for p in cands])
+    out: dict = {}
+    for name, key, feats in (("full", "x", FEATURES), ("lexical", "xl", LEXICAL_FEATURES)):
+        prob = np.zeros(len(cands))
+        live = np.asarray([not p.get("refused") for p in cands])
+        x = np.asarray([p[key] if not p.get("refused") else [0.0] * len(feats) for p in cands])
+        for k in range(folds):
+            train = [i for i, p in enumerate(cands) if in_fold[i] != k and p["y"] is not None]
+            m = fit_logistic(
+                x[train], np.asarray([cands[i]["y"] for i in train], dtype=np.float64), weights=query_weights([cands[i] for i in train])
+            )
+            test = (in_fold == k) & live
+            prob[test] = _predict(m, x[test])
+        out[name] = _strong_tally(cands, prob, threshold)
+    return out
+
+
+def _strong_tally(cands: list[dict], prob: np.ndarray, threshold: float) -> dict:
+    """Per set: [gold strong share, answerable queries, off-topic no-strong share, off-topic queries]."""
+    from boardpapers.index.judge import group_max
+
+    by_q: dict[tuple, list[int]] = {}
+    for i, p in enumerate(cands):
+        by_q.setdefault((p["set"], p["qid"]), []).append(i)
+    tally: dict[str, dict[str, list[bool]]] = {}
+    for (s, _), idx in by_q.items():
+        t = tally.setdefault(s, {"gold": [], "off": []})
+        kind = cands[idx[0]]["kind"]
+        live = [i for i in idx if not cands[i].get("refused")]
+        p = prob[live]
+        if live:
+            dec = np.asarray([cands[i]["dec"] for i in live])
+            p = np.where(dec, np.maximum(p, group_max(np.asarray([cands[i]["group"] for i in live]), p)), p)
+        strong = p >= threshold
+        if kind == "none":
+            t["off"].append(not strong.any())
+        elif kind in ("decision", "fact"):
+            t["gold"].append(bool(any(cands[i]["gold"] and st for i, st in zip(live, strong))))
+    return {
+        s: [float(np.mean(t["gold"])) if t["gold"] else None, len(t["gold"]), float(np.mean(t["off"])) if t["off"] else None, len(t["off"])]
+        for s, t in tally.items()
+    }
+
+
+def cmd_fit(a) -> None:
+    cands = labelled_pairs(a.sets, every=a.cv > 0)
+    pairs = [p for p in cands if p["y"] is not None]
+    y = np.asarray([p["y"] for p in pairs], dtype=np.float64)
+    sets = sorted({p["set"] for p in pairs})
+    print(f"{len(pairs)} labelled pairs ({int(y.sum())} about the query) from {', '.join(sets)}")
+    w = query_weights(pairs)
     models = {}
     for name, key, feats in (("full", "x", FEATURES), ("lexical", "xl", LEXICAL_FEATURES)):
         x = np.asarray([p[key] for p in pairs])
@@ -209,6 +270,12 @@ def cmd_fit(a) -> None:
             indent=1,
         )
     )
+    if a.cv:
+        for name, per_set in held_out(cands, a.cv, a.threshold).items():
+            for s, (gold, n_gold, off, n_off) in sorted(per_set.items()):
+                g = f"{gold:.3f} of {n_gold}" if gold is not None else "-"
+                o = f"{off:.3f} of {n_off}" if off is not None else "-"
+                print(f"  {name} held-out ({a.cv} folds by query) {s}: gold passage strong {g}; off-topic with no strong match {o}")
     if a.write:
         MODEL_FILE.write_text(json.dumps(params, indent=1) + "\n", encoding="utf-8")
         print(f"wrote {MODEL_FILE}")
@@ -225,6 +292,7 @@ def main() -> None:
     p.add_argument("sets", nargs="+")
     p.add_argument("--threshold", type=float, default=0.5)
     p.add_argument("--write", action="store_true")
+    p.add_argument("--cv", type=int, default=0, metavar="K", help="also report held-out figures: K folds by query")
     p.set_defaults(fn=cmd_fit)
     a = ap.parse_args()
     a.fn(a)
