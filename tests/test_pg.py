@@ -209,12 +209,12 @@ class _CachedEmbedder:
 
 
 def test_council_eval_on_postgresql_matches_the_embedded_backend(real_pair):
-    from boardpapers.index.embed import get_embedder
+    from boardpapers.index.embed import get_embedder, preferred_backend
     from boardpapers.index.evaluate import evaluate_gold
 
     gold = shared_or_skip("eval", "council-dev.jsonl")
     e, p = real_pair
-    emb = _CachedEmbedder(get_embedder(None))
+    emb = _CachedEmbedder(get_embedder(None, preferred_backend()))  # the backend the indexes were built with
     re_ = evaluate_gold(e, gold, modes=("hybrid",), embedder=emb)["hybrid"]
     rp = evaluate_gold(p, gold, modes=("hybrid",), embedder=emb)["hybrid"]
     assert abs(re_["recall@5"] - rp["recall@5"]) <= 0.01

@@ -202,7 +202,7 @@ def one_clear_line(err: str, *needles: str) -> None:
 def crash_env(real_index, tmp_path_factory):
     """A previous index (the two real packs), new papers to add (a 24-page PDF first, then three minutes),
     the clean build of everything, and the calibrated phase windows of an uninterrupted CLI ingest."""
-    from boardpapers.index.embed import get_embedder
+    from boardpapers.index.embed import get_embedder, preferred_backend
 
     root = tmp_path_factory.mktemp("crash")
     base = root / "base"
@@ -224,7 +224,7 @@ def crash_env(real_index, tmp_path_factory):
     )
     for i in range(3):
         (new / f"minutes_{i}.txt").write_text(minutes_text(i), encoding="utf-8")
-    emb = get_embedder(None)
+    emb = get_embedder(None, preferred_backend())  # what a new index is built with here
     clean = root / "clean"
     shutil.copytree(base, clean)
     from boardpapers.index.writer import ingest
@@ -361,9 +361,9 @@ def small_papers(d: Path, n: int, start: int = 0) -> Path:
 
 @pytest.mark.slow
 def test_full_disk_fails_clearly_and_keeps_the_previous_index(tmp_path, capsys):
-    from boardpapers.index.embed import get_embedder
+    from boardpapers.index.embed import get_embedder, preferred_backend
 
-    emb = get_embedder(None)
+    emb = get_embedder(None, preferred_backend())  # what a new index is built with here
     papers = small_papers(tmp_path / "papers", 2)
     with tmpfs(tmp_path / "disk", "4m") as disk:
         idx = disk / "index"
@@ -393,9 +393,9 @@ def test_full_disk_fails_clearly_and_keeps_the_previous_index(tmp_path, capsys):
 
 @pytest.mark.slow
 def test_read_only_index_is_searchable_and_ingest_is_refused(tmp_path, capsys):
-    from boardpapers.index.embed import get_embedder
+    from boardpapers.index.embed import get_embedder, preferred_backend
 
-    emb = get_embedder(None)
+    emb = get_embedder(None, preferred_backend())  # what a new index is built with here
     papers = small_papers(tmp_path / "papers", 2)
     with tmpfs(tmp_path / "ro", "8m") as ro:
         idx = ro / "index"
