@@ -129,7 +129,7 @@ def _ask(sub) -> None:
     location_options(s)
     s.add_argument("question", nargs="?")
     s.add_argument("--queries", metavar="FILE", help="JSON Lines of {id, query}; prints one JSON line per question")
-    s.add_argument("-k", type=count(1), default=8, help="passages to read (default 8)")
+    s.add_argument("-k", type=count(1), default=16, help="strong matches to read (default 16)")
     s.add_argument("--format", choices=("text", "json", "jsonl"), default="text")
     s.add_argument("--llm", metavar="URL", default=None, help="OpenAI-compatible /v1/chat/completions URL for a generated answer")
     s.add_argument("--llm-model", metavar="NAME", default=None, help="model name (default $BOARDPAPERS_LLM_MODEL)")

@@ -10,67 +10,31 @@ Abstention follows the relevance judge (index/judge.py): no strong match, no ans
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 
-from .facts import fact_kind, is_table_row, owner, states, unit_states
+from .facts import fact_kind, is_table_row, owner, states, tabular, unit_states
 from .generate import generate
 from .hits import numbered_hit, public_hit
 from .neighbours import continuations, describe_rows, row_heads
 from .query import Filters, QueryError
 from .rank import embedder_for
-from .recordanswer import DECISION_Q, led_by_record, record_answer, record_only
+from .recordanswer import led_by_record, record_answer, record_only
 from .search import search
 from .sentences import candidate_sentences, display, split_sentences
+from .sentscore import DECISION_SENT, REPORTED_DECISION, inherit_item_relevance, overlap, question_features, score_sentence
 from .sentvec import one_encoder_thread, sentence_vectors
 from .tokenize import tokenize_query
 
 ABSTAIN_TEXT = "The indexed papers don't seem to answer this question."
 
-# --- scoring weights (see docs/ANSWERS.md) -------------------------------------------------------------
-W_OVERLAP = 0.35  # share of the question's terms that the sentence holds
-W_DECISION = 0.08  # sentence from a decision passage, when the question asks what was decided
-W_RECENCY = 0.02  # newest meeting among the hits gets the full bonus (a tie-breaker between near-equals)
-W_RANK = 0.06  # retrieval rank prior: hit 1 gets the full bonus, decaying as 1/rank
-W_PASSAGE = 0.3  # cosine(question, whole passage): context for short sentences ("That the report be noted.")
-W_DECISION_SENT = 0.2  # a RESOLVED/AGREED/"That ..." sentence in a decision passage, for a decision question
-W_DATE = 0.08  # the question names the meeting's year (and month)
-JUNK_PENALTY = 0.3
+# --- selection (see docs/ANSWERS.md) ---------------------------------------------------------------------
+READ = 16  # strong matches read: the sentence stating the fact asked is often in a passage ranked below the 8th
 DECISION_DENSE_GAP = 0.1  # a decision passage this close to the best passage's similarity leads the answer (council dev: 0.15 let an unrelated RESOLVED block lead q078; 0.03-0.1 same elsewhere)
 MAX_PER_HIT = 2  # sentences quoted from any one passage
-DROP = 0.2  # stop adding sentences once the score is this far below the best
+DROP = 0.2  # a passage's second sentence, and the lead: within this of the best score
+BREADTH_DROP = 0.4  # each further strong passage's best sentence: within this of the best score
 MAX_SENTENCES = 4
 DUP_COSINE = 0.92
-
-
-_DECISION_SENT = re.compile(
-    r"^\W*(?:\(?[a-z0-9ivx]{1,4}[).]\s*)?(?:RESOLVED|AGREED|That\b|It was (?:agreed|resolved|noted))"
-    r"|\b(?:RESOLVED|AGREED|was agreed|were agreed|be approved|was approved|be endorsed|be welcomed|be noted)\b"
-)
-_MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"]
-_YEAR = re.compile(r"(?<![\d/\-])(19|20)\d\d(?![\d/\-])")
-
-
-def _question_dates(question: str) -> tuple[set[str], set[str]]:
-    """Years and year-months ('2015', '2015-03') the question names (not financial years like 2016/17)."""
-    years = {m.group(0) for m in _YEAR.finditer(question)}
-    months = set()
-    low = question.casefold()
-    for i, name in enumerate(_MONTHS, 1):
-        for m in re.finditer(rf"\b{name}\s+((?:19|20)\d\d)\b", low):
-            months.add(f"{m.group(1)}-{i:02d}")
-    return years, months
-
-
-def _junk(quote: str) -> bool:
-    toks = quote.split()
-    words = [t for t in toks if re.fullmatch(r"[A-Za-z][a-z'’-]{2,}[,.;:]?", t)]
-    return len(toks) >= 6 and len(words) / len(toks) < 0.5
-
-
-def _asks_decision(question: str) -> bool:
-    return bool(DECISION_Q.search(question))
 
 
 def _passage_rows(index, hits: list[dict]) -> list[int | None]:
@@ -95,87 +59,12 @@ def dense_similarities(index, hits: list[dict], qvec: np.ndarray, embedder=None)
     return sims
 
 
-W_META = 0.1  # "The purpose of this report is ..." says what a paper is about, rarely the fact asked for
-_META_SENT = re.compile(
-    r"^\W*(?:\d+(?:\.\d+)*\.?\s+)?(?:the\s+purpose\s+of\s+this\s+(?:report|paper)|this\s+(?:report|paper)\s+(?:sets\s+out|provides|presents|seeks|outlines|summarises|informs))",
-    re.I,
-)
-W_FIGURE = 0.2  # a sentence stating a figure, when the question asks for a quantity
-W_TABLE = 0.1  # a table row, when the question asks for a fact: running text stating it reads better (index/facts.py)
-QUANTITY_Q = re.compile(
-    r"\b(how (many|much)|number of|cost|costs|total|percentage|proportion|rate|amount|figure|budget|savings?|target)\b|%", re.I
-)
-FIGURE = re.compile(
-    r"£\s?(?!['’]?000s?\b)\d|\d\s?%|\b\d{1,3}(?:,\d{3})+\b|\b\d+(?:\.\d+)?\s?(?:m|bn|k|million|billion)\b|(?<=\w )(?!(?:19|20)\d\d\b)\d+(?:\.\d+)?\s+[a-z]"
-)
-_STATEMENT = re.compile(r"^\W*(?:\d+(?:\.\d+)*\.?\s+)?[A-Z][a-z]*\b.*\b[a-z]{3,}\b.*[.!?]$", re.S)  # running text, not a cell run
-REPORTED_DECISION = re.compile(r"\b(?:RESOLVED|AGREED|[Ii]t was (?:agreed|resolved|decided)|(?:agreed|decided|resolved) to)\b")
-
-
-def inherit_item_relevance(hits: list[dict], dense: list[float]) -> list[float]:
-    """A decision passage is as relevant as the discussion it closes.
-
-    A minute's RESOLVED block ("That the report be noted") rarely repeats what the item was about; the
-    discussion before it does. For decision questions a decision passage takes the best question similarity
-    of any hit from the same document and agenda item / minute, so the resolution of the minute that
-    matches the question can lead the answer.
-    """
-    best: dict[tuple, float] = {}
-    for h, d in zip(hits, dense):
-        if h.get("item"):
-            key = (h.get("doc_id"), h["item"])
-            best[key] = max(best.get(key, d), d)
-    return [
-        max(d, best.get((h.get("doc_id"), h.get("item")), d)) if h.get("is_decision") and h.get("item") else d for h, d in zip(hits, dense)
-    ]
-
-
-def _question_features(question: str, hits: list[dict]) -> dict:
-    """What the scoring needs to know about the question (and its hits' meeting dates)."""
-    dates = sorted({h["meeting_date"] for h in hits if h.get("meeting_date")})
-    years, months = _question_dates(question)
-    return {
-        "terms": set(tokenize_query(question)),
-        "decision": _asks_decision(question),
-        "quantity": bool(QUANTITY_Q.search(question)),
-        "fact": fact_kind(question),
-        "meta": bool(re.search(r"\b(purpose|about|aim|summary|overview)\b", question, re.I)),
-        "recency": {d: (i / (len(dates) - 1) if len(dates) > 1 else 1.0) for i, d in enumerate(dates)},
-        "years": years,
-        "months": months,
-    }
-
-
-def _score(c: dict, h: dict, q: dict, dense: float) -> float:
-    """A candidate sentence's score (the weights above; docs/ANSWERS.md)."""
-    quote = c["quote"]
-    score = c["cos"] + W_OVERLAP * c["overlap"] + W_RANK / (c["hit"] + 1) + W_PASSAGE * dense
-    if q["decision"] and h.get("is_decision"):
-        score += W_DECISION + (W_DECISION_SENT if _DECISION_SENT.search(quote) else 0.0)
-    elif q["decision"] and REPORTED_DECISION.search(quote):
-        score += W_DECISION_SENT / 2  # a decision reported in an officer's report ('It was agreed to approve ...')
-    if not q["meta"] and _META_SENT.search(quote):
-        score -= W_META
-    if q["quantity"] and FIGURE.search(quote):
-        score += W_FIGURE
-    if q["fact"] and c["table"]:
-        score -= W_TABLE
-    md = h.get("meeting_date") or ""
-    if md[:7] in q["months"]:
-        score += W_DATE
-    elif md[:4] in q["years"] and not q["months"]:
-        score += W_DATE / 2
-    if _junk(quote) and not (c["fact"] and _STATEMENT.search(quote)):
-        score -= JUNK_PENALTY  # a number run; not a sentence stating the fact asked ("totals £52m in 2017/18 and ...")
-    return score + W_RECENCY * q["recency"].get(h.get("meeting_date"), 0.0)
-
-
 def score_sentences(index, question: str, hits: list[dict], embedder, qvec: np.ndarray | None = None) -> tuple[list[dict], dict]:
     """Every candidate sentence of the hits with its scores; plus the evidence summary used for abstention.
     ``qvec``: the question's vector from the search (encoded here only when not given)."""
     if qvec is None:
         qvec = embedder.encode_query(question)
-    q = _question_features(question, hits)
+    q = question_features(question, hits, getattr(index, "glossary", None))
     cands = candidate_sentences(hits)
     dense = dense_similarities(index, hits, qvec, embedder)
     if q["decision"]:
@@ -187,16 +76,16 @@ def score_sentences(index, question: str, hits: list[dict], embedder, qvec: np.n
     for c, v, cs, mine in zip(cands, vecs, vecs @ qvec, own):
         h = hits[c["hit"]]
         c["terms"] = set(tokenize_query(c["quote"]))
-        c["overlap"] = len(q["terms"] & c["terms"]) / len(q["terms"]) if q["terms"] else 0.0
+        c["overlap"] = overlap(q, c["terms"])
         c["vec"], c["own"], c["cos"], c["dense"] = v, mine, float(cs), dense[c["hit"]]
-        c["table"] = is_table_row(c["quote"])
+        c["table"] = is_table_row(c["quote"]) or tabular(c["quote"])
         c["fact"] = states(q["fact"], c["quote"])
         if q["fact"] and c["table"]:  # a row states the fact asked when its column's unit says so ('£000')
             c["heads"], c["unit"] = row_heads(index, c, hits, before)
             c["fact"] = c["fact"] or unit_states(q["fact"], c["unit"])
-        c["score"] = _score(c, h, q, dense[c["hit"]])
+        c["score"] = score_sentence(c, h, q, dense[c["hit"]])
         c["decision_sent"] = bool(
-            q["decision"] and _DECISION_SENT.search(c["quote"]) and (h.get("is_decision") or REPORTED_DECISION.search(c["quote"]))
+            q["decision"] and DECISION_SENT.search(c["quote"]) and (h.get("is_decision") or REPORTED_DECISION.search(c["quote"]))
         )
     cands.sort(key=lambda c: (-c["score"], c["hit"], c["start"]))
     evidence = {"best_sentence_cos": max(c["cos"] for c in cands), "top_dense": max(dense, default=0.0), "dense": dense, "qvec": qvec}
@@ -221,16 +110,17 @@ def select_sentences(cands: list[dict]) -> list[dict]:
         running = [c for c in fact if not c["table"]]
         if fact:
             chosen.append(dict((running or fact)[0], lead=True))
-    for c in cands:
-        if any(c["hit"] == x["hit"] and c["start"] == x["start"] for x in chosen):
-            continue
-        if len(chosen) >= MAX_SENTENCES or c["score"] < best - DROP:
-            break
-        if sum(1 for x in chosen if x["hit"] == c["hit"]) >= MAX_PER_HIT:
-            continue  # leave room for the other passages' best sentences
-        if any(near_duplicate(c, x) for x in chosen):
-            continue
-        chosen.append(c)
+    for per_hit, drop in ((1, BREADTH_DROP), (MAX_PER_HIT, DROP)):  # each passage's best sentence first, then second ones
+        for c in cands:
+            if len(chosen) >= MAX_SENTENCES or c["score"] < best - drop:
+                break
+            if any(c["hit"] == x["hit"] and c["start"] == x["start"] for x in chosen):
+                continue
+            if sum(1 for x in chosen if x["hit"] == c["hit"]) >= per_hit:
+                continue
+            if any(near_duplicate(c, x) for x in chosen):
+                continue
+            chosen.append(c)
     return chosen
 
 
@@ -285,7 +175,7 @@ NO_MATCH_TEXT = (
 def ask(
     index,
     question: str,
-    k: int = 8,
+    k: int = READ,
     filters: Filters | None = None,
     embedder=None,
     llm: str | None = None,

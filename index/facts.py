@@ -36,7 +36,8 @@ KINDS: list[tuple[str, re.Pattern, re.Pattern]] = [
     (
         "count",
         re.compile(r"\b(?:how many|number of|count of)\b", re.I),
-        re.compile(r"\b\d{1,3}(?:,\d{3})+\b|(?<![\d/£.])(?!(?:19|20)\d\d\b)\d+(?:\.\d+)?\s+[a-z]", re.I),
+        # '29 of 36 communities', '122 personal health budgets'; not a paragraph number ('39 It is') or a range's end ('18-25 section')
+        re.compile(r"\b\d{1,3}(?:,\d{3})+\b|(?<![\d/£.\-–])(?!(?:19|20)\d\d\b)\d+(?:\.\d+)?\s+[a-z]"),
     ),
     (
         "date",
@@ -50,7 +51,12 @@ KINDS: list[tuple[str, re.Pattern, re.Pattern]] = [
         re.compile(
             r"^\s*who\b|\b(?:whom|which (?:organisation|company|provider|officer|member|councillor)|name of|chair\w*|led by)\b", re.I
         ),
-        re.compile(rf"\b{TITLES}\.?\s+[A-Z][\w'’\-]+|\b[A-Z][a-z]+(?:\s+(?:of|and|for|&)?\s*[A-Z][a-z]+){{2,}}"),
+        re.compile(
+            # a titled member ('Mr G Cooke'), a body of three or more capitalised words (not a sentence's opening 'The'), or a person
+            # named in apposition or as the agent (', Jenny Myers,' 'chaired by Tony Crane')
+            rf"\b{TITLES}\.?\s+[A-Z][\w'’\-]+|\b(?!The\b)[A-Z][a-z]+(?:\s+(?:of|and|for|&)?\s*[A-Z][a-z]+){{2,}}"
+            r"|(?:,|\bby)\s+[A-Z][a-z]+(?:\s+[A-Z]\.)?\s+[A-Z][a-z'’\-]+\b(?!\s+[A-Z])"
+        ),
     ),
 ]
 FACT_KINDS = tuple(k for k, _, _ in KINDS)
@@ -101,6 +107,18 @@ def is_table_row(quote: str) -> bool:
     lines = [x for x in quote.split("\n") if x.strip()]
     rows = row_lines(quote)
     return bool(rows) and len(rows) * 2 >= len(lines) and not re.search(r"[a-z]{3,}[.!?](?:\s|$)", quote)
+
+
+_CELL_RUN = re.compile(rf"(?<!\S){_NUM}(?:\s+{_NUM}){{2,}}(?!\S)")
+
+
+def tabular(quote: str) -> bool:
+    """Table text that is not cut into rows: no sentence ends in it, and it holds a row among wrapped label lines or a
+    run of three or more cells ('Valve Agreement with DfE 0.0 -14,600.0 -11,100.0 Borrowing costs') -- it holds the
+    question's words as row labels, not a statement of the fact."""
+    if re.search(r"[a-z]{3,}[.!?](?:\s|$)", quote):
+        return False
+    return bool(_CELL_RUN.search(quote)) or ("\n" in quote.strip() and bool(row_lines(quote)))
 
 
 def table_heads(above: str, cells: int) -> tuple[list[str], str | None]:

@@ -26,10 +26,16 @@ from .members import member_matches
 from .tokenize import tokenize
 
 VOTE_Q = re.compile(r"\b(?:vot(?:e|ed|es|ing)|abstain\w*|abstention\w*|recorded\s+vote|who\s+(?:supported|opposed|backed))\b", re.I)
-# a question about a decision: the verbs of deciding, and the words that ask what became of a motion
+_BODY = r"(?:cabinet|council|board|committee|commission|panel|members?|executive)"
+# a question about a decision: the verbs of deciding; what a body did, was asked to do, or what happened at its meeting
+# ('did cabinet ask government to ...', 'how did Cabinet respond to ...', 'what was Cabinet asked to do with ...'); who has
+# the authority to act ('who signs off / can make changes to ...': a delegation is a decision)
 DECISION_Q = re.compile(
     r"\b(decid\w*|decision\w*|agree\w*|agreed|resolv\w*|resolution|approv\w*|endorse\w*|welcom\w*|"
-    r"recommend\w*|ratif\w*|sign(?:ed)? off|hand(?:ed)? responsibility|made responsible)\b",
+    r"recommend\w*|ratif\w*|sign(?:s|ed|ing)? off|hand(?:ed)? responsibility|made responsible)\b"
+    rf"|\b(?:did|does|do|will|would)\s+(?:the\s+)?(?:\w+\s+){{0,2}}?{_BODY}\s+"
+    r"(?:ask|request|respond|react|do|say|conclude|call\s+for|support|oppose|reject|accept|adopt|propose)\b"
+    rf"|\b{_BODY}\s+(?:(?:is|are|was|were|being)\s+)?asked\s+to\b|\bwhat\s+happened\b|^\s*who\s+(?:can|may)\b",
     re.I,
 )
 OUTCOME_Q = re.compile(

@@ -201,7 +201,7 @@ def test_cli_ask_json_and_queries(idx_dir, capsys, tmp_path):
 
 
 def test_figures_and_reported_decisions_are_recognised():
-    from boardpapers.index.answer import FIGURE, QUANTITY_Q, REPORTED_DECISION
+    from boardpapers.index.sentscore import FIGURE, QUANTITY_Q, REPORTED_DECISION
 
     assert QUANTITY_Q.search("How many patients were affected?") and QUANTITY_Q.search("what did it cost")
     assert not QUANTITY_Q.search("Who chairs the board?")
@@ -230,7 +230,7 @@ def test_next_passage_of_a_top_hit_is_read(index):
 def test_decision_passage_inherits_the_relevance_of_its_minute():
     """A RESOLVED block that doesn't repeat the topic still answers 'what was resolved about X' when its
     minute's discussion matches X; decision blocks of other items, and non-decision passages, keep their own."""
-    from boardpapers.index.answer import inherit_item_relevance
+    from boardpapers.index.sentscore import inherit_item_relevance
 
     hits = [
         {"doc_id": "d1", "item": "Minute 75: Preventative Mental Health", "is_decision": False},

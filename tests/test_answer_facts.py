@@ -12,7 +12,7 @@ from conftest import build_index
 from fakellm import chat_server
 
 from boardpapers.index import sentvec
-from boardpapers.index.answer import ask
+from boardpapers.index.answer import READ, ask
 from boardpapers.index.embedded import Index
 from boardpapers.index.facts import fact_kind, is_table_row, owner, show_row, states, table_heads
 from boardpapers.index.generate import supported
@@ -131,7 +131,7 @@ def test_citations_are_strong_matches_in_search_order_each_once(bcf_index):
 
     for q in (QUESTION, "What did the Board decide about the Better Care Fund Plan?", "Better Care Fund pooled budget"):
         r = ask(bcf_index, q)
-        res = search(bcf_index, q, k=8, crowd=False)
+        res = search(bcf_index, q, k=READ, crowd=False)
         strong = [h["passage_id"] for h in res.hits if h["match"] == "strong"]
         ids = [c["passage_id"] for c in r["citations"]]
         assert len(ids) == len(set(ids))  # one passage is cited once
@@ -189,3 +189,58 @@ def test_llm_answer_drops_the_unsupported_sentence(bcf_index):
     assert [c["n"] for c in r["citations"]] == [1] and r["citations"][0]["match"] == "strong"
     sent = seen[0]["messages"][1]["content"]
     assert seen[0]["model"] == "tiny" and "totals £52m" in sent  # only the extractive answer's passages are sent
+
+
+def test_fact_sentences_name_counts_people_and_not_paragraph_numbers():
+    """The kinds of fact the answer's sentences are scored for (issue 20): a count is a number of things, not a paragraph
+    number or a range's end; a person is named in apposition or as the agent; a sentence's opening 'The' is no name."""
+    assert states("count", "A very positive response was received with 29 of 36 communities responding by 16 January 2015.")
+    assert states("count", "As at 7th February 2017 there are 122 personal health budgets in place or agreed across LLR")
+    assert not states("count", "39 It is proposed that the Council holds a second and final round to invite ROIs.")
+    assert not states("count", "As of January 2025, the 18-25 section of the Strengthening Independence Service were working.")
+    assert states("name", "This report is mainly concerned with the past 12 months, whilst my successor, Jenny Myers, provides the view.")
+    assert states("name", "The Improvement Board, set up by the Department for Education and chaired by Tony Crane, met monthly.")
+    assert not states("name", "The Independent Chair is a member of LCC")
+
+
+def test_table_text_not_cut_into_rows_is_recognised():
+    """Kent's budget tables reach the answer as label runs with cells in them: they hold the question's words but state
+    no fact in a sentence, so a fact question's answer prefers running text (index/facts.py ``tabular``)."""
+    from boardpapers.index.facts import tabular
+
+    assert tabular("Valve Agreement with DfE 0.0 -14,600.0 -11,100.0 Borrowing costs, contributions")
+    assert tabular(
+        "DSG surplus to the schools reserve 0.0 0.0 5,900.0 Schools\nTOTAL CONTRIBUTIONS TO RESERVES 14,200.0 14,200.0\nSafety Valve"
+    )
+    assert not tabular("This includes annual funding from the DfE, totalling £140m by 2027-28 to pay off part of the deficit.")
+    assert not tabular("The BCF expenditure plan totals £52m in 2017/18 and £56m in 2018/19.")
+
+
+def test_an_acronym_counts_for_the_words_it_stands_for():
+    """'PNA' in a sentence holds 'pharmaceutical needs assessment' of the question, through the index's glossary."""
+    from boardpapers.index.sentscore import overlap, question_features
+    from boardpapers.index.tokenize import tokenize_query
+
+    question = "When does the pharmaceutical needs assessment consultation start?"
+    sentence = set(tokenize_query("The PNA is subject to a 60 day consultation which should start on 25th September 2017."))
+    with_glossary = question_features(question, [], {"PNA": ["Pharmaceutical Needs Assessment"]})
+    without = question_features(question, [], {})
+    assert overlap(with_glossary, sentence) == 1.0
+    assert overlap(without, sentence) == 2 / 5  # consult and start, of pharmaceut, need, assess, consult, start
+
+
+def test_each_strong_passage_gives_its_best_sentence_before_any_gives_a_second():
+    """Selection reads breadth first: the best sentence of each passage within BREADTH_DROP of the best, then second
+    sentences within DROP; never more than MAX_PER_HIT from one passage, at most MAX_SENTENCES."""
+    from boardpapers.index.answer import BREADTH_DROP, DROP, MAX_SENTENCES, select_sentences
+
+    def cand(hit, start, score):
+        return {"hit": hit, "start": start, "score": score, "quote": f"sentence {hit}-{start} of the passage", "dense": 0.5}
+
+    best = 1.5
+    cands = [cand(0, 0, best), cand(0, 50, best - 0.05), cand(0, 90, best - 0.1), cand(1, 0, best - DROP - 0.1)]
+    cands += [cand(2, 0, best - BREADTH_DROP - 0.05)]
+    chosen = select_sentences(cands)
+    got = [(c["hit"], c["start"]) for c in chosen]
+    assert got == [(0, 0), (1, 0), (0, 50)]  # passage 1's best (below DROP) comes before passage 0's second
+    assert len(chosen) <= MAX_SENTENCES and (2, 0) not in got  # below BREADTH_DROP: left out

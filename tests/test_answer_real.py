@@ -148,3 +148,30 @@ def test_kent_fact_answer_states_the_overspend_and_whose(kent):
     assert "£23.3m" in first["display"], r["answer"]
     assert "Cabinet" in first["owner"] and "30 January 2025" in first["owner"]
     _check_cited(r)
+
+
+def test_kent_authority_question_leads_with_the_delegation_decision(kent):
+    """'Who can make changes to ...' asks who holds a delegated power: a decision question (issue 20), answered from the
+    minute's decision, which holds the delegation."""
+    r = ask(kent, "who can make changes to the ICS delivery plan once adopted")
+    assert r["mode"] == "decision record" and r["citations"][0]["is_decision"], r["answer"]
+    assert "Delegate authority to the Director of Public Health" in " ".join(r["answer"].split())
+    _check_cited(r)
+
+
+def test_kent_fact_answer_reads_past_the_top_passages(kent):
+    """The sentence stating the fact asked leads even when its passage ranks below others that only discuss the topic,
+    and each strong passage gives its best sentence before any gives a second (issue 20)."""
+    from boardpapers.index.answer import READ
+    from boardpapers.index.search import search
+
+    q = "How much is the Adult Social Care and Health overspend?"
+    r = ask(kent, q)
+    strong = [h["passage_id"] for h in search(kent, q, k=READ, crowd=False).strong]
+    assert "£35.4m" in r["sentences"][0]["display"], r["answer"]
+    assert strong.index(r["citations"][0]["passage_id"]) > 0  # not the search's first match
+    _check_cited(r)
+    per_passage: dict[int, int] = {}
+    for s in r["sentences"]:
+        per_passage[s["n"]] = per_passage.get(s["n"], 0) + 1
+    assert len(r["citations"]) >= 3 and max(per_passage.values()) <= 2

@@ -101,7 +101,7 @@ def run_examples(_index, index_key: str) -> list[str]:
 def run_ask(_index, index_key: str, question: str, ft: tuple) -> dict:
     from boardpapers.index.answer import ask
 
-    return ask(_index, question, k=8, filters=filters(ft), embedder=load_embedder(_index.model_id))
+    return ask(_index, question, filters=filters(ft), embedder=load_embedder(_index.model_id))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
