@@ -145,7 +145,12 @@ def _trace(sub) -> None:
     s = sub.add_parser("trace", help="every meeting that touched a topic, in date order")
     location_options(s)
     s.add_argument("topic")
-    s.add_argument("--per-meeting", type=count(1), default=2, help="best passages shown per meeting (default 2; --all: every one)")
+    s.add_argument(
+        "--per-meeting",
+        type=count(1),
+        default=None,
+        help="passages shown per meeting (default: about 10 in all, 1-5 a meeting, picked to differ; --all: every one)",
+    )
     s.add_argument("--all", action="store_true", help="every matching passage of each meeting")
     s.add_argument("--model", default=None, help="must match the index's model")
     s.add_argument(

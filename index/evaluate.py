@@ -168,6 +168,7 @@ def evaluate_judgement(
         "recall@5": mean(t["r5"]),
         "mrr@10": mean(t["mrr"]),
         "trace_coverage_shown": mean(t["tr_shown"]),
+        "trace_coverage_top10": mean(t["tr_top10"]),
         "trace_coverage_all": mean(t["tr_all"]),
         "trace_meeting_precision": mean(t["tr_prec"]),
         "trace_first_mention": mean(t["tr_first"]),
@@ -186,6 +187,7 @@ _TALLIES = (
     "r5",
     "mrr",
     "tr_shown",
+    "tr_top10",
     "tr_all",
     "tr_prec",
     "tr_first",
@@ -193,7 +195,8 @@ _TALLIES = (
 
 
 def _judge_trace(index, q: dict, labels: list[dict] | None, embedder, tally: dict[str, list]) -> dict:
-    """A trace query: how much of its evidence the trace command shows (and holds in all its groups), and with meeting
+    """A trace query: how much of its evidence the trace command shows (``coverage_top10``: in its first ten passages, in
+    output order: meetings by date, each one's passages in turn; ``coverage_all``: in all its groups), and with meeting
     ``labels`` how many of its dated meetings are right and whether its first mention is the earliest labelled one."""
     from .query import QueryError
     from .trace import trace
@@ -205,10 +208,14 @@ def _judge_trace(index, q: dict, labels: list[dict] | None, embedder, tally: dic
         t = {"meetings": [], "first_mention": None}
     shown = [h for m in t["meetings"] for h in m["hits"]]
     every = shown + [h for m in t["meetings"] for h in m["further"]]
-    cov_s = [any(quote_in(e["quote"], h["text"]) for h in shown) for e in q["evidence"]]
-    cov_a = [any(quote_in(e["quote"], h["text"]) for h in every) for e in q["evidence"]]
-    rec.update(coverage_shown=sum(cov_s) / len(cov_s), coverage_all=sum(cov_a) / len(cov_a), meetings_shown=len(t["meetings"]))
+
+    def share(hits: list[dict]) -> float:
+        return sum(any(quote_in(e["quote"], h["text"]) for h in hits) for e in q["evidence"]) / len(q["evidence"])
+
+    rec.update(coverage_shown=share(shown), coverage_top10=share(shown[:10]), coverage_all=share(every))
+    rec.update(meetings_shown=len(t["meetings"]), passages_shown=len(shown))
     tally["tr_shown"].append(rec["coverage_shown"])
+    tally["tr_top10"].append(rec["coverage_top10"])
     tally["tr_all"].append(rec["coverage_all"])
     dated = [m for m in t["meetings"] if m["meeting_date"]]
     rec["undated_groups"] = len(t["meetings"]) - len(dated)

@@ -1,15 +1,17 @@
-"""Trace: meetings touching a topic, grouped and in date order, unrelated meetings left out; CLI json shape."""
+"""Trace: meetings touching a topic, grouped and in date order, unrelated meetings left out; CLI json shape; how many
+passages each meeting shows and which (spread over what differs)."""
 
 from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 from conftest import build_index
 from pgfixture import BACKENDS, open_on_backend
 
 from boardpapers import cli
-from boardpapers.index.trace import trace
+from boardpapers.index.trace import SHOW_MAX, SHOW_TOTAL, show_counts, spread, trace
 
 SLOW_FIXTURES = {"idx_dir"}  # built with the real model (tests/conftest.py marks their tests slow)
 
@@ -74,3 +76,58 @@ def test_cli_trace_json(idx_dir, capsys):
     assert all({"council", "body", "meeting_date", "hits"} <= set(m) for m in obj["meetings"])
     code = cli.main(["trace", "delayed transfers of care", "--index", str(idx_dir)])
     assert code == 0 and "2017-09-21" in capsys.readouterr().out
+
+
+def test_show_counts_share_about_ten_passages_over_the_meetings():
+    assert show_counts([4, 40]) == [4, 5]  # two meetings: up to SHOW_MAX each, the small one all it has
+    assert show_counts([1, 100]) == [1, 5]
+    assert show_counts([3] * 12) == [1] * 12  # many meetings: one each, even past SHOW_TOTAL
+    assert show_counts([2, 9, 9, 2]) == [2, 3, 3, 2]  # the extra places go to the meetings with more matches
+    assert sum(show_counts([50] * 4)) == SHOW_TOTAL and max(show_counts([50] * 4)) <= SHOW_MAX
+    assert show_counts([]) == []
+
+
+def test_spread_passes_over_a_near_copy_of_a_shown_passage():
+    hits = [
+        {"relevance": 0.95, "doc_id": "a", "item": "5. Plan"},
+        {"relevance": 0.93, "doc_id": "a", "item": "5. Plan"},  # the same paragraph again
+        {"relevance": 0.80, "doc_id": "a", "item": "6. Carers"},
+    ]
+    vecs = np.array([[1.0, 0.0], [0.999, 0.045], [0.6, 0.8]], dtype=np.float32)
+    assert spread(hits, vecs, 2) == [0, 2]
+    assert spread(hits, vecs, 3) == [0, 2, 1] and spread(hits, vecs, 0) == []
+    # no stored vectors (keyword-first ingest): relevance decides, a new agenda item breaks a near tie
+    tie = [{**hits[0]}, {**hits[1], "relevance": 0.90}, {**hits[2], "relevance": 0.88}]
+    assert spread(tie, np.zeros((3, 2), dtype=np.float32), 2) == [0, 2]
+
+
+MULTI_ASPECT = "safeguarding boards business plans and Help to Live at Home domiciliary care"
+
+
+def test_trace_shows_differing_passages_of_a_meeting_with_many_matches(real_index):
+    """Two real packs: the 2015-06-02 scrutiny meeting holds dozens of matches, most from one long review report; the
+    passages shown are fewer than SHOW_MAX, and less alike than the same number taken by relevance."""
+    from boardpapers.index.backend import open_index
+
+    idx = open_index(real_index)
+    r, every = trace(idx, MULTI_ASPECT), trace(idx, MULTI_ASPECT, per_meeting=0)
+    assert sum(len(m["hits"]) for m in r["meetings"]) <= max(SHOW_TOTAL, len(r["meetings"]))
+    big = max(r["meetings"], key=lambda m: m["passages"])
+    by_relevance = next(m for m in every["meetings"] if m["meeting_date"] == big["meeting_date"])["hits"][: len(big["hits"])]
+    assert big["passages"] > 20 and len(big["hits"]) == SHOW_MAX and big["more"] == big["passages"] - SHOW_MAX
+    assert big["hits"][0]["passage_id"] == by_relevance[0]["passage_id"]  # the best (or a matching decision) leads
+    assert [h["passage_id"] for h in big["hits"]] != [h["passage_id"] for h in by_relevance]
+
+    def alike(hits):
+        v = idx.vectors_at(idx.rows_for_passage_ids([h["passage_id"] for h in hits]))
+        v = v / np.linalg.norm(v, axis=1, keepdims=True)
+        return float(((v @ v.T).sum() - len(hits)) / (len(hits) ** 2 - len(hits)))
+
+    assert alike(big["hits"]) < alike(by_relevance)
+    shown = {h["passage_id"] for h in big["hits"]}
+    assert (
+        shown.isdisjoint(h["passage_id"] for h in big["further"])
+        and len(shown | {h["passage_id"] for h in big["further"]}) == big["passages"]
+    )
+    assert set(big["hits"][0]) == set(big["further"][0])  # shown and further passages: one shape
+    assert all(len(m["hits"]) <= 2 for m in trace(idx, MULTI_ASPECT, per_meeting=2)["meetings"])

@@ -108,7 +108,7 @@ def run_ask(_index, index_key: str, question: str, ft: tuple) -> dict:
 def run_trace(_index, index_key: str, topic: str, ft: tuple) -> dict:
     from boardpapers.index.trace import trace
 
-    return trace(_index, topic, filters=filters(ft), embedder=model_for(_index), per_meeting=2)
+    return trace(_index, topic, filters=filters(ft), embedder=model_for(_index))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

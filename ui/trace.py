@@ -1,5 +1,5 @@
 """The Trace view: every meeting that touched a topic, in date order: counts, a timeline chart, and each
-meeting's best passages (a matching decision first) with the rest behind a toggle."""
+meeting's passages (a matching decision first, then the best that differ) with the rest behind a toggle."""
 
 from __future__ import annotations
 
@@ -60,7 +60,11 @@ def render_meeting(index, m: dict, mi: int, terms: list[str], expanded: bool) ->
     with st.expander(title, expanded=expanded):
         if m.get("items"):
             html_block("Agenda items: " + esc("; ".join(m["items"][:6])) + (" …" if len(m["items"]) > 6 else ""), "bp-also")
-        st.caption("Best passages from this meeting (a matching decision first):" if len(hits) > 1 else "Best passage from this meeting:")
+        st.caption(
+            "Passages from this meeting (a matching decision or the best first, then the best that add something new):"
+            if len(hits) > 1
+            else "Best passage from this meeting:"
+        )
         for hi, h in enumerate(hits):
             render_hit(index, h, terms, key=f"t-{mi}-{hi}-{h['passage_id']}")
         if further:
