@@ -106,3 +106,26 @@ def chromium():
             yield b
         finally:
             b.close()
+
+
+def settle(page, timeout_ms: int = 120_000) -> None:
+    """Wait until the app has finished its script run (Streamlit's running indicator hidden)."""
+    page.wait_for_timeout(400)
+    page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden", timeout=timeout_ms)
+
+
+def retry_until(page, act, target, tries: int = 3, each_ms: int = 30_000) -> None:
+    """``act()`` until the locator ``target`` shows: on a busy machine a click that lands while the app is still
+    redrawing (the indicator not up yet) can be swallowed by the redraw, so it is done again once the app is idle."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for attempt in range(tries):
+        act()
+        try:
+            target.first.wait_for(timeout=each_ms)
+            return
+        except PlaywrightTimeout:
+            if attempt == tries - 1:
+                raise
+            page.keyboard.press("Escape")  # a dropdown left half-open by the redraw
+            settle(page)

@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 import pytest
-from appserver import CHROMIUM, ROOT, chromium, running_app
+from appserver import CHROMIUM, ROOT, chromium, retry_until, running_app, settle
 
 pytestmark = pytest.mark.browser
 
@@ -52,8 +52,7 @@ def run_query(page, text: str, label: str = "Search the papers") -> None:
     box.fill(text)
     box.press("Enter")
     page.locator(".bp-n").first.wait_for(timeout=60_000)
-    page.wait_for_timeout(300)
-    page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden", timeout=60_000)
+    settle(page)
 
 
 def test_search_citation_badge_and_csv(page, tmp_path):
@@ -215,8 +214,9 @@ def test_hostile_pdf_and_metadata_render_inert(browser, hostile_server):
         # open the PDF source: it is embedded as data, its open action never runs in the app page
         pg.get_by_role("button", name="Open source").first.click()
         pg.wait_for_timeout(1500)
-        pg.locator('[data-testid="stSidebar"]').get_by_text("Documents", exact=True).click()
-        pg.locator('[data-testid="stDataFrame"]').first.wait_for(timeout=30_000)  # the documents table, hostile metadata in it
+        settle(pg)
+        documents = pg.locator('[data-testid="stSidebar"]').get_by_text("Documents", exact=True)
+        retry_until(pg, documents.click, pg.locator('[data-testid="stDataFrame"]'))  # the documents table, hostile metadata in it
         pg.wait_for_timeout(500)
         assert pg.locator("a[href^='javascript']").count() == 0
         assert dialogs == []

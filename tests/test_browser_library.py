@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from appserver import CHROMIUM, chromium, running_app
+from appserver import CHROMIUM, chromium, retry_until, running_app, settle
 
 pytestmark = pytest.mark.browser
 
@@ -58,11 +58,6 @@ def page(browser, server):
     ctx.close()
 
 
-def settle(page) -> None:
-    page.wait_for_timeout(300)
-    page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden", timeout=120_000)
-
-
 def view(page, name: str) -> None:
     page.locator('[data-testid="stSidebar"]').get_by_text(re.compile(rf"^{name}")).click()
     settle(page)
@@ -81,8 +76,9 @@ def search_cites(page, query: str) -> list[str]:
 def choose_document(page, file_name: str) -> None:
     view(page, "Documents")
     box = page.get_by_role("combobox", name="Document", exact=True)
-    box.click()
-    page.get_by_role("option", name=re.compile(re.escape(file_name))).click()
+    option = page.get_by_role("option", name=re.compile(re.escape(file_name)))
+    retry_until(page, box.click, option)
+    option.click()
     settle(page)
 
 

@@ -14,7 +14,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from appserver import CHROMIUM, chromium, running_app
+from appserver import CHROMIUM, chromium, running_app, settle
 
 pytestmark = pytest.mark.browser
 
@@ -45,11 +45,6 @@ def ctx(browser):
     c = browser.new_context(viewport=VIEWPORT)
     yield c
     c.close()
-
-
-def settle(page) -> None:
-    page.wait_for_timeout(400)
-    page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden", timeout=120_000)
 
 
 def open_app(ctx, url: str):
