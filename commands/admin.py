@@ -187,5 +187,9 @@ def cmd_app(a) -> int:
         "false",
         "--server.headless",
         "true",
+        # no watching of the source tree for edits: a served app never reloads itself, and the watcher's inotify
+        # reconciles over a repository with .venv inside (tens of thousands of folders) cost a busy machine seconds
+        "--server.fileWatcherType",
+        "none",
     ]
     return subprocess.call(cmd, env=env)

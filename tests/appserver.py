@@ -56,6 +56,8 @@ def start_app(index: Path, corpus: Path, log: Path) -> tuple[subprocess.Popen, s
             "127.0.0.1",
             "--browser.gatherUsageStats",
             "false",
+            "--server.fileWatcherType",  # as `boardpapers app` runs it (commands/admin.py)
+            "none",
         ],
         cwd=ROOT,
         env=env,
