@@ -35,7 +35,7 @@ def view_saved(index, backend, index_key: str, ft: tuple) -> None:
     total = sum(len(a.hits) for a in found)
     c1, c2 = st.columns([1, 1])
     if total and c1.button("Mark all seen", key="saved-seen-all"):
-        _mark(backend, None, "Marked every saved search as seen.")
+        _change(lambda: backend.saved_searches().mark_seen(None), lambda _: "Marked every saved search as seen.")
     from boardpapers.index.alertfeed import atom_feed
 
     c2.download_button(
@@ -58,14 +58,10 @@ def save_form(backend, ft: tuple) -> None:
         st.caption("Saved with the sidebar's filters: " + (esc(filters_line(filters_dict(f))) or "none"))
         go = st.form_submit_button("Save search", type="primary")
     if go:
-        try:
-            s = backend.saved_searches().save(name, query, f)
-        except BoardpapersError as exc:
-            st.error(esc(str(exc)))
-            return
-        clear_caches()
-        st.session_state.saved_flash = f"Saved {s.name!r}: new matches of {s.query!r} will be listed here."
-        st.rerun()
+        _change(
+            lambda: backend.saved_searches().save(name, query, f),
+            lambda s: f"Saved {s.name!r}: new matches of {s.query!r} will be listed here.",
+        )
 
 
 def render_alert(index, backend, a, i: int) -> None:
@@ -79,16 +75,10 @@ def render_alert(index, backend, a, i: int) -> None:
         st.markdown(f"**{esc(a.headline())}**", unsafe_allow_html=True)
         c1, c2 = st.columns([1, 1])
         if a.hits and c1.button("Mark seen", key=f"saved-seen-{i}"):
-            _mark(backend, [s.name], f"Marked {s.name!r} as seen.")
+            _change(lambda: backend.saved_searches().mark_seen([s.name]), lambda _: f"Marked {s.name!r} as seen.")
         if c2.button("Remove", key=f"saved-remove-{i}"):
-            try:
-                backend.saved_searches().remove(s.name)
-            except BoardpapersError as exc:
-                st.error(esc(str(exc)))
-                return
-            clear_caches()
-            st.session_state.saved_flash = f"Removed the saved search {s.name!r}."
-            st.rerun()
+            _change(lambda: backend.saved_searches().remove(s.name), lambda _: f"Removed the saved search {s.name!r}.")
+            return
         terms = query_terms(s.query)
         for j, h in enumerate(a.hits[:SHOWN]):
             render_hit(index, h, terms, key=f"alert-{i}-{j}")
@@ -96,8 +86,14 @@ def render_alert(index, backend, a, i: int) -> None:
             st.caption(f"and {len(a.hits) - SHOWN} more in the Atom feed and `boardpapers alerts`")
 
 
-def _mark(backend, names, flash: str) -> None:
-    backend.saved_searches().mark_seen(names)
+def _change(action, flash) -> None:
+    """One change to the saved searches: ``action()``; on success the caches are cleared and the page reruns with
+    ``flash(result)`` shown; a refusal is shown as an error and nothing reruns."""
+    try:
+        result = action()
+    except BoardpapersError as exc:
+        st.error(esc(str(exc)))
+        return
     clear_caches()
-    st.session_state.saved_flash = flash
+    st.session_state.saved_flash = flash(result)
     st.rerun()
