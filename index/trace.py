@@ -9,13 +9,18 @@ health - prevention, anti-stigma and discharge delays") and each meeting speaks 
 plan printed in the pack whose paragraphs all match. The best passages by relevance then repeat one aspect of one
 document. So the shown ones are picked greedily: the next is the match with the best relevance less its similarity to
 those already picked (maximal marginal relevance over the stored vectors), with a small bonus for an agenda item not
-yet shown. And the number shown follows the number of meetings: about SHOW_TOTAL passages in all, at least one per
-meeting and at most SHOW_MAX, so a trace of two meetings shows five of each and one of twelve meetings one of each.
-Labelled trace queries (docs/BENCHMARKS.md, "Judging relevance"): the evidence among the first ten passages shown
-0.200 / 0.206 / 0.237 (two per meeting by relevance) -> 0.358 / 0.247 / 0.325 on the dev / Leicester / Kent sets.
+yet shown, and a lead for a passage that reads as the record of an event (``event_prior``: a minute, the past tense,
+a date), as a timeline is what happened at each meeting. And the number shown follows the number of meetings: about
+SHOW_TOTAL passages in all, at least one per meeting and at most SHOW_MAX, so a trace of two meetings shows eight of
+each and one of twenty meetings one of each.
+Labelled trace queries (docs/BENCHMARKS.md, "Judging relevance"), evidence among the passages shown, dev / Leicester /
+Kent: 0.200 / 0.206 / 0.237 (two per meeting by relevance) -> 0.358 / 0.247 / 0.325 (about 10, MMR) -> 0.458 / 0.386 /
+0.475 (about 20, MMR with the event prior).
 """
 
 from __future__ import annotations
+
+import re
 
 import numpy as np
 
@@ -24,10 +29,16 @@ from .query import Filters, normalise_text
 from .rank import CANDIDATES, POOL, judged_ranking
 from .semantic import vector_flags
 
-SHOW_TOTAL = 10  # passages shown in all (each meeting shows one even past it); more sit behind "further" / --all
-SHOW_MAX = 5  # the most any one meeting shows
+SHOW_TOTAL = 20  # passages shown in all (each meeting shows one even past it); more sit behind "further" / --all
+SHOW_MAX = 8  # the most any one meeting shows
 MMR_LAMBDA = 0.7  # weight of relevance against similarity to the passages already shown (0.5-0.7 measured alike)
 NEW_ITEM_BONUS = 0.05  # added for an agenda item of a document not yet shown in the meeting
+# A timeline is made of what happened: added for a passage that reads as a record of an event (``event_prior``)
+MINUTES_BONUS = 0.2  # a minute's discussion (not its decision block, which leads anyway when it matches)
+PAST_BONUS = 0.2  # narrated in the past tense: "was", "were" or "had" ("It was reported that", "were approved")
+DATE_BONUS = 0.1  # names a month or a year
+_PAST = re.compile(r"\b(?:was|were|had)\b", re.IGNORECASE)
+_DATE = re.compile(r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December|(?:19|20)\d\d)\b")
 
 
 def _meeting_key(h: dict) -> tuple:
@@ -47,20 +58,34 @@ def show_counts(sizes: list[int], total: int = SHOW_TOTAL, most: int = SHOW_MAX)
     return n
 
 
+def event_prior(h: dict) -> float:
+    """How much a passage reads as the record of an event at a meeting, in relevance units: the minute of a
+    discussion (MINUTES_BONUS), a past-tense narration (PAST_BONUS), a month or year named (DATE_BONUS). The labelled
+    trace evidence is such statements ("It was reported that Healthwatch Leicestershire had exceeded ...", "The
+    Business Plans were approved at a joint meeting of the Boards on 17th April 2015"); what crowds them out is a
+    plan's forward-looking paragraphs and its tables."""
+    text = h.get("text") or ""
+    minute = h.get("doc_type") == "minutes" and not h.get("is_decision")
+    return MINUTES_BONUS * minute + PAST_BONUS * bool(_PAST.search(text)) + DATE_BONUS * bool(_DATE.search(text))
+
+
 def spread(hits: list[dict], vectors: np.ndarray, k: int) -> list[int]:
-    """Indices of the ``k`` of ``hits`` (best relevance first, a matching decision leading) to show: the first, then
-    each time the one with the best MMR_LAMBDA * relevance - (1 - MMR_LAMBDA) * (highest cosine with a picked one),
-    NEW_ITEM_BONUS added for an agenda item not picked yet. ``vectors``: the passages' stored vectors (zero: none)."""
+    """Indices of the ``k`` of ``hits`` (best relevance first, a matching decision leading) to show: a leading
+    decision or else the best relevance + ``event_prior``, then each time the one with the best MMR_LAMBDA * relevance
+    - (1 - MMR_LAMBDA) * (highest cosine with a picked one) + ``event_prior``, NEW_ITEM_BONUS added for an agenda item
+    not picked yet. ``vectors``: the passages' stored vectors (zero: none)."""
     if k <= 0 or not hits:
         return []
     unit = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
     rel = np.array([h["relevance"] for h in hits], dtype=np.float64)
     items = [(h["doc_id"], h.get("item")) for h in hits]
-    picked = [0]
-    closest = unit @ unit[0]  # each passage's highest similarity with a picked one
+    prior = np.array([event_prior(h) for h in hits])
+    picked = [0 if hits[0].get("is_decision") else int(np.argmax(rel + prior))]
+    closest = unit @ unit[picked[0]]  # each passage's highest similarity with a picked one
     while len(picked) < min(k, len(hits)):
         seen = {items[i] for i in picked}
-        score = MMR_LAMBDA * rel - (1 - MMR_LAMBDA) * closest + NEW_ITEM_BONUS * np.array([it not in seen for it in items])
+        new_item = np.array([it not in seen for it in items])
+        score = MMR_LAMBDA * rel - (1 - MMR_LAMBDA) * closest + NEW_ITEM_BONUS * new_item + prior
         score[picked] = -np.inf
         best = int(np.argmax(score))
         picked.append(best)

@@ -11,7 +11,7 @@ from conftest import build_index
 from pgfixture import BACKENDS, open_on_backend
 
 from boardpapers import cli
-from boardpapers.index.trace import SHOW_MAX, SHOW_TOTAL, show_counts, spread, trace
+from boardpapers.index.trace import SHOW_MAX, SHOW_TOTAL, event_prior, show_counts, spread, trace
 
 SLOW_FIXTURES = {"idx_dir"}  # built with the real model (tests/conftest.py marks their tests slow)
 
@@ -78,11 +78,13 @@ def test_cli_trace_json(idx_dir, capsys):
     assert code == 0 and "2017-09-21" in capsys.readouterr().out
 
 
-def test_show_counts_share_about_ten_passages_over_the_meetings():
-    assert show_counts([4, 40]) == [4, 5]  # two meetings: up to SHOW_MAX each, the small one all it has
-    assert show_counts([1, 100]) == [1, 5]
-    assert show_counts([3] * 12) == [1] * 12  # many meetings: one each, even past SHOW_TOTAL
-    assert show_counts([2, 9, 9, 2]) == [2, 3, 3, 2]  # the extra places go to the meetings with more matches
+def test_show_counts_share_about_twenty_passages_over_the_meetings():
+    assert (SHOW_TOTAL, SHOW_MAX) == (20, 8)
+    assert show_counts([4, 40]) == [4, 8]  # two meetings: up to SHOW_MAX each, the small one all it has
+    assert show_counts([1, 100]) == [1, 8]
+    assert show_counts([3] * 25) == [1] * 25  # many meetings: one each, even past SHOW_TOTAL
+    assert show_counts([3] * 12) == [2] * 8 + [1] * 4  # the extra places in turn, earliest first on a tie
+    assert show_counts([2, 30, 30, 30, 2]) == [2, 6, 5, 5, 2]  # the extra places go to the meetings with more matches
     assert sum(show_counts([50] * 4)) == SHOW_TOTAL and max(show_counts([50] * 4)) <= SHOW_MAX
     assert show_counts([]) == []
 
@@ -101,7 +103,42 @@ def test_spread_passes_over_a_near_copy_of_a_shown_passage():
     assert spread(tie, np.zeros((3, 2), dtype=np.float32), 2) == [0, 2]
 
 
+def test_event_prior_puts_a_minute_of_what_happened_before_a_plan_paragraph():
+    """A timeline is what happened at each meeting: a minute narrated in the past tense with a date goes before a
+    slightly more relevant paragraph of a plan (future tense, no date); a decision block that matches still leads."""
+    plan = {
+        "relevance": 0.80,
+        "doc_id": "a",
+        "item": "5. Plan",
+        "doc_type": "report",
+        "is_decision": False,
+        "text": "The service will promote reablement and independence through a new outcomes-based model.",
+    }
+    minute = {
+        "relevance": 0.62,
+        "doc_id": "m",
+        "item": "7. Update",
+        "doc_type": "minutes",
+        "is_decision": False,
+        "text": "It was reported that the new service went live on 7th November 2016 after a provider withdrew.",
+    }
+    table = {**plan, "relevance": 0.78, "text": "Total Integrated Housing Support .0 .0 4,223.9 4,223.9"}
+    assert event_prior(plan) == 0.0 and event_prior(table) == 0.0
+    report = {**minute, "doc_type": "report"}
+    assert event_prior(minute) == pytest.approx(0.5) and event_prior(report) == pytest.approx(0.3)  # minute, past, date
+    assert event_prior({**report, "text": "went live in 2016"}) == pytest.approx(0.1)
+    vecs = np.array([[1.0, 0.0], [0.0, 1.0], [0.9, 0.44]], dtype=np.float32)
+    assert spread([plan, minute, table], vecs, 1) == [1]
+    assert spread([plan, minute, table], vecs, 2) == [1, 0]
+    decision = {**plan, "relevance": 0.70, "is_decision": True, "text": "RESOLVED that the plan be approved."}
+    assert spread([decision, minute, table], vecs, 2)[0] == 0
+
+
 MULTI_ASPECT = "safeguarding boards business plans and Help to Live at Home domiciliary care"
+
+
+def every_hits(every: dict, meeting: dict) -> list[dict]:
+    return next(m for m in every["meetings"] if m["meeting_date"] == meeting["meeting_date"])["hits"]
 
 
 def test_trace_shows_differing_passages_of_a_meeting_with_many_matches(real_index):
@@ -113,9 +150,12 @@ def test_trace_shows_differing_passages_of_a_meeting_with_many_matches(real_inde
     r, every = trace(idx, MULTI_ASPECT), trace(idx, MULTI_ASPECT, per_meeting=0)
     assert sum(len(m["hits"]) for m in r["meetings"]) <= max(SHOW_TOTAL, len(r["meetings"]))
     big = max(r["meetings"], key=lambda m: m["passages"])
-    by_relevance = next(m for m in every["meetings"] if m["meeting_date"] == big["meeting_date"])["hits"][: len(big["hits"])]
+    by_relevance = every_hits(every, big)[: len(big["hits"])]
     assert big["passages"] > 20 and len(big["hits"]) == SHOW_MAX and big["more"] == big["passages"] - SHOW_MAX
-    assert big["hits"][0]["passage_id"] == by_relevance[0]["passage_id"]  # the best (or a matching decision) leads
+    lead = big["hits"][0]  # a matching decision, or else the best by relevance + event_prior
+    assert lead["is_decision"] or lead["relevance"] + event_prior(lead) == max(
+        h["relevance"] + event_prior(h) for h in every_hits(every, big)
+    )
     assert [h["passage_id"] for h in big["hits"]] != [h["passage_id"] for h in by_relevance]
 
     def alike(hits):
@@ -124,6 +164,7 @@ def test_trace_shows_differing_passages_of_a_meeting_with_many_matches(real_inde
         return float(((v @ v.T).sum() - len(hits)) / (len(hits) ** 2 - len(hits)))
 
     assert alike(big["hits"]) < alike(by_relevance)
+    assert sum(map(event_prior, big["hits"])) > sum(map(event_prior, by_relevance))  # more records of what happened
     shown = {h["passage_id"] for h in big["hits"]}
     assert (
         shown.isdisjoint(h["passage_id"] for h in big["further"])
