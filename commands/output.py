@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 
+from boardpapers.index.excerpt import excerpt
 from boardpapers.index.export import hits_csv
 from boardpapers.index.hits import citation, public_hit
 from boardpapers.ingest.display import shown_path
@@ -40,8 +41,7 @@ def print_hits_text(res, out=sys.stdout) -> None:
             )
         badge = " [DECISION]" if h["is_decision"] else ""
         print(f"{h['rank']:>3}. {shown_path(citation(h))}{badge}  (relevance {h['relevance']:.2f})", file=out)
-        text = " ".join(h["text"].split())
-        print("     " + (text[:400] + ("…" if len(text) > 400 else "")), file=out)
+        print("     " + excerpt(h["text"], res.query, 400), file=out)
         for x in h["also_in"]:
             print(f"     also in: {shown_path(x['title'])} ({x['meeting_date']}, p. {x['page']})", file=out)
 

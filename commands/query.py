@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from boardpapers.index.answer import ask
+from boardpapers.index.excerpt import excerpt
 from boardpapers.index.export import CSV_FILE_ENCODING, hits_csv, hits_jsonl
 from boardpapers.index.hits import citation, public_hit
 from boardpapers.index.query import QueryError
@@ -152,9 +153,8 @@ def cmd_trace(a) -> int:
         for item in m["items"][:4]:
             print(f"   item: {item}")
         for h in m["hits"] + (m["further"] if a.all else []):
-            text = " ".join(h["text"].split())
             print(f"   {'[DECISION] ' if h['is_decision'] else ''}{shown_path(citation(h))}")
-            print("     " + (text[:300] + ("…" if len(text) > 300 else "")))
+            print("     " + excerpt(h["text"], a.topic, 300))
         if m["more"] and not a.all:
             print(f"   … {m['more']} more matching passage(s) (--all shows them)")
     return EXIT_OK
