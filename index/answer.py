@@ -15,13 +15,21 @@ import numpy as np
 from .facts import fact_kind, is_table_row, owner, states, tabular, unit_states
 from .generate import generate
 from .hits import numbered_hit, public_hit
-from .neighbours import continuations, describe_rows, row_heads
+from .neighbours import continuations, describe_rows, introduced_by, row_heads
 from .query import Filters, QueryError
-from .rank import embedder_for
+from .rank import CANDIDATES, embedder_for
 from .recordanswer import led_by_record, record_answer, record_only
 from .search import search
-from .sentences import candidate_sentences, display, split_sentences
-from .sentscore import DECISION_SENT, REPORTED_DECISION, inherit_item_relevance, overlap, question_features, score_sentence
+from .sentences import candidate_sentences, display, quotable, split_sentences
+from .sentscore import (
+    DECISION_SENT,
+    RECOMMENDED_ACTION,
+    REPORTED_DECISION,
+    inherit_item_relevance,
+    overlap,
+    question_features,
+    score_sentence,
+)
 from .sentvec import one_encoder_thread, sentence_vectors
 from .tokenize import tokenize_query
 
@@ -69,6 +77,8 @@ def score_sentences(index, question: str, hits: list[dict], embedder, qvec: np.n
     dense = dense_similarities(index, hits, qvec, embedder)
     if q["decision"]:
         dense = inherit_item_relevance(hits, dense)
+    for j, i in introduced_by(hits).items():  # the motion after 'agreed the following motion:' (index/neighbours.py)
+        dense[j] = max(dense[j], dense[i])
     if not cands:
         return [], {"best_sentence_cos": 0.0, "top_dense": max(dense, default=0.0), "dense": dense, "qvec": qvec}
     vecs, own = sentence_vectors(index, hits, cands, qvec, embedder)
@@ -85,11 +95,34 @@ def score_sentences(index, question: str, hits: list[dict], embedder, qvec: np.n
             c["fact"] = c["fact"] or unit_states(q["fact"], c["unit"])
         c["score"] = score_sentence(c, h, q, dense[c["hit"]])
         c["decision_sent"] = bool(
-            q["decision"] and DECISION_SENT.search(c["quote"]) and (h.get("is_decision") or REPORTED_DECISION.search(c["quote"]))
+            q["decision"]
+            and (
+                DECISION_SENT.search(c["quote"])
+                and (h.get("is_decision") or REPORTED_DECISION.search(c["quote"]))
+                or RECOMMENDED_ACTION.search(c["quote"])
+            )
         )
     cands.sort(key=lambda c: (-c["score"], c["hit"], c["start"]))
     evidence = {"best_sentence_cos": max(c["cos"] for c in cands), "top_dense": max(dense, default=0.0), "dense": dense, "qvec": qvec}
     return cands, evidence
+
+
+# a fact question: the strong matches down to this rank are searched for a sentence stating the fact asked; no further,
+# so the search ranks the same candidates as for the READ it quotes from (index/rank.py: k * 3 of them, at least CANDIDATES)
+WIDE = CANDIDATES // 3
+
+
+def stating(hits: list[dict], kind: str | None, terms: set[str]) -> list[dict]:
+    """The hits (strong matches ranked below those read) with a sentence that states the kind of fact asked and holds
+    one of the question's terms: the passage holding the answer to a fact question is often about something else
+    (a panel's membership and meetings, a table of plans), so it ranks low."""
+    out = []
+    for h in hits if kind else []:
+        for s, e in quotable(h["text"]):
+            if states(kind, h["text"][s:e]) and terms & set(tokenize_query(h["text"][s:e])):
+                out.append(h)
+                break
+    return out
 
 
 def select_sentences(cands: list[dict]) -> list[dict]:
@@ -100,13 +133,13 @@ def select_sentences(cands: list[dict]) -> list[dict]:
     best = cands[0]["score"]
     # decision questions: lead with the decision itself when a relevant passage records one
     top_dense = max(c["dense"] for c in cands)
-    dec = [c for c in cands if c.get("decision_sent") and c["dense"] >= top_dense - DECISION_DENSE_GAP]
+    dec = [c for c in cands if c.get("decision_sent") and c["dense"] >= top_dense - DECISION_DENSE_GAP and not c.get("below")]
     if dec:
         chosen.append(dict(dec[0], lead=True))
         chosen.extend([c for c in dec[1:] if c["hit"] == dec[0]["hit"]][:1])
     else:
         # fact questions: lead with the best sentence stating the kind of fact asked, running text before a table row
-        fact = [c for c in cands if c.get("fact") and c["score"] >= best - DROP]
+        fact = [c for c in cands if c.get("fact") and c["score"] >= best - DROP and not c.get("below")]
         running = [c for c in fact if not c["table"]]
         if fact:
             chosen.append(dict((running or fact)[0], lead=True))
@@ -194,15 +227,21 @@ def ask(
 
 def _answer(index, question: str, k: int, filters: Filters | None, embedder, pool: int) -> dict:
     """The extractive answer (or abstention) of ``ask``."""
-    res = search(index, question, k=max(k, pool), filters=filters, embedder=embedder, crowd=False)  # plain relevance order
+    kind = fact_kind(question)
+    res = search(
+        index, question, k=max(k, WIDE if kind else k, pool), filters=filters, embedder=embedder, crowd=False
+    )  # plain relevance order
     notes = list(f"query expanded: {n}" for n in res.notes)
     out = {"question": question, "answer": ABSTAIN_TEXT, "abstained": True, "citations": [], "related": [], "notes": notes}
-    hits = res.strong
+    hits = res.strong[: max(k, pool)]
     if not hits:
         out["answer"] = NO_MATCH_TEXT if res.hits else ABSTAIN_TEXT
         out["related"] = [public_hit(h) for h in res.hits[:5]]
         return out
-    hits = hits + continuations(index, hits, res, fact=fact_kind(question) is not None)
+    wide = stating(res.strong[len(hits) :], kind, set(tokenize_query(question)))
+    below = range(len(hits), len(hits) + len(wide))  # read for a sentence stating the fact asked: they add, never lead
+    hits = hits + wide
+    hits = hits + continuations(index, hits, res, fact=kind is not None)
     # a vote or a decision: answered from (or led by) the register's record (index/recordanswer.py)
     rec = record_answer(index, question, hits, res.query_text, res.qvec)
     if rec is not None and rec["only"]:
@@ -219,6 +258,8 @@ def _answer(index, question: str, k: int, filters: Filters | None, embedder, poo
         notes.append("the matching passages hold no quotable sentence")
         out["related"] = [public_hit(h) for h in res.hits[:5]]
         return out
+    for c in cands:
+        c["below"] = c["hit"] in below
     chosen = select_sentences(cands)
     describe_rows(index, chosen, hits)
     answer, citations, sentences = _compose(chosen, hits) if cands else ("", [], [])

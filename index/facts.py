@@ -36,14 +36,26 @@ KINDS: list[tuple[str, re.Pattern, re.Pattern]] = [
     (
         "count",
         re.compile(r"\b(?:how many|number of|count of)\b", re.I),
-        # '29 of 36 communities', '122 personal health budgets'; not a paragraph number ('39 It is') or a range's end ('18-25 section')
-        re.compile(r"\b\d{1,3}(?:,\d{3})+\b|(?<![\d/£.\-–])(?!(?:19|20)\d\d\b)\d+(?:\.\d+)?\s+[a-z]"),
+        # '29 of 36 communities', '122 personal health budgets'; not a paragraph number ('39 It is') or a range's end ('18-25
+        # section'); a small count written in words, as papers write them ('The Panel met on six occasions')
+        re.compile(
+            r"\b\d{1,3}(?:,\d{3})+\b|(?<![\d/£.\-–])(?!(?:19|20)\d\d\b)\d+(?:\.\d+)?\s+[a-z]"
+            r"|\b(?i:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty)\s+(?!(?:of|or|and|to|per)\b)[a-z]{3,}"
+        ),
     ),
     (
         "date",
         re.compile(r"^\s*when\b|\b(?:what|which)\s+(?:date|day|month|year)\b|\bby when\b|\bdeadline\b", re.I),
         re.compile(
             rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}\b|\b{_MONTH}\s+(?:19|20)\d\d\b|\b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b|\b(?:in|by|from|until)\s+(?:19|20)\d\d\b"
+        ),
+    ),
+    (
+        "body",  # which committee, board or panel: a sentence naming one ('the ... Joint Health Scrutiny Committee', 'this Commission')
+        re.compile(r"\bwhich (?:\w+ )?(?:body|committee|board|commission|panel|partnership|forum)\b", re.I),
+        re.compile(
+            r"\b(?:[A-Z][\w'’\-]*\s+(?:(?:and|of|for|&)\s+)?)+(?:Committee|Board|Commission|Panel|Partnership|Forum|Executive)\b"
+            r"|\b(?:this|the) (?:Committee|Board|Commission|Panel)\b"
         ),
     ),
     (

@@ -1,9 +1,12 @@
 """Query expansion with the glossary mined at ingest (ingest/glossary.py): acronyms the query uses get their
-long forms, long forms it spells out get their acronyms."""
+long forms, long forms it spells out get their acronyms. For an answer, an acronym no paper defines is spelled out by a
+capitalised name in the passages read whose initials it is (``spelled_by_initials``)."""
 
 from __future__ import annotations
 
 import re
+
+from boardpapers.ingest.glossary import STOP_ACRONYMS, initials_match
 
 
 def expand_query(query: str, glossary: dict[str, list[str]]) -> tuple[list[str], list[str]]:
@@ -35,3 +38,30 @@ def expand_query(query: str, glossary: dict[str, list[str]]) -> tuple[list[str],
                 notes.append(f"{acr} = {e}")
                 break
     return extra, notes
+
+
+# an acronym in a question ('KMWLP'), and a capitalised name ('Kent Minerals and Waste Local Plan': small words allowed)
+_QUESTION_ACRONYM = re.compile(r"\b[A-Z][A-Z&]{2,9}s?\b")
+_CAPITALISED_RUN = re.compile(r"[A-Z][\w'’\-]*(?:\s+(?:(?:of|and|the|for|in|on|to|&)\s+)?[A-Z][\w'’\-]*)+")
+
+
+def spelled_by_initials(question: str, glossary: dict[str, list[str]], texts: list[str]) -> dict[str, list[str]]:
+    """Acronyms the question uses that the glossary lacks, each with the capitalised names in ``texts`` whose initials
+    spell it: a paper that writes 'Kent Minerals and Waste Local Plan 2024-39' in full may use 'KMWLP' pages later
+    without ever defining it ('(KMWLP)' next to the name)."""
+    known = {a.casefold() for a in glossary or {}}
+    out: dict[str, list[str]] = {}
+    for acr in dict.fromkeys(_QUESTION_ACRONYM.findall(question)):
+        if acr.casefold() in known or acr.upper() in STOP_ACRONYMS:
+            continue
+        names: dict[str, None] = {}
+        for text in texts:
+            for m in _CAPITALISED_RUN.finditer(" ".join(text.split())):
+                words = m.group(0).split()
+                for end in range(2, len(words) + 1):
+                    tail = initials_match(words[:end], acr)
+                    if tail and len(tail) >= 2:
+                        names[" ".join(tail)] = None
+        if names:
+            out[acr] = list(names)[:3]
+    return out

@@ -1,15 +1,41 @@
 """Passages next to an answer's hits, read when they complete it: the passage after a top hit (a report's point often
 runs on), the passage before a hit that opens inside a table (for a fact question: the table's heads and the text
 that introduces it, "The BCF expenditure plan totals £52m ..."), each quoted only when the judge finds it a strong
-match too; and a quoted table row's column heads and unit, read above it (index/facts.py)."""
+match too; and a quoted table row's column heads and unit, read above it (index/facts.py).
+
+A passage that a hit's last words introduce ("the Scrutiny Committee unanimously agreed the following motion:",
+"Cabinet is asked to (i) NOTE ...; (ii) NOTE ...; and,") completes that hit: the motion or the last recommendation was
+cut off by the passage boundary. It is read as part of the hit, as a decision block is read as part of its minute: a
+strong match whenever the hit is one, as close to the question as the hit (``introduced_by``)."""
 
 from __future__ import annotations
+
+import re
 
 from .facts import ROW, row_lines, show_row, table_heads
 from .hits import hit_from_row
 from .judge import judge
 
 CONTINUATIONS = 3  # the passage after each of the top hits is read too
+# a passage's last words introduce the next passage: a colon ('the following motion:'), a list item left open ('...; and,'
+# '...;'), or a sentence that stops before its object ('Cabinet is asked to')
+_INTRODUCES = re.compile(r"(?::|;|\b(?:and|or),?|\b(?:is|are|was|were) (?:asked|invited|recommended) to)\s*$", re.I)
+
+
+def introduces_next(text: str) -> bool:
+    """Do the passage's last words introduce what the next passage holds (see module doc)?"""
+    return bool(_INTRODUCES.search(text))
+
+
+def introduced_by(hits: list[dict]) -> dict[int, int]:
+    """{j: i} for each hit j that is the passage after hit i (same document and item) whose last words introduce it."""
+    at = {(h.get("doc_id"), h.get("seq")): i for i, h in enumerate(hits) if h.get("seq") is not None}
+    out = {}
+    for j, h in enumerate(hits):
+        i = at.get((h.get("doc_id"), int(h["seq"]) - 1)) if h.get("seq") is not None else None
+        if i is not None and hits[i].get("item") == h.get("item") and introduces_next(hits[i]["text"]):
+            out[j] = i
+    return out
 
 
 def _opens_in_table(text: str) -> bool:
@@ -19,12 +45,14 @@ def _opens_in_table(text: str) -> bool:
 
 
 def continuations(index, hits: list[dict], res, fact: bool = False) -> list[dict]:
-    """The next passage of the same document and item for the top hits and, for a fact question, the passage before
-    any hit that opens inside a table (neither already among the hits), when the judge finds it a strong match too: an
-    answer quotes matches only."""
+    """The next passage of the same document and item for the top hits and for any hit whose last words introduce it
+    and, for a fact question, the passage before any hit that opens inside a table (neither already among the hits),
+    when the judge finds it a strong match too (an answer quotes matches only) or a hit introduces it (it completes a
+    strong match: module doc)."""
     have = {h["passage_id"] for h in hits}
     extra = []
-    wanted = [(h, 1) for h in hits[:CONTINUATIONS]] + [(h, -1) for h in hits if fact and _opens_in_table(h["text"])]
+    nexts = [h for i, h in enumerate(hits) if i < CONTINUATIONS or introduces_next(h["text"])]
+    wanted = [(h, 1) for h in nexts] + [(h, -1) for h in hits if fact and _opens_in_table(h["text"])]
     for h, step in wanted:
         if h.get("seq") is None:
             continue
@@ -38,6 +66,10 @@ def continuations(index, hits: list[dict], res, fact: bool = False) -> list[dict
     known = [(h, r) for h, r in zip(hits + extra, rows) if r is not None]
     verdict = judge(index, [r for _, r in known], res.query_text, res.qvec)
     strong = {h["passage_id"]: float(p) for (h, _), p in zip(known, verdict.relevance) if p >= verdict.threshold}
+    for j, i in introduced_by(hits + extra).items():  # completes a strong match: as relevant as the hit it completes
+        if i < len(hits) <= j:
+            pid = extra[j - len(hits)]["passage_id"]
+            strong[pid] = max(strong.get(pid, 0.0), float(hits[i].get("relevance") or 0.0))
     out = []
     for h in extra:
         if h["passage_id"] in strong:

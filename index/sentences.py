@@ -12,15 +12,21 @@ MIN_WORDS = 4
 MIN_LETTER_WORDS = 3  # a number run with a heading ('12,876 16,051 Additional Contributions') says nothing alone
 
 
-# sentence boundary: end punctuation + space before a capital / digit / bracket / quote, a blank line, or a
-# new line that opens a list item or heading
+# sentence boundary: end punctuation + space before a capital / digit / bracket / quote, a blank line, a
+# new line that opens a list item or heading, or a new line that opens a clause ('There was', 'We will'): a capitalised
+# pronoun and its verb never continue a wrapped line, so the line before ended its own paragraph (a form's unfinished
+# prompt, 'The aim of this project is to', and the answer typed under it; a heading over its first sentence)
 # (not ingest/chunk.py's _SENT_END, on purpose: chunk units also end at ';' / ':' before a capital, which would cut
 # quotes into fragments; a quote here is a whole sentence. Merging the two would change both outputs.)
 _BOUNDARY = re.compile(
     r"(?<=[.!?])[\"')\]”’]*\s+(?=[A-Z0-9(\"“‘'•\-–])"
     r"|\n\s*\n"
     r"|\n(?=\s*(?:[•●▪\-–*]|\(?[a-z0-9ivx]{1,4}[).]\s|\d+(?:\.\d+)*\.?\s+[A-Z]))"
+    r"|\n(?=[ \t]*(?:There|These|Those|This|It|We|They|He|She)\s+"
+    r"(?:is|are|was|were|has|have|had|will|would|can|could|may|might|should|must|shall)\b)"
 )
+# a span that stops on a word no sentence ends with is a fragment, not a quote ('The aim of this project is to')
+_UNFINISHED = re.compile(r"\b(?:to|of|the|a|an|and|or|by|for|with|from|in|on|at|is|are|was|were|be)\s*$")  # lower case: not "Appendix A"
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
@@ -92,5 +98,7 @@ def candidate_sentences(hits: list[dict]) -> list[dict]:
         {"hit": hi, "start": s, "end": e, "quote": h["text"][s:e]}
         for hi, h in enumerate(hits)
         for s, e in quotable(h["text"])
-        if len(re.findall(r"\w+", h["text"][s:e])) >= MIN_WORDS and len(re.findall(r"[A-Za-z]{2,}", h["text"][s:e])) >= MIN_LETTER_WORDS
+        if len(re.findall(r"\w+", h["text"][s:e])) >= MIN_WORDS
+        and len(re.findall(r"[A-Za-z]{2,}", h["text"][s:e])) >= MIN_LETTER_WORDS
+        and not _UNFINISHED.search(h["text"][s:e])
     ]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from .facts import fact_kind
+from .glossary import spelled_by_initials
 from .judge import concepts
 from .recordanswer import DECISION_Q
 from .tokenize import tokenize_query
@@ -76,6 +77,8 @@ REPORTED_DECISION = re.compile(
 )
 # a report's recommendation to its decision-maker, Kent style: '(iii) ENDORSE the Cabinet Member's proposal to ...'
 RECOMMENDATION = re.compile(r"^\W*(?:\(?[a-z0-9ivx]{1,4}[).]\s*)?(?:To\s+)?(?:NOTE|AGREE|APPROVE|ENDORSE|DELEGATE|ADOPT|RECOMMEND)\b")
+# ... and one that asks it to act, not only to note: what a body 'was asked to do' (it can lead an answer, index/answer.py)
+RECOMMENDED_ACTION = re.compile(r"^\W*(?:\(?[a-z0-9ivx]{1,4}[).]\s*)?(?:To\s+)?(?:AGREE|APPROVE|ENDORSE|DELEGATE|ADOPT|RECOMMEND)\b")
 
 
 def inherit_item_relevance(hits: list[dict], dense: list[float]) -> list[float]:
@@ -100,9 +103,10 @@ def question_features(question: str, hits: list[dict], glossary: dict | None = N
     """What the scoring needs to know about the question (and its hits' meeting dates)."""
     dates = sorted({h["meeting_date"] for h in hits if h.get("meeting_date")})
     years, months = _question_dates(question)
+    glossary = {**(glossary or {}), **spelled_by_initials(question, glossary or {}, [h["text"] for h in hits])}
     return {
         "terms": set(tokenize_query(question)),
-        "spellings": {c.term: c.alternatives for c in concepts(question, glossary or {}) if c.alternatives},
+        "spellings": {c.term: c.alternatives for c in concepts(question, glossary) if c.alternatives},
         "decision": _asks_decision(question),
         "quantity": bool(QUANTITY_Q.search(question)),
         "fact": fact_kind(question),

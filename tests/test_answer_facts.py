@@ -244,3 +244,124 @@ def test_each_strong_passage_gives_its_best_sentence_before_any_gives_a_second()
     got = [(c["hit"], c["start"]) for c in chosen]
     assert got == [(0, 0), (1, 0), (0, 50)]  # passage 1's best (below DROP) comes before passage 0's second
     assert len(chosen) <= MAX_SENTENCES and (2, 0) not in got  # below BREADTH_DROP: left out
+
+
+def test_a_form_prompt_and_the_answer_typed_under_it_are_two_sentences():
+    """Kent's DPIA screening form (24-00109 Appendix C, page 6) reads, in its PDF text layer, 'The aim of this project is
+    to' -- the form's prompt, left unfinished -- then, on the next line, the answer typed under it. A capitalised pronoun
+    and its verb never continue a wrapped line, so the line before ended its paragraph: the answer is a sentence of its
+    own and the unfinished prompt is no quote."""
+    from boardpapers.index.sentences import candidate_sentences, split_sentences
+
+    text = (
+        "Question \nNumber \nQuestion Answer \n1 What is your project aim? The aim of this project is to \n"
+        "There was a decision made to transfer the 18-25 \nsection of the Strengthening Independence \n"
+        "Service (SIS) from the Children Young People and \nEducation directorate to the Adult Social Care \n"
+        "and Health directorate from April 2025 including \na transfer of workforce in services. \n \n"
+        "Under the current arrangements the Corporate \nDirector Children, Young People, and Education \n"
+        "(DCS) is overseeing a group falling outside their \nstatutory role."
+    )
+    spans = [" ".join(text[s:e].split()) for s, e in split_sentences(text)]
+    assert "The aim of this project is to" in spans
+    assert any(s.startswith("There was a decision made to transfer the 18-25 section") for s in spans)
+    quotes = [" ".join(c["quote"].split()) for c in candidate_sentences([{"text": text}])]
+    assert not any("aim of this project" in q for q in quotes), quotes
+    assert any(q.startswith("There was a decision made") and q.endswith("workforce in services.") for q in quotes)
+    # a wrapped line that goes on with a capitalised name is not cut ('trading as The Education People')
+    wrapped = "An agreement was drawn up with EDS ECo, trading as \nThe Education People, for £2.2m to aid the transition."
+    assert len(split_sentences(wrapped)) == 1
+    assert candidate_sentences([{"text": "The full delivery plan is set out in Appendix A"}])  # 'A' names an appendix
+
+
+def test_counts_written_in_words_state_a_count():
+    """Papers write small counts in words: 'The Panel met on six occasions' states a count; 'one of three or four' and a
+    number word before 'of' do not."""
+    assert states("count", "The Panel met on six occasions between 14 October 2014 and 19 May 2015")
+    assert states("count", "Two events with providers were held in February.")
+    assert not states("count", "The Board agreed three of the proposals.")
+
+
+def test_an_acronym_no_paper_defines_is_spelled_by_the_initials_of_a_name():
+    """Kent's minerals plan report writes 'Kent Minerals and Waste Local Plan 2024-39' and, pages later, 'KMWLP', never
+    '(KMWLP)': the glossary mined at ingest lacks it, so the answer reads it from the initials of a capitalised name in
+    the passages it reads, and a sentence saying 'KMWLP' holds the question's plan words."""
+    from boardpapers.index.glossary import spelled_by_initials
+    from boardpapers.index.sentscore import overlap, question_features
+    from boardpapers.index.tokenize import tokenize_query
+
+    text = "(i) NOTE the Inspector's Report on the examination of the \nKent Minerals and Waste Local Plan 2024-2039;"
+    assert spelled_by_initials("soft sand shortfall in the KMWLP", {}, [text]) == {"KMWLP": ["Kent Minerals and Waste Local Plan"]}
+    assert spelled_by_initials("soft sand shortfall in the KMWLP", {"KMWLP": ["x"]}, [text]) == {}  # the glossary's own wins
+    assert spelled_by_initials("the BCF pooled budget", {}, [text]) == {}  # no name with those initials
+    question = "What was Cabinet asked to do with the KMWLP?"
+    sentence = set(tokenize_query("The Kent Minerals and Waste Local Plan 2024-39 is sound."))
+    read = question_features(question, [{"text": text}], {})
+    assert overlap(read, sentence) > overlap(question_features(question, [], {}), sentence)
+
+
+def test_passages_read_below_the_top_add_a_sentence_and_never_lead():
+    """A fact question reads strong matches ranked below the top READ when one of their sentences states the fact asked
+    with one of the question's terms (``stating``); such a sentence may be quoted but does not lead the answer."""
+    from boardpapers.index.answer import select_sentences, stating
+
+    hits = [{"text": "The Panel met on six occasions between October and May."}, {"text": "The Panel recommends a review."}]
+    assert stating(hits, "count", {"panel"}) == hits[:1]
+    assert stating(hits, "count", {"budget"}) == [] and stating(hits, None, {"panel"}) == []
+
+    def cand(hit, score, fact, below):
+        return {
+            "hit": hit,
+            "start": 0,
+            "score": score,
+            "quote": f"sentence {hit}",
+            "dense": 0.5,
+            "fact": fact,
+            "table": False,
+            "below": below,
+        }
+
+    chosen = select_sentences([cand(2, 1.3, True, True), cand(0, 1.25, True, False), cand(1, 1.2, False, False)])
+    assert chosen[0]["hit"] == 0 and chosen[0].get("lead")  # the fact sentence of a passage read first leads
+    assert 2 in [c["hit"] for c in chosen]  # the one read below is still quoted
+
+
+def test_a_passage_ending_on_an_introduction_is_completed_by_the_next():
+    """Kent's call-in report ends a passage on 'the Scrutiny Committee unanimously agreed the following motion:' and the
+    motion ('a. That implementation of Decision 24/00093 be postponed ...') opens the next; the minerals plan report's
+    recommendations are cut after '(ii) NOTE ...; and,'. The next passage completes the hit: it is read with the hit's
+    similarity (index/neighbours.py)."""
+    from boardpapers.index.neighbours import introduced_by, introduces_next
+
+    assert introduces_next("6. Following the debate, the Scrutiny Committee unanimously agreed the following \nmotion:")
+    assert introduces_next("(ii) NOTE the recommendations of the Sustainability Appraisal of the KMWLP \n(Appendix D); and,")
+    assert introduces_next("Recommendation(s):\nCabinet is asked to")
+    assert not introduces_next("The decision maker was Mrs Chandler, Cabinet Member for Integrated Children's Services.")
+    doc = {"doc_id": "d", "item": None}
+    hits = [
+        {**doc, "seq": 2, "text": "the Scrutiny Committee unanimously agreed the following motion:"},
+        {**doc, "seq": 9, "text": "Comments expressed during the debate are summarised below."},
+        {**doc, "seq": 3, "text": "a. That implementation of Decision 24/00093 be postponed pending review."},
+        {**doc, "seq": 10, "text": "Members raised concerns."},
+        {"doc_id": "e", "item": None, "seq": 3, "text": "Another document."},
+    ]
+    assert introduced_by(hits) == {2: 0}  # seq 10 follows a passage that ends its sentence; 'e' is another document
+
+
+def test_a_recommendation_to_act_is_a_decision_sentence_and_one_to_note_is_not():
+    """What a body 'was asked to do' is the report's recommendation to act ('(iii) ENDORSE the Cabinet Member's proposal
+    ...'); a recommendation only to NOTE a report decides nothing, so it does not lead a decision answer."""
+    from boardpapers.index.sentscore import RECOMMENDED_ACTION
+
+    assert RECOMMENDED_ACTION.search("(iii) ENDORSE the Cabinet Member's proposal to recommend the KMWLP (Appendix B)")
+    assert RECOMMENDED_ACTION.search("AGREE to submit a request to Government")
+    assert not RECOMMENDED_ACTION.search("(i) NOTE the Inspector's Report (see Appendix A) on the examination")
+
+
+def test_which_body_asks_for_a_body_and_a_sentence_naming_one_states_it():
+    """'Which scrutiny body leads on ...' asks for a committee, board, commission or panel (not any Title Case name: STP
+    papers' headings are all capitalised)."""
+    assert fact_kind("which scrutiny body leads on reviewing the STP primary care model for the city") == "body"
+    assert fact_kind("Which committee approved the plan?") == "body" and fact_kind("which meeting was it") is None
+    gold = "At the Leicestershire, Leicester and Rutland Joint Health Scrutiny Committee on 14 December 2016 it was agreed"
+    assert states("body", gold) and states("body", "it was agreed that this Commission would take the lead")
+    assert not states("body", "Delivering the GP Five Year Forward View Primary medical care is the foundation")
