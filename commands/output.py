@@ -93,6 +93,8 @@ def ask_obj(r: dict) -> dict:
     out = {k: r[k] for k in ("question", "answer", "abstained", "citations")}
     if r["abstained"]:
         out["related"] = r.get("related", [])
+    if r.get("decision_recorded") is False:  # a decision question whose matches record no decision (index/undecided.py)
+        out["decision_recorded"] = False
     if r.get("notes"):
         out["notes"] = r["notes"]
     return out

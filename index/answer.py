@@ -32,6 +32,7 @@ from .sentscore import (
 )
 from .sentvec import one_encoder_thread, sentence_vectors
 from .tokenize import tokenize_query
+from .undecided import is_proposal, no_decision_found, preamble, proposals
 
 ABSTAIN_TEXT = "The indexed papers don't seem to answer this question."
 
@@ -94,6 +95,7 @@ def score_sentences(index, question: str, hits: list[dict], embedder, qvec: np.n
             c["heads"], c["unit"] = row_heads(index, c, hits, before)
             c["fact"] = c["fact"] or unit_states(q["fact"], c["unit"])
         c["score"] = score_sentence(c, h, q, dense[c["hit"]])
+        c["proposal"] = bool(q["decision"] and is_proposal(c["quote"]))
         c["decision_sent"] = bool(
             q["decision"]
             and (
@@ -125,8 +127,9 @@ def stating(hits: list[dict], kind: str | None, terms: set[str]) -> list[dict]:
     return out
 
 
-def select_sentences(cands: list[dict]) -> list[dict]:
-    """Greedy: best first, skip near-duplicates, stop when the score drops well below the best."""
+def select_sentences(cands: list[dict], undecided: bool = False) -> list[dict]:
+    """Greedy: best first, skip near-duplicates, stop when the score drops well below the best. ``undecided``: a
+    decision question whose matches record no decision, led by what was put to the meeting (index/undecided.py)."""
     chosen: list[dict] = []
     if not cands:
         return chosen
@@ -137,6 +140,8 @@ def select_sentences(cands: list[dict]) -> list[dict]:
     if dec:
         chosen.append(dict(dec[0], lead=True))
         chosen.extend([c for c in dec[1:] if c["hit"] == dec[0]["hit"]][:1])
+    elif undecided and proposals(cands, top_dense, DECISION_DENSE_GAP):
+        chosen.extend(proposals(cands, top_dense, DECISION_DENSE_GAP))
     else:
         # fact questions: lead with the best sentence stating the kind of fact asked, running text before a table row
         fact = [c for c in cands if c.get("fact") and c["score"] >= best - DROP and not c.get("below")]
@@ -260,10 +265,15 @@ def _answer(index, question: str, k: int, filters: Filters | None, embedder, poo
         return out
     for c in cands:
         c["below"] = c["hit"] in below
-    chosen = select_sentences(cands)
+    undecided = rec is None and no_decision_found(question, hits, cands, DECISION_DENSE_GAP)
+    chosen = select_sentences(cands, undecided)
     describe_rows(index, chosen, hits)
     answer, citations, sentences = _compose(chosen, hits) if cands else ("", [], [])
     mode = "extractive"
+    if undecided and answer:
+        put = next((c for c in chosen if c.get("lead") and c.get("proposal")), None)
+        answer = preamble(hits[put["hit"]] if put else None) + " " + answer
+        out["decision_recorded"] = False
     if rec is not None:
         answer, citations, sentences = led_by_record(rec, answer, citations, sentences)
         mode = "decision record"

@@ -175,3 +175,30 @@ def test_kent_fact_answer_reads_past_the_top_passages(kent):
     for s in r["sentences"]:
         per_passage[s["n"]] = per_passage.get(s["n"], 0) + 1
     assert len(r["citations"]) >= 3 and max(per_passage.values()) <= 2
+
+
+@pytest.fixture(scope="module")
+def htlah(tmp_path_factory):
+    """The 2 June 2015 Adults and Communities scrutiny pack: its agenda and the Help to Live at Home review panel's
+    report put to that meeting (pages 31-41); the minutes of that meeting are in no pack of the corpus."""
+    d = tmp_path_factory.mktemp("htlah")
+    (d / "papers").mkdir()
+    _pages(CORPUS / "004_6f7fe29cf4be1230.pdf", d / "papers" / "ac_osc_2015_06.pdf", [*range(1, 5), *range(31, 42)])
+    report = build_index([d / "papers"], d / "index")
+    assert report.count("ingested") == 1, report.outcomes
+    return Index(d / "index")
+
+
+def test_a_decision_question_with_no_decision_recorded_says_so_and_gives_what_was_put(htlah):
+    """Issue 20's example: the papers hold the panel's report and recommendations for the 2 June 2015 meeting and no
+    minute of the committee's decision; the answer says exactly that and quotes the recommendations put to it."""
+    r = ask(htlah, "What did the scrutiny committee decide about the Help to Live at Home review panel's report?")
+    _check_cited(r)
+    assert not r["abstained"] and r["decision_recorded"] is False
+    assert r["answer"].startswith("The matching papers hold no record of a decision on this")
+    assert "What was put to the Adults and Communities Overview and Scrutiny Committee on 2 June 2015: " in r["answer"]
+    lead = r["sentences"][0]["quote"]
+    assert "recommends" in lead and "Introduction" not in lead  # a recommendation, not the report's introduction
+    # a question that does not ask what was decided is answered as before
+    r = ask(htlah, "What did the review panel say about the workforce of home care providers?")
+    assert "decision_recorded" not in r and not r["answer"].startswith("The matching papers hold no record")
