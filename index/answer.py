@@ -140,8 +140,8 @@ def select_sentences(cands: list[dict], undecided: bool = False) -> list[dict]:
     if dec:
         chosen.append(dict(dec[0], lead=True))
         chosen.extend([c for c in dec[1:] if c["hit"] == dec[0]["hit"]][:1])
-    elif undecided and proposals(cands, top_dense, DECISION_DENSE_GAP):
-        chosen.extend(proposals(cands, top_dense, DECISION_DENSE_GAP))
+    elif undecided and (put := proposals(cands, top_dense, DECISION_DENSE_GAP)):
+        chosen.extend(put)
     else:
         # fact questions: lead with the best sentence stating the kind of fact asked, running text before a table row
         fact = [c for c in cands if c.get("fact") and c["score"] >= best - DROP and not c.get("below")]

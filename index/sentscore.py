@@ -76,9 +76,11 @@ REPORTED_DECISION = re.compile(
     r"|^\W*(?:\(?[a-z0-9ivx]{1,4}[).]\s*)?That\b[^.;]{0,300}?\bbe\s+[a-z]+ed\b"
 )
 # a report's recommendation to its decision-maker, Kent style: '(iii) ENDORSE the Cabinet Member's proposal to ...'
-RECOMMENDATION = re.compile(r"^\W*(?:\(?[a-z0-9ivx]{1,4}[).]\s*)?(?:To\s+)?(?:NOTE|AGREE|APPROVE|ENDORSE|DELEGATE|ADOPT|RECOMMEND)\b")
+_REC_HEAD = r"^\W*(?:\(?[a-z0-9ivx]{1,4}[).]\s*)?(?:To\s+)?"  # a list marker, then the recommended verb
+_ACTIONS = "AGREE|APPROVE|ENDORSE|DELEGATE|ADOPT|RECOMMEND"
+RECOMMENDATION = re.compile(rf"{_REC_HEAD}(?:NOTE|{_ACTIONS})\b")
 # ... and one that asks it to act, not only to note: what a body 'was asked to do' (it can lead an answer, index/answer.py)
-RECOMMENDED_ACTION = re.compile(r"^\W*(?:\(?[a-z0-9ivx]{1,4}[).]\s*)?(?:To\s+)?(?:AGREE|APPROVE|ENDORSE|DELEGATE|ADOPT|RECOMMEND)\b")
+RECOMMENDED_ACTION = re.compile(rf"{_REC_HEAD}(?:{_ACTIONS})\b")
 
 
 def inherit_item_relevance(hits: list[dict], dense: list[float]) -> list[float]:
