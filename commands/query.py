@@ -127,6 +127,7 @@ def cmd_trace(a) -> int:
             json.dumps(
                 {
                     "topic": r["topic"],
+                    "aspects": r["aspects"],
                     "matches": r["matches"],
                     "meetings": meetings,
                     "first_mention": r["first_mention"],
@@ -145,6 +146,8 @@ def cmd_trace(a) -> int:
         f"{a.topic}: {r['matches']} matching passage(s) in {len(r['meetings'])} meeting(s)"
         + (f"; first mention {first['meeting_date']}, latest {last['meeting_date']}" if first else "")
     )
+    if r["aspects"]:
+        print("also judged by aspect: " + "; ".join(r["aspects"]))
     for m in r["meetings"]:
         dec = f", {m['decisions']} decision(s)" if m["decisions"] else ""
         print(
@@ -154,7 +157,7 @@ def cmd_trace(a) -> int:
             print(f"   item: {item}")
         for h in m["hits"] + (m["further"] if a.all else []):
             print(f"   {'[DECISION] ' if h['is_decision'] else ''}{shown_path(citation(h))}")
-            print("     " + excerpt(h["text"], a.topic, 300))
+            print("     " + excerpt(h["text"], h.get("aspect") or a.topic, 300) + (f"  (aspect: {h['aspect']})" if h.get("aspect") else ""))
         if m["more"] and not a.all:
             print(f"   … {m['more']} more matching passage(s) (--all shows them)")
     return EXIT_OK

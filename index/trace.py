@@ -24,6 +24,7 @@ import re
 
 import numpy as np
 
+from .aspects import aspect_relevance, aspects, unframed
 from .hits import hit_from_row, public_hit
 from .query import Filters, normalise_text
 from .rank import CANDIDATES, POOL, judged_ranking
@@ -93,9 +94,9 @@ def spread(hits: list[dict], vectors: np.ndarray, k: int) -> list[int]:
     return picked
 
 
-def _groups(index, strong: list[tuple[int, float]]) -> dict[tuple, list[tuple[int, dict]]]:
+def _groups(index, strong: list[tuple[int, float]], via: dict[int, str]) -> dict[tuple, list[tuple[int, dict]]]:
     """The strong matches as (row, hit) per meeting, best relevance first; the same text twice in a meeting (its
-    minutes printed in two packs) once."""
+    minutes printed in two packs) once. ``via``: the aspect of the topic that made a row a match (index/aspects.py)."""
     pids = index.pid_of([r for r, _ in strong])
     found = index.store.passages_by_pid(pids)
     groups: dict[tuple, list[tuple[int, dict]]] = {}
@@ -107,6 +108,8 @@ def _groups(index, strong: list[tuple[int, float]]) -> dict[tuple, list[tuple[in
             continue
         h = public_hit(hit_from_row(row, p))  # found by keyword only while it has no vector (index/semantic.py)
         h.update(relevance=round(p, 4), match="strong", mode="hybrid" if has else "bm25", has_vector=bool(has))
+        if r in via:
+            h["aspect"] = via[r]
         key = _meeting_key(h)
         norm = normalise_text(h["text"])
         if norm in seen_text.setdefault(key, set()):
@@ -144,10 +147,16 @@ def trace(index, topic: str, filters: Filters | None = None, embedder=None, per_
     """{"topic", "meetings": [{"council", "body", "meeting_date", "items", "hits", "more", "passages", "decisions",
     "further": [...]}], "first_mention", "latest_mention", "notes"}. ``per_meeting``: None shows about SHOW_TOTAL
     passages in all (``show_counts``), N > 0 up to N per meeting, <= 0 every match."""
-    ranking, verdict = judged_ranking(index, topic, CANDIDATES, filters, "hybrid", embedder, pool=pool)
-    rel = verdict.of()
+    query = unframed(topic)  # "what has been reported across the boards" asks for the timeline, not for those words
+    ranking, verdict = judged_ranking(index, query, CANDIDATES, filters, "hybrid", embedder, pool=pool)
+
+    def judge_query(text: str) -> dict[int, float]:
+        return judged_ranking(index, text, CANDIDATES, filters, "hybrid", embedder, pool=pool)[1].of()
+
+    parts = aspects(topic, index.glossary)
+    rel, via = aspect_relevance(parts, verdict.of(), verdict.threshold, judge_query)
     strong = [(r, rel[r]) for r, _ in ranking.fused if rel[r] >= verdict.threshold]
-    groups = _groups(index, strong)
+    groups = _groups(index, strong, via)
     keys = sorted(groups, key=lambda k: (k[2] is None, k[2] or "", k[0] or "", k[1] or ""))  # date order
     sizes = [len(groups[k]) for k in keys]
     if per_meeting is None:
@@ -168,7 +177,8 @@ def trace(index, topic: str, filters: Filters | None = None, embedder=None, per_
         "first_mention": mention(dated[0] if dated else None),
         "latest_mention": mention(dated[-1] if dated else None),
         "matches": sum(m["passages"] for m in meetings),
-        "notes": [f"query expanded: {n}" for n in ranking.notes],
+        "aspects": parts,
+        "notes": [f"query expanded: {n}" for n in ranking.notes] + ([f"also judged by aspect: {'; '.join(parts)}"] if parts else []),
     }
 
 

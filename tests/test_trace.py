@@ -72,6 +72,7 @@ def test_cli_trace_json(idx_dir, capsys):
     code = cli.main(["trace", "delayed transfers of care", "--index", str(idx_dir), "--format", "json"])
     obj = json.loads(capsys.readouterr().out)
     assert code == 0 and obj["topic"] == "delayed transfers of care"
+    assert obj["aspects"] == []  # one thing, no aspects (tests/test_aspects.py)
     assert [m["meeting_date"] for m in obj["meetings"]] == sorted(m["meeting_date"] for m in obj["meetings"])
     assert all({"council", "body", "meeting_date", "hits"} <= set(m) for m in obj["meetings"])
     code = cli.main(["trace", "delayed transfers of care", "--index", str(idx_dir)])
@@ -141,10 +142,14 @@ def every_hits(every: dict, meeting: dict) -> list[dict]:
     return next(m for m in every["meetings"] if m["meeting_date"] == meeting["meeting_date"])["hits"]
 
 
-def test_trace_shows_differing_passages_of_a_meeting_with_many_matches(real_index):
+def test_trace_shows_differing_passages_of_a_meeting_with_many_matches(real_index, monkeypatch):
     """Two real packs: the 2015-06-02 scrutiny meeting holds dozens of matches, most from one long review report; the
-    passages shown are fewer than SHOW_MAX, and less alike than the same number taken by relevance."""
+    passages shown are fewer than SHOW_MAX, and less alike than the same number taken by relevance. (The topic judged
+    as one: what its aspects add is tests/test_aspects.py's.)"""
+    from boardpapers.index import trace as trace_mod
     from boardpapers.index.backend import open_index
+
+    monkeypatch.setattr(trace_mod, "aspects", lambda topic, glossary=None: [])
 
     idx = open_index(real_index)
     r, every = trace(idx, MULTI_ASPECT), trace(idx, MULTI_ASPECT, per_meeting=0)

@@ -53,6 +53,8 @@ def render_hit(index, hit: dict, terms: list[str], key: str, label: str | None =
         html_block(head + f'<span class="bp-cite">{esc(cite(hit))}</span>', "bp-cite")
         if hit.get("provenance"):
             html_block(esc(provenance_line(hit["provenance"])), "bp-also")
+        if hit.get("aspect"):  # a trace match found by one aspect of the topic (index/aspects.py)
+            html_block("Matches the aspect: " + esc(hit["aspect"]), "bp-also")
         html_block(highlight(hit.get("text") or "", terms))
         if hit.get("also_in"):
             also = "; ".join(
