@@ -33,6 +33,7 @@ from .sentscore import (
 from .sentvec import one_encoder_thread, sentence_vectors
 from .tokenize import tokenize_query
 from .undecided import is_proposal, no_decision_found, preamble, proposals
+from .unnamed import unnamed
 
 ABSTAIN_TEXT = "The indexed papers don't seem to answer this question."
 
@@ -204,6 +205,10 @@ def _compose(chosen: list[dict], hits: list[dict]) -> tuple[str, list[dict], lis
     return " ".join(parts), citations, sentences
 
 
+UNNAMED_TEXT = (
+    "The passages that match this question never mention {names}, so the indexed papers don't seem to answer it. "
+    "The closest passages are listed below; they are related, not an answer."
+)
 NO_MATCH_TEXT = (
     "No passage in the indexed papers is about this question, so there is no answer to quote. "
     "The closest passages are listed below; they are related, not matches."
@@ -247,6 +252,12 @@ def _answer(index, question: str, k: int, filters: Filters | None, embedder, poo
     below = range(len(hits), len(hits) + len(wide))  # read for a sentence stating the fact asked: they add, never lead
     hits = hits + wide
     hits = hits + continuations(index, hits, res, fact=kind is not None)
+    missing = unnamed(question, hits)
+    if missing:  # the papers that match never mention the place or body asked about (index/unnamed.py)
+        out["answer"] = UNNAMED_TEXT.format(names=_and(missing))
+        out["unnamed"] = missing
+        out["related"] = [public_hit(h) for h in res.hits[:5]]
+        return out
     # a vote or a decision: answered from (or led by) the register's record (index/recordanswer.py)
     rec = record_answer(index, question, hits, res.query_text, res.qvec)
     if rec is not None and rec["only"]:
@@ -279,6 +290,11 @@ def _answer(index, question: str, k: int, filters: Filters | None, embedder, poo
         mode = "decision record"
     out.update({"answer": answer, "abstained": False, "citations": citations, "sentences": sentences, "mode": mode})
     return out
+
+
+def _and(words: list[str]) -> str:
+    quoted = [f"“{w}”" for w in words]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
 
 
 def phrase(out: dict, llm: str, llm_model: str | None = None, llm_key: str | None = None, timeout: float = 60.0) -> dict:

@@ -202,3 +202,16 @@ def test_a_decision_question_with_no_decision_recorded_says_so_and_gives_what_wa
     # a question that does not ask what was decided is answered as before
     r = ask(htlah, "What did the review panel say about the workforce of home care providers?")
     assert "decision_recorded" not in r and not r["answer"].startswith("The matching papers hold no record")
+
+
+def test_a_question_about_a_place_the_papers_never_mention_is_not_answered(htlah):
+    """Leicestershire's Help to Live at Home review answers every word of a question about the city of Leicester's but
+    the one that matters (the city is another council): ask abstains and names it (index/unnamed.py); the same question
+    about Leicestershire is answered."""
+    r = ask(htlah, "Help to Live at Home review panel recommendations in Leicester")
+    assert r["abstained"] and r.get("unnamed") == ["Leicester"] and r["citations"] == [], r["answer"]
+    assert r["answer"].startswith("The passages that match this question never mention “Leicester”")
+    assert r["related"] and all(h["council"] and h["page"] for h in r["related"])  # the closest, with their citations
+    r = ask(htlah, "Help to Live at Home review panel recommendations in Leicestershire")
+    _check_cited(r)
+    assert not r["abstained"] and "unnamed" not in r
