@@ -39,6 +39,8 @@ PROPOSAL_ITEM = re.compile(
 )
 
 
+PUT_TO_MEETING = {"report", "appendix", "agenda"}  # papers written for a meeting, before it decides
+
 # a decision reported in running text, in any tense a report uses ('The protocol was agreed by the Health Overview and
 # Scrutiny Committee', 'the Cabinet also agreed that ...', 'had approved'): then the papers do record one
 REPORTED = re.compile(
@@ -56,12 +58,21 @@ def is_proposal(quote: str) -> bool:
 def no_decision_found(question: str, hits: list[dict], cands: list[dict], gap: float) -> bool:
     """The question asks what was decided, and none of the strong matches read is a decision block, and none of the
     passages within ``gap`` of the best similarity (those that may lead an answer) holds a sentence stating a decision
-    (``decision_sent``, index/answer.py) or reporting one (``REPORTED``; an agenda's 'items which the Chairman has
-    decided to take as urgent' far below does not count)."""
+    (``decision_sent``, index/answer.py; not a report's recommendation, ``_records``) or reporting one (``REPORTED``;
+    an agenda's 'items which the Chairman has decided to take as urgent' far below does not count)."""
     if not ASKS_DECIDED.search(question) or any(h.get("is_decision") for h in hits):
         return False
     top = max((c["dense"] for c in cands), default=0.0)
-    return not any(c.get("decision_sent") or REPORTED.search(c["quote"]) for c in cands if c["dense"] >= top - gap)
+    return not any(_records(c, hits[c["hit"]]) for c in cands if c["dense"] >= top - gap)
+
+
+def _records(c: dict, hit: dict) -> bool:
+    """Does the candidate sentence record a decision? One stating or reporting one does, unless it is a recommendation
+    in a paper put to the meeting ('(iii) ENDORSE the Cabinet Member's proposal ...' in a report to Cabinet): that is
+    what the meeting was asked to decide, not what it decided."""
+    if REPORTED.search(c["quote"]):
+        return True
+    return bool(c.get("decision_sent")) and not (c.get("proposal") and hit.get("doc_type") in PUT_TO_MEETING)
 
 
 def proposals(cands: list[dict], top_dense: float, gap: float) -> list[dict]:

@@ -39,6 +39,20 @@ def test_a_decision_reported_in_running_text_counts_as_recorded():
     assert proposals([cand, far], 0.6, 0.1) == [dict(cand, lead=True)]
 
 
+def test_a_recommendation_in_a_report_is_what_was_put_not_what_was_decided():
+    """'(iii) ENDORSE ...' states a decision in a record of decision or a minute, and is a recommendation in a report
+    to the meeting (the Kent Minerals and Waste Local Plan report to Cabinet, 4 March 2025)."""
+    q = "What did Cabinet decide about the KMWLP?"
+    rec = {"dense": 0.6, "quote": "(iii) ENDORSE the Cabinet Member's proposal to recommend the KMWLP.", "hit": 0}
+    rec |= {"proposal": True, "decision_sent": True}
+    assert no_decision_found(q, [{"doc_type": "report"}], [rec], 0.1)
+    assert no_decision_found(q, [{"doc_type": "appendix"}], [rec], 0.1)
+    assert not no_decision_found(q, [{"doc_type": "minutes"}], [rec], 0.1)
+    assert not no_decision_found(q, [{"doc_type": "other"}], [rec], 0.1)  # e.g. a record of decision
+    reported = {**rec, "quote": "(iii) The Plan was adopted by the County Council on 13 March 2025."}
+    assert not no_decision_found(q, [{"doc_type": "report"}], [reported], 0.1)  # a report telling of a decision
+
+
 def test_the_preamble_names_the_body_and_the_date_of_the_meeting():
     hit = {"body": "Adults and Communities Overview and Scrutiny Committee", "meeting_date": "2015-06-02"}
     assert preamble(hit) == (
