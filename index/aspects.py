@@ -7,7 +7,8 @@ Care Record and digital roadmap across LLR"). Each evidence item of a labelled t
 the judge, asked about the whole list, finds a passage about one aspect only partly about the query. ``aspects`` splits
 the topic at commas, "and", "or", "from ... to" (the head put before each part after a dash or colon); a part with
 fewer than MIN_TERMS content words on its own ("LLR", "budgets", "the boards") is a place or a word, not a topic, and
-is left out. Trace judges each aspect as its own query; a passage strong for one of them, and related to the whole
+is left out, and so is a part that is one of the index's bodies ("Health and Wellbeing Board": where, not what), whose
+"and" is never split. Trace judges each aspect as its own query; a passage strong for one of them, and related to the whole
 topic at least ASPECT_FLOOR, is a match (``aspect_relevance``).
 
 Labelled trace queries (docs/BENCHMARKS.md, "Trace"), dev / Leicester / Kent, evidence covered by the passages shown:
@@ -42,17 +43,21 @@ def unframed(topic: str) -> str:
     return out if tokenize_query(out) else topic
 
 
-def aspects(topic: str, glossary: dict[str, list[str]] | None = None) -> list[str]:
+def aspects(topic: str, glossary: dict[str, list[str]] | None = None, names: list[str] | tuple[str, ...] = ()) -> list[str]:
     """The aspects of ``unframed(topic)`` as queries (empty when it names one thing); "and" is not split where a long
-    form of the glossary has it ("child and adolescent mental health")."""
+    form of the glossary ("child and adolescent mental health") or one of ``names`` (the index's bodies: "Health and
+    Wellbeing Board", "Adults and Communities Overview and Scrutiny Committee") has it."""
     topic = unframed(topic)
-    pairs = {m.lower() for exps in (glossary or {}).values() for e in exps for m in re.findall(r"\w+ and \w+", e, re.I)}
+    spelled = [e for exps in (glossary or {}).values() for e in exps] + list(names)
+    pairs = {m.lower() for e in spelled for m in re.findall(r"\w+ and \w+", e, re.I)}
     for pair in pairs:
         topic = re.sub(r"\b" + re.escape(pair) + r"\b", lambda m: re.sub(r"(?i)\band\b", _KEEP, m.group(0)), topic, flags=re.I)
     parts = _HEAD.split(topic, maxsplit=1)
     head, tail = (parts[0].strip(), parts[1]) if len(parts) == 2 else ("", topic)
     segs = [s.strip(" .") for s in _SPLIT.split(tail)]
+    named = {frozenset(tokenize_query(n)) for n in names}  # a body alone is where, not what: no aspect
     segs = [s for s in segs if len(tokenize_query(s.replace(_KEEP, " "))) >= (1 if head else MIN_TERMS)]
+    segs = [s for s in segs if frozenset(tokenize_query(s.replace(_KEEP, " and "))) not in named]
     if len(segs) < 2 and not (head and segs):
         return []
     return list(dict.fromkeys(f"{head} {s}".strip().replace(_KEEP, "and") for s in segs))

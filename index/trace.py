@@ -153,7 +153,7 @@ def trace(index, topic: str, filters: Filters | None = None, embedder=None, per_
     def judge_query(text: str) -> dict[int, float]:
         return judged_ranking(index, text, CANDIDATES, filters, "hybrid", embedder, pool=pool)[1].of()
 
-    parts = aspects(topic, index.glossary)
+    parts = aspects(topic, index.glossary, (index.facets or {}).get("body") or ())
     rel, via = aspect_relevance(parts, verdict.of(), verdict.threshold, judge_query)
     strong = [(r, rel[r]) for r, _ in ranking.fused if rel[r] >= verdict.threshold]
     groups = _groups(index, strong, via)

@@ -50,6 +50,17 @@ def test_names_periods_and_lone_from_are_not_split():
     ]
 
 
+def test_a_body_name_is_neither_split_nor_an_aspect():
+    bodies = ["Health and Wellbeing Board", "Adults and Communities Overview and Scrutiny Committee"]
+    assert aspects("Health and Wellbeing Board and obesity strategy", GLOSSARY, bodies) == []  # where, not what
+    # without the index's body names the board is cut in two and half of it taken for an aspect
+    assert aspects("Health and Wellbeing Board and obesity strategy", GLOSSARY) == ["Wellbeing Board", "obesity strategy"]
+    assert aspects("Adults and Communities Overview and Scrutiny Committee - performance and budget monitoring", None, bodies) == [
+        "Adults and Communities Overview and Scrutiny Committee performance",
+        "Adults and Communities Overview and Scrutiny Committee budget monitoring",
+    ]
+
+
 def test_unframed_drops_the_words_that_ask_for_a_timeline():
     assert unframed("CAMHS - what has been reported across the boards?") == "CAMHS"
     assert unframed("delayed discharges - how has the picture changed since 2015") == "delayed discharges - since 2015"
@@ -79,7 +90,7 @@ def test_trace_matches_grow_only_by_aspect_matches_related_to_the_whole(real_ind
     idx = open_index(real_index)
     assert len(aspects(TOPIC, idx.glossary)) == 3
     every = trace_mod.trace(idx, TOPIC, per_meeting=0)
-    monkeypatch.setattr(trace_mod, "aspects", lambda topic, glossary=None: [])
+    monkeypatch.setattr(trace_mod, "aspects", lambda *a, **k: [])
     plain = trace_mod.trace(idx, TOPIC, per_meeting=0)
     ids = lambda r: {h["passage_id"]: h for m in r["meetings"] for h in m["hits"]}  # noqa: E731
     added = set(ids(every)) - set(ids(plain))

@@ -149,7 +149,7 @@ def test_trace_shows_differing_passages_of_a_meeting_with_many_matches(real_inde
     from boardpapers.index import trace as trace_mod
     from boardpapers.index.backend import open_index
 
-    monkeypatch.setattr(trace_mod, "aspects", lambda topic, glossary=None: [])
+    monkeypatch.setattr(trace_mod, "aspects", lambda *a, **k: [])
 
     idx = open_index(real_index)
     r, every = trace(idx, MULTI_ASPECT), trace(idx, MULTI_ASPECT, per_meeting=0)
