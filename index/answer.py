@@ -209,6 +209,10 @@ UNNAMED_TEXT = (
     "The passages that match this question never mention {names}, so the indexed papers don't seem to answer it. "
     "The closest passages are listed below; they are related, not an answer."
 )
+NO_MATCH_NAMED = (
+    "No passage in the indexed papers is about this question: none of those closest to it mentions {names}. "
+    "They are listed below; they are related, not matches."
+)
 NO_MATCH_TEXT = (
     "No passage in the indexed papers is about this question, so there is no answer to quote. "
     "The closest passages are listed below; they are related, not matches."
@@ -245,7 +249,10 @@ def _answer(index, question: str, k: int, filters: Filters | None, embedder, poo
     out = {"question": question, "answer": ABSTAIN_TEXT, "abstained": True, "citations": [], "related": [], "notes": notes}
     hits = res.strong[: max(k, pool)]
     if not hits:
-        out["answer"] = NO_MATCH_TEXT if res.hits else ABSTAIN_TEXT
+        missing = unnamed(question, res.hits[:k])  # the judge found none: say why when a name is what is missing
+        out["answer"] = NO_MATCH_NAMED.format(names=_and(missing)) if missing else NO_MATCH_TEXT if res.hits else ABSTAIN_TEXT
+        if missing:
+            out["unnamed"] = missing
         out["related"] = [public_hit(h) for h in res.hits[:5]]
         return out
     wide = stating(res.strong[len(hits) :], kind, set(tokenize_query(question)))

@@ -19,6 +19,9 @@ Signals, all from what the index already holds (no extra model), for each candid
 A logistic model over these (``judge_model.json``: plain JSON written by ``scripts/judge_data.py fit`` from the
 labelled sets in ``eval/``, with the data it was fitted on and its calibration) gives ``relevance``, a probability
 that the passage is about the query; ``relevance >= threshold`` is a ``strong`` match, anything else ``related``.
+A query that names a place or body (index/unnamed.py: a Title-case word, not a question word, month, acronym or the
+nation) none of whose strong matches holds that name has no match at all (``unnamed_terms``; each relevance is held
+just under the threshold): the passages are about the words, not about "Medway" or "Rutland".
 Without a query vector (``--mode bm25``, no model loaded) the ``lexical`` model, fitted on the same pairs without the
 dense signals, is used. The threshold is chosen on the labelled sets (docs/BENCHMARKS.md, "Judging relevance").
 """
@@ -39,6 +42,7 @@ from boardpapers.errors import BoardpapersError
 from .query import DECISION_INTENT
 from .semantic import vector_flags
 from .tokenize import tokenize_query
+from .unnamed import question_names
 
 MODEL_FILE = Path(__file__).with_name("judge_model.json")
 FEATURES = ("cov", "known_cov", "cov_gap", "item_cov", "inv_concepts", "dense", "dense_gap", "item_dense")
@@ -240,4 +244,19 @@ def judge(index, rows, query_text: str, qvec: np.ndarray | None, params: dict | 
     if len(rows):
         dec = np.asarray(index.decisions_of(rows), dtype=bool)
         p = np.where(dec, np.maximum(p, group_max(f["groups"], p)), p)
-    return Judgement(rows=rows, relevance=p, threshold=float(params["threshold"]), model=name)
+    thr = float(params["threshold"])
+    if unnamed_terms(index, rows, p >= thr, query_text):  # the place or body asked about is in no match: none is one
+        p = np.minimum(p, thr - 1e-3)
+    return Judgement(rows=rows, relevance=p, threshold=thr, model=name)
+
+
+def unnamed_terms(index, rows: np.ndarray, strong: np.ndarray, query_text: str) -> list[str]:
+    """The names of the query (index/unnamed.py: "Medway", "Margate") that none of its strong matches holds. Then no
+    passage is a match: a passage about Kent's council tax holds every word of "Medway Council council tax increase"
+    but the one that says which council."""
+    names = question_names(query_text)
+    if not names or not strong.any():
+        return []
+    post = index.term_rows(names)
+    held = rows[strong]
+    return [t for t in names if t not in post or not np.isin(held, post[t]).any()]

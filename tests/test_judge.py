@@ -68,6 +68,24 @@ def test_off_topic_queries_match_nothing_and_say_so(ix, query):
     assert all(0.0 <= h["relevance"] < model_params()["threshold"] for h in res.hits)
 
 
+def test_a_place_no_match_mentions_makes_none_a_match(ix, monkeypatch):
+    """'community managed libraries savings' matches Leicestershire's libraries papers; asked about Rutland's (another
+    council, which the papers name elsewhere), the same passages hold every word but the place (index/unnamed.py):
+    none is a match, and ask says which word is missing."""
+    from boardpapers.index import judge as judge_mod
+    from boardpapers.index.answer import ask
+
+    assert search(ix, ON_TOPIC, k=5).matches > 0
+    res = search(ix, ON_TOPIC + " in Rutland", k=5)
+    assert res.matches == 0 and res.hits and all(h["match"] == "related" for h in res.hits)
+    assert all(h["relevance"] < model_params()["threshold"] for h in res.hits)
+    r = ask(ix, ON_TOPIC + " in Rutland")
+    assert r["abstained"] and r["unnamed"] == ["Rutland"] and "none of those closest to it mentions “Rutland”" in r["answer"]
+    assert search(ix, ON_TOPIC + " in Leicestershire", k=5).matches > 0  # the papers' own council: still matches
+    monkeypatch.setattr(judge_mod, "unnamed_terms", lambda *a, **k: [])
+    assert search(ix, ON_TOPIC + " in Rutland", k=5).matches > 0  # what the words alone would match
+
+
 def test_matches_come_first_and_are_counted(ix):
     res = search(ix, ON_TOPIC, k=50)
     strong = [h for h in res.hits if h["match"] == "strong"]
