@@ -250,21 +250,15 @@ def _answer(index, question: str, k: int, filters: Filters | None, embedder, poo
     hits = res.strong[: max(k, pool)]
     if not hits:
         missing = unnamed(question, res.hits[:k])  # the judge found none: say why when a name is what is missing
-        out["answer"] = NO_MATCH_NAMED.format(names=_and(missing)) if missing else NO_MATCH_TEXT if res.hits else ABSTAIN_TEXT
-        if missing:
-            out["unnamed"] = missing
-        out["related"] = [public_hit(h) for h in res.hits[:5]]
-        return out
+        text = NO_MATCH_NAMED.format(names=_and(missing)) if missing else NO_MATCH_TEXT if res.hits else ABSTAIN_TEXT
+        return _abstain(out, text, res, missing)
     wide = stating(res.strong[len(hits) :], kind, set(tokenize_query(question)))
     below = range(len(hits), len(hits) + len(wide))  # read for a sentence stating the fact asked: they add, never lead
     hits = hits + wide
     hits = hits + continuations(index, hits, res, fact=kind is not None)
     missing = unnamed(question, hits)
     if missing:  # the papers that match never mention the place or body asked about (index/unnamed.py)
-        out["answer"] = UNNAMED_TEXT.format(names=_and(missing))
-        out["unnamed"] = missing
-        out["related"] = [public_hit(h) for h in res.hits[:5]]
-        return out
+        return _abstain(out, UNNAMED_TEXT.format(names=_and(missing)), res, missing)
     # a vote or a decision: answered from (or led by) the register's record (index/recordanswer.py)
     rec = record_answer(index, question, hits, res.query_text, res.qvec)
     if rec is not None and rec["only"]:
@@ -296,6 +290,14 @@ def _answer(index, question: str, k: int, filters: Filters | None, embedder, poo
         answer, citations, sentences = led_by_record(rec, answer, citations, sentences)
         mode = "decision record"
     out.update({"answer": answer, "abstained": False, "citations": citations, "sentences": sentences, "mode": mode})
+    return out
+
+
+def _abstain(out: dict, text: str, res, missing: list[str]) -> dict:
+    """``out`` as an abstention saying ``text``, with the closest related passages (and the names no match holds)."""
+    out.update(answer=text, related=[public_hit(h) for h in res.hits[:5]])
+    if missing:
+        out["unnamed"] = missing
     return out
 
 

@@ -8,13 +8,13 @@ the judge, asked about the whole list, finds a passage about one aspect only par
 the topic at commas, "and", "or", "from ... to" (the head put before each part after a dash or colon); a part with
 fewer than MIN_TERMS content words on its own ("LLR", "budgets", "the boards") is a place or a word, not a topic, and
 is left out, and so is a part that is one of the index's bodies ("Health and Wellbeing Board": where, not what), whose
-"and" is never split. Trace judges each aspect as its own query; a passage strong for one of them, and related to the whole
-topic at least ASPECT_FLOOR, is a match (``aspect_relevance``).
+"and" is never split. Trace judges each aspect as its own query; a passage strong for one of them, and related to the
+whole topic at least ASPECT_FLOOR, is a match (``aspect_relevance``).
 
 Labelled trace queries (docs/BENCHMARKS.md, "Trace"), dev / Leicester / Kent, evidence covered by the passages shown:
 0.458 / 0.386 / 0.475 -> 0.467 / 0.503 / 0.469, by every match 0.600 / 0.581 / 0.637 -> 0.633 / 0.731 / 0.637;
-meetings shown that discuss the topic 0.812 / 0.903 / 1.000 -> 0.845 / 0.878 / 1.000 (with ``unframed``). Floors of 0.1 and 0.15 let in
-meetings that do not (dev 0.739, 0.778); 0.3 (strong already) changes nothing.
+meetings shown that discuss the topic 0.812 / 0.903 / 1.000 -> 0.845 / 0.878 / 1.000 (with ``unframed``). Floors of
+0.1 and 0.15 let in meetings that do not (dev 0.739, 0.778); 0.3 (strong already) changes nothing.
 """
 
 from __future__ import annotations

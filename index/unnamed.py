@@ -3,10 +3,9 @@ from Kent's own council tax, "Family Hub opening times in Margate" from a budget
 
 The judge (index/judge.py) weighs the words of a question; a passage that holds all of them but the name of the place
 or body asked about is often a strong match, because everything else about it fits. Yet a council's papers that never
-mention Medway do not answer a question about Medway. So the judge (``unnamed_terms``) finds no match at all when none of the strong matches holds such a name, and ``ask``
-abstains when a name of the question (a Title-case
-word: "Medway", "Margate", "Nottinghamshire", "Leicester") appears in none of the strong matches it read, and says
-which (docs/ANSWERS.md).
+mention Medway do not answer a question about Medway. So the judge (``unnamed_terms``) finds no match at all when none
+of the strong matches holds such a name (a Title-case word: "Medway", "Margate", "Nottinghamshire", "Leicester"), and
+``ask`` abstains when one appears in none of the strong matches it read, and says which (docs/ANSWERS.md).
 
 Not counted as names: question and sentence words ("What", "Did", "The"), months and days, acronyms (all capitals:
 "HOSC" is often written out, and index/glossary.py spells acronyms the papers use), and the nation ("England",
