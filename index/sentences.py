@@ -40,9 +40,40 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
         pos = m.end()
     bounds.append((pos, len(text)))
     for s, e in bounds:
-        for s2, e2 in _split_long(text, s, e):
-            spans += _stripped(text, s2, e2)
+        for s1, e1 in _split_heading(text, s, e):
+            for s2, e2 in _split_long(text, s1, e1):
+                spans += _stripped(text, s2, e2)
     return spans
+
+
+# a heading over its first sentence ('11.5 Our Target for improving Delayed Transfers of Care (DTOC)' / 'The most
+# challenging aspect ...'): a short first line, no closing punctuation, its longer words capitalised, then a line that
+# opens a sentence with a word that never continues a wrapped name ('The', 'This', 'We' ...). A wrapped line that goes
+# on with a name ('trading as' / 'The Education People') has lower-case words before it, so it is not cut.
+_HEADING_LINE = re.compile(r"[ \t]*(?:\(?\d+(?:\.\d+)*[.)]?[ \t]+)?(?P<words>[^\n]{3,120}?)[ \t]*\n")
+_OPENER = re.compile(
+    r"[ \t]*(?:The|This|That|These|Those|A|An|In|On|At|As|For|Following|Our|We|It|Its|There|Each|All|Since|During"
+    r"|Currently|Overall|Members|Officers)\s"
+)
+_MAX_HEADING_WORDS = 12
+
+
+def _split_heading(text: str, s: int, e: int) -> list[tuple[int, int]]:
+    """[(s, e)], or the span cut after its first line when that line is a heading over the sentence below it."""
+    while s < e and text[s] in " \t\n":
+        s += 1
+    m = _HEADING_LINE.match(text, s, e)
+    if not m or not _OPENER.match(text, m.end(), e) or not _heading_like(m["words"]):
+        return [(s, e)]
+    return [(s, m.end() - 1), (m.end(), e)]
+
+
+def _heading_like(line: str) -> bool:
+    words = re.findall(r"[A-Za-z][A-Za-z'’\-]*", re.sub(r"\([^)]*\)", " ", line))
+    if not 1 <= len(words) <= _MAX_HEADING_WORDS or re.search(r"[.,;:!?]$", line.strip()) or _UNFINISHED.search(line):
+        return False
+    long = [w for w in words if len(w) >= 4]
+    return bool(long) and sum(w[0].isupper() for w in long) >= 0.6 * len(long)
 
 
 def _split_long(text: str, s: int, e: int) -> list[tuple[int, int]]:
@@ -101,4 +132,12 @@ def candidate_sentences(hits: list[dict]) -> list[dict]:
         if len(re.findall(r"\w+", h["text"][s:e])) >= MIN_WORDS
         and len(re.findall(r"[A-Za-z]{2,}", h["text"][s:e])) >= MIN_LETTER_WORDS
         and not _UNFINISHED.search(h["text"][s:e])
+        and not _is_heading(h["text"][s:e])
     ]
+
+
+def _is_heading(quote: str) -> bool:
+    """A heading standing alone ('11.5 Our Target for improving Delayed Transfers of Care (DTOC)') names a subject and
+    states nothing; one with a figure in it ('Budget 2017/18 £52.0m') may be a table row, so it stays a candidate."""
+    rest = re.sub(r"^\s*\(?\d+(?:\.\d+)*[.)]?\s+", "", quote)
+    return "\n" not in rest.strip() and not re.search(r"\d", rest) and _heading_like(rest)

@@ -365,3 +365,30 @@ def test_which_body_asks_for_a_body_and_a_sentence_naming_one_states_it():
     gold = "At the Leicestershire, Leicester and Rutland Joint Health Scrutiny Committee on 14 December 2016 it was agreed"
     assert states("body", gold) and states("body", "it was agreed that this Commission would take the lead")
     assert not states("body", "Delivering the GP Five Year Forward View Primary medical care is the foundation")
+
+
+def test_a_heading_over_its_first_sentence_is_not_quoted_with_it():
+    """The BCF plan (corpus/, 21 Sep 2017, p. 75) reads '11.5 Our Target for improving Delayed Transfers of Care (DTOC)'
+    on a line of its own, then 'The most challenging aspect ...': the answer quotes the sentence, not the heading glued
+    to it, and the heading alone is no quote. A wrapped line that goes on with a name is left whole."""
+    from boardpapers.index.sentences import candidate_sentences, split_sentences
+
+    text = (
+        "In addition, the CCGs have allocated £2.5m for the Intensive Community Support Service.\n"
+        "11.5    Our Target for improving Delayed Transfers of Care (DTOC)\n"
+        "The most challenging aspect of finalising this BCF plan has involved setting the \n"
+        "trajectory for improving delayed transfers of care."
+    )
+    spans = [" ".join(text[s:e].split()) for s, e in split_sentences(text)]
+    assert spans[1:] == [
+        "11.5 Our Target for improving Delayed Transfers of Care (DTOC)",
+        "The most challenging aspect of finalising this BCF plan has involved setting the trajectory for improving "
+        "delayed transfers of care.",
+    ]
+    quotes = [" ".join(c["quote"].split()) for c in candidate_sentences([{"text": text}])]
+    assert not any("Our Target" in q for q in quotes), quotes
+    assert any(q.startswith("The most challenging aspect") for q in quotes)
+    # a first line in lower case is a wrapped sentence, even when a capitalised 'The' opens the next line
+    assert len(split_sentences("The plan was agreed with the partners of \nThe Leicester Partnership in March.")) == 1
+    # a heading with a figure in it may be a table row: it stays a candidate
+    assert candidate_sentences([{"text": "Better Care Fund Budget 2017/18 £52.0m"}])
