@@ -253,8 +253,9 @@ def test_decisions_view_row_source_and_member_record(browser, votes_server, tmp_
         grid = pg.locator('[data-testid="stDataFrame"]').first.bounding_box()
         pg.mouse.click(grid["x"] + 15, grid["y"] + 35 * 3 + 17)  # the third row's selection box (under the header)
         sync_api.expect(title).to_have_text("Osprey library opening hours", timeout=30_000)
-        names = "\n".join(pg.locator(".bp-names").all_inner_texts())
-        assert "Mr Baker, Ms Constantine, Mr Lehmann" in names
+        # the rerun replaces the panel element by element: the first row's names may still be on screen
+        # for a moment after the new title, so wait for the selected vote's names rather than read at once
+        pg.locator(".bp-names", has_text="Mr Baker, Ms Constantine, Mr Lehmann").first.wait_for(timeout=30_000)
         assert "<img src=x onerror=alert(1)>" in pg.locator(".bp-text").first.inner_text()  # the motion, as text
         pg.get_by_role("button", name="Open source").click()
         link = pg.get_by_role("link", name=re.compile(r"Open the PDF at page"))

@@ -100,8 +100,8 @@ def test_a_removed_document_leaves_search(page, server):
     search_cites(page, "kingfisher parking charges")
     assert any("kingfisher" in t.lower() for t in page.locator(".bp-text").all_inner_texts())
     choose_document(page, "cabinet_pack.pdf")
-    page.get_by_role("button", name="Remove from the index…").click()
-    page.get_by_text("This cannot be undone").wait_for()
+    retry_until(page, page.get_by_role("button", name="Remove from the index…").click, page.get_by_text("This cannot be undone"))
+    settle(page)  # a click on "Yes, remove" while the confirmation is still being drawn can be swallowed by the redraw
     page.get_by_role("button", name="Yes, remove").click()
     page.get_by_text(re.compile("^Removed .* from the index")).wait_for(timeout=120_000)
     search_cites(page, "kingfisher parking charges")
