@@ -63,9 +63,24 @@ def _split_heading(text: str, s: int, e: int) -> list[tuple[int, int]]:
     while s < e and text[s] in " \t\n":
         s += 1
     m = _HEADING_LINE.match(text, s, e)
-    if not m or not _OPENER.match(text, m.end(), e) or not _heading_like(m["words"]):
-        return [(s, e)]
-    return [(s, m.end() - 1), (m.end(), e)]
+    if m and _OPENER.match(text, m.end(), e) and _heading_like(m["words"]):
+        return [(s, m.end() - 1), *_split_figures(text, m.end(), e)]
+    return _split_figures(text, s, e)
+
+
+# a table row's figures on a line of their own ('312.19 377.10 R': target, actual, RAG rating) end the row: the
+# commentary cell under them ('BCF DTOC targets are measured quarterly ...') is a sentence of its own
+_FIGURES_LINE = re.compile(r"\n[ \t]*(?:[-–(£$]?\d[\d,.]*[%)kmbn]*[ \t]+)+(?:[A-Z]{1,2}|[-–(£$]?\d[\d,.]*[%)kmbn]*)[ \t]*\n(?=[ \t]*[A-Z])")
+
+
+def _split_figures(text: str, s: int, e: int) -> list[tuple[int, int]]:
+    """[(s, e)] cut after each line of two or more figures (a rating letter may close it) that a capitalised line
+    follows."""
+    out = []
+    for m in _FIGURES_LINE.finditer(text, s, e):
+        out.append((s, m.end() - 1))
+        s = m.end()
+    return out + [(s, e)]
 
 
 def _heading_like(line: str) -> bool:

@@ -392,3 +392,19 @@ def test_a_heading_over_its_first_sentence_is_not_quoted_with_it():
     assert len(split_sentences("The plan was agreed with the partners of \nThe Leicester Partnership in March.")) == 1
     # a heading with a figure in it may be a table row: it stays a candidate
     assert candidate_sentences([{"text": "Better Care Fund Budget 2017/18 £52.0m"}])
+
+
+def test_a_table_rows_figures_line_ends_the_row():
+    """The BCF plan's metrics table (corpus/, 21 Sep 2017, p. 55) in its PDF text: the metric, then its target, actual
+    and RAG rating on a line of their own, then the commentary cell. The row and the commentary are two quotes, not
+    one run-on 'sentence'; a line that starts with a figure and goes on in words is prose."""
+    from boardpapers.index.sentences import split_sentences
+
+    text = (
+        "Metric 3: Delayed transfers of\ncare (DTOC) from hospital per\n100,000 population\n312.19 377.10 R\n"
+        "BCF DTOC targets are measured quarterly - the\n312.19 target covers the period Jan-Mar 2017\n(Q4)."
+    )
+    assert [" ".join(text[s:e].split()) for s, e in split_sentences(text)] == [
+        "Metric 3: Delayed transfers of care (DTOC) from hospital per 100,000 population 312.19 377.10 R",
+        "BCF DTOC targets are measured quarterly - the 312.19 target covers the period Jan-Mar 2017 (Q4).",
+    ]
