@@ -209,6 +209,10 @@ UNNAMED_TEXT = (
     "The passages that match this question never mention {names}, so the indexed papers don't seem to answer it. "
     "The closest passages are listed below; they are related, not an answer."
 )
+UNCITED_NAME_TEXT = (
+    "The passages that best answer this question never mention {names}, so the indexed papers don't seem to answer "
+    "it. The closest passages are listed below; they are related, not an answer."
+)
 NO_MATCH_NAMED = (
     "No passage in the indexed papers is about this question: none of those closest to it mentions {names}. "
     "They are listed below; they are related, not matches."
@@ -279,6 +283,9 @@ def _answer(index, question: str, k: int, filters: Filters | None, embedder, poo
         c["below"] = c["hit"] in below
     undecided = rec is None and no_decision_found(question, hits, cands, DECISION_DENSE_GAP)
     chosen = select_sentences(cands, undecided)
+    missing = unnamed(question, [hits[c["hit"]] for c in chosen]) if rec is None else []
+    if chosen and missing:  # a strong match names the place, but the sentences that would answer come from others
+        return _abstain(out, UNCITED_NAME_TEXT.format(names=_and(missing)), res, missing)
     describe_rows(index, chosen, hits)
     answer, citations, sentences = _compose(chosen, hits) if cands else ("", [], [])
     mode = "extractive"

@@ -218,3 +218,20 @@ def test_a_question_about_a_place_the_papers_never_mention_is_not_answered(htlah
     r = ask(htlah, "Help to Live at Home review panel recommendations in Leicestershire")
     _check_cited(r)
     assert not r["abstained"] and "unnamed" not in r
+
+
+def test_a_place_named_only_by_a_passage_that_does_not_answer_is_no_answer(leics):
+    """A strong match of "Better Care Fund plan in Hinckley" names Hinckley, but the sentences that would answer come
+    from the county's BCF plan, which never does: ask abstains and names the place rather than answer for the whole
+    county as if for Hinckley. With Rutland, which the answering passages name, it answers."""
+    from boardpapers.index.search import search
+
+    question = "Better Care Fund plan in Hinckley"
+    assert any("Hinckley" in h["text"] for h in search(leics, question, k=30).strong)  # held, so the judge lets it pass
+    r = ask(leics, question)
+    assert r["abstained"] and r.get("unnamed") == ["Hinckley"] and r["citations"] == [], r["answer"]
+    assert r["answer"].startswith("The passages that best answer this question never mention “Hinckley”")
+    r = ask(leics, "Better Care Fund plan in Rutland")
+    assert not r["abstained"] and "unnamed" not in r
+    assert any("Rutland" in c["text"] for c in r["citations"])
+    _check_cited(r)
