@@ -18,6 +18,7 @@ MAX_TOKENS = (
 )
 CONTEXT_TOKENS = 40
 MIN_TOKENS = 24
+ORPHAN_TOKENS = 24  # a paragraph's last sentence up to this long stays with it, overfilling the chunk (_pack)
 # Dense sub-passage windows: a passage longer than this many words is also embedded as sentence windows of at most
 # this many words (neighbours share a sentence); its dense score is the best of the passage and its windows, so one
 # specific sentence in a long passage can still match a question (docs/BENCHMARKS.md: 35 / 50 / 80 words measured).
@@ -263,14 +264,19 @@ def _counted_units(
 
 def _pack(expanded: list[_Unit], page_of: Callable[[int], int], max_tokens: int) -> list[list[_Unit]]:
     """Greedy packing: close a chunk when full, at a paragraph start once 60% full, and at every page break
-    (a sentence running over a page break stays whole), so a passage's page is the page its words are on."""
+    (a sentence running over a page break stays whole), so a passage's page is the page its words are on.
+    A short last sentence of a paragraph may overfill a chunk by up to ORPHAN_TOKENS rather than open the next one
+    alone: a report's 'This contributes to £8.6m of the CYPE underspend.' stays with the paragraph it ends. With the
+    context line, no passage of corpus/ or the Kent papers reaches the model's 256 word pieces because of it."""
     chunks: list[list[_Unit]] = []
     cur: list[_Unit] = []
     cur_n = 0
-    for u in expanded:
+    for i, u in enumerate(expanded):
         n = u[3] + 1
         new_page = bool(cur) and page_of(u[0]) != page_of(cur[-1][0])
-        if cur and (cur_n + n > max_tokens or (u[2] and cur_n >= 0.6 * max_tokens) or new_page):
+        ends_paragraph = i + 1 == len(expanded) or expanded[i + 1][2]
+        orphan = not u[2] and ends_paragraph and n <= ORPHAN_TOKENS and cur_n + n <= max_tokens + ORPHAN_TOKENS
+        if cur and ((cur_n + n > max_tokens and not orphan) or (u[2] and cur_n >= 0.6 * max_tokens) or new_page):
             chunks.append(cur)
             cur, cur_n = [], 0
         cur.append(u)

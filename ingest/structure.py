@@ -26,7 +26,7 @@ from .minutes import DECISION_RE, MINUTES_END_RE, MINUTES_START_RE, minute_entry
 from .model import LoadedDocument
 from .reports import report_starts
 
-PARSER_VERSION = "structure-4"  # 4: decision records and recorded votes (ingest/decisions.py), a vote one passage; 3: passage document types (appendices in packs), meeting dates never guessed for reports
+PARSER_VERSION = "structure-5"  # 5: a paragraph's short last sentence stays in its passage (ingest/chunk.py ORPHAN_TOKENS); 4: decision records and recorded votes (ingest/decisions.py), a vote one passage; 3: passage document types (appendices in packs), meeting dates never guessed for reports
 
 
 # ---------------------------------------------------------------------------

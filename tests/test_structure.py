@@ -254,3 +254,35 @@ def test_cover_sheet_rules():
     # a second cover sheet that repeats the current item's words stays in that item
     again = [*cover, "Library opening hours: consultation responses", "Author:", "C. Officer", "Most replies agreed."]
     assert item_holding([["Appendix A"], first, again], "Most replies agreed.").startswith("2. Library Opening Hours")
+
+
+def test_a_paragraphs_short_last_sentence_stays_with_it():
+    """Packing units (start, end, starts_paragraph, tokens): a chunk that is full when its paragraph's last sentence
+    comes takes that sentence when it is short (up to ORPHAN_TOKENS, overfilling by as much), instead of opening the
+    next chunk with it alone. A longer last sentence, or one the paragraph goes on after, opens the next chunk."""
+    from boardpapers.ingest.chunk import ORPHAN_TOKENS, _pack
+
+    def page(_):
+        return 0
+
+    def packed(units):
+        return [[u[0] for u in ch] for ch in _pack(units, page, 200)]
+
+    short_end = [(0, 1, True, 69), (2, 3, True, 49), (4, 5, False, 69), (6, 7, False, 15), (8, 9, True, 30)]
+    assert packed(short_end) == [[0, 2, 4, 6], [8]]
+    long_end = [(0, 1, True, 69), (2, 3, True, 49), (4, 5, False, 69), (6, 7, False, ORPHAN_TOKENS + 1), (8, 9, True, 30)]
+    assert packed(long_end) == [[0, 2, 4], [6, 8]]
+    mid_paragraph = [(0, 1, True, 69), (2, 3, True, 49), (4, 5, False, 69), (6, 7, False, 15), (8, 9, False, 30)]
+    assert packed(mid_paragraph) == [[0, 2, 4], [6, 8]]
+
+
+def test_kent_budget_paragraph_stays_in_one_passage():
+    """Kent's budget monitoring report (Cabinet 30 Jan 2025), paragraph 2.3: the sentence that gives the CYPE figure,
+    'This contributes to £8.6m of the CYPE underspend.', is in the passage with the home to school transport sentence
+    it is about, not alone at the top of the next one."""
+    root = shared_or_skip("realpdf")
+    doc = load_document(root / "cabinet/2025-01-30/originals/24-00108 - Revenue and Capital Budget Monitoring Report November 2024-25.pdf")
+    text, starts = join_pages(doc)
+    passages = chunk_document(doc, text, starts, analyse(doc, text, starts), tokenizer_counter(default_model_path()))
+    [p] = [p for p in passages if "contributes to £8.6m of the CYPE underspend" in p.text]
+    assert "Home to School & College Transport costs have been lower" in p.text
