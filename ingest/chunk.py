@@ -18,7 +18,7 @@ MAX_TOKENS = (
 )
 CONTEXT_TOKENS = 40
 MIN_TOKENS = 24
-ORPHAN_TOKENS = 24  # a paragraph's last sentence up to this long stays with it, overfilling the chunk (_pack)
+ORPHAN_TOKENS = 24  # a paragraph's last sentence up to this long stays with it, overfilling the chunk (pack_units)
 # Dense sub-passage windows: a passage longer than this many words is also embedded as sentence windows of at most
 # this many words (neighbours share a sentence); its dense score is the best of the passage and its windows, so one
 # specific sentence in a long passage can still match a question (docs/BENCHMARKS.md: 35 / 50 / 80 words measured).
@@ -202,7 +202,7 @@ def chunk_document(
         if not units:
             continue
         expanded = _counted_units(text, units, count, max_tokens, whole)
-        chunks = _fold_fragments(_pack(expanded, page_of, max_tokens), max_tokens)
+        chunks = _fold_fragments(pack_units(expanded, page_of, max_tokens), max_tokens)
         base = make_context(structure.meta, seg)
         for ch in chunks:
             a, b = ch[0][0], ch[-1][1]
@@ -262,7 +262,7 @@ def _counted_units(
     return expanded
 
 
-def _pack(expanded: list[_Unit], page_of: Callable[[int], int], max_tokens: int) -> list[list[_Unit]]:
+def pack_units(expanded: list[_Unit], page_of: Callable[[int], int], max_tokens: int) -> list[list[_Unit]]:
     """Greedy packing: close a chunk when full, at a paragraph start once 60% full, and at every page break
     (a sentence running over a page break stays whole), so a passage's page is the page its words are on.
     A short last sentence of a paragraph may overfill a chunk by up to ORPHAN_TOKENS rather than open the next one

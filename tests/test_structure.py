@@ -260,13 +260,13 @@ def test_a_paragraphs_short_last_sentence_stays_with_it():
     """Packing units (start, end, starts_paragraph, tokens): a chunk that is full when its paragraph's last sentence
     comes takes that sentence when it is short (up to ORPHAN_TOKENS, overfilling by as much), instead of opening the
     next chunk with it alone. A longer last sentence, or one the paragraph goes on after, opens the next chunk."""
-    from boardpapers.ingest.chunk import ORPHAN_TOKENS, _pack
+    from boardpapers.ingest.chunk import ORPHAN_TOKENS, pack_units
 
     def page(_):
         return 0
 
     def packed(units):
-        return [[u[0] for u in ch] for ch in _pack(units, page, 200)]
+        return [[u[0] for u in ch] for ch in pack_units(units, page, 200)]
 
     short_end = [(0, 1, True, 69), (2, 3, True, 49), (4, 5, False, 69), (6, 7, False, 15), (8, 9, True, 30)]
     assert packed(short_end) == [[0, 2, 4, 6], [8]]
