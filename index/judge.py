@@ -22,6 +22,9 @@ that the passage is about the query; ``relevance >= threshold`` is a ``strong`` 
 A query that names a place or body (index/unnamed.py: a Title-case word, not a question word, month, acronym or the
 nation) none of whose strong matches holds that name has no match at all (``unnamed_terms``; each relevance is held
 0.01 under the threshold): the passages are about the words, not about "Medway" or "Rutland".
+A passage that carries on the one before it in the same agenda item (it opens in lower case or with "However",
+"This", "It" ...) is as relevant as that one when that one is strong (``continued``): the chunker cuts at a size,
+not where the subject changes.
 Without a query vector (``--mode bm25``, no model loaded) the ``lexical`` model, fitted on the same pairs without the
 dense signals, is used. The threshold is chosen on the labelled sets (docs/BENCHMARKS.md, "Judging relevance").
 """
@@ -245,9 +248,41 @@ def judge(index, rows, query_text: str, qvec: np.ndarray | None, params: dict | 
         dec = np.asarray(index.decisions_of(rows), dtype=bool)
         p = np.where(dec, np.maximum(p, group_max(f["groups"], p)), p)
     thr = float(params["threshold"])
+    p = continued(index, rows, p, thr)
     if unnamed_terms(index, rows, p >= thr, query_text):  # the place or body asked about is in no match: none is one
         p = np.minimum(p, thr - 0.01)  # under the threshold as shown too (two decimals: 0.29, not 0.30)
     return Judgement(rows=rows, relevance=p, threshold=thr, model=name)
+
+
+_CONTINUES = re.compile(
+    r"(?:[a-z]|(?:In any event|However|Nevertheless|Nonetheless|Therefore|Thus|Hence|Furthermore|Moreover|In addition|"
+    r"Additionally|As a result|Consequently|Accordingly|Instead|Otherwise|Similarly|Likewise|Even so|This|These|Those|"
+    r"Such|It|They)\b)"
+)
+
+
+def continued(index, rows: np.ndarray, p: np.ndarray, thr: float) -> np.ndarray:
+    """A passage that carries on the sentence or argument of the strong match just before it, in the same agenda item,
+    is as relevant as that match. The chunker cuts at a size, not where the subject changes: "This contributes to
+    £8.6m of the CYPE underspend." or "However, the overspend was offset ..." opens a passage that names nothing of the
+    query, yet says what the one before it was about. One step only: the passage after a continuation is judged on
+    its own words."""
+    weak = np.flatnonzero(p < thr)
+    if not len(weak) or not (p >= thr).any():
+        return p
+    pids = index.pid_of(rows)
+    strong_at = {pids[i]: i for i in np.flatnonzero(p >= thr)}
+    pairs = [(int(j), strong_at[pids[j] - 1]) for j in weak if pids[j] - 1 in strong_at]
+    if not pairs:
+        return p
+    got = index.store.passages_by_pid([pids[j] for j, _ in pairs] + [pids[i] for _, i in pairs])
+    out = p.copy()
+    for j, i in pairs:
+        a, b = got.get(pids[i]), got.get(pids[j])
+        if a and b and a["doc_id"] == b["doc_id"] and a["item"] == b["item"] and b["seq"] == a["seq"] + 1:
+            if _CONTINUES.match(" ".join(b["text"][:40].split())):
+                out[j] = p[i]
+    return out
 
 
 def unnamed_terms(index, rows: np.ndarray, strong: np.ndarray, query_text: str) -> list[str]:

@@ -13,7 +13,17 @@ import pytest
 from pgfixture import BACKENDS, open_on_backend
 
 from boardpapers import cli
-from boardpapers.index.judge import FEATURES, LEXICAL_FEATURES, MODEL_FILE, JudgeModelError, concepts, features, judge, model_params
+from boardpapers.index.judge import (
+    FEATURES,
+    LEXICAL_FEATURES,
+    MODEL_FILE,
+    JudgeModelError,
+    concepts,
+    continued,
+    features,
+    judge,
+    model_params,
+)
 from boardpapers.index.query import Filters
 from boardpapers.index.rank import POOL, rank
 from boardpapers.index.search import search
@@ -203,6 +213,31 @@ def test_trace_exports_csv_and_jsonl(real_index, tmp_path, capsys):
     assert cli.main(["trace", "community managed libraries", "--index", str(real_index), "--per-meeting", "1"]) == 0
     text = capsys.readouterr().out
     assert "first mention" in text and ("more matching passage" in text or "(1 matching passage" in text)
+
+
+def _next_passages(ix, opens):
+    """The first (earlier, later) pair of neighbouring passages of one agenda item whose later one opens as ``opens``."""
+    for d in ix.store.documents():
+        seq = 1
+        while (b := ix.store.passage_at(d["doc_id"], seq)) is not None:
+            a = ix.store.passage_at(d["doc_id"], seq - 1)
+            if a["item"] == b["item"] and re.match(opens, b["text"]):
+                return a, b
+            seq += 1
+    raise AssertionError(f"no passage of the packs opens with {opens!r}")
+
+
+def test_a_passage_carrying_on_a_match_is_judged_with_it(ix):
+    a, b = _next_passages(ix, r"(However|This|These|It)\b|[a-z]")  # carries on the passage before it
+    c, d = _next_passages(ix, r"\d+(\.\d+)* [A-Z]")  # a new numbered paragraph: its own subject
+    rows = ix.rows_for_passage_ids([x["passage_id"] for x in (a, b, c, d)])
+
+    def judged(*p):
+        return continued(ix, np.asarray(rows), np.array(p), 0.5).tolist()
+
+    assert judged(0.9, 0.1, 0.8, 0.1) == [0.9, 0.9, 0.8, 0.1]
+    assert judged(0.4, 0.1, 0.8, 0.1) == [0.4, 0.1, 0.8, 0.1]  # nothing strong to carry on
+    assert judged(0.1, 0.9, 0.8, 0.1) == [0.1, 0.9, 0.8, 0.1]  # a passage is not lifted by the one after it
 
 
 def test_relevance_is_a_probability_of_the_right_shape(ix):
