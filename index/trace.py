@@ -12,10 +12,11 @@ those already picked (maximal marginal relevance over the stored vectors), with 
 yet shown, and a lead for a passage that reads as the record of an event (``event_prior``: a minute, the past tense,
 a date), as a timeline is what happened at each meeting. And the number shown follows the number of meetings: about
 SHOW_TOTAL passages in all, at least one per meeting and at most SHOW_MAX, so a trace of two meetings shows eight of
-each and one of twenty meetings one of each.
+each and one of twenty meetings one of each. A near copy of a passage already shown, at this meeting or an earlier
+one, is shown last: packs reprint a plan, a motion as amended or the last meeting's minutes, chunked at other places.
 Labelled trace queries (docs/BENCHMARKS.md, "Judging relevance"), evidence among the passages shown, dev / Leicester /
 Kent: 0.200 / 0.206 / 0.237 (two per meeting by relevance) -> 0.358 / 0.247 / 0.325 (about 10, MMR) -> 0.458 / 0.386 /
-0.475 (about 20, MMR with the event prior).
+0.475 (about 20, MMR with the event prior) -> 0.467 / 0.558 / 0.494 (near copies last; with aspects).
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ from .semantic import vector_flags
 SHOW_TOTAL = 20  # passages shown in all (each meeting shows one even past it); more sit behind "further" / --all
 SHOW_MAX = 8  # the most any one meeting shows
 MMR_LAMBDA = 0.7  # weight of relevance against similarity to the passages already shown (0.5-0.7 measured alike)
+COPY_COS = 0.95  # a passage this close to one already shown is a near copy (``spread``)
+COPY_PENALTY = 10.0  # ... and comes after every other passage
 NEW_ITEM_BONUS = 0.05  # added for an agenda item of a document not yet shown in the meeting
 # A timeline is made of what happened: added for a passage that reads as a record of an event (``event_prior``)
 MINUTES_BONUS = 0.2  # a minute's discussion (not its decision block, which leads anyway when it matches)
@@ -70,23 +73,29 @@ def event_prior(h: dict) -> float:
     return MINUTES_BONUS * minute + PAST_BONUS * bool(_PAST.search(text)) + DATE_BONUS * bool(_DATE.search(text))
 
 
-def spread(hits: list[dict], vectors: np.ndarray, k: int) -> list[int]:
+def spread(hits: list[dict], vectors: np.ndarray, k: int, shown: np.ndarray | None = None) -> list[int]:
     """Indices of the ``k`` of ``hits`` (best relevance first, a matching decision leading) to show: a leading
     decision or else the best relevance + ``event_prior``, then each time the one with the best MMR_LAMBDA * relevance
     - (1 - MMR_LAMBDA) * (highest cosine with a picked one) + ``event_prior``, NEW_ITEM_BONUS added for an agenda item
-    not picked yet. ``vectors``: the passages' stored vectors (zero: none)."""
+    not picked yet. ``vectors``: the passages' stored vectors (zero: none). A near copy (cosine >= COPY_COS) of a
+    passage picked, or of one in ``shown`` (unit vectors shown at earlier meetings of the trace), comes after every
+    other: packs reprint a plan, a motion or the last meeting's minutes, and a timeline shows what is new."""
     if k <= 0 or not hits:
         return []
     unit = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
     rel = np.array([h["relevance"] for h in hits], dtype=np.float64)
     items = [(h["doc_id"], h.get("item")) for h in hits]
     prior = np.array([event_prior(h) for h in hits])
-    picked = [0 if hits[0].get("is_decision") else int(np.argmax(rel + prior))]
-    closest = unit @ unit[picked[0]]  # each passage's highest similarity with a picked one
+    before = (unit @ shown.T).max(1) if shown is not None and len(shown) else np.zeros(len(hits))
+    copy = before >= COPY_COS
+    lead = 0 if hits[0].get("is_decision") and not copy[0] else int(np.argmax(rel + prior - COPY_PENALTY * copy))
+    picked = [lead]
+    closest = np.maximum(before, unit @ unit[lead])  # each passage's highest similarity with a picked one
     while len(picked) < min(k, len(hits)):
         seen = {items[i] for i in picked}
         new_item = np.array([it not in seen for it in items])
         score = MMR_LAMBDA * rel - (1 - MMR_LAMBDA) * closest + NEW_ITEM_BONUS * new_item + prior
+        score -= COPY_PENALTY * (closest >= COPY_COS)
         score[picked] = -np.inf
         best = int(np.argmax(score))
         picked.append(best)
@@ -124,10 +133,14 @@ def _groups(index, strong: list[tuple[int, float]], via: dict[int, str]) -> dict
     return groups
 
 
-def _meeting(index, key: tuple, group: list[tuple[int, dict]], k: int) -> dict:
-    """One meeting of the trace: ``k`` passages shown (``spread``; all when ``k`` covers them), the rest ``further``."""
+def _meeting(index, key: tuple, group: list[tuple[int, dict]], k: int, shown: list[np.ndarray]) -> dict:
+    """One meeting of the trace: ``k`` passages shown (``spread``; all when ``k`` covers them), the rest ``further``.
+    ``shown``: the unit vectors of the passages shown at the meetings before; this meeting's shown ones are added."""
     hs = [h for _, h in group]
-    chosen = spread(hs, index.vectors_at([r for r, _ in group]), k) if 0 < k < len(hs) else list(range(len(hs)))
+    vecs = np.asarray(index.vectors_at([r for r, _ in group]), dtype=np.float64)
+    before = np.vstack(shown) if shown else None
+    chosen = spread(hs, vecs, k, before) if 0 < k < len(hs) else list(range(len(hs)))
+    shown.extend(vecs[i] / max(float(np.linalg.norm(vecs[i])), 1e-9) for i in chosen)
     rest = sorted(set(range(len(hs))) - set(chosen))
     council, body, date = key
     return {
@@ -163,7 +176,8 @@ def trace(index, topic: str, filters: Filters | None = None, embedder=None, per_
         counts = show_counts(sizes)
     else:
         counts = [s if per_meeting <= 0 else min(per_meeting, s) for s in sizes]
-    meetings = [_meeting(index, k, groups[k], n) for k, n in zip(keys, counts)]
+    shown: list[np.ndarray] = []  # filled meeting by meeting, oldest first
+    meetings = [_meeting(index, k, groups[k], n, shown) for k, n in zip(keys, counts)]
     dated = [m for m in meetings if m["meeting_date"]]
 
     def mention(m):

@@ -11,7 +11,7 @@ from conftest import build_index
 from pgfixture import BACKENDS, open_on_backend
 
 from boardpapers import cli
-from boardpapers.index.trace import SHOW_MAX, SHOW_TOTAL, event_prior, show_counts, spread, trace
+from boardpapers.index.trace import COPY_COS, SHOW_MAX, SHOW_TOTAL, event_prior, show_counts, spread, trace
 
 SLOW_FIXTURES = {"idx_dir"}  # built with the real model (tests/conftest.py marks their tests slow)
 
@@ -104,6 +104,21 @@ def test_spread_passes_over_a_near_copy_of_a_shown_passage():
     assert spread(tie, np.zeros((3, 2), dtype=np.float32), 2) == [0, 2]
 
 
+def test_a_near_copy_is_shown_only_when_nothing_else_is_left():
+    """Packs reprint a plan, a motion, the last meeting's minutes (chunked at other places): a near copy of a passage
+    shown, in this meeting or an earlier one of the trace, comes after every other, however relevant."""
+    motion = {"relevance": 0.92, "doc_id": "m", "item": "3. Devolution", "is_decision": True}
+    again = {"relevance": 0.91, "doc_id": "m", "item": "3. Devolution", "is_decision": False}  # the motion as amended
+    letter = {"relevance": 0.55, "doc_id": "l", "item": None, "is_decision": False}
+    vecs = np.array([[1.0, 0.0], [0.97, 0.243], [0.5, 0.866]], dtype=np.float32)
+    assert float(vecs[1] @ vecs[0]) >= COPY_COS
+    assert spread([motion, again, letter], vecs, 2) == [0, 2]  # relevance less similarity alone would take the copy
+    assert spread([motion, again, letter], vecs, 3) == [0, 2, 1]
+    earlier = np.array([[1.0, 0.0]])  # the motion was shown at the meeting before: the letter leads, then the amendment
+    assert spread([motion, again, letter], vecs, 2, earlier) == [2, 1]
+    assert spread([motion, again, letter], vecs, 3, earlier) == [2, 1, 0]
+
+
 def test_event_prior_puts_a_minute_of_what_happened_before_a_plan_paragraph():
     """A timeline is what happened at each meeting: a minute narrated in the past tense with a date goes before a
     slightly more relevant paragraph of a plan (future tense, no date); a decision block that matches still leads."""
@@ -176,4 +191,12 @@ def test_trace_shows_differing_passages_of_a_meeting_with_many_matches(real_inde
         and len(shown | {h["passage_id"] for h in big["further"]}) == big["passages"]
     )
     assert set(big["hits"][0]) == set(big["further"][0])  # shown and further passages: one shape
+    shown_so_far = np.zeros((0, idx.vectors_at([0]).shape[1]))
+    for m in r["meetings"]:  # where a meeting had a choice, nothing it shows is a near copy of a passage shown before
+        v = idx.vectors_at(idx.rows_for_passage_ids([h["passage_id"] for h in m["hits"]]))
+        v = v / np.linalg.norm(v, axis=1, keepdims=True)
+        if m["more"]:
+            sims = np.vstack([shown_so_far, v]) @ v.T
+            assert all(sims[: len(shown_so_far) + i, i].max(initial=0) < COPY_COS for i in range(len(v)))
+        shown_so_far = np.vstack([shown_so_far, v])
     assert all(len(m["hits"]) <= 2 for m in trace(idx, MULTI_ASPECT, per_meeting=2)["meetings"])
