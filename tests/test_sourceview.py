@@ -148,6 +148,25 @@ def test_trace_chart_gives_each_council_and_body_its_own_colour():
     assert color["field"] == "who" and len(domain) == 3 == len(set(colours))
     assert f"{hwb} · Leicester City Council" in domain and f"{hwb} · Leicestershire County Council" in domain
     assert timeline_chart([{"meeting_date": None, "body": hwb}]) is None
+    assert x_axis(spec) == {"format": "%b %Y", "interval": "month"}  # nine months of meetings: one tick a month
+
+
+def x_axis(spec: dict) -> dict:
+    axis = next(layer["encoding"]["x"]["axis"] for layer in spec["layer"] if "x" in layer.get("encoding", {}))
+    return {"format": axis["format"], "interval": axis["tickCount"]["interval"]}
+
+
+def test_trace_chart_of_a_few_weeks_labels_its_ticks_by_day():
+    """Two meetings three weeks apart (Kent's devolution trace: 9 and 30 January 2025): labels by month would read
+    "Jan 2025" under every tick."""
+    from boardpapers.ui.trace import timeline_chart
+
+    meetings = [
+        {"meeting_date": "2025-01-09", "council": "Kent County Council", "body": "County Council", "passages": 49},
+        {"meeting_date": "2025-01-30", "council": "Kent County Council", "body": "Cabinet", "passages": 4},
+    ]
+    assert x_axis(timeline_chart(meetings).to_dict()) == {"format": "%d %b %Y", "interval": "week"}
+    assert x_axis(timeline_chart(meetings[:1]).to_dict())["format"] == "%d %b %Y"  # one meeting: its day
 
 
 def test_examples_come_from_the_glossary_and_skip_who_is_who():

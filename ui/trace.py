@@ -114,7 +114,7 @@ def timeline_chart(meetings: list[dict]):
     groups = sorted(set(df["who"]))
     colours = [PALETTE[i % len(PALETTE)] for i in range(len(groups))]  # distinct up to 20 bodies
     base = alt.Chart(df).encode(
-        x=alt.X("meeting:T", title="Meeting date", axis=alt.Axis(format="%b %Y", labelAngle=0), scale=alt.Scale(padding=24)),
+        x=alt.X("meeting:T", title="Meeting date", axis=date_axis(df["meeting"]), scale=alt.Scale(padding=24)),
         y=alt.Y("sum(hits):Q", title="Passages"),
     )
     bars = base.mark_bar(size=16).encode(
@@ -133,6 +133,19 @@ def timeline_chart(meetings: list[dict]):
     )
     labels = base.mark_text(dy=-7, fontSize=11).encode(text=alt.Text("sum(hits):Q"))
     return (bars + labels).properties(height=260)
+
+
+def date_axis(dates):
+    """The time axis of the chart: ticks a month apart labelled "Jan 2025" over a long span; over a few months, ticks
+    a week apart labelled with the day (months would label every tick of a three-week span "Jan 2025")."""
+    import altair as alt
+
+    if (dates.max() - dates.min()).days > SHORT_SPAN_DAYS:
+        return alt.Axis(format="%b %Y", labelAngle=0, tickCount={"interval": "month", "step": 1}, labelOverlap=True)
+    return alt.Axis(format="%d %b %Y", labelAngle=0, tickCount={"interval": "week", "step": 1}, labelOverlap=True)
+
+
+SHORT_SPAN_DAYS = 120
 
 
 def render_timeline(meetings: list[dict]) -> None:
