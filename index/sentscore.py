@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from boardpapers.ingest.minutes import NARRATED_DECISION
+
 from .facts import fact_kind
 from .glossary import spelled_by_initials
 from .judge import concepts
@@ -73,7 +75,7 @@ _STATEMENT = re.compile(r"^\W*(?:\d+(?:\.\d+)*\.?\s+)?[A-Z][a-z]*\b.*\b[a-z]{3,}
 # refer ...', a resolution quoted in a report ('That implementation of Decision 24/00093 be postponed ...')
 REPORTED_DECISION = re.compile(
     r"\b(?:RESOLVED|AGREED|[Ii]t was (?:agreed|resolved|decided)|(?:agreed|decided|resolved)(?:,[^,.]{1,60},)? to)\b"
-    r"|^\W*(?:\(?[a-z0-9ivx]{1,4}[).]\s*)?That\b[^.;]{0,300}?\bbe\s+[a-z]+ed\b"
+    r"|^\W*(?:\(?[a-z0-9ivx]{1,4}[).]\s*)?That\b[^.;]{0,300}?\bbe\s+[a-z]+ed\b|" + NARRATED_DECISION
 )
 # a report's recommendation to its decision-maker, Kent style: '(iii) ENDORSE the Cabinet Member's proposal to ...'
 _REC_HEAD = r"^\W*(?:\(?[a-z0-9ivx]{1,4}[).]\s*)?(?:To\s+)?"  # a list marker, then the recommended verb

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 
 from boardpapers.ingest.dates import date_words
+from boardpapers.ingest.minutes import NARRATED_DECISION
 
 from .sentscore import RECOMMENDATION
 
@@ -45,7 +46,8 @@ PUT_TO_MEETING = {"report", "appendix", "agenda"}  # papers written for a meetin
 # Scrutiny Committee', 'the Cabinet also agreed that ...', 'had approved'): then the papers do record one
 REPORTED = re.compile(
     r"\b(?:was|were|been|had|has|have)\s+(?:\w+\s+)?(?:agreed|approved|resolved|decided|endorsed|adopted|rejected|ratified|signed\s+off)\b"
-    r"|\b(?:agreed|approved|resolved|decided|endorsed|adopted|rejected|ratified)\s+(?:by|that|to|the|a|an|its|this|these)\b",
+    r"|\b(?:agreed|approved|resolved|decided|endorsed|adopted|rejected|ratified)\s+(?:by|that|to|the|a|an|its|this|these)\b"
+    r"|(?-i:" + NARRATED_DECISION + ")",
     re.I,
 )
 

@@ -16,6 +16,13 @@ DECISION_RE = re.compile(
     r"^\s*[-•(a-z0-9).\s]{0,10}(?:it\s+was\s+)?(?:RESOLVED|AGREED|DECIDED|DECISION)\b|taken\s+as\s+read,?\s+confirmed\s+and\s+signed|"
     r"recommendations?\s+(?:were\s+|was\s+)?(?:approved|agreed|endorsed)|^\s*Decision\s*:",
 )
+# a body's decision narrated in its minutes instead of a RESOLVED block: 'The Board confirmed that it was content for
+# the Chief Executive to ... approve the BCF Plan for submission', 'The Board supported a local funding bid ...'
+NARRATED_DECISION = (
+    r"\b[Tt]he\s+(?:Board|Committee|Cabinet|Commission|Council|Panel|Sub-Committee|Executive|Forum)\s+"
+    r"(?:confirmed|agreed|approved|endorsed|supported|decided|resolved)\b"
+)
+NARRATED_DECISION_RE = re.compile(r"^\W*(?:\(?[a-z0-9ivx]{1,4}[).]\s*)?" + NARRATED_DECISION)  # one opening a line
 MOTION_WORDS_RE = re.compile(r"\b(?:proposed|seconded|moved)\b")
 ITEM_REF_RE = re.compile(r"^\s*\((?:agenda\s+)?item\s+(\d{1,2}[a-z]?)\)\s*$", re.I)
 

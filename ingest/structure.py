@@ -22,11 +22,11 @@ from .dates import first_date
 from .docmeta import DocMeta, document_meta
 from .headings import is_heading, smart_title
 from .lines import Line, split_lines
-from .minutes import DECISION_RE, MINUTES_END_RE, MINUTES_START_RE, minute_entry
+from .minutes import DECISION_RE, MINUTES_END_RE, MINUTES_START_RE, NARRATED_DECISION_RE, minute_entry
 from .model import LoadedDocument
 from .reports import report_starts
 
-PARSER_VERSION = "structure-5"  # 5: a paragraph's short last sentence stays in its passage (ingest/chunk.py ORPHAN_TOKENS); 4: decision records and recorded votes (ingest/decisions.py), a vote one passage; 3: passage document types (appendices in packs), meeting dates never guessed for reports
+PARSER_VERSION = "structure-6"  # 6: a decision narrated in minutes ("The Board confirmed that ...") is one (ingest/minutes.py NARRATED_DECISION_RE); 5: a paragraph's short last sentence stays in its passage (ingest/chunk.py ORPHAN_TOKENS); 4: decision records and recorded votes (ingest/decisions.py), a vote one passage; 3: passage document types (appendices in packs), meeting dates never guessed for reports
 
 
 # ---------------------------------------------------------------------------
@@ -232,7 +232,7 @@ class _Walk:
                 cur.start_minute(*entry)
         elif not cur.in_minutes and self.paper_items and self.may_head(k, stripped):
             self.item_heading(k, stripped)
-        if cur.in_minutes and DECISION_RE.search(s):
+        if cur.in_minutes and (DECISION_RE.search(s) or NARRATED_DECISION_RE.match(s)):
             cur.in_decision = True
         if self.items and cur.kind == "report" and not cur.in_minutes and ln.pos_in_page <= 1 and _APPENDIX_HEAD_RE.match(s):
             cur.kind = "appendix"  # an appendix's first page inside a pack: its papers run until the next report or item

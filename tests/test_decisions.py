@@ -210,6 +210,36 @@ RESOLVED: That consideration of the fee levels be deferred to the next meeting.
     assert "2. That the Board recognises" in recs[1]["resolution"] and "timescales" not in recs[1]["resolution"]
 
 
+def test_a_decision_narrated_in_minutes_is_flagged(tmp_path):
+    """Minutes that record an outcome in running text ('The Board confirmed that ...', 'The Committee agreed ...')
+    flag that passage as a decision (search's decisions-only, the judge's decision lift); a line that merely opens
+    with the same words in a report's papers does not, nor a body that only noted something."""
+    body = """18. POSITION STATEMENT FROM THE CHAIRMAN
+
+A presentation on the planning guidance was circulated at the meeting. The target had to be submitted to NHS
+England on 21 July; work was taking place with all partners to finalise the submission.
+
+The Board confirmed that it was content for the Chief Executive to use the delegation agreed at the meeting in March
+and approve the Plan for submission.
+
+19. RADIO WELLBEING
+
+The Board noted the progress made with the campaign and the actions that were planned.
+"""
+    passages = parse(tmp_path, body)["passages"]
+
+    def flag(words: str) -> bool:
+        (hit,) = [p for p in passages if words in " ".join(p["text"].split())]
+        return hit["is_decision"]
+
+    assert flag("The Board confirmed that it was content") and not flag("A presentation on the planning guidance")
+    assert not flag("The Board noted the progress")
+    report = tmp_path / "report.txt"  # an officer's report, no minutes: its history of decisions is not one
+    report.write_text("REPORT OF THE DIRECTOR OF FINANCE\n\n1. The Council approved a new approach in November 2015.\n", encoding="utf-8")
+    res = parse_file(str(report), Limits(), None)
+    assert res["ok"] and not any(p["is_decision"] for p in res["passages"])
+
+
 def test_record_of_decision_paper(tmp_path):
     text = """KENT COUNTY COUNCIL – PROPOSED RECORD OF DECISION
 

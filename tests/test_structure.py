@@ -86,6 +86,11 @@ def test_decision_blocks_flagged():
     assert confirmed and confirmed[0].is_decision
     # discussion before the RESOLVED block is not a decision
     assert any(p.minute_number == "26" and not p.is_decision for p in passages)
+    # a decision the minutes narrate instead of a RESOLVED block (Minute 18, 20 July 2017: the only place the papers
+    # record who approves the BCF Plan) is one; the discussion above it in the same minute is not
+    narrated = [p for p in passages if "The Board confirmed that it was content" in " ".join(p.text.split())]
+    assert narrated and narrated[0].is_decision and narrated[0].minute_number == "18"
+    assert any(p.minute_number == "18" and not p.is_decision and "DTOC" in p.text for p in passages)
 
 
 def test_every_passage_is_verbatim_and_within_one_segment():

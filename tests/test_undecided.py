@@ -3,6 +3,7 @@ which sentences put something to a meeting, which report a decision, and the wor
 
 from __future__ import annotations
 
+from boardpapers.index.sentscore import REPORTED_DECISION
 from boardpapers.index.undecided import ASKS_DECIDED, REPORTED, is_proposal, no_decision_found, preamble, proposals
 
 
@@ -28,6 +29,10 @@ def test_a_decision_reported_in_running_text_counts_as_recorded():
     assert REPORTED.search("The protocol was agreed by the Health Overview and Scrutiny Committee on 6th September.")
     assert REPORTED.search("At its meeting on 23 June the Cabinet also agreed that the Medium Term Financial Strategy be updated.")
     assert not REPORTED.search("The Panel recommends that the County Council satisfies itself that all providers meet the rules.")
+    confirmed = "The Board confirmed that it was content for the Chief Executive to use the delegation and approve the BCF Plan."
+    assert REPORTED.search(confirmed) and REPORTED_DECISION.search(confirmed)  # narrated in the minutes: recorded
+    assert not REPORTED.search("The Board noted the progress of the strategy.")
+    assert not REPORTED.search("the board confirmed its attendance")  # a body is named with a capital in minutes
     q = "What did the committee decide about the panel's report?"
     cand = {"dense": 0.6, "quote": "The Panel recommends that contracts give providers certainty.", "proposal": True, "hit": 0}
     far = {"dense": 0.3, "quote": "Any other items which the Chairman has decided to take as urgent.", "hit": 1}
