@@ -18,7 +18,7 @@ from .hits import numbered_hit, public_hit
 from .neighbours import continuations, describe_rows, introduced_by, row_heads
 from .query import Filters, QueryError
 from .rank import CANDIDATES, embedder_for
-from .recordanswer import led_by_record, record_answer, record_only
+from .recordanswer import DECISION_Q, led_by_record, record_answer, record_only
 from .search import search
 from .sentences import candidate_sentences, display, quotable, split_sentences
 from .sentscore import (
@@ -113,6 +113,17 @@ def score_sentences(index, question: str, hits: list[dict], embedder, qvec: np.n
 # a fact question: the strong matches down to this rank are searched for a sentence stating the fact asked; no further,
 # so the search ranks the same candidates as for the READ it quotes from (index/rank.py: k * 3 of them, at least CANDIDATES)
 WIDE = CANDIDATES // 3
+DECISIONS_POOL = 200  # a decision question looks this deep among the strong matches for decision passages ...
+DECISIONS_MORE = 2  # ... and reads this many of them besides the READ best (decisions_below)
+
+
+def decisions_below(hits: list[dict]) -> list[dict]:
+    """For a decision question, the DECISIONS_MORE strong decision passages of ``hits`` (the strong matches ranked
+    below those read) that the judge finds most relevant. A decision the minutes narrate in one sentence ("The Board
+    confirmed that it was content for the Chief Executive to ... approve the BCF Plan for submission") ranks low: it
+    shares few words with the question and its vector is a sentence's, yet it is what was decided."""
+    decisions = [h for h in hits if h.get("is_decision")]
+    return sorted(decisions, key=lambda h: -(h.get("relevance") or 0.0))[:DECISIONS_MORE]
 
 
 def stating(hits: list[dict], kind: str | None, terms: set[str]) -> list[dict]:
@@ -246,8 +257,14 @@ def ask(
 def _answer(index, question: str, k: int, filters: Filters | None, embedder, pool: int) -> dict:
     """The extractive answer (or abstention) of ``ask``."""
     kind = fact_kind(question)
+    decision_q = bool(DECISION_Q.search(question))
     res = search(
-        index, question, k=max(k, WIDE if kind else k, pool), filters=filters, embedder=embedder, crowd=False
+        index,
+        question,
+        k=max(k, WIDE if kind else k, DECISIONS_POOL if decision_q else k, pool),
+        filters=filters,
+        embedder=embedder,
+        crowd=False,
     )  # plain relevance order
     notes = list(f"query expanded: {n}" for n in res.notes)
     out = {"question": question, "answer": ABSTAIN_TEXT, "abstained": True, "citations": [], "related": [], "notes": notes}
@@ -256,6 +273,8 @@ def _answer(index, question: str, k: int, filters: Filters | None, embedder, poo
         missing = unnamed(question, res.hits[:k])  # the judge found none: say why when a name is what is missing
         text = NO_MATCH_NAMED.format(names=_and(missing)) if missing else NO_MATCH_TEXT if res.hits else ABSTAIN_TEXT
         return _abstain(out, text, res, missing)
+    if decision_q:
+        hits = hits + decisions_below(res.strong[len(hits) :])
     wide = stating(res.strong[len(hits) :], kind, set(tokenize_query(question)))
     below = range(len(hits), len(hits) + len(wide))  # read for a sentence stating the fact asked: they add, never lead
     hits = hits + wide

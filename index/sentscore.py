@@ -30,7 +30,7 @@ JUNK_PENALTY = 0.3
 
 DECISION_SENT = re.compile(
     r"^\W*(?:\(?[a-z0-9ivx]{1,4}[).]\s*)?(?:RESOLVED|AGREED|That\b|It was (?:agreed|resolved|noted))"
-    r"|\b(?:RESOLVED|AGREED|was agreed|were agreed|be approved|was approved|be endorsed|be welcomed|be noted)\b"
+    r"|\b(?:RESOLVED|AGREED|was agreed|were agreed|be approved|was approved|be endorsed|be welcomed|be noted)\b|" + NARRATED_DECISION
 )
 _MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"]
 _YEAR = re.compile(r"(?<![\d/\-])(19|20)\d\d(?![\d/\-])")

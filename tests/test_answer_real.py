@@ -235,3 +235,21 @@ def test_a_place_named_only_by_a_passage_that_does_not_answer_is_no_answer(leics
     assert not r["abstained"] and "unnamed" not in r
     assert any("Rutland" in c["text"] for c in r["citations"])
     _check_cited(r)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What did the board decide about the Better Care Fund plan?",
+        "who signs off the BCF plan for submission to NHS England in summer 2017",
+    ],
+)
+def test_a_decision_the_minutes_narrate_is_quoted(leics, question):
+    """The only record of who approves the BCF Plan is one sentence of the minutes of 20 July 2017, narrated instead of
+    RESOLVED: "The Board confirmed that it was content for the Chief Executive to use the delegation ... and approve
+    the BCF Plan for submission." It is a decision passage, ranked below those read first, and quoted."""
+    r = ask(leics, question)
+    (cited,) = [c for c in r["citations"] if "The Board confirmed that it was content" in c["text"]]
+    assert cited["is_decision"] and cited["meeting_date"] == "2017-07-20"
+    assert "approve the BCF Plan for submission" in r["answer"]
+    _check_cited(r)
