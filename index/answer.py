@@ -258,14 +258,8 @@ def _answer(index, question: str, k: int, filters: Filters | None, embedder, poo
     """The extractive answer (or abstention) of ``ask``."""
     kind = fact_kind(question)
     decision_q = bool(DECISION_Q.search(question))
-    res = search(
-        index,
-        question,
-        k=max(k, WIDE if kind else k, DECISIONS_POOL if decision_q else k, pool),
-        filters=filters,
-        embedder=embedder,
-        crowd=False,
-    )  # plain relevance order
+    depth = max(k, WIDE if kind else k, DECISIONS_POOL if decision_q else k, pool)
+    res = search(index, question, k=depth, filters=filters, embedder=embedder, crowd=False)  # plain relevance order
     notes = list(f"query expanded: {n}" for n in res.notes)
     out = {"question": question, "answer": ABSTAIN_TEXT, "abstained": True, "citations": [], "related": [], "notes": notes}
     hits = res.strong[: max(k, pool)]
