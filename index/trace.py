@@ -133,14 +133,18 @@ def _groups(index, strong: list[tuple[int, float]], via: dict[int, str]) -> dict
     return groups
 
 
-def _meeting(index, key: tuple, group: list[tuple[int, dict]], k: int, shown: list[np.ndarray]) -> dict:
+def _meeting(index, key: tuple, group: list[tuple[int, dict]], k: int, shown: list[np.ndarray] | None) -> dict:
     """One meeting of the trace: ``k`` passages shown (``spread``; all when ``k`` covers them), the rest ``further``.
-    ``shown``: the unit vectors of the passages shown at the meetings before; this meeting's shown ones are added."""
+    ``shown``: the unit vectors of the passages shown at the meetings before, this meeting's added (None: every
+    meeting shows all its matches, nothing is chosen)."""
     hs = [h for _, h in group]
-    vecs = np.asarray(index.vectors_at([r for r, _ in group]), dtype=np.float64)
-    before = np.vstack(shown) if shown else None
-    chosen = spread(hs, vecs, k, before) if 0 < k < len(hs) else list(range(len(hs)))
-    shown.extend(vecs[i] / max(float(np.linalg.norm(vecs[i])), 1e-9) for i in chosen)
+    chosen = list(range(len(hs)))
+    if shown is not None:
+        vecs = np.asarray(index.vectors_at([r for r, _ in group]), dtype=np.float64)
+        vecs /= np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-9)
+        if 0 < k < len(hs):
+            chosen = spread(hs, vecs, k, np.vstack(shown) if shown else None)
+        shown.extend(vecs[chosen])
     rest = sorted(set(range(len(hs))) - set(chosen))
     council, body, date = key
     return {
@@ -176,7 +180,7 @@ def trace(index, topic: str, filters: Filters | None = None, embedder=None, per_
         counts = show_counts(sizes)
     else:
         counts = [s if per_meeting <= 0 else min(per_meeting, s) for s in sizes]
-    shown: list[np.ndarray] = []  # filled meeting by meeting, oldest first
+    shown: list[np.ndarray] | None = None if per_meeting is not None and per_meeting <= 0 else []  # oldest meeting first
     meetings = [_meeting(index, k, groups[k], n, shown) for k, n in zip(keys, counts)]
     dated = [m for m in meetings if m["meeting_date"]]
 

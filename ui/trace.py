@@ -135,6 +135,9 @@ def timeline_chart(meetings: list[dict]):
     return (bars + labels).properties(height=260)
 
 
+SHORT_SPAN_DAYS = 120  # a trace spanning fewer days gets weekly ticks labelled by day (``date_axis``)
+
+
 def date_axis(dates):
     """The time axis of the chart: ticks a month apart labelled "Jan 2025" over a long span; over a few months, ticks
     a week apart labelled with the day (months would label every tick of a three-week span "Jan 2025")."""
@@ -143,9 +146,6 @@ def date_axis(dates):
     if (dates.max() - dates.min()).days > SHORT_SPAN_DAYS:
         return alt.Axis(format="%b %Y", labelAngle=0, tickCount={"interval": "month", "step": 1}, labelOverlap=True)
     return alt.Axis(format="%d %b %Y", labelAngle=0, tickCount={"interval": "week", "step": 1}, labelOverlap=True)
-
-
-SHORT_SPAN_DAYS = 120
 
 
 def render_timeline(meetings: list[dict]) -> None:
