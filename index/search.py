@@ -13,7 +13,7 @@ import numpy as np
 from .hits import materialise
 from .judge import RELATED, STRONG
 from .query import Filters, QueryError
-from .rank import CANDIDATES, CROWD_DEPTH, CROWD_KEEP, DEFAULT_FUSION, POOL, crowded, judged_ranking
+from .rank import CANDIDATES, CROWD_DEPTH, CROWD_KEEP, DEFAULT_FUSION, JUDGED_WEIGHT, POOL, crowded, judged_order, judged_ranking
 from .semantic import mark_modes
 
 
@@ -54,23 +54,23 @@ def search(
     related: bool = True,
     pool: int = POOL,
     max_related: int | None = None,
+    judged: bool = True,
 ) -> SearchResult:
-    """Strong matches for ``query`` (up to ``k``, in relevance or date order), then -- only when fewer than ``k`` are
-    strong and ``related`` -- the best related passages (at most ``max_related``) in relevance order, each hit marked
-    with ``match`` and ``relevance``; ``matches`` counts the strong matches among the judged pool (index/judge.py)."""
+    """Strong matches (up to ``k``; by date, or by ranking and judgement: ``judged_order``, ``judged`` False: ranking
+    only), then -- only when fewer than ``k`` are strong and ``related`` -- the best related passages (at most
+    ``max_related``) as ranked, each hit with ``match`` and ``relevance``; ``matches``: strong ones of the judged pool."""
     if sort not in ("relevance", "newest", "oldest"):
         raise QueryError(f"unknown sort {sort!r}; choose relevance, newest or oldest")
     k = max(1, int(k))
     ranking, verdict = judged_ranking(index, query, max(candidates, k * 3), filters, mode, embedder, fusion, pool)
     fused = ranking.fused
     rel = verdict.of()
-    strong = [(i, x) for i, x in fused if rel[i] >= verdict.threshold]
-    weak = [(i, x) for i, x in fused if rel[i] < verdict.threshold] if related else []
+    strong, weak = judged_order(fused, rel, verdict.threshold, weight=JUDGED_WEIGHT if judged else 0.0)
     if sort != "relevance" and strong:
         strong = _by_date(index, strong, newest=(sort == "newest"))
     crowd = crowd and sort == "relevance" and k > CROWD_KEEP
     strong_pids = set(index.pid_of([i for i, _ in strong]))
-    found = materialise(index, strong + weak, max(k, CROWD_DEPTH) + k if crowd else k, fold)
+    found = materialise(index, strong + (weak if related else []), max(k, CROWD_DEPTH) + k if crowd else k, fold)
     first_weak: list[dict] = []
 
     def strong_hits() -> Iterator[dict]:  # the strong ones of ``found``; the first related one is kept aside

@@ -25,7 +25,7 @@ from boardpapers.index.judge import (
     model_params,
 )
 from boardpapers.index.query import Filters
-from boardpapers.index.rank import POOL, rank
+from boardpapers.index.rank import JUDGED_WEIGHT, POOL, RRF_K, judged_order, rank
 from boardpapers.index.search import search
 
 OFF_TOPIC = ("winter gritting routes for 2016/17", "<script>alert(1)</script>", "parking at Leicester Tigers games")
@@ -110,6 +110,29 @@ def test_matches_come_first_and_are_counted(ix):
     early = search(ix, ON_TOPIC, k=50, filters=Filters(until="2015-03-31"), related=False)
     assert early.matches < res.matches and all(h["meeting_date"] <= "2015-03-31" for h in early.hits)
     assert all(h["match"] == "strong" for h in early.hits)
+
+
+def test_judged_order_lifts_a_sure_match_over_a_better_placed_doubtful_one():
+    fused = [(10, 0.9), (11, 0.8), (12, 0.7), (13, 0.6)]
+    rel = {10: 0.35, 11: 0.1, 12: 0.95, 13: 0.31}
+    strong, related = judged_order(fused, rel, 0.3)
+    assert [r for r, _ in strong] == [12, 10, 13] and [r for r, _ in related] == [11]
+    assert [r for r, _ in judged_order(fused, rel, 0.3, weight=0.0)[0]] == [10, 12, 13]  # the ranking's own order
+
+
+def test_matches_are_shown_in_the_order_of_ranking_and_judgement(ix):
+    res = search(ix, ON_TOPIC, k=20, crowd=False)
+    r = rank(ix, ON_TOPIC, 100, pool=POOL)
+    v = judge(ix, [i for i, _ in r.fused], r.text, r.qvec)
+    rows = [i for i, _ in r.fused]
+    found = ix.store.passages_by_pid(ix.pid_of(rows))
+    row_of = {found[p]["passage_id"]: i for i, p in zip(rows, ix.pid_of(rows))}
+    place = {i: n for n, i in enumerate(rows, 1)}
+    rel = v.of()
+    shown = [row_of[h["passage_id"]] for h in res.hits if h["match"] == "strong"]
+    score = [1 / (RRF_K + place[i]) + JUDGED_WEIGHT * rel[i] / RRF_K for i in shown]
+    assert len(shown) >= 5 and score == sorted(score, reverse=True)
+    assert [place[i] for i in shown] != sorted(place[i] for i in shown)  # the judgement moved some up
 
 
 @pytest.mark.parametrize("word", ["libraries", "Healthwatch", "RESOLVED"])
