@@ -28,7 +28,12 @@ from boardpapers.index.query import Filters
 from boardpapers.index.rank import JUDGED_WEIGHT, POOL, RRF_K, judged_order, rank
 from boardpapers.index.search import search
 
-OFF_TOPIC = ("winter gritting routes for 2016/17", "<script>alert(1)</script>", "parking at Leicester Tigers games")
+OFF_TOPIC = (
+    "winter gritting routes for 2016/17",
+    "<script>alert(1)</script>",
+    "parking at Leicester Tigers games",
+    "' OR 1=1; DROP TABLE documents; --",
+)
 ON_TOPIC = "community managed libraries savings"
 
 
@@ -68,6 +73,24 @@ def test_a_word_no_passage_uses_lowers_coverage_only(ix):
     f = features(ix, rows, r.text, r.qvec)
     has = f["known_cov"] == 1.0  # every known concept ("librari") present
     assert has.any() and (f["cov"][has] < 0.6).all()  # ... but "gritting" is in no passage
+
+
+def test_a_passage_far_in_meaning_is_no_match_whatever_words_it_shares(ix, monkeypatch):
+    """DENSE_FLOOR: under it a passage is no match. Raised to the median cosine of the strong matches of a real query,
+    the floor takes away exactly the matches under it (a decision block keeps its item's relevance)."""
+    from boardpapers.index import judge as judge_mod
+
+    r = rank(ix, ON_TOPIC, 100, pool=POOL)
+    rows = [i for i, _ in r.fused]
+    dense = dict(zip(rows, features(ix, rows, r.text, r.qvec)["dense"]))
+    before = judge(ix, rows, r.text, r.qvec).strong_rows()
+    floor = float(np.median([dense[i] for i in before]))
+    monkeypatch.setattr(judge_mod, "DENSE_FLOOR", floor)
+    after = judge(ix, rows, r.text, r.qvec)
+    lost = before - after.strong_rows()
+    assert after.strong_rows() <= before and len(lost) >= len(before) // 3
+    assert all(dense[i] < floor for i in lost)
+    assert all(after.of()[i] <= judge_mod.FLOOR_RELEVANCE for i in lost if not ix.decisions_of([i])[0])
 
 
 # ----------------------------------------------------------------- honest result sets
