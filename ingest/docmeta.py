@@ -85,6 +85,9 @@ _NOT_PLACES = {
 }
 
 
+BODY_MENTIONS = 3  # times a council named only past the first pages must be named to be the paper's own
+
+
 def _council(text_first: str, header: str, meta_title: str, text_all: str) -> list[str]:
     """Council names found, most likely first (header and first pages weigh more)."""
     counts: Counter[str] = Counter()
@@ -132,8 +135,13 @@ def _council(text_first: str, header: str, meta_title: str, text_all: str) -> li
     scan(header, 6)
     scan(meta_title, 6)
     scan(text_first, 2)
+    early = Counter(counts)
     scan(text_all[:400_000], 1)
-    return [display[k] for k, _ in counts.most_common()]
+    # a council the header, title and first pages never name, and the rest names once or twice, is one the paper
+    # mentions (a district's project in a county's capital programme: "Folkestone and Hythe District Council" twice
+    # in Kent's 51-page Appendix B), not the one whose paper it is -- unknown beats wrong. A pack's own council is
+    # named throughout (Leicester City Council 23 times in a pack whose first pages name none).
+    return [display[k] for k, n in counts.most_common() if early[k] or n >= BODY_MENTIONS]
 
 
 def _strip_place(body: str, council: str | None) -> str:

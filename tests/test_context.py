@@ -70,6 +70,17 @@ def test_a_date_merely_mentioned_in_a_report_is_not_its_meeting():
     assert _meta(FRONTSHEET).meeting_date == "2025-01-30"
 
 
+def test_a_council_a_paper_mentions_in_passing_is_not_its_council():
+    """A county's capital programme lists a district's project twice, 50 pages in: the paper is not that district's
+    (Kent's Appendix B was filed under "Folkestone and Hythe District Council"). A council the first pages never name
+    is the paper's only when the rest names it throughout."""
+    opening = "Appendix B - Capital Investment Summary 2025-26 to 2034-35\n" + "Row 12 Highways maintenance 4,200 1,100\n" * 400
+    project = "Town centre works delivered on behalf of Folkestone and Hythe District Council 15,953 5,254\n"
+    assert _meta(opening + project * 2).council is None
+    assert _meta(opening + project * 3).council == "Folkestone and Hythe District Council"
+    assert _meta("Kent County Council\nCabinet - 30 January 2025\n" + opening + project * 2).council == "Kent County Council"
+
+
 def test_names_of_folders_and_files_carry_dates():
     assert name_date("2025-01-30") == "2025-01-30"
     assert name_date("30-Jan-2025") == "2025-01-30"
