@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .dates import date_words, find_dates
-from .titles import UNTITLED
+from .titles import UNTITLED, is_appendix_title
 
 PROVENANCE = ("content", "frontsheet", "folder", "file name", "manifest", "fetched", "set by hand")
 HAND = PROVENANCE[-1]
@@ -36,6 +36,7 @@ TRACKED = (*MEETING_FIELDS, "title", "doc_type")
 PACK_TYPES = ("agenda", "supplement")
 _ISO_RE = re.compile(r"(?<!\d)((?:19|20)\d\d)[-_.](\d{2})[-_.](\d{2})(?!\d)")
 _HASHED_RE = re.compile(r"^(?:\d+_)?[0-9a-f]{12,64}$", re.I)
+_NAMED_APPENDIX = re.compile(r"\b(?:appendix|annexe?)\s+(?:[A-Z]{1,2}|\d{1,2})\b", re.I)
 FOLDER_DEPTH = 3  # how far up a file's folders a meeting date is looked for ('<committee>/<date>/originals/<file>')
 
 
@@ -67,6 +68,13 @@ def file_title(path: str | Path) -> str | None:
     if not stem or _HASHED_RE.match(Path(path).stem) or not re.search(r"[A-Za-z]{3}", stem):
         return None
     return stem
+
+
+def names_appendix(named: str, title: str) -> bool:
+    """Whether a file's name calls it an appendix ('Appendix F List of Budget Templates') while the title its content
+    gave does not (the first heading-like line of a table: 'Headline Description Brief Description 2025-26'). The
+    agenda refers to the paper by that label, so a citation should too."""
+    return bool(_NAMED_APPENDIX.search(named)) and not is_appendix_title(title)
 
 
 def passage_type(doc_type: str | None, section_kind: str | None) -> str | None:
@@ -173,11 +181,11 @@ def _one(p: Paper, front: dict | None, folder_d: str | None) -> Context:
         else:
             values[f] = None
     if "title" not in values:
-        own = parsed.get("title")
-        if own and own != UNTITLED:
+        own, named = parsed.get("title"), file_title(p.path)
+        if own and own != UNTITLED and not (named and kind in ("appendix", "other") and names_appendix(named, own)):
             values["title"], prov["title"] = own, "content"
-        elif file_title(p.path):
-            values["title"], prov["title"] = file_title(p.path), "file name"
+        elif named:
+            values["title"], prov["title"] = named, "file name"
         else:
             values["title"] = own or UNTITLED
     if "doc_type" not in values:

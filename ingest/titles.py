@@ -91,6 +91,11 @@ def _meeting_title(what: str, body: str | None, date: str | None) -> str:
     return f"{name}, {words}" if words else name
 
 
+def is_appendix_title(title: str) -> bool:
+    """Whether ``title`` is an appendix's label ('Appendix L - Treasury Management Strategy', 'Annex 2')."""
+    return bool(_APPENDIX_RE.match(title))
+
+
 def document_title(first: str, header: str, meta_title: str, doc_type: str, body: str | None, date: str | None) -> str:
     """The title a person would give the document, from its first pages (``first``), running header and PDF title;
     '' when nothing in it reads as a title."""

@@ -81,6 +81,24 @@ def test_a_council_a_paper_mentions_in_passing_is_not_its_council():
     assert _meta("Kent County Council\nCabinet - 30 January 2025\n" + opening + project * 2).council == "Kent County Council"
 
 
+def test_a_paper_its_file_calls_an_appendix_is_cited_by_that_name():
+    """Kent's Appendix F is a table whose first line reads as its title ("Headline Description Brief Description
+    2025-26"); the agenda calls it Appendix F, as its file name does. An appendix whose content gives its own label,
+    and a report, keep the content's title."""
+    folder = "/p/cab/2025-01-30/originals/"
+    table = Paper(
+        folder + "Appendix F List of Budget Templates.pdf", {"title": "Headline Description Brief Description 2025-26", "doc_type": "other"}
+    )
+    labelled = Paper(
+        folder + "Appendix L - TMS.pdf", {"title": "Appendix L - Treasury Management Strategy 2025-26", "doc_type": "appendix"}
+    )
+    report = Paper(folder + "Appendix A - Planning Inspectors Report.pdf", {"title": "Inspectors Report For MWLP", "doc_type": "report"})
+    ctx = resolve([table, labelled, report])
+    assert (ctx[table.path].values["title"], ctx[table.path].provenance["title"]) == ("Appendix F List of Budget Templates", "file name")
+    assert ctx[labelled.path].values["title"] == "Appendix L - Treasury Management Strategy 2025-26"
+    assert ctx[report.path].values["title"] == "Inspectors Report For MWLP"
+
+
 def test_names_of_folders_and_files_carry_dates():
     assert name_date("2025-01-30") == "2025-01-30"
     assert name_date("30-Jan-2025") == "2025-01-30"
