@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .dates import date_words, find_dates
-from .titles import UNTITLED, is_appendix_title
+from .titles import UNTITLED, names_appendix
 
 PROVENANCE = ("content", "frontsheet", "folder", "file name", "manifest", "fetched", "set by hand")
 HAND = PROVENANCE[-1]
@@ -36,7 +36,6 @@ TRACKED = (*MEETING_FIELDS, "title", "doc_type")
 PACK_TYPES = ("agenda", "supplement")
 _ISO_RE = re.compile(r"(?<!\d)((?:19|20)\d\d)[-_.](\d{2})[-_.](\d{2})(?!\d)")
 _HASHED_RE = re.compile(r"^(?:\d+_)?[0-9a-f]{12,64}$", re.I)
-_NAMED_APPENDIX = re.compile(r"\b(?:appendix|annexe?)\s+(?:[A-Z]{1,2}|\d{1,2})\b", re.I)
 FOLDER_DEPTH = 3  # how far up a file's folders a meeting date is looked for ('<committee>/<date>/originals/<file>')
 
 
@@ -68,13 +67,6 @@ def file_title(path: str | Path) -> str | None:
     if not stem or _HASHED_RE.match(Path(path).stem) or not re.search(r"[A-Za-z]{3}", stem):
         return None
     return stem
-
-
-def names_appendix(named: str, title: str) -> bool:
-    """Whether a file's name calls it an appendix ('Appendix F List of Budget Templates') while the title its content
-    gave does not (the first heading-like line of a table: 'Headline Description Brief Description 2025-26'). The
-    agenda refers to the paper by that label, so a citation should too."""
-    return bool(_NAMED_APPENDIX.search(named)) and not is_appendix_title(title)
 
 
 def passage_type(doc_type: str | None, section_kind: str | None) -> str | None:

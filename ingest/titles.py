@@ -27,7 +27,9 @@ GENERIC_TITLES = {
     "record of decision",
     "key decision",
 }
-_APPENDIX_RE = re.compile(r"^\s*(appendix|annex|annexe)\s+([A-Z]{1,2}|\d{1,2})\b\s*[:.–—-]?\s*(.*)$", re.I)
+_LABEL = r"(appendix|annex|annexe)\s+([A-Z]{1,2}|\d{1,2})\b"  # 'Appendix L', 'Annex 2'
+_APPENDIX_RE = re.compile(r"^\s*" + _LABEL + r"\s*[:.–—-]?\s*(.*)$", re.I)
+_NAMED_APPENDIX_RE = re.compile(r"\b" + _LABEL, re.I)
 _SUBJECT_RE = re.compile(r"^\s*Subject:\s*(\S.{3,150})$(?:\n([^:\n]{3,100})$)?", re.M)
 _DECISION_TITLE_RE = re.compile(r"^\s*(?:Subject Matter\s*/\s*)?Title of Decision:?[ \t]*(.{0,150})$(?:\n([^:\n]{3,120})$)?", re.M | re.I)
 _PACK_RE = re.compile(r"^\(public pack\)\s*", re.I)
@@ -91,9 +93,11 @@ def _meeting_title(what: str, body: str | None, date: str | None) -> str:
     return f"{name}, {words}" if words else name
 
 
-def is_appendix_title(title: str) -> bool:
-    """Whether ``title`` is an appendix's label ('Appendix L - Treasury Management Strategy', 'Annex 2')."""
-    return bool(_APPENDIX_RE.match(title))
+def names_appendix(named: str, title: str) -> bool:
+    """Whether a file's name calls it an appendix ('Appendix F List of Budget Templates') while the title its content
+    gave does not (the first heading-like line of a table: 'Headline Description Brief Description 2025-26'). The
+    agenda refers to the paper by that label, so a citation should too."""
+    return bool(_NAMED_APPENDIX_RE.search(named)) and not _APPENDIX_RE.match(title)
 
 
 def document_title(first: str, header: str, meta_title: str, doc_type: str, body: str | None, date: str | None) -> str:
