@@ -65,3 +65,25 @@ def spelled_by_initials(question: str, glossary: dict[str, list[str]], texts: li
         if names:
             out[acr] = list(names)[:3]
     return out
+
+
+_WORD = re.compile(r"[A-Za-z][\w'’\-]*|&")
+
+
+def defined_in(question: str) -> dict[str, list[str]]:
+    """Acronyms the question itself spells out beside them, as a glossary: "integrated locality teams ILTs",
+    "DTOC (delayed transfers of care)". The asker wrote one thing twice, so a passage that uses either form holds it."""
+    words = _WORD.findall(question)
+    out: dict[str, list[str]] = {}
+    for i, w in enumerate(words):
+        if not _QUESTION_ACRONYM.fullmatch(w) or w.upper() in STOP_ACRONYMS:
+            continue
+        before = initials_match(words[max(0, i - 12) : i], w)
+        after = next(
+            (words[i + 1 : i + 1 + n] for n in range(2, 14) if initials_match(words[i + 1 : i + 1 + n], w) == words[i + 1 : i + 1 + n]),
+            None,
+        )
+        long_form = before if before and len(before) >= 2 else after
+        if long_form:
+            out[w] = [" ".join(long_form)]
+    return out

@@ -43,6 +43,7 @@ import numpy as np
 
 from boardpapers.errors import BoardpapersError
 
+from .glossary import defined_in
 from .query import DECISION_INTENT
 from .semantic import vector_flags
 from .tokenize import tokenize_query
@@ -81,6 +82,8 @@ def concepts(query_text: str, glossary: dict[str, list[str]]) -> list[Concept]:
     terms = [t for t in terms if t not in framing] or terms
     if not terms:
         return []
+    own = defined_in(query_text)  # "integrated locality teams ILTs": the asker's own definition comes first
+    glossary = {a: own.get(a, []) + list((glossary or {}).get(a, [])) for a in {**own, **(glossary or {})}}
     alts: dict[str, set[tuple[str, ...]]] = {t: set() for t in terms}
     lower_query = " " + re.sub(r"[^a-z0-9&]+", " ", query_text.lower()) + " "
     words = {w.lower() for w in re.findall(r"[A-Za-z&]+", query_text)}
@@ -96,13 +99,30 @@ def concepts(query_text: str, glossary: dict[str, list[str]]) -> list[Concept]:
                     alts[acr_terms[0]].add(et)
         for e in exps:
             norm = " " + re.sub(r"[^a-z0-9&]+", " ", e.lower()).strip() + " "
-            if len(norm) > 6 and norm in lower_query:
-                # the query spells the long form out: the acronym counts for each of its words
-                for t in dict.fromkeys(tokenize_query(e)):
+            spelled = norm in lower_query if len(norm) > 6 else False
+            held = spelled_out(terms, list(dict.fromkeys(tokenize_query(e)))) if not spelled else ()
+            if spelled or held:
+                # the query spells the long form out: the acronym counts for each of its words, and when it names the
+                # acronym too ("CAMHS child and adolescent mental health"), the words it spells count for the acronym
+                for t in held or dict.fromkeys(tokenize_query(e)):
                     if t in alts:
                         alts[t].add(acr_terms)
+                if held and acr_terms[0] in alts:
+                    alts[acr_terms[0]].add(held)
                 break
     return [Concept(t, tuple(sorted(alts[t]))) for t in terms]
+
+
+def spelled_out(terms: list[str], long_form: list[str]) -> tuple[str, ...]:
+    """The words of ``long_form`` (an acronym's long form, as terms) the query ``terms`` spell out, or (): all of them,
+    or all but the generic last ("child and adolescent mental health" of "... mental health services"), in a row."""
+    for n in (len(long_form), len(long_form) - 1):
+        if n < 2 or (n < len(long_form) and n < 3):
+            continue
+        run = long_form[:n]
+        if any(terms[i : i + n] == run for i in range(len(terms) - n + 1)):
+            return tuple(run)
+    return ()
 
 
 def _idf(df: int, n: int) -> float:
@@ -118,6 +138,7 @@ def lexical_features(index, rows: np.ndarray, cons: list[Concept]) -> dict[str, 
         return {"cov": zero, "known_cov": zero}
     needed = sorted({c.term for c in cons} | {t for c in cons for alt in c.alternatives for t in alt})
     postings = index.term_rows(needed)
+    said: dict[int, list[str]] = {}  # terms of the candidates read for a long form, each read once
     n = max(1, len(index))
     present = np.zeros((len(cons), len(rows)), dtype=bool)
     weights = np.zeros(len(cons))
@@ -135,6 +156,8 @@ def lexical_features(index, rows: np.ndarray, cons: list[Concept]) -> dict[str, 
             hit = np.ones(len(rows), dtype=bool)
             for x in lists:
                 hit &= np.isin(rows, x)
+            if len(alt) > 1:  # a long form is a name: its words in a row, not scattered ("teams ... in localities")
+                hit &= ~present[j] & in_a_row(index, rows, hit & ~present[j], alt, said)
             present[j] |= hit
         weights[j] = _idf(df, n)
         known[j] = df > 0
@@ -142,6 +165,25 @@ def lexical_features(index, rows: np.ndarray, cons: list[Concept]) -> dict[str, 
     kw = weights * known
     known_cov = (kw @ present) / kw.sum() if kw.sum() else zero
     return {"cov": cov, "known_cov": known_cov}
+
+
+def in_a_row(index, rows: np.ndarray, which: np.ndarray, run: tuple[str, ...], said: dict[int, list[str]]) -> np.ndarray:
+    """For the ``which`` of ``rows``: does the passage's BM25 text (item title, date, text) hold the terms ``run`` one
+    after another (stopwords between them allowed)? ``said`` caches each passage's terms."""
+    from .build import bm25_text
+
+    out = np.zeros(len(rows), dtype=bool)
+    at = np.flatnonzero(which)
+    todo = [int(rows[i]) for i in at if int(rows[i]) not in said]
+    if todo:
+        got = index.store.passages_by_pid(index.pid_of(todo))
+        for r, pid in zip(todo, index.pid_of(todo)):
+            said[r] = tokenize_query(bm25_text(got[pid])) if pid in got else []
+    n = len(run)
+    for i in at:
+        t = said[int(rows[i])]
+        out[i] = any(t[k : k + n] == list(run) for k in range(len(t) - n + 1))
+    return out
 
 
 def group_max(groups: np.ndarray, values: np.ndarray) -> np.ndarray:

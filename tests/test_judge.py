@@ -17,11 +17,13 @@ from boardpapers.index.judge import (
     FEATURES,
     LEXICAL_FEATURES,
     MODEL_FILE,
+    Concept,
     JudgeModelError,
     concepts,
     continued,
     features,
     judge,
+    lexical_features,
     model_params,
 )
 from boardpapers.index.query import Filters
@@ -65,6 +67,33 @@ def test_an_acronym_and_its_long_form_are_one_concept():
     assert c.alternatives == (("delay", "transfer", "care"),)
     long = {c.term: c.alternatives for c in concepts("delayed transfers of care", glossary)}
     assert long == {"delay": (("dtoc",),), "transfer": (("dtoc",),), "care": (("dtoc",),)}
+
+
+def test_a_query_that_spells_its_acronym_out_asks_one_thing():
+    """The asker's own definition ("integrated locality teams ILTs") and a long form cut before its generic last word
+    ("CAMHS child and adolescent mental health" of "... mental health services") join the acronym and its words."""
+    own = {c.term: c.alternatives for c in concepts("integrated locality teams ILTs progress", {})}
+    assert own["ilt"] == (("integr", "local", "team"),) and own["team"] == (("ilt",),) and own["progress"] == ()
+    glossary = {"CAMHS": ["child and adolescent mental health services"]}
+    cut = {c.term: c.alternatives for c in concepts("CAMHS child and adolescent mental health", glossary)}
+    assert ("child", "adolesc", "mental", "health") in cut["camh"] and cut["mental"] == (("camh",),)
+    # two words of a three-word name, or words out of order, are not the name
+    assert concepts("adolescent mental health", glossary)[0].alternatives == ()
+    assert all(not c.alternatives for c in concepts("teams integrated locality ITL", {}))
+
+
+def test_a_long_form_counts_only_as_a_name_in_a_row(ix):
+    """ "Safeguarding Adults Board" holds SAB; a passage with "safeguarding", "adults" and "board" apart does not."""
+    post = ix.term_rows(["safeguard", "adult", "board", "sab"])
+    rows = np.intersect1d(np.intersect1d(post["safeguard"], post["adult"]), post["board"])
+    rows = np.setdiff1d(rows, post.get("sab", np.zeros(0, dtype=np.int64)))
+    cov = lexical_features(ix, rows, [Concept("sab", (("safeguard", "adult", "board"),))])["cov"]
+    got = ix.store.passages_by_pid(ix.pid_of(rows))
+    named = [
+        bool(re.search(r"safeguarding\W+adults?\W+board", f"{p['item']} {p['text']}", re.I)) for p in (got[i] for i in ix.pid_of(rows))
+    ]
+    assert sum(named) >= 2 and len(named) - sum(named) >= 10
+    assert list(cov == 1.0) == named
 
 
 def test_a_word_no_passage_uses_lowers_coverage_only(ix):
