@@ -25,6 +25,7 @@ from boardpapers.index.judge import (
     judge,
     lexical_features,
     model_params,
+    unnamed_terms,
 )
 from boardpapers.index.query import Filters
 from boardpapers.index.rank import JUDGED_WEIGHT, POOL, RRF_K, judged_order, rank
@@ -146,6 +147,27 @@ def test_a_place_no_match_mentions_makes_none_a_match(ix, monkeypatch):
     assert search(ix, ON_TOPIC + " in Leicestershire", k=5).matches > 0  # the papers' own council: still matches
     monkeypatch.setattr(judge_mod, "unnamed_terms", lambda *a, **k: [])
     assert search(ix, ON_TOPIC + " in Rutland", k=5).matches > 0  # what the words alone would match
+
+
+def test_a_place_held_only_by_weak_matches_or_by_the_council_name(ix):
+    """A name counts as held by the matches when a match about as good as the best holds it (NAME_GAP), in its words or
+    in its council's name: a Leicestershire County Council paper is about Leicestershire without saying so."""
+    from boardpapers.index.judge import NAME_GAP
+
+    post = ix.term_rows(["rutland", "leicestershir"])
+    every = sorted({i for i, _ in rank(ix, "libraries safeguarding adults Rutland", 300, pool=POOL).fused})
+    got = ix.store.passages_by_pid(ix.pid_of(every))
+    council = {r: got[pid]["council"] for r, pid in zip(every, ix.pid_of(every))}
+    named = int(post["rutland"][0])
+    either = set(post["rutland"].tolist()) | set(post["leicestershir"].tolist())
+    other = next(r for r in every if r not in either and council[r] == "Leicester City Council")
+    rows, q = np.array([named, other]), "library savings in Rutland"
+    assert unnamed_terms(ix, rows, np.array([0.9, 0.9]), 0.3, q) == []
+    assert unnamed_terms(ix, rows, np.array([0.9 - NAME_GAP + 0.05, 0.9]), 0.3, q) == []
+    assert unnamed_terms(ix, rows, np.array([0.9 - NAME_GAP - 0.05, 0.9]), 0.3, q) == ["rutland"]
+    quiet = next(r for r in every if r not in set(post["leicestershir"].tolist()) and council[r] == "Leicestershire County Council")
+    assert unnamed_terms(ix, np.array([quiet]), np.array([0.9]), 0.3, "library savings in Leicestershire") == []
+    assert unnamed_terms(ix, np.array([other]), np.array([0.9]), 0.3, "library savings in Leicestershire") == ["leicestershir"]
 
 
 def test_matches_come_first_and_are_counted(ix):
