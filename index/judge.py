@@ -344,9 +344,9 @@ def continued(index, rows: np.ndarray, p: np.ndarray, thr: float) -> np.ndarray:
 
 def unnamed_terms(index, rows: np.ndarray, p: np.ndarray, thr: float, query_text: str) -> list[str]:
     """The names of the query (index/unnamed.py: "Medway", "Margate") that none of its strong matches (relevance ``p`` at
-    least ``thr``, and at most NAME_GAP under the best) holds, in its words or its council's name. Then no passage is a
-    match: a passage about Kent's council tax holds every word of "Medway Council council tax increase" but the one
-    that says which council."""
+    least ``thr``, and at most NAME_GAP under the best) holds, in its words or its council's or body's name. Then no
+    passage is a match: a passage about Kent's council tax holds every word of "Medway Council council tax increase"
+    but the one that says which council."""
     names = question_names(query_text)
     strong = p >= max(thr, p.max(initial=0.0) - NAME_GAP)
     if not names or not strong.any():
@@ -354,8 +354,8 @@ def unnamed_terms(index, rows: np.ndarray, p: np.ndarray, thr: float, query_text
     post = index.term_rows(names)
     held = rows[strong]
     missing = [t for t in names if t not in post or not np.isin(held, post[t]).any()]
-    if missing:  # a paper of Leicestershire County Council is about Leicestershire without saying it in every passage
+    if missing:  # a paper of Leicestershire County Council's Health and Wellbeing Board need not say either name
         got = index.store.passages_by_pid(index.pid_of(held))
-        own = {t for p in got.values() for t in tokenize_query(p.get("council") or "")}
+        own = {t for p in got.values() for t in tokenize_query(f"{p.get('council') or ''} {p.get('body') or ''}")}
         missing = [t for t in missing if t not in own]
     return missing
