@@ -77,6 +77,9 @@ class Concept:
 
     term: str
     alternatives: tuple[tuple[str, ...], ...] = ()
+    # other ways of writing the same period ("2025-26 to 2034-35" for 2025-35): they count as it, but the concept keeps
+    # the weight of its own spelling (two years in a row, common words, are no measure of how rare the period is)
+    periods: tuple[tuple[str, ...], ...] = ()
 
 
 def concepts(query_text: str, glossary: dict[str, list[str]]) -> list[Concept]:
@@ -116,7 +119,26 @@ def concepts(query_text: str, glossary: dict[str, list[str]]) -> list[Concept]:
                 if held and acr_terms[0] in alts:
                     alts[acr_terms[0]].add(held)
                 break
-    return [Concept(t, tuple(sorted(alts[t]))) for t in terms]
+    return [Concept(t, tuple(sorted(alts[t])), tuple(period_spellings(t))) for t in terms]
+
+
+_PERIOD = re.compile(r"((?:19|20)\d\d)/(\d\d|(?:19|20)\d\d)")
+
+
+def period_spellings(term: str) -> list[tuple[str, ...]]:
+    """The other ways papers write a period of several years (the query's term, as tokenized: "2025-35" is 2025/35):
+    "2025-26 to 2034-35" (first and last financial years), "2025-2035", "2025 to 2035". A one-year period ("2025-26")
+    has one spelling."""
+    m = _PERIOD.fullmatch(term)
+    if not m:
+        return []
+    start, end = int(m.group(1)), int(m.group(2))
+    if end < 100:
+        end += start - start % 100 + (100 if end < start % 100 else 0)
+    if end - start < 2:
+        return []
+    first, last = f"{start}/{(start + 1) % 100:02d}", f"{end - 1}/{end % 100:02d}"
+    return [s for s in [(first, last), (f"{start}/{end % 100:02d}",), (f"{start}/{end}",), (str(start), str(end))] if s != (term,)]
 
 
 def spelled_out(terms: list[str], long_form: list[str]) -> tuple[str, ...]:
@@ -142,7 +164,7 @@ def lexical_features(index, rows: np.ndarray, cons: list[Concept]) -> dict[str, 
     zero = np.zeros(len(rows))
     if not cons or not len(rows):
         return {"cov": zero, "known_cov": zero}
-    needed = sorted({c.term for c in cons} | {t for c in cons for alt in c.alternatives for t in alt})
+    needed = sorted({c.term for c in cons} | {t for c in cons for alt in c.alternatives + c.periods for t in alt})
     postings = index.term_rows(needed)
     said: dict[int, list[str]] = {}  # terms of the candidates read for a long form, each read once
     n = max(1, len(index))
@@ -154,11 +176,12 @@ def lexical_features(index, rows: np.ndarray, cons: list[Concept]) -> dict[str, 
         df = 0 if own is None else len(own)
         if own is not None and len(own):
             present[j] |= np.isin(rows, own)
-        for alt in c.alternatives:
+        for alt in c.alternatives + c.periods:
             lists = [postings.get(t) for t in alt]
             if any(x is None or not len(x) for x in lists):
                 continue
-            df = max(df, min(len(x) for x in lists))
+            if alt in c.alternatives or not df:  # a period written only otherwise weighs as that spelling at most
+                df = max(df, min(len(x) for x in lists))
             hit = np.ones(len(rows), dtype=bool)
             for x in lists:
                 hit &= np.isin(rows, x)
