@@ -257,7 +257,10 @@ def test_decisions_view_row_source_and_member_record(browser, votes_server, tmp_
         # for a moment after the new title, so wait for the selected vote's names rather than read at once
         pg.locator(".bp-names", has_text="Mr Baker, Ms Constantine, Mr Lehmann").first.wait_for(timeout=30_000)
         assert "<img src=x onerror=alert(1)>" in pg.locator(".bp-text").first.inner_text()  # the motion, as text
-        pg.get_by_role("button", name="Open source").click()
+        # ... and for the old panel's button to go: while the rerun lasts both panels' "Open source" are on the page
+        source = pg.get_by_role("button", name="Open source")
+        sync_api.expect(source).to_have_count(1, timeout=30_000)
+        source.click()
         link = pg.get_by_role("link", name=re.compile(r"Open the PDF at page"))
         link.wait_for(timeout=30_000)
         assert link.get_attribute("href").endswith("#page=2")  # the minute at the page of the vote
