@@ -78,7 +78,7 @@ class Concept:
     term: str
     alternatives: tuple[tuple[str, ...], ...] = ()
     # other ways of writing the same period ("2025-26 to 2034-35" for 2025-35): they count as it, but the concept keeps
-    # the weight of its own spelling (two years in a row, common words, are no measure of how rare the period is)
+    # the weight of its own spelling (its first and last years, common in tables, are no measure of how rare it is)
     periods: tuple[tuple[str, ...], ...] = ()
 
 
@@ -127,8 +127,8 @@ _PERIOD = re.compile(r"((?:19|20)\d\d)/(\d\d|(?:19|20)\d\d)")
 
 def period_spellings(term: str) -> list[tuple[str, ...]]:
     """The other ways papers write a period of several years (the query's term, as tokenized: "2025-35" is 2025/35):
-    "2025-26 to 2034-35" (first and last financial years), "2025-2035", "2025 to 2035". A one-year period ("2025-26")
-    has one spelling."""
+    "2025-26 to 2034-35" (a passage with its first and last financial years: a sentence, or a table's columns) and
+    "2025-2035". A one-year period ("2025-26") has one spelling."""
     m = _PERIOD.fullmatch(term)
     if not m:
         return []
@@ -138,7 +138,7 @@ def period_spellings(term: str) -> list[tuple[str, ...]]:
     if end - start < 2:
         return []
     first, last = f"{start}/{(start + 1) % 100:02d}", f"{end - 1}/{end % 100:02d}"
-    return [s for s in [(first, last), (f"{start}/{end % 100:02d}",), (f"{start}/{end}",), (str(start), str(end))] if s != (term,)]
+    return [s for s in [(first, last), (f"{start}/{end % 100:02d}",), (f"{start}/{end}",)] if s != (term,)]
 
 
 def spelled_out(terms: list[str], long_form: list[str]) -> tuple[str, ...]:
@@ -166,7 +166,6 @@ def lexical_features(index, rows: np.ndarray, cons: list[Concept]) -> dict[str, 
         return {"cov": zero, "known_cov": zero}
     needed = sorted({c.term for c in cons} | {t for c in cons for alt in c.alternatives + c.periods for t in alt})
     postings = index.term_rows(needed)
-    said: dict[int, list[str]] = {}  # terms of the candidates read for a long form, each read once
     n = max(1, len(index))
     present = np.zeros((len(cons), len(rows)), dtype=bool)
     weights = np.zeros(len(cons))
@@ -185,8 +184,6 @@ def lexical_features(index, rows: np.ndarray, cons: list[Concept]) -> dict[str, 
             hit = np.ones(len(rows), dtype=bool)
             for x in lists:
                 hit &= np.isin(rows, x)
-            if len(alt) > 1:  # a long form is a name: its words in a row, not scattered ("teams ... in localities")
-                hit &= ~present[j] & in_a_row(index, rows, hit & ~present[j], alt, said)
             present[j] |= hit
         weights[j] = _idf(df, n)
         known[j] = df > 0
@@ -194,25 +191,6 @@ def lexical_features(index, rows: np.ndarray, cons: list[Concept]) -> dict[str, 
     kw = weights * known
     known_cov = (kw @ present) / kw.sum() if kw.sum() else zero
     return {"cov": cov, "known_cov": known_cov}
-
-
-def in_a_row(index, rows: np.ndarray, which: np.ndarray, run: tuple[str, ...], said: dict[int, list[str]]) -> np.ndarray:
-    """For the ``which`` of ``rows``: does the passage's BM25 text (item title, date, text) hold the terms ``run`` one
-    after another (stopwords between them allowed)? ``said`` caches each passage's terms."""
-    from .build import bm25_text
-
-    out = np.zeros(len(rows), dtype=bool)
-    at = np.flatnonzero(which)
-    todo = [int(rows[i]) for i in at if int(rows[i]) not in said]
-    if todo:
-        got = index.store.passages_by_pid(index.pid_of(todo))
-        for r, pid in zip(todo, index.pid_of(todo)):
-            said[r] = tokenize_query(bm25_text(got[pid])) if pid in got else []
-    n = len(run)
-    for i in at:
-        t = said[int(rows[i])]
-        out[i] = any(t[k : k + n] == list(run) for k in range(len(t) - n + 1))
-    return out
 
 
 def group_max(groups: np.ndarray, values: np.ndarray) -> np.ndarray:
