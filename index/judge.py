@@ -97,23 +97,23 @@ def concepts(query_text: str, glossary: dict[str, list[str]]) -> list[Concept]:
     lower_query = " " + re.sub(r"[^a-z0-9&]+", " ", query_text.lower()) + " "
     words = {w.lower() for w in re.findall(r"[A-Za-z&]+", query_text)}
     for acr, exps in (glossary or {}).items():
-        acr_terms = tuple(tokenize_query(acr))
+        acr_terms = _terms(acr)
         if not acr_terms:
             continue
         if acr.lower() in words and len(acr_terms) == 1 and acr_terms[0] in alts:
             # the query uses the acronym: its long forms count as it
             for e in exps[:3]:
-                et = tuple(dict.fromkeys(tokenize_query(e)))
+                et = _terms(e)
                 if et:
                     alts[acr_terms[0]].add(et)
         for e in exps:
-            norm = " " + re.sub(r"[^a-z0-9&]+", " ", e.lower()).strip() + " "
+            norm = _spaced(e)
             spelled = norm in lower_query if len(norm) > 6 else False
-            held = spelled_out(terms, list(dict.fromkeys(tokenize_query(e)))) if not spelled else ()
+            held = spelled_out(terms, list(_terms(e))) if not spelled else ()
             if spelled or held:
                 # the query spells the long form out: the acronym counts for each of its words, and when it names the
                 # acronym too ("CAMHS child and adolescent mental health"), the words it spells count for the acronym
-                for t in held or dict.fromkeys(tokenize_query(e)):
+                for t in held or _terms(e):
                     if t in alts:
                         alts[t].add(acr_terms)
                 if held and acr_terms[0] in alts:
@@ -139,6 +139,17 @@ def period_spellings(term: str) -> list[tuple[str, ...]]:
         return []
     first, last = f"{start}/{(start + 1) % 100:02d}", f"{end - 1}/{end % 100:02d}"
     return [s for s in [(first, last), (f"{start}/{end % 100:02d}",), (f"{start}/{end}",)] if s != (term,)]
+
+
+@lru_cache(maxsize=65536)
+def _terms(text: str) -> tuple[str, ...]:
+    """The distinct terms of a glossary acronym or long form (each query reads the whole glossary: tokenize each once)."""
+    return tuple(dict.fromkeys(tokenize_query(text)))
+
+
+@lru_cache(maxsize=65536)
+def _spaced(text: str) -> str:
+    return " " + re.sub(r"[^a-z0-9&]+", " ", text.lower()).strip() + " "
 
 
 def spelled_out(terms: list[str], long_form: list[str]) -> tuple[str, ...]:
