@@ -7,9 +7,10 @@ Signals, all from what the index already holds (no extra model), for each candid
 
 - ``cov``: the share of the query's concepts the passage holds (in its BM25 text: item title, meeting date in words
   and verbatim text), each weighted by its IDF. A concept is a query term; an acronym the papers define counts as
-  present when its long form is ("DTOC" / "delayed transfers of care"), and the reverse. A query word the index has
-  never seen gets the highest weight: no passage can be about "gritting" when none says it. ``known_cov`` is the same
-  over the concepts the index knows.
+  present when its long form is ("DTOC" / "delayed transfers of care"), and the reverse, as does one the query spells
+  out beside it ("integrated locality teams ILTs"); a period of years counts however written ("2025-35" / "2025-26
+  ... 2034-35"). A query word the index has never seen gets the highest weight: no passage can be about "gritting"
+  when none says it. ``known_cov`` is the same over the concepts the index knows.
 - ``dense``: cosine of the query with the passage's vector or, when higher, one of its sentence windows.
 - ``cov_gap`` / ``dense_gap``: how far the passage is below the best candidate of the query on each.
 - ``item_cov`` / ``item_dense``: the best of each over the candidates of the same document and agenda item: a
