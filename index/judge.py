@@ -93,7 +93,8 @@ def concepts(query_text: str, glossary: dict[str, list[str]]) -> list[Concept]:
     if not terms:
         return []
     own = defined_in(query_text)  # "integrated locality teams ILTs": the asker's own definition comes first
-    glossary = {a: own.get(a, []) + list((glossary or {}).get(a, [])) for a in {**own, **(glossary or {})}}
+    if own:
+        glossary = {a: own.get(a, []) + list((glossary or {}).get(a, [])) for a in {**own, **(glossary or {})}}
     alts: dict[str, set[tuple[str, ...]]] = {t: set() for t in terms}
     lower_query = " " + re.sub(r"[^a-z0-9&]+", " ", query_text.lower()) + " "
     words = {w.lower() for w in re.findall(r"[A-Za-z&]+", query_text)}
