@@ -266,7 +266,7 @@ def _answer(index, question: str, k: int, filters: Filters | None, embedder, poo
     out = {"question": question, "answer": ABSTAIN_TEXT, "abstained": True, "citations": [], "related": [], "notes": notes}
     hits = res.strong[: max(k, pool)]
     if not hits:
-        missing = unnamed(question, res.hits[:k])  # the judge found none: say why when a name is what is missing
+        missing = unnamed(question, res.hits[:k], index)  # the judge found none: say why when a name is what is missing
         text = NO_MATCH_NAMED.format(names=_and(missing)) if missing else NO_MATCH_TEXT if res.hits else ABSTAIN_TEXT
         return _abstain(out, text, res, missing)
     if decision_q:
@@ -275,7 +275,7 @@ def _answer(index, question: str, k: int, filters: Filters | None, embedder, poo
     below = range(len(hits), len(hits) + len(wide))  # read for a sentence stating the fact asked: they add, never lead
     hits = hits + wide
     hits = hits + continuations(index, hits, res, fact=kind is not None)
-    missing = unnamed(question, hits)
+    missing = unnamed(question, hits, index)
     if missing:  # the papers that match never mention the place or body asked about (index/unnamed.py)
         return _abstain(out, UNNAMED_TEXT.format(names=_and(missing)), res, missing)
     # a vote or a decision: answered from (or led by) the register's record (index/recordanswer.py)
@@ -298,7 +298,7 @@ def _answer(index, question: str, k: int, filters: Filters | None, embedder, poo
         c["below"] = c["hit"] in below
     undecided = rec is None and no_decision_found(question, hits, cands, DECISION_DENSE_GAP)
     chosen = select_sentences(cands, undecided)
-    missing = unnamed(question, [hits[c["hit"]] for c in chosen]) if rec is None else []
+    missing = unnamed(question, [hits[c["hit"]] for c in chosen], index) if rec is None else []
     if chosen and missing:  # a strong match names the place, but the sentences that would answer come from others
         return _abstain(out, UNCITED_NAME_TEXT.format(names=_and(missing)), res, missing)
     describe_rows(index, chosen, hits)

@@ -49,7 +49,7 @@ from .glossary import defined_in
 from .query import DECISION_INTENT
 from .semantic import vector_flags
 from .tokenize import tokenize_query
-from .unnamed import question_names
+from .unnamed import preceding_terms, question_names
 
 MODEL_FILE = Path(__file__).with_name("judge_model.json")
 FEATURES = ("cov", "known_cov", "cov_gap", "item_cov", "inv_concepts", "dense", "dense_gap", "item_dense")
@@ -358,7 +358,8 @@ def continued(index, rows: np.ndarray, p: np.ndarray, thr: float) -> np.ndarray:
 
 def unnamed_terms(index, rows: np.ndarray, p: np.ndarray, thr: float, query_text: str) -> list[str]:
     """The names of the query (index/unnamed.py: "Medway", "Margate") that none of its strong matches (relevance ``p`` at
-    least ``thr``, and at most NAME_GAP under the best) holds, in its words or its council's or body's name. Then no
+    least ``thr``, and at most NAME_GAP under the best) holds, in its words, its council's or body's name or the passage
+    before it in its agenda item (``preceding_terms``). Then no
     passage is a match: a passage about Kent's council tax holds every word of "Medway Council council tax increase"
     but the one that says which council."""
     names = question_names(query_text)
@@ -368,8 +369,13 @@ def unnamed_terms(index, rows: np.ndarray, p: np.ndarray, thr: float, query_text
     post = index.term_rows(names)
     held = rows[strong]
     missing = [t for t in names if t not in post or not np.isin(held, post[t]).any()]
-    if missing:  # a paper of Leicestershire County Council's Health and Wellbeing Board need not say either name
-        got = index.store.passages_by_pid(index.pid_of(held))
-        own = {t for p in got.values() for t in tokenize_query(f"{p.get('council') or ''} {p.get('body') or ''}")}
-        missing = [t for t in missing if t not in own]
+    if not missing:
+        return []
+    pids = index.pid_of(held)  # a paper of Leicestershire County Council's Health and Wellbeing Board need say neither
+    own = {t for p in index.store.passages_by_pid(pids).values() for t in tokenize_query(f"{p.get('council') or ''} {p.get('body') or ''}")}
+    missing = [t for t in missing if t not in own]
+    if missing:  # nor need a passage that goes on about what the one before it named (index/unnamed.py); a decision
+        # block is no such passage: it is a match by its minute's best passage (``judge``), not by what it follows
+        own_words = [x for x, dec in zip(pids, np.asarray(index.decisions_of(held), dtype=bool)) if not dec]
+        missing = [t for t in missing if t not in preceding_terms(index, own_words)]
     return missing

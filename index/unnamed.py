@@ -28,6 +28,7 @@ NOT_NAMES = frozenset(
     "for and or to by with at from can could will would should shall may might must tell show list find give explain "
     "any all each every this that these those there their our my your its it please "
     "january february march april may june july august september october november december "
+    "jan feb mar apr jun jul aug sep sept oct nov dec "
     "monday tuesday wednesday thursday friday saturday sunday "
     "england english uk britain british great united kingdom national nationally government".split()
 )
@@ -42,16 +43,31 @@ def question_names(question: str) -> list[str]:
         return []
     out: dict[str, None] = {}
     for w in _TITLE_WORD.findall(question):
-        if w.lower().strip("'’") in NOT_NAMES:
+        if all(part.strip("'’") in NOT_NAMES for part in w.lower().split("-")):  # "Oct-Dec" is two months
             continue
         for t in tokenize_query(w):
             out[t] = None
     return list(out)
 
 
-def unnamed(question: str, hits: list[dict]) -> list[str]:
+def preceding_terms(index, pids: list[int]) -> set[str]:
+    """The terms of the passage just before each of ``pids`` (passage ids) in the same document and agenda item. A
+    minute or report names the strategy, place or body once and the next passage goes on about it: "... the Joint
+    Health and Wellbeing Strategy: 'Closing the Gap'", then "Measures that had shown particular improvement relative
+    to the baseline in the strategy were:- Breastfeeding at 6-8 weeks ..."."""
+    got = index.store.passages_by_pid(list(pids) + [p - 1 for p in pids])
+    out: set[str] = set()
+    for p in pids:
+        a, b = got.get(p - 1), got.get(p)
+        if a and b and a["doc_id"] == b["doc_id"] and a.get("item") == b.get("item"):
+            out.update(tokenize(a["text"]))
+    return out
+
+
+def unnamed(question: str, hits: list[dict], index=None) -> list[str]:
     """The words of ``question`` naming something (``question_names``) that none of ``hits`` holds in its text, title,
-    agenda item, body or council, as the question writes them."""
+    agenda item, body or council, as the question writes them, nor (given the ``index``) the passage before one of them
+    in its agenda item (``preceding_terms``)."""
     names = question_names(question)
     if not names:
         return []
@@ -59,4 +75,6 @@ def unnamed(question: str, hits: list[dict]) -> list[str]:
     for h in hits:
         held.update(tokenize(" ".join(str(h.get(k) or "") for k in ("text", "title", "item", "body", "council"))))
     missing = {t for t in names if t not in held}
+    if missing and index is not None:
+        missing -= preceding_terms(index, [h["pid"] for h in hits if "pid" in h])
     return [w for w in dict.fromkeys(_TITLE_WORD.findall(question)) if set(tokenize_query(w)) & missing]

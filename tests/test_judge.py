@@ -157,6 +157,7 @@ def test_a_place_held_only_by_weak_matches_or_by_the_council_name(ix):
     """A name counts as held by the matches when a match about as good as the best holds it (NAME_GAP), in its words or
     in its council's name: a Leicestershire County Council paper is about Leicestershire without saying so."""
     from boardpapers.index.judge import NAME_GAP
+    from boardpapers.index.unnamed import preceding_terms
 
     post = ix.term_rows(["rutland", "leicestershir"])
     every = sorted({i for i, _ in rank(ix, "libraries safeguarding adults Rutland", 300, pool=POOL).fused})
@@ -164,7 +165,10 @@ def test_a_place_held_only_by_weak_matches_or_by_the_council_name(ix):
     council = {r: got[pid]["council"] for r, pid in zip(every, ix.pid_of(every))}
     named = int(post["rutland"][0])
     either = set(post["rutland"].tolist()) | set(post["leicestershir"].tolist())
-    other = next(r for r in every if r not in either and council[r] == "Leicester City Council")
+    before = {r: preceding_terms(ix, [pid]) for r, pid in zip(every, ix.pid_of(every))}  # nor the passage before it
+    other = next(
+        r for r in every if r not in either and council[r] == "Leicester City Council" and not {"rutland", "leicestershir"} & before[r]
+    )
     rows, q = np.array([named, other]), "library savings in Rutland"
     assert unnamed_terms(ix, rows, np.array([0.9, 0.9]), 0.3, q) == []
     assert unnamed_terms(ix, rows, np.array([0.9 - NAME_GAP + 0.05, 0.9]), 0.3, q) == []
@@ -172,6 +176,32 @@ def test_a_place_held_only_by_weak_matches_or_by_the_council_name(ix):
     quiet = next(r for r in every if r not in set(post["leicestershir"].tolist()) and council[r] == "Leicestershire County Council")
     assert unnamed_terms(ix, np.array([quiet]), np.array([0.9]), 0.3, "library savings in Leicestershire") == []
     assert unnamed_terms(ix, np.array([other]), np.array([0.9]), 0.3, "library savings in Leicestershire") == ["leicestershir"]
+
+
+def test_a_place_named_by_the_passage_before_a_match(ix):
+    """A passage that goes on about what the one before it in its agenda item named holds that name ("Measures that had
+    shown particular improvement ... in the strategy were" after the minute naming 'Closing the Gap'); a decision block
+    does not: it is a match by its minute's best passage (index/unnamed.py, ``preceding_terms``)."""
+    from boardpapers.index.tokenize import tokenize
+    from boardpapers.index.unnamed import preceding_terms
+
+    named = ix.term_rows(["rutland"])["rutland"].tolist()
+    pids = ix.pid_of(named)
+    got = ix.store.passages_by_pid(pids + [p + 1 for p in pids])
+    follower = next(
+        b
+        for a, b in ((got.get(p), got.get(p + 1)) for p in pids)
+        if a
+        and b
+        and a["doc_id"] == b["doc_id"]
+        and a["item"] == b["item"]
+        and not b["is_decision"]
+        and "rutland" not in tokenize(b["text"] + " " + (b["item"] or "") + " " + (b["council"] or ""))
+    )
+    row = ix.rows_for_passage_ids([follower["passage_id"]])[0]
+    assert "rutland" in preceding_terms(ix, [follower["pid"]])
+    assert unnamed_terms(ix, np.array([row]), np.array([0.9]), 0.3, "library savings in Rutland") == []
+    assert preceding_terms(ix, [min(pids) - 10_000]) == set()  # no such passage: nothing before it
 
 
 def test_matches_come_first_and_are_counted(ix):

@@ -15,6 +15,8 @@ def test_names_are_title_case_words_but_not_question_words_months_acronyms_or_th
     assert question_names("how many potholes were filled in 2016") == []
     assert question_names("Delayed Transfers Of Care Figures") == []  # title case (a report title pasted in)
     assert question_names("Leicester Better Care Fund allocation") == ["leicest", "better", "care", "fund"]
+    assert question_names("how many people visited Kent libraries Oct-Dec 2024") == ["kent"]  # months, abbreviated
+    assert question_names("Sept figures for Maidstone") == ["maidston"]
 
 
 def test_unnamed_lists_the_question_words_no_hit_holds():
