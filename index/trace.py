@@ -32,7 +32,6 @@ from .rank import CANDIDATES, POOL, judged_ranking
 from .semantic import vector_flags
 
 SHOW_TOTAL = 20  # passages shown in all (each meeting shows one even past it); more sit behind "further" / --all
-SHOW_MAX = 8  # the most any one meeting shows
 MMR_LAMBDA = 0.7  # weight of relevance against similarity to the passages already shown (0.5-0.7 measured alike)
 COPY_COS = 0.95  # a passage this close to one already shown is a near copy (``spread``)
 COPY_PENALTY = 10.0  # ... and comes after every other passage
@@ -49,12 +48,12 @@ def _meeting_key(h: dict) -> tuple:
     return h.get("council"), h.get("body"), h.get("meeting_date")
 
 
-def show_counts(sizes: list[int], total: int = SHOW_TOTAL, most: int = SHOW_MAX) -> list[int]:
+def show_counts(sizes: list[int], total: int = SHOW_TOTAL) -> list[int]:
     """How many passages each meeting (``sizes``: its number of matches, in date order) shows: one each, then one
     more at a time to the meeting showing fewest (the one with more matches first) until ``total`` are shown."""
     n = [min(1, s) for s in sizes]
     while sum(n) < total:
-        open_ = [i for i, s in enumerate(sizes) if n[i] < min(most, s)]
+        open_ = [i for i, s in enumerate(sizes) if n[i] < s]
         if not open_:
             break
         i = min(open_, key=lambda i: (n[i], -sizes[i], i))

@@ -11,7 +11,7 @@ from conftest import build_index
 from pgfixture import BACKENDS, open_on_backend
 
 from boardpapers import cli
-from boardpapers.index.trace import COPY_COS, SHOW_MAX, SHOW_TOTAL, event_prior, show_counts, spread, trace
+from boardpapers.index.trace import COPY_COS, SHOW_TOTAL, event_prior, show_counts, spread, trace
 
 SLOW_FIXTURES = {"idx_dir"}  # built with the real model (tests/conftest.py marks their tests slow)
 
@@ -80,13 +80,14 @@ def test_cli_trace_json(idx_dir, capsys):
 
 
 def test_show_counts_share_about_twenty_passages_over_the_meetings():
-    assert (SHOW_TOTAL, SHOW_MAX) == (20, 8)
-    assert show_counts([4, 40]) == [4, 8]  # two meetings: up to SHOW_MAX each, the small one all it has
-    assert show_counts([1, 100]) == [1, 8]
+    assert SHOW_TOTAL == 20
+    assert show_counts([4, 40]) == [4, 16]  # two meetings: the small one all it has, the big one the rest
+    assert show_counts([1, 100]) == [1, 19]
+    assert show_counts([30, 30]) == [10, 10]
     assert show_counts([3] * 25) == [1] * 25  # many meetings: one each, even past SHOW_TOTAL
     assert show_counts([3] * 12) == [2] * 8 + [1] * 4  # the extra places in turn, earliest first on a tie
     assert show_counts([2, 30, 30, 30, 2]) == [2, 6, 5, 5, 2]  # the extra places go to the meetings with more matches
-    assert sum(show_counts([50] * 4)) == SHOW_TOTAL and max(show_counts([50] * 4)) <= SHOW_MAX
+    assert show_counts([50] * 4) == [5] * 4 and show_counts([2, 3]) == [2, 3]  # evenly; never more than a meeting has
     assert show_counts([]) == []
 
 
@@ -159,7 +160,7 @@ def every_hits(every: dict, meeting: dict) -> list[dict]:
 
 def test_trace_shows_differing_passages_of_a_meeting_with_many_matches(real_index, monkeypatch):
     """Two real packs: the 2015-06-02 scrutiny meeting holds dozens of matches, most from one long review report; the
-    passages shown are fewer than SHOW_MAX, and less alike than the same number taken by relevance. (The topic judged
+    passages shown are fewer than its matches, and less alike than the same number taken by relevance. (The topic judged
     as one: what its aspects add is tests/test_aspects.py's.)"""
     from boardpapers.index import trace as trace_mod
     from boardpapers.index.backend import open_index
@@ -171,7 +172,8 @@ def test_trace_shows_differing_passages_of_a_meeting_with_many_matches(real_inde
     assert sum(len(m["hits"]) for m in r["meetings"]) <= max(SHOW_TOTAL, len(r["meetings"]))
     big = max(r["meetings"], key=lambda m: m["passages"])
     by_relevance = every_hits(every, big)[: len(big["hits"])]
-    assert big["passages"] > 20 and len(big["hits"]) == SHOW_MAX and big["more"] == big["passages"] - SHOW_MAX
+    shown = show_counts([m["passages"] for m in r["meetings"]])[r["meetings"].index(big)]
+    assert big["passages"] > 20 and len(big["hits"]) == shown < big["passages"] and big["more"] == big["passages"] - shown
     lead = big["hits"][0]  # a matching decision, or else the best by relevance + event_prior
     assert lead["is_decision"] or lead["relevance"] + event_prior(lead) == max(
         h["relevance"] + event_prior(h) for h in every_hits(every, big)
