@@ -67,7 +67,7 @@ def preceding_terms(index, pids: list[int]) -> set[str]:
 def unnamed(question: str, hits: list[dict], index=None) -> list[str]:
     """The words of ``question`` naming something (``question_names``) that none of ``hits`` holds in its text, title,
     agenda item, body or council, as the question writes them, nor (given the ``index``) the passage before one of them
-    in its agenda item (``preceding_terms``)."""
+    (not a decision block) in its agenda item (``preceding_terms``), as the judge's ``unnamed_terms``."""
     names = question_names(question)
     if not names:
         return []
@@ -75,6 +75,6 @@ def unnamed(question: str, hits: list[dict], index=None) -> list[str]:
     for h in hits:
         held.update(tokenize(" ".join(str(h.get(k) or "") for k in ("text", "title", "item", "body", "council"))))
     missing = {t for t in names if t not in held}
-    if missing and index is not None:
-        missing -= preceding_terms(index, [h["pid"] for h in hits if "pid" in h])
+    if missing and index is not None:  # a decision block is a match by its minute's best passage, not by what it follows
+        missing -= preceding_terms(index, [h["pid"] for h in hits if "pid" in h and not h.get("is_decision")])
     return [w for w in dict.fromkeys(_TITLE_WORD.findall(question)) if set(tokenize_query(w)) & missing]

@@ -183,7 +183,7 @@ def test_a_place_named_by_the_passage_before_a_match(ix):
     shown particular improvement ... in the strategy were" after the minute naming 'Closing the Gap'); a decision block
     does not: it is a match by its minute's best passage (index/unnamed.py, ``preceding_terms``)."""
     from boardpapers.index.tokenize import tokenize
-    from boardpapers.index.unnamed import preceding_terms
+    from boardpapers.index.unnamed import preceding_terms, unnamed
 
     named = ix.term_rows(["rutland"])["rutland"].tolist()
     pids = ix.pid_of(named)
@@ -196,12 +196,15 @@ def test_a_place_named_by_the_passage_before_a_match(ix):
         and a["doc_id"] == b["doc_id"]
         and a["item"] == b["item"]
         and not b["is_decision"]
-        and "rutland" not in tokenize(b["text"] + " " + (b["item"] or "") + " " + (b["council"] or ""))
+        and "rutland" not in tokenize(" ".join(str(b.get(k) or "") for k in ("text", "title", "item", "body", "council")))
     )
     row = ix.rows_for_passage_ids([follower["passage_id"]])[0]
     assert "rutland" in preceding_terms(ix, [follower["pid"]])
     assert unnamed_terms(ix, np.array([row]), np.array([0.9]), 0.3, "library savings in Rutland") == []
     assert preceding_terms(ix, [min(pids) - 10_000]) == set()  # no such passage: nothing before it
+    assert unnamed("library savings in Rutland", [follower], ix) == []  # ask reads it the same way
+    assert unnamed("library savings in Rutland", [follower]) == ["Rutland"]  # without the index: its own words only
+    assert unnamed("library savings in Rutland", [follower | {"is_decision": True}], ix) == ["Rutland"]
 
 
 def test_matches_come_first_and_are_counted(ix):
