@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Every labelled set, judged: the eight lines a change to ranking, the judge, trace or ask is decided on
+# (docs/BENCHMARKS.md, "Held-out sets"). `boardpapers eval --judge` on the dev set and our own sets, each over the index
+# of its papers; prints one line per set and leaves each run's JSON (per-query records included) in OUT.
+#
+#   scripts/eval_sets.sh LEICESTER_INDEX KENT_INDEX [OUT]
+#
+# LEICESTER_INDEX: an index of corpus/ (`boardpapers ingest corpus --index DIR`); KENT_INDEX: an index of
+# ../shared/realpdf. OUT defaults to a new temporary folder. About two minutes on two cores.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ $# -lt 2 ]; then
+  echo "usage: scripts/eval_sets.sh LEICESTER_INDEX KENT_INDEX [OUT]" >&2
+  exit 2
+fi
+leic=$1 kent=$2 out=${3:-$(mktemp -d)}
+dev=../shared/eval/council-dev.jsonl
+if [ ! -f "$dev" ]; then
+  echo "the dev set $dev is missing (../shared must be beside the repository)" >&2
+  exit 2
+fi
+mkdir -p "$out"
+export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 TOKENIZERS_PARALLELISM=false
+run() {  # NAME GOLD INDEX SCOPE
+  .venv/bin/python -m boardpapers eval --gold "$2" --index "$3" --judge --meetings eval/meetings.json --scope "$4" \
+    --format json >"$out/$1.json"
+}
+run dev "$dev" "$leic" leicester
+run leicester eval/leicester-labelled.jsonl "$leic" leicester
+run kent eval/kent-labelled.jsonl "$kent" kent
+run leicester-heldout eval/leicester-heldout.jsonl "$leic" leicester
+run kent-heldout eval/kent-heldout.jsonl "$kent" kent
+run offtopic-leicester eval/offtopic.jsonl "$leic" leicester
+run offtopic-kent eval/offtopic.jsonl "$kent" kent
+run offtopic-heldout-leicester eval/offtopic-heldout.jsonl "$leic" leicester
+run offtopic-heldout-kent eval/offtopic-heldout.jsonl "$kent" kent
+.venv/bin/python - "$out" <<'PY'
+import json
+import sys
+from pathlib import Path
+
+out = Path(sys.argv[1])
+cols = [
+    ("gold_strong", "gold strong"),
+    ("ask_cites_gold", "ask cites"),
+    ("ask_false_abstain", "false abst"),
+    ("recall@5", "r@5"),
+    ("mrr@10", "MRR@10"),
+    ("trace_coverage_shown", "trace shown"),
+    ("trace_coverage_all", "trace all"),
+    ("trace_meeting_precision", "mtg prec"),
+    ("trace_first_mention", "first"),
+    ("offtopic_no_strong", "off no strong"),
+    ("ask_abstain_offtopic", "ask abstains"),
+]
+print(f"{'set':27}" + "".join(f"{h:>14}" for _, h in cols))
+for f in sorted(out.glob("*.json"), key=lambda p: (p.stem.startswith("offtopic"), p.stem)):
+    j = json.loads(f.read_text(encoding="utf-8"))["judge"]
+    cells = [j.get(k) for k, _ in cols]
+    print(f"{f.stem:27}" + "".join(f"{v:>14.3f}" if isinstance(v, float) and v == v else f"{'-':>14}" for v in cells))
+print(f"per-query records: {out}/*.json")
+PY
