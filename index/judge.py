@@ -372,10 +372,9 @@ def unnamed_terms(index, rows: np.ndarray, p: np.ndarray, thr: float, query_text
     if not missing:
         return []
     pids = index.pid_of(held)  # a paper of Leicestershire County Council's Health and Wellbeing Board need say neither
-    own = {t for p in index.store.passages_by_pid(pids).values() for t in tokenize_query(f"{p.get('council') or ''} {p.get('body') or ''}")}
+    got = index.store.passages_by_pid(pids)
+    own = {t for p in got.values() for t in tokenize_query(f"{p.get('council') or ''} {p.get('body') or ''}")}
     missing = [t for t in missing if t not in own]
-    if missing:  # nor need a passage that goes on about what the one before it named (index/unnamed.py); a decision
-        # block is no such passage: it is a match by its minute's best passage (``judge``), not by what it follows
-        own_words = [x for x, dec in zip(pids, np.asarray(index.decisions_of(held), dtype=bool)) if not dec]
-        missing = [t for t in missing if t not in preceding_terms(index, own_words)]
+    if missing:  # nor need a passage that goes on about what the one before it named (index/unnamed.py)
+        missing = [t for t in missing if t not in preceding_terms(index, pids, got)]
     return missing

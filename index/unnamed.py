@@ -50,16 +50,19 @@ def question_names(question: str) -> list[str]:
     return list(out)
 
 
-def preceding_terms(index, pids: list[int]) -> set[str]:
+def preceding_terms(index, pids: list[int], known: dict[int, dict] | None = None) -> set[str]:
     """The terms of the passage just before each of ``pids`` (passage ids) in the same document and agenda item. A
     minute or report names the strategy, place or body once and the next passage goes on about it: "... the Joint
     Health and Wellbeing Strategy: 'Closing the Gap'", then "Measures that had shown particular improvement relative
-    to the baseline in the strategy were:- Breastfeeding at 6-8 weeks ..."."""
-    got = index.store.passages_by_pid(list(pids) + [p - 1 for p in pids])
+    to the baseline in the strategy were:- Breastfeeding at 6-8 weeks ...". Not for a decision block: it is a match by
+    its minute's best passage (index/judge.py), not by what it follows. ``known``: the passages (or hits) of ``pids``
+    already read, by pid; the others are read from the store."""
+    known = known or {}
+    got = index.store.passages_by_pid([p for p in pids if p not in known] + [p - 1 for p in pids])
     out: set[str] = set()
     for p in pids:
-        a, b = got.get(p - 1), got.get(p)
-        if a and b and a["doc_id"] == b["doc_id"] and a.get("item") == b.get("item"):
+        a, b = got.get(p - 1), known.get(p) or got.get(p)
+        if a and b and not b.get("is_decision") and a["doc_id"] == b["doc_id"] and a.get("item") == b.get("item"):
             out.update(tokenize(a["text"]))
     return out
 
@@ -67,7 +70,7 @@ def preceding_terms(index, pids: list[int]) -> set[str]:
 def unnamed(question: str, hits: list[dict], index=None) -> list[str]:
     """The words of ``question`` naming something (``question_names``) that none of ``hits`` holds in its text, title,
     agenda item, body or council, as the question writes them, nor (given the ``index``) the passage before one of them
-    (not a decision block) in its agenda item (``preceding_terms``), as the judge's ``unnamed_terms``."""
+    in its agenda item (``preceding_terms``), as the judge's ``unnamed_terms``."""
     names = question_names(question)
     if not names:
         return []
@@ -75,6 +78,7 @@ def unnamed(question: str, hits: list[dict], index=None) -> list[str]:
     for h in hits:
         held.update(tokenize(" ".join(str(h.get(k) or "") for k in ("text", "title", "item", "body", "council"))))
     missing = {t for t in names if t not in held}
-    if missing and index is not None:  # a decision block is a match by its minute's best passage, not by what it follows
-        missing -= preceding_terms(index, [h["pid"] for h in hits if "pid" in h and not h.get("is_decision")])
+    if missing and index is not None:
+        read = {h["pid"]: h for h in hits if "pid" in h}
+        missing -= preceding_terms(index, list(read), read)
     return [w for w in dict.fromkeys(_TITLE_WORD.findall(question)) if set(tokenize_query(w)) & missing]
