@@ -149,7 +149,7 @@ def _trace(sub) -> None:
         "--per-meeting",
         type=count(1),
         default=None,
-        help="passages shown per meeting (default: about 20 in all, 1-8 a meeting, picked to differ; --all: every one)",
+        help="passages shown per meeting (default: about 20 in all, shared evenly, at least 1 a meeting, picked to differ; --all: every one)",
     )
     s.add_argument("--all", action="store_true", help="every matching passage of each meeting")
     s.add_argument("--model", default=None, help="must match the index's model")

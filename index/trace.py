@@ -11,8 +11,8 @@ document. So the shown ones are picked greedily: the next is the match with the 
 those already picked (maximal marginal relevance over the stored vectors), with a small bonus for an agenda item not
 yet shown, and a lead for a passage that reads as the record of an event (``event_prior``: a minute, the past tense,
 a date), as a timeline is what happened at each meeting. And the number shown follows the number of meetings: about
-SHOW_TOTAL passages in all, at least one per meeting and at most SHOW_MAX, so a trace of two meetings shows eight of
-each and one of twenty meetings one of each. A near copy of a passage already shown, at this meeting or an earlier
+SHOW_TOTAL passages in all, shared evenly (``show_counts``) with at least one per meeting, so a trace of two meetings
+shows ten of each and one of twenty meetings one of each. A near copy of a passage already shown, at this meeting or an earlier
 one, is shown last: packs reprint a plan, a motion as amended or the last meeting's minutes, chunked at other places.
 Labelled trace queries (docs/BENCHMARKS.md, "Judging relevance"), evidence among the passages shown, dev / Leicester /
 Kent: 0.200 / 0.206 / 0.237 (two per meeting by relevance) -> 0.358 / 0.247 / 0.325 (about 10, MMR) -> 0.458 / 0.386 /
