@@ -9,7 +9,8 @@ Signals, all from what the index already holds (no extra model), for each candid
   and verbatim text), each weighted by its IDF. A concept is a query term; an acronym the papers define counts as
   present when its long form is ("DTOC" / "delayed transfers of care"), and the reverse, as does one the query spells
   out beside it ("integrated locality teams ILTs"); a period of years counts however written ("2025-35" / "2025-26
-  ... 2034-35"). A query word the index has never seen gets the highest weight: no passage can be about "gritting"
+  ... 2034-35"), and so does a word spelled the other way, British or American (index/spelling.py: "program" /
+  "programme", "advisor" / "adviser"). A query word the index has never seen gets the highest weight: no passage can be about "gritting"
   when none says it. ``known_cov`` is the same over the concepts the index knows.
 - ``dense``: cosine of the query with the passage's vector or, when higher, one of its sentence windows.
 - ``cov_gap`` / ``dense_gap``: how far the passage is below the best candidate of the query on each.
@@ -48,6 +49,7 @@ from boardpapers.errors import BoardpapersError
 from .glossary import defined_in
 from .query import DECISION_INTENT
 from .semantic import vector_flags
+from .spelling import variants
 from .tokenize import tokenize_query
 from .unnamed import preceding_terms, question_names
 
@@ -121,6 +123,13 @@ def concepts(query_text: str, glossary: dict[str, list[str]]) -> list[Concept]:
                 if held and acr_terms[0] in alts:
                     alts[acr_terms[0]].add(held)
                 break
+    for w in words:  # the same word spelled the other way ("programme" / "program", "adviser" / "advisor")
+        own_term = _terms(w)
+        if len(own_term) == 1 and own_term[0] in alts:
+            for v in variants(w):
+                vt = _terms(v)
+                if len(vt) == 1 and vt != own_term:
+                    alts[own_term[0]].add(vt)
     return [Concept(t, tuple(sorted(alts[t])), tuple(period_spellings(t))) for t in terms]
 
 

@@ -1,0 +1,110 @@
+"""British and American spellings of one word: a query in either finds the papers in the other.
+
+Council papers are written in British English, but not consistently: the Kent papers say "treasury management
+advisers" and "treasury advisor", "capital programme" and "the current estimated capital program spend"; a user
+types "organization", "center" or "pediatric" as often as "organisation", "centre" or "paediatric". The stemmer
+(index/tokenize.py) makes "organis" and "organiz", "centr" and "center", "programm" and "program" of them, so without
+help a query finds only the papers spelled its way, and the judge counts the word as missing from the others.
+
+``variants(word)`` gives the other spellings of a word by the regular differences between the two (-our/-or,
+-ise/-ize and -yse/-yze with their derived forms, -tre/-ter, -ence/-ense, -gramme/-gram, -ogue/-og, ae/oe/e in
+medical words) and a few irregular pairs. A variant is only a candidate spelling: ranking adds it to the query's
+BM25 terms and the judge counts it as the query's word (index/judge.py ``concepts``), and a variant no paper uses
+matches nothing, so a rule that makes a non-word ("hour" has no "-or" form: the rules want three letters before the
+ending) costs nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+# (what comes before, British ending, American ending, the suffix either may carry, as a group): each rule works both
+# ways. Three letters before the ending keep short words ("hour", "tour", "size", "rogue") out.
+_RULES = (
+    ("[a-z]{3}", "our", "or", "(s|ed|ing|ite|ites|hood|hoods|able|ably|er|ers|ful)?"),
+    ("[a-z]{2}", "is", "iz", "(e|es|ed|ing|ation|ations|er|ers)"),
+    ("[a-z]", "ys", "yz", "(e|es|ed|ing)"),
+    ("[a-z]{2}[tb]", "re", "er", "(s|d)?"),
+    ("[a-z]{2}", "enc", "ens", "(e|es)"),
+    ("[a-z]", "gramme", "gram", "(s)?"),
+    ("[a-z]{3}", "ogue", "og", "(s)?"),
+)
+# each rule as two substitutions, British to American and back
+_ENDINGS = [(re.compile(f"(?<={before}){a}{suffix}$"), b + r"\1") for before, uk, us, suffix in _RULES for a, b in ((uk, us), (us, uk))]
+# medical words: British "ae" / "oe" is American "e" ("paediatric", "anaemia", "oesophagus"); the other way only for the
+# stems that have it (an "e" in "budget" or "member" is no "ae")
+_DIGRAPH = re.compile(r"(ae|oe)(?=[a-z])")
+_MEDICAL = {
+    "pediatr": "paediatr",
+    "orthoped": "orthopaed",
+    "anem": "anaem",
+    "anesth": "anaesth",
+    "hemat": "haemat",
+    "hemo": "haemo",
+    "hemorrh": "haemorrh",
+    "gynec": "gynaec",
+    "leukem": "leukaem",
+    "fetal": "foetal",
+    "fetus": "foetus",
+    "estrogen": "oestrogen",
+    "esophag": "oesophag",
+    "edema": "oedema",
+    "diarrhea": "diarrhoea",
+    "ischem": "ischaem",
+    "septicem": "septicaem",
+    "archeolog": "archaeolog",
+    "encyclopedi": "encyclopaedi",
+    "etiolog": "aetiolog",
+}
+_IRREGULAR = {
+    "adviser": "advisor",
+    "advisers": "advisors",
+    "judgement": "judgment",
+    "judgements": "judgments",
+    "practise": "practice",
+    "practised": "practiced",
+    "sceptical": "skeptical",
+    "grey": "gray",
+    "learnt": "learned",
+    "spelt": "spelled",
+    "enrolment": "enrollment",
+    "instalment": "installment",
+    "instalments": "installments",
+    "fulfil": "fulfill",
+    "aluminium": "aluminum",
+}
+_IRREGULAR.update({v: k for k, v in list(_IRREGULAR.items())})
+_WORD = re.compile(r"[a-z]+")
+
+
+@lru_cache(maxsize=8192)
+def variants(word: str) -> tuple[str, ...]:
+    """The other spellings of ``word`` (lower-case letters only; anything else has none), British and American."""
+    w = word.lower()
+    if not _WORD.fullmatch(w) or len(w) < 4:
+        return ()
+    out: dict[str, None] = {}
+    if w in _IRREGULAR:
+        out[_IRREGULAR[w]] = None
+    for pattern, repl in _ENDINGS:
+        v = pattern.sub(repl, w)
+        if v != w:
+            out[v] = None
+    plain = _DIGRAPH.sub("e", w)
+    if plain != w:
+        out[plain] = None
+    for us, uk in _MEDICAL.items():
+        if w.startswith(us):
+            out[uk + w[len(us) :]] = None
+    out.pop(w, None)
+    return tuple(out)
+
+
+def query_variants(text: str) -> list[str]:
+    """Every other spelling of the words of ``text`` (``variants``), in the order the words come."""
+    out: dict[str, None] = {}
+    for w in re.findall(r"[A-Za-z]+", text):
+        for v in variants(w):
+            out[v] = None
+    return list(out)
