@@ -160,4 +160,9 @@ def cmd_trace(a) -> int:
             print("     " + excerpt(h["text"], h.get("aspect") or a.topic, 300) + (f"  (aspect: {h['aspect']})" if h.get("aspect") else ""))
         if m["more"] and not a.all:
             print(f"   … {m['more']} more matching passage(s) (--all shows them)")
+        if m.get("related"):  # a short timeline's room: what the judge found related at this meeting, marked
+            print("   related at this meeting (not judged matches):")
+            for h in m["related"]:
+                print(f"   (related) {shown_path(citation(h))}")
+                print("     " + excerpt(h["text"], a.topic, 300))
     return EXIT_OK

@@ -168,6 +168,7 @@ def evaluate_judgement(
         "recall@5": mean(t["r5"]),
         "mrr@10": mean(t["mrr"]),
         "trace_coverage_shown": mean(t["tr_shown"]),
+        "trace_coverage_shown_matches": mean(t["tr_shown_matches"]),
         "trace_coverage_top10": mean(t["tr_top10"]),
         "trace_coverage_all": mean(t["tr_all"]),
         "trace_meeting_precision": mean(t["tr_prec"]),
@@ -187,6 +188,7 @@ _TALLIES = (
     "r5",
     "mrr",
     "tr_shown",
+    "tr_shown_matches",
     "tr_top10",
     "tr_all",
     "tr_prec",
@@ -195,8 +197,10 @@ _TALLIES = (
 
 
 def _judge_trace(index, q: dict, labels: list[dict] | None, embedder, tally: dict[str, list]) -> dict:
-    """A trace query: how much of its evidence the trace command shows (``coverage_top10``: in its first ten passages, in
-    output order: meetings by date, each one's passages in turn; ``coverage_all``: in all its groups), and with meeting
+    """A trace query: how much of its evidence the trace command shows (``coverage_shown``: its matches shown and the
+    related lines it adds, marked, to a short timeline; ``coverage_shown_matches``: the matches shown alone;
+    ``coverage_top10``: in its first ten lines, in output order: meetings by date, each one's matches then related
+    lines; ``coverage_all``: in all its matches), and with meeting
     ``labels`` how many of its dated meetings are right and whether its first mention is the earliest labelled one."""
     from .query import QueryError
     from .trace import trace
@@ -206,15 +210,17 @@ def _judge_trace(index, q: dict, labels: list[dict] | None, embedder, tally: dic
         t = trace(index, q["query"], embedder=embedder)
     except QueryError:  # refused with a message ("only stopwords"): no meeting shown
         t = {"meetings": [], "first_mention": None}
-    shown = [h for m in t["meetings"] for h in m["hits"]]
-    every = shown + [h for m in t["meetings"] for h in m["further"]]
+    matches = [h for m in t["meetings"] for h in m["hits"]]  # each meeting's matches shown, then its related lines
+    shown = [h for m in t["meetings"] for h in m["hits"] + m.get("related", [])]
+    every = matches + [h for m in t["meetings"] for h in m["further"]]
 
     def share(hits: list[dict]) -> float:
         return sum(any(quote_in(e["quote"], h["text"]) for h in hits) for e in q["evidence"]) / len(q["evidence"])
 
-    rec.update(coverage_shown=share(shown), coverage_top10=share(shown[:10]), coverage_all=share(every))
-    rec.update(meetings_shown=len(t["meetings"]), passages_shown=len(shown))
+    rec.update(coverage_shown=share(shown), coverage_shown_matches=share(matches), coverage_top10=share(shown[:10]))
+    rec.update(coverage_all=share(every), meetings_shown=len(t["meetings"]), passages_shown=len(shown))
     tally["tr_shown"].append(rec["coverage_shown"])
+    tally["tr_shown_matches"].append(rec["coverage_shown_matches"])
     tally["tr_top10"].append(rec["coverage_top10"])
     tally["tr_all"].append(rec["coverage_all"])
     dated = [m for m in t["meetings"] if m["meeting_date"]]

@@ -14,6 +14,10 @@ a date), as a timeline is what happened at each meeting. And the number shown fo
 SHOW_TOTAL passages in all, shared evenly (``show_counts``) with at least one per meeting, so a trace of two meetings
 shows ten of each and one of twenty meetings one of each. A near copy of a passage already shown, at this meeting or an earlier
 one, is shown last: packs reprint a plan, a motion as amended or the last meeting's minutes, chunked at other places.
+A timeline with fewer matching lines than that shows, in the lines left and marked as not matches, the passages of
+its own meetings the judge found related (``related_at``), as search lists related passages below fewer than k matches:
+a specific topic has a few matches, and what else its meetings said sits just under the threshold. They change no
+meeting, count or mention, and the exports hold the matches only.
 Labelled trace queries (docs/BENCHMARKS.md, "Judging relevance"), evidence among the passages shown, dev / Leicester /
 Kent: 0.200 / 0.206 / 0.237 (two per meeting by relevance) -> 0.358 / 0.247 / 0.325 (about 10, MMR) -> 0.458 / 0.386 /
 0.475 (about 20, MMR with the event prior) -> 0.467 / 0.558 / 0.494 (near copies last; with aspects).
@@ -40,6 +44,13 @@ NEW_ITEM_BONUS = 0.05  # added for an agenda item of a document not yet shown in
 MINUTES_BONUS = 0.2  # a minute's discussion (not its decision block, which leads anyway when it matches)
 PAST_BONUS = 0.2  # narrated in the past tense: "was", "were" or "had" ("It was reported that", "were approved")
 DATE_BONUS = 0.1  # names a month or a year
+# A timeline with fewer than SHOW_TOTAL matching lines shows, in the room left and marked as not matches, the passages
+# of its own meetings that the judge found related at least RELATED_FLOOR (``related_at``): search does the same when it
+# has fewer than k matches. A specific topic ("community wardens cuts and role") often has two or three matches, and
+# the budget lines and plans that say the rest ("Review of Community Warden Service to deliver a £1m saving",
+# relevance 0.22) sit just under the threshold at the same meeting.
+RELATED_FLOOR = 0.1
+RELATED_READ = 10  # related passages read for that: the first RELATED_READ * SHOW_TOTAL of the ranking
 _PAST = re.compile(r"\b(?:was|were|had)\b", re.IGNORECASE)
 _DATE = re.compile(r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December|(?:19|20)\d\d)\b")
 
@@ -102,20 +113,24 @@ def spread(hits: list[dict], vectors: np.ndarray, k: int, shown: np.ndarray | No
     return picked
 
 
-def _groups(index, strong: list[tuple[int, float]], via: dict[int, str]) -> dict[tuple, list[tuple[int, dict]]]:
-    """The strong matches as (row, hit) per meeting, best relevance first; the same text twice in a meeting (its
-    minutes printed in two packs) once. ``via``: the aspect of the topic that made a row a match (index/aspects.py)."""
+def _groups(
+    index, strong: list[tuple[int, float]], via: dict[int, str], match: str = "strong", seen_text: dict[tuple, set[str]] | None = None
+) -> dict[tuple, list[tuple[int, dict]]]:
+    """The strong matches (or, ``match`` "related", the related passages) as (row, hit) per meeting, best relevance
+    first; the same text twice in a meeting (its minutes printed in two packs) once. ``via``: the aspect of the topic
+    that made a row a match (index/aspects.py). ``seen_text``: the normalised texts of each meeting already grouped
+    (filled in)."""
     pids = index.pid_of([r for r, _ in strong])
     found = index.store.passages_by_pid(pids)
     groups: dict[tuple, list[tuple[int, dict]]] = {}
-    seen_text: dict[tuple, set[str]] = {}
+    seen_text = {} if seen_text is None else seen_text
     has_vector = vector_flags(index, [r for r, _ in strong])
     for (r, p), pid, has in zip(strong, pids, has_vector):
         row = found.get(pid)
         if row is None:  # superseded since this generation was built
             continue
         h = public_hit(hit_from_row(row, p))  # found by keyword only while it has no vector (index/semantic.py)
-        h.update(relevance=round(p, 4), match="strong", mode="hybrid" if has else "bm25", has_vector=bool(has))
+        h.update(relevance=round(p, 4), match=match, mode="hybrid" if has else "bm25", has_vector=bool(has))
         if r in via:
             h["aspect"] = via[r]
         key = _meeting_key(h)
@@ -124,6 +139,8 @@ def _groups(index, strong: list[tuple[int, float]], via: dict[int, str]) -> dict
             continue
         seen_text[key].add(norm)
         groups.setdefault(key, []).append((r, h))
+    if match != "strong":
+        return groups
     for g in groups.values():
         g.sort(key=lambda rh: -rh[1]["relevance"])
         lead = next((i for i, (_, h) in enumerate(g) if h["is_decision"]), None)  # a matching decision leads
@@ -154,6 +171,7 @@ def _meeting(index, key: tuple, group: list[tuple[int, dict]], k: int, shown: li
         "hits": [hs[i] for i in chosen],
         "more": len(rest),
         "further": [hs[i] for i in rest],
+        "related": [],  # filled by ``related_at`` on a short timeline
         "passages": len(hs),
         "decisions": sum(1 for x in hs if x["is_decision"]),
     }
@@ -161,8 +179,9 @@ def _meeting(index, key: tuple, group: list[tuple[int, dict]], k: int, shown: li
 
 def trace(index, topic: str, filters: Filters | None = None, embedder=None, per_meeting: int | None = None, pool: int = POOL) -> dict:
     """{"topic", "meetings": [{"council", "body", "meeting_date", "items", "hits", "more", "passages", "decisions",
-    "further": [...]}], "first_mention", "latest_mention", "notes"}. ``per_meeting``: None shows about SHOW_TOTAL
-    passages in all (``show_counts``), N > 0 up to N per meeting, <= 0 every match."""
+    "further": [...], "related": [...]}], "first_mention", "latest_mention", "notes"}. ``per_meeting``: None shows about SHOW_TOTAL
+    passages in all (``show_counts``) and, on a short timeline, related passages of its meetings (``related_at``);
+    N > 0 up to N per meeting, <= 0 every match (neither with related passages)."""
     query = unframed(topic)  # "what has been reported across the boards" asks for the timeline, not for those words
     ranking, verdict = judged_ranking(index, query, CANDIDATES, filters, "hybrid", embedder, pool=pool)
 
@@ -172,7 +191,8 @@ def trace(index, topic: str, filters: Filters | None = None, embedder=None, per_
     parts = aspects(topic, index.glossary, (index.facets or {}).get("body") or ())
     rel, via = aspect_relevance(parts, verdict.of(), verdict.threshold, judge_query)
     strong = [(r, rel[r]) for r, _ in ranking.fused if rel[r] >= verdict.threshold]
-    groups = _groups(index, strong, via)
+    seen_text: dict[tuple, set[str]] = {}
+    groups = _groups(index, strong, via, seen_text=seen_text)
     keys = sorted(groups, key=lambda k: (k[2] is None, k[2] or "", k[0] or "", k[1] or ""))  # date order
     sizes = [len(groups[k]) for k in keys]
     if per_meeting is None:
@@ -181,6 +201,10 @@ def trace(index, topic: str, filters: Filters | None = None, embedder=None, per_
         counts = [s if per_meeting <= 0 else min(per_meeting, s) for s in sizes]
     shown: list[np.ndarray] | None = None if per_meeting is not None and per_meeting <= 0 else []  # oldest meeting first
     meetings = [_meeting(index, k, groups[k], n, shown) for k, n in zip(keys, counts)]
+    if per_meeting is None:
+        room = SHOW_TOTAL - sum(len(m["hits"]) for m in meetings)
+        near = [(r, rel[r]) for r, _ in ranking.fused if RELATED_FLOOR <= rel[r] < verdict.threshold]
+        related_at(index, meetings, near, room, seen_text)
     dated = [m for m in meetings if m["meeting_date"]]
 
     def mention(m):
@@ -197,6 +221,22 @@ def trace(index, topic: str, filters: Filters | None = None, embedder=None, per_
         "aspects": parts,
         "notes": [f"query expanded: {n}" for n in ranking.notes] + ([f"also judged by aspect: {'; '.join(parts)}"] if parts else []),
     }
+
+
+def related_at(index, meetings: list[dict], near: list[tuple[int, float]], room: int, seen_text: dict[tuple, set[str]]) -> None:
+    """Give each meeting its ``related`` passages: of ``near`` (related (row, relevance) pairs, in the ranking's order),
+    the first ``room`` that belong to a meeting of the timeline and are not the text of one of its matches, each
+    meeting's in the ranking's order. None when there is no room: the timeline's meetings are those with a strong
+    match, and what is related only fills the lines their matches leave."""
+    if room <= 0 or not meetings or not near:
+        return
+    near = near[: RELATED_READ * SHOW_TOTAL]
+    at = {_meeting_key(m): m for m in meetings}
+    place = {r: n for n, (r, _) in enumerate(near)}
+    groups = _groups(index, near, {}, match="related", seen_text=seen_text)
+    found = sorted((place[r], key, h) for key, group in groups.items() if key in at for r, h in group)
+    for _, key, h in found[:room]:
+        at[key]["related"].append(h)
 
 
 def trace_rows(result: dict, all_passages: bool = False) -> list[dict]:

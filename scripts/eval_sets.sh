@@ -47,6 +47,7 @@ cols = [
     ("recall@5", "r@5"),
     ("mrr@10", "MRR@10"),
     ("trace_coverage_shown", "trace shown"),
+    ("trace_coverage_shown_matches", "shown matches"),
     ("trace_coverage_all", "trace all"),
     ("trace_meeting_precision", "mtg prec"),
     ("trace_first_mention", "first"),

@@ -305,6 +305,10 @@ def test_trace(app_env):
     assert not at.exception, at.exception
     captions = " ".join(c.value for c in at.caption)
     assert "also judged by aspect&#58; kingfisher parking charges income fall; kingfisher parking charges freeze" in captions
+    # its one match leaves room: the meeting's related passage follows, under a heading and a badge saying so
+    md = markdown_text(at)
+    assert "Related passages at this meeting — not judged matches" in md and "RELATED · NOT A MATCH" in md
+    assert md.index("Related passages at this meeting") < md.index("RELATED · NOT A MATCH")
 
 
 # ----------------------------------------------------------------- documents / add papers

@@ -159,6 +159,11 @@ def test_trace_view(page):
         return
     page.locator('[data-testid="stVegaLiteChart"], [data-testid="stArrowVegaLiteChart"]').first.wait_for(timeout=60_000)
     assert page.get_by_text("Meetings").count() >= 1
+    # a timeline with one match: the meeting's related passage follows it, under a heading and marked
+    box.fill("kingfisher parking charges - income fall and freeze")
+    box.press("Enter")
+    page.get_by_text("Related passages at this meeting — not judged matches").wait_for(timeout=60_000)
+    assert page.get_by_text("RELATED · NOT A MATCH").count() >= 1
 
 
 def test_add_papers_upload_then_search(page, tmp_path):

@@ -202,3 +202,52 @@ def test_trace_shows_differing_passages_of_a_meeting_with_many_matches(real_inde
             assert all(sims[: len(shown_so_far) + i, i].max(initial=0) < COPY_COS for i in range(len(v)))
         shown_so_far = np.vstack([shown_so_far, v])
     assert all(len(m["hits"]) <= 2 for m in trace(idx, MULTI_ASPECT, per_meeting=2)["meetings"])
+
+
+def test_a_short_timeline_fills_its_room_with_related_passages_of_its_meetings(real_index, capsys):
+    """Two real packs: "library volunteers business plans" has a handful of matches at one meeting; the lines they
+    leave of about twenty are the passages of that meeting the judge found related (at least RELATED_FLOOR, under the
+    threshold), marked "related", in the ranking's order, never a match's text again. They change no meeting, count or
+    mention; with --per-meeting or --all there are none; the CLI marks them and the exports leave them out."""
+    from boardpapers.index.backend import open_index
+    from boardpapers.index.judge import model_params
+    from boardpapers.index.trace import RELATED_FLOOR
+
+    idx = open_index(real_index)
+    topic = "library volunteers business plans"
+    r = trace(idx, topic)
+    keys = {(m["council"], m["body"], m["meeting_date"]) for m in r["meetings"]}
+    matches = [h for m in r["meetings"] for h in m["hits"]]
+    related = [h for m in r["meetings"] for h in m["related"]]
+    assert matches and related and len(matches) + len(related) <= SHOW_TOTAL
+    thr = model_params()["threshold"]
+    assert all(h["match"] == "related" and RELATED_FLOOR <= h["relevance"] < thr for h in related)
+    assert all(h["match"] == "strong" and h["relevance"] >= thr for h in matches)
+    assert all((h["council"], h["body"], h["meeting_date"]) in keys for h in related)
+    assert not {h["text"] for h in related} & {h["text"] for h in matches}
+    assert r["matches"] == sum(m["passages"] for m in r["meetings"])  # the count is of matches only
+    every = trace(idx, topic, per_meeting=0)
+    assert [m["meeting_date"] for m in every["meetings"]] == [m["meeting_date"] for m in r["meetings"]]
+    assert all(not m["related"] for m in every["meetings"] + trace(idx, topic, per_meeting=2)["meetings"])
+    assert r["first_mention"] == every["first_mention"] and r["latest_mention"] == every["latest_mention"]
+
+    assert cli.main(["trace", topic, "--index", str(real_index)]) == 0
+    out = capsys.readouterr().out
+    assert "related at this meeting (not judged matches):" in out and out.count("(related) ") == len(related)
+    assert cli.main(["trace", topic, "--index", str(real_index), "--format", "jsonl"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert rows and all(row["match"] == "strong" for row in rows)
+
+
+def test_a_long_timeline_shows_no_related_passages(index):
+    """Every line of a timeline with room for none (SHOW_TOTAL 1 here) is a match."""
+    from boardpapers.index import trace as trace_mod
+
+    r = trace(index, "delayed transfers of care")
+    assert all(h["match"] == "strong" for m in r["meetings"] for h in m["hits"])
+    old = trace_mod.SHOW_TOTAL
+    try:
+        trace_mod.SHOW_TOTAL = 1
+        assert all(not m["related"] for m in trace(index, "delayed transfers of care")["meetings"])
+    finally:
+        trace_mod.SHOW_TOTAL = old

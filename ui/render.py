@@ -118,10 +118,10 @@ def render_context(index, hit: dict, terms: list[str]) -> None:
     html_block("<hr style='margin:6px 0'>".join(parts), "bp-text")
 
 
-def render_related(index, related: list[dict], terms: list[str], heading: str) -> None:
+def render_related(index, related: list[dict], terms: list[str], heading: str, key: str = "rel") -> None:
     """Passages shown beside (never among) the matches, under a heading that says they are not matches."""
     if not related:
         return
     st.markdown(f"**{esc(heading)}**", unsafe_allow_html=True)
     for h in related:
-        render_hit(index, h, terms, key=f"rel-{h['passage_id']}")
+        render_hit(index, h, terms, key=f"{key}-{h['passage_id']}")

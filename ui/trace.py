@@ -1,12 +1,13 @@
 """The Trace view: every meeting that touched a topic, in date order: counts, a timeline chart, and each
-meeting's passages (a matching decision first, then the best that differ) with the rest behind a toggle."""
+meeting's passages (a matching decision first, then the best that differ) with the rest behind a toggle; on a short
+timeline, the passages of its meetings the judge found related, marked as not matches."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from boardpapers.index.query import QueryError
-from boardpapers.ui.render import render_hit
+from boardpapers.ui.render import render_hit, render_related
 from boardpapers.ui.state import available, run_trace
 from boardpapers.ui.text import esc, html_block, query_terms
 
@@ -71,6 +72,8 @@ def render_meeting(index, m: dict, mi: int, terms: list[str], expanded: bool) ->
             if st.toggle(f"Show the {len(further)} other matching passage{'s' * (len(further) != 1)}", key=f"more-{mi}"):
                 for hi, h in enumerate(further):
                     render_hit(index, h, terms, key=f"tf-{mi}-{hi}-{h['passage_id']}")
+        # a short timeline's room: passages of this meeting the judge found related, marked as not matches
+        render_related(index, m.get("related") or [], terms, "Related passages at this meeting — not judged matches:", key=f"tr-{mi}")
 
 
 def _mention(v, meetings: list[dict], pos: int) -> str:
