@@ -9,8 +9,8 @@ Signals, all from what the index already holds (no extra model), for each candid
   and verbatim text), each weighted by its IDF. A concept is a query term; an acronym the papers define counts as
   present when its long form is ("DTOC" / "delayed transfers of care"), and the reverse, as does one the query spells
   out beside it ("integrated locality teams ILTs"); a period of years counts however written ("2025-35" / "2025-26
-  ... 2034-35"), and so does a word spelled the other way, British or American (index/spelling.py: "program" /
-  "programme", "advisor" / "adviser"). A query word the index has never seen gets the highest weight: no passage can be about "gritting"
+  ... 2034-35"), and so does a word spelled the other way, British or American, or the papers' word for a plain one
+  (index/wording.py: "program" / "programme", "advisor" / "adviser", "biggest" / "largest", "cuts" / "savings"). A query word the index has never seen gets the highest weight: no passage can be about "gritting"
   when none says it. ``known_cov`` is the same over the concepts the index knows.
 - ``dense``: cosine of the query with the passage's vector or, when higher, one of its sentence windows.
 - ``cov_gap`` / ``dense_gap``: how far the passage is below the best candidate of the query on each.
@@ -49,9 +49,9 @@ from boardpapers.errors import BoardpapersError
 from .glossary import defined_in
 from .query import DECISION_INTENT
 from .semantic import vector_flags
-from .spelling import variants
 from .tokenize import tokenize_query
 from .unnamed import preceding_terms, question_names
+from .wording import variants
 
 MODEL_FILE = Path(__file__).with_name("judge_model.json")
 FEATURES = ("cov", "known_cov", "cov_gap", "item_cov", "inv_concepts", "dense", "dense_gap", "item_dense")

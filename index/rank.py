@@ -15,8 +15,8 @@ from .glossary import expand_query
 from .judge import judge
 from .query import DECISION_INTENT, Filters, QueryError, parse_query
 from .semantic import vector_flags, with_keyword_stand_ins, without_vectors
-from .spelling import query_variants
 from .tokenize import MAX_TOKEN_LEN, tokenize_query
+from .wording import query_variants
 
 MODES = ("hybrid", "bm25", "dense")
 FUSIONS = ("rrf", "linear")

@@ -1,17 +1,24 @@
-"""British and American spellings of one word: a query in either finds the papers in the other.
+"""Other words for a query's word: its British or American spelling, and the papers' word for a plain one.
 
 Council papers are written in British English, but not consistently: the Kent papers say "treasury management
 advisers" and "treasury advisor", "capital programme" and "the current estimated capital program spend"; a user
 types "organization", "center" or "pediatric" as often as "organisation", "centre" or "paediatric". The stemmer
 (index/tokenize.py) makes "organis" and "organiz", "centr" and "center", "programm" and "program" of them, so without
 help a query finds only the papers spelled its way, and the judge counts the word as missing from the others.
-
-``variants(word)`` gives the other spellings of a word by the regular differences between the two (-our/-or,
+``spellings(word)`` gives the other spellings of a word by the regular differences between the two (-our/-or,
 -ise/-ize and -yse/-yze with their derived forms, -tre/-ter, -ence/-ense, -gramme/-gram, -ogue/-og, ae/oe/e in
-medical words) and a few irregular pairs. A variant is only a candidate spelling: ranking adds it to the query's
-BM25 terms and the judge counts it as the query's word (index/judge.py ``concepts``), and a variant no paper uses
-matches nothing, so a rule that makes a non-word ("hour" has no "-or" form: the rules want three letters before the
-ending) costs nothing.
+medical words) and a few irregular pairs.
+
+And papers write in their own register, while a councillor or resident asks in plain words: "the biggest overspend"
+is "the largest overspend" in a monitoring report, a "cut" is a "reduction" or a "saving", a service "scrapped" is one
+"ceasing", a "tip" a household waste recycling centre ("HWRC"), "loans" are "borrowing", "roads" are "highways".
+``PLAIN_WORDS`` maps such a plain word to the papers' words for it, one way only where the papers' word is wider
+("borrowing" is not always a loan, "workforce" not always staff: both tried, docs/BENCHMARKS.md).
+
+``variants(word)`` is both. A variant is only a candidate: ranking adds it to the query's BM25 terms and the judge
+counts it as the query's word (index/judge.py ``concepts``), and a variant no paper uses matches nothing, so a rule
+that makes a non-word ("hour" has no "-or" form: the rules want three letters before the ending) costs nothing. The
+dense query is left as the user wrote it: the model reads "biggest" and "largest" alike.
 """
 
 from __future__ import annotations
@@ -78,8 +85,44 @@ _IRREGULAR.update({v: k for k, v in list(_IRREGULAR.items())})
 _WORD = re.compile(r"[a-z]+")
 
 
+# a plain word -> the papers' words for it (lower case, as the user types them; docs/BENCHMARKS.md, "Other words")
+PLAIN_WORDS = {
+    "biggest": ("largest", "greatest"),
+    "largest": ("biggest",),
+    "rise": ("increase",),
+    "rises": ("increases",),
+    "increase": ("rise",),
+    "cut": ("reduction", "saving"),
+    "cuts": ("reductions", "savings"),
+    "scrap": ("cease",),
+    "scrapped": ("ceasing", "ceased"),
+    "scrapping": ("ceasing",),
+    "loan": ("borrowing",),
+    "loans": ("borrowing",),
+    "staff": ("workforce", "employees"),
+    "bins": ("waste",),
+    "tip": ("hwrc",),
+    "tips": ("hwrcs",),
+    "elderly": ("older",),
+    "kids": ("children",),
+    "councillor": ("member",),
+    "councillors": ("members",),
+    "deficit": ("shortfall",),
+    "shortfall": ("deficit",),
+    "roads": ("highways",),
+    "highways": ("roads",),
+    "jobs": ("employment",),
+}
+
+
 @lru_cache(maxsize=8192)
 def variants(word: str) -> tuple[str, ...]:
+    """The papers' words for ``word`` when it is a plain one (``PLAIN_WORDS``), then its other spellings."""
+    w = word.lower()
+    return PLAIN_WORDS.get(w, ()) + spellings(w)
+
+
+def spellings(word: str) -> tuple[str, ...]:
     """The other spellings of ``word`` (lower-case letters only; anything else has none), British and American."""
     w = word.lower()
     if not _WORD.fullmatch(w) or len(w) < 4:

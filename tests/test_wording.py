@@ -1,6 +1,9 @@
-"""British and American spellings (index/spelling.py): a query in either finds and matches the papers in the other."""
+"""Other words for a query word (index/wording.py): British and American spellings, and the papers' words for plain
+ones; a query in either finds and matches the papers in the other."""
 
 from __future__ import annotations
+
+import re
 
 import numpy as np
 import pytest
@@ -9,7 +12,7 @@ from pgfixture import BACKENDS, open_on_backend
 from boardpapers.index.judge import concepts, lexical_features
 from boardpapers.index.rank import rank
 from boardpapers.index.search import search
-from boardpapers.index.spelling import query_variants, variants
+from boardpapers.index.wording import PLAIN_WORDS, query_variants, spellings, variants
 
 
 @pytest.mark.parametrize(
@@ -44,6 +47,17 @@ def test_short_and_ordinary_words_have_no_other_spelling():
     assert query_variants("the capital program's adviser") == ["programme", "advisor", "advizer"]
 
 
+def test_a_plain_word_gives_the_papers_words_one_way_where_theirs_is_wider():
+    assert {"largest", "greatest"} <= set(variants("biggest")) and "biggest" in variants("largest")
+    assert {"reduction", "saving"} <= set(variants("cut")) and {"ceasing", "ceased"} <= set(variants("scrapped"))
+    assert "borrowing" in variants("loans") and "loans" not in variants("borrowing")  # not every borrowing is a loan
+    assert "workforce" in variants("staff") and "staff" not in variants("workforce")
+    assert variants("Programme") == spellings("programme") == ("program",)  # no plain word: its spellings alone
+    assert all(w == w.lower() and all(v == v.lower() for v in vs) for w, vs in PLAIN_WORDS.items())
+    by_term = {c.term: c.alternatives for c in concepts("Which directorate has the biggest overspend?", {})}
+    assert ("largest",) in by_term["biggest"] and ("greatest",) in by_term["biggest"]
+
+
 def test_the_judge_counts_a_word_spelled_the_other_way_as_the_query_word():
     by_term = {c.term: c.alternatives for c in concepts("treasury adviser for the capital program", {})}
     assert ("advisor",) in by_term["advis"] and ("programm",) in by_term["program"]
@@ -69,3 +83,12 @@ def test_an_american_spelling_finds_and_matches_the_british_papers(ix):
     res = search(ix, "DfE specialist adviser chairing the improvement board", k=5)
     first = res.hits[0]
     assert "advisor" in first["text"].lower() and first["match"] == "strong" and first["page"]
+
+
+def test_a_plain_word_finds_the_papers_that_use_their_own(ix):
+    """The packs never say the libraries were "cut": they write of savings and a 20% reduction. Asked about cuts, the
+    search finds those passages as matches."""
+    res = search(ix, "community library cuts", k=5)
+    assert res.matches >= 3 and all(h["match"] == "strong" for h in res.hits)
+    texts = [h["text"].lower() for h in res.hits]
+    assert all("saving" in t or "reduction" in t for t in texts) and not any(re.search(r"\bcuts?\b", t) for t in texts)
