@@ -210,15 +210,15 @@ def judge_latency(ix, queries: list[str], emb) -> dict:
 
 def measure(index_dir: Path, queries: list[str], ann_queries: int = 200) -> dict:
     from bench import ann as ann_bench
-    from boardpapers.index.embed import get_embedder
     from boardpapers.index.embedded import Index
+    from boardpapers.index.rank import embedder_for
     from boardpapers.index.search import search
 
     t0 = time.perf_counter()
     ix = Index(index_dir)
     out = {"open_ms": round((time.perf_counter() - t0) * 1000, 1), "dense_index": ix.dense_type}
     t0 = time.perf_counter()
-    emb = get_embedder(None)
+    emb = embedder_for(ix)  # the index's own model and backend (a bf16-built index is queried in bf16)
     out["model_load_s"] = round(time.perf_counter() - t0, 2)
     t0 = time.perf_counter()
     search(ix, queries[0], mode="hybrid", embedder=emb)
