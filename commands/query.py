@@ -149,20 +149,23 @@ def cmd_trace(a) -> int:
     if r["aspects"]:
         print("also judged by aspect: " + "; ".join(r["aspects"]))
     for m in r["meetings"]:
-        dec = f", {m['decisions']} decision(s)" if m["decisions"] else ""
-        print(
-            f"\n{m['meeting_date'] or '????-??-??'}  {m['council'] or '?'} · {m['body'] or '?'}  ({m['passages']} matching passage(s){dec})"
-        )
-        for item in m["items"][:4]:
-            print(f"   item: {item}")
-        for h in m["hits"] + (m["further"] if a.all else []):
-            print(f"   {'[DECISION] ' if h['is_decision'] else ''}{shown_path(citation(h))}")
-            print("     " + excerpt(h["text"], h.get("aspect") or a.topic, 300) + (f"  (aspect: {h['aspect']})" if h.get("aspect") else ""))
-        if m["more"] and not a.all:
-            print(f"   … {m['more']} more matching passage(s) (--all shows them)")
-        if m.get("related"):  # a short timeline's room: what the judge found related at this meeting, marked
-            print("   related at this meeting (not judged matches):")
-            for h in m["related"]:
-                print(f"   (related) {shown_path(citation(h))}")
-                print("     " + excerpt(h["text"], a.topic, 300))
+        _print_meeting(m, a.topic, a.all)
     return EXIT_OK
+
+
+def _print_meeting(m: dict, topic: str, every: bool) -> None:
+    """One meeting of a trace as text: its heading, items, passages (``every``: all its matches) and related lines."""
+    dec = f", {m['decisions']} decision(s)" if m["decisions"] else ""
+    print(f"\n{m['meeting_date'] or '????-??-??'}  {m['council'] or '?'} · {m['body'] or '?'}  ({m['passages']} matching passage(s){dec})")
+    for item in m["items"][:4]:
+        print(f"   item: {item}")
+    for h in m["hits"] + (m["further"] if every else []):
+        print(f"   {'[DECISION] ' if h['is_decision'] else ''}{shown_path(citation(h))}")
+        print("     " + excerpt(h["text"], h.get("aspect") or topic, 300) + (f"  (aspect: {h['aspect']})" if h.get("aspect") else ""))
+    if m["more"] and not every:
+        print(f"   … {m['more']} more matching passage(s) (--all shows them)")
+    if m.get("related"):  # a short timeline's room: what the judge found related at this meeting, marked
+        print("   related at this meeting (not judged matches):")
+        for h in m["related"]:
+            print(f"   (related) {shown_path(citation(h))}")
+            print("     " + excerpt(h["text"], topic, 300))

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 
 from .tokenize import tokenize, tokenize_query
+from .wording import query_variants
 
 _SENTENCE_END = re.compile(r"[.!?:;]['’\")\]]*$")
 
@@ -38,7 +39,7 @@ def excerpt(text: str, query: str, width: int = 400) -> str:
         return flat
     words = flat.split(" ")
     lengths = [len(w) for w in words]
-    wanted = set(tokenize_query(query or ""))
+    wanted = set(tokenize_query(" ".join([query or "", *query_variants(query or "")])))  # and its other words
     hits = [set(tokenize(w)) & wanted if wanted else set() for w in words]
     room = width - 2  # the two "…"
     best, key = 0, (_found(hits, 0, _fit(lengths, 0, room)), 0)

@@ -29,6 +29,19 @@ def test_the_excerpt_holds_the_query_terms_even_at_the_end_of_a_passage():
     assert FLAT[:300] != e and "4.3%" not in e  # not the first lines
 
 
+def test_the_excerpt_and_the_highlights_find_the_papers_word_for_the_query_word():
+    """ "cuts" is written "savings" or "reduction" in the papers, "adviser" "advisor" (index/wording.py): the excerpt
+    opens where they are, and the app marks them."""
+    from boardpapers.ui.text import highlight, query_terms
+
+    text = "Background. " + "The plan was noted. " * 30 + "The annual savings from the community libraries were met."
+    e = excerpt(text, "library cuts", 120)
+    assert "annual savings from the community libraries" in e
+    marked = highlight("A 20% reduction and annual savings; our treasury advisor said so.", query_terms("cuts adviser"))
+    assert marked.count("<mark>") == 3 and "<mark>reduction</mark>" in marked and "<mark>savings</mark>" in marked
+    assert "<mark>advisor</mark>" in marked
+
+
 def test_the_excerpt_begins_at_a_sentence_and_prefers_the_tightest_cluster_of_terms():
     e = excerpt(MINUTE, "oral health children", 300)
     assert "oral health in children under 5" in e

@@ -11,6 +11,8 @@ import re
 
 import streamlit as st
 
+from boardpapers.index.wording import query_variants
+
 _ENTITIES = {c: f"&#{ord(c)};" for c in "\\`*_{}[]()#+-.!|~:$=^%@"}
 _ENTITIES.update({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"})
 
@@ -33,9 +35,11 @@ _STOP = set(
 
 
 def query_terms(query: str) -> list[str]:
-    """Words and "phrases" of a query worth highlighting, longest first."""
+    """Words and "phrases" of a query worth highlighting, longest first; with the other words search and the judge
+    read for them (index/wording.py: "advisor" for "adviser", "savings" for "cuts")."""
     phrases = [p.strip() for p in re.findall(r'"([^"]+)"', query.replace("“", '"').replace("”", '"')) if p.strip()]
     words = [w for w in re.findall(r"\w+", query.replace('"', " ")) if len(w) > 1 and w.casefold() not in _STOP]
+    words += [v[:-1] if v.endswith("s") and len(v) > 4 else v for v in query_variants(" ".join(words))]  # "reduction*"
     seen, out = set(), []
     for t in phrases + words:
         if t.casefold() not in seen:
