@@ -51,7 +51,7 @@ from .query import DECISION_INTENT
 from .semantic import vector_flags
 from .tokenize import tokenize_query
 from .unnamed import preceding_terms, question_names
-from .wording import variants
+from .wording import section_forms, variants
 
 MODEL_FILE = Path(__file__).with_name("judge_model.json")
 FEATURES = ("cov", "known_cov", "cov_gap", "item_cov", "inv_concepts", "dense", "dense_gap", "item_dense")
@@ -123,6 +123,12 @@ def concepts(query_text: str, glossary: dict[str, list[str]]) -> list[Concept]:
                 if held and acr_terms[0] in alts:
                     alts[acr_terms[0]].add(held)
                 break
+    for n, short in section_forms(query_text):  # "S151" and "Section 151" are one section
+        if short in alts:
+            alts[short].add(("section", n))
+        for t in (n, "section") if n in alts else ():
+            if t in alts:
+                alts[t].add((short,))
     for w in words:  # the same word spelled the other way ("programme" / "program", "adviser" / "advisor")
         own_term = _terms(w)
         if len(own_term) == 1 and own_term[0] in alts:

@@ -16,7 +16,7 @@ from .judge import judge
 from .query import DECISION_INTENT, Filters, QueryError, parse_query
 from .semantic import vector_flags, with_keyword_stand_ins, without_vectors
 from .tokenize import MAX_TOKEN_LEN, tokenize_query
-from .wording import query_variants
+from .wording import query_variants, section_words
 
 MODES = ("hybrid", "bm25", "dense")
 FUSIONS = ("rrf", "linear")
@@ -121,7 +121,8 @@ def _query_terms(query: str, mode: str, glossary) -> tuple:
     if not pq.text.strip():
         raise QueryError("the query is empty: type some words to search for")
     extra, notes = expand_query(pq.text, glossary)
-    tokens = bm25_query_tokens(pq.text, extra + query_variants(pq.text))  # "program" finds "programme" too
+    # "program" finds "programme" too, "S151" "Section 151" (index/wording.py)
+    tokens = bm25_query_tokens(pq.text, extra + query_variants(pq.text) + section_words(pq.text))
     shown = repr(query[:200])
     shown = shown if len(shown) <= 80 and len(query) <= 200 else shown[:70] + f"… ({len(query):,} characters)"
     if not tokens and not re.search(r"\w", pq.text):

@@ -15,7 +15,11 @@ is "the largest overspend" in a monitoring report, a "cut" is a "reduction" or a
 ``PLAIN_WORDS`` maps such a plain word to the papers' words for it, one way only where the papers' word is wider
 ("borrowing" is not always a loan, "workforce" not always staff: both tried, docs/BENCHMARKS.md).
 
-``variants(word)`` is both. A variant is only a candidate: ranking adds it to the query's BM25 terms and the judge
+A statute's section is written "S151", "s.151" or "Section 151" ("the Section 151 officer", "S106 agreements",
+"a Section 75 pooled budget"): ``section_forms(text)`` gives both forms of each section the query names, which the
+judge counts as one concept and search adds to its BM25 terms.
+
+``variants(word)`` is the spellings and plain words. A variant is only a candidate: ranking adds it to the query's BM25 terms and the judge
 counts it as the query's word (index/judge.py ``concepts``), and a variant no paper uses matches nothing, so a rule
 that makes a non-word ("hour" has no "-or" form: the rules want three letters before the ending) costs nothing. The
 dense query is left as the user wrote it: the model reads "biggest" and "largest" alike.
@@ -151,3 +155,16 @@ def query_variants(text: str) -> list[str]:
         for v in variants(w):
             out[v] = None
     return list(out)
+
+
+_SECTION = re.compile(r"\b(?:section\s+|s\.?\s?)(\d{1,3}[a-z]?)\b", re.IGNORECASE)
+
+
+def section_forms(text: str) -> list[tuple[str, str]]:
+    """(number, short term) of each statute section ``text`` names ("151", "s151"), as the index's terms are."""
+    return list(dict.fromkeys((m.group(1).lower(), f"s{m.group(1).lower()}") for m in _SECTION.finditer(text)))
+
+
+def section_words(text: str) -> list[str]:
+    """Both spellings of each section ``text`` names, as words for BM25: "S151", "Section 151"."""
+    return [w for n, short in section_forms(text) for w in (short, f"section {n}")]

@@ -7,12 +7,13 @@ import re
 
 import numpy as np
 import pytest
+from conftest import build_index
 from pgfixture import BACKENDS, open_on_backend
 
 from boardpapers.index.judge import concepts, lexical_features
-from boardpapers.index.rank import rank
+from boardpapers.index.rank import bm25_query_tokens, rank
 from boardpapers.index.search import search
-from boardpapers.index.wording import PLAIN_WORDS, query_variants, spellings, variants
+from boardpapers.index.wording import PLAIN_WORDS, query_variants, section_words, spellings, variants
 
 
 @pytest.mark.parametrize(
@@ -92,3 +93,44 @@ def test_a_plain_word_finds_the_papers_that_use_their_own(ix):
     assert res.matches >= 3 and all(h["match"] == "strong" for h in res.hits)
     texts = [h["text"].lower() for h in res.hits]
     assert all("saving" in t or "reduction" in t for t in texts) and not any(re.search(r"\bcuts?\b", t) for t in texts)
+
+
+def test_a_statute_section_is_one_concept_however_written():
+    long = {c.term: c.alternatives for c in concepts("Did the Section 151 officer judge the reserves adequate?", {})}
+    assert long["section"] == (("s151",),) and long["151"] == (("s151",),)
+    short = {c.term: c.alternatives for c in concepts("S151 officer reserves", {})}
+    assert short["s151"] == (("section", "151"),)
+    assert {c.term: c.alternatives for c in concepts("s.106 agreement", {})}["106"] == (("s106",),)
+    assert section_words("S75 pooled budget") == ["s75", "section 75"] and section_words("in 2025 the 5 members") == []
+    assert bm25_query_tokens("Section 151 officer", section_words("Section 151 officer"))[-1] == "s151"
+
+
+SECTION_PAPERS = {
+    "cabinet_2025_01.txt": (
+        "Minutes of a meeting of the Cabinet held at County Hall on Thursday, 30 January 2025.\n\n5. Budget.\n\n"
+        "The S151 officer confirmed that the council's reserves were adequate for the coming year."
+    ),
+    "cabinet_2025_03.txt": (
+        "Minutes of a meeting of the Cabinet held at County Hall on Tuesday, 4 March 2025.\n\n6. Highways.\n\n"
+        "The officer reported on the section of the A20 resurfaced this year and on the reserves of road salt."
+    ),
+}
+
+
+def test_a_section_written_the_other_way_is_found_and_matched(tmp_path):
+    from boardpapers.index.backend import open_index
+
+    src = tmp_path / "src"
+    src.mkdir()
+    for name, text in SECTION_PAPERS.items():
+        (src / name).write_text(text + "\n", encoding="utf-8")
+    build_index([src], tmp_path / "idx")
+    ix = open_index(tmp_path / "idx")
+    query = "Section 151 officer reserves adequate"
+    r = rank(ix, query, 5, mode="bm25")
+    texts = ix.store.passages_by_pid(ix.pid_of([i for i, _ in r.fused]))
+    first = texts[ix.pid_of([r.fused[0][0]])[0]]["text"]
+    assert "S151 officer" in first  # not the passage with "section" in another sense
+    cov = lexical_features(ix, np.asarray([i for i, _ in r.fused]), concepts(query, {}))["cov"]
+    assert cov[0] > 0.999 and (cov[1:] < 0.9).all()
+    assert "S151 officer" in search(ix, query, k=2).hits[0]["text"]
