@@ -9,9 +9,10 @@ Signals, all from what the index already holds (no extra model), for each candid
   and verbatim text), each weighted by its IDF. A concept is a query term; an acronym the papers define counts as
   present when its long form is ("DTOC" / "delayed transfers of care"), and the reverse, as does one the query spells
   out beside it ("integrated locality teams ILTs"); a period of years counts however written ("2025-35" / "2025-26
-  ... 2034-35"), and so does a word spelled the other way, British or American, or the papers' word for a plain one
-  (index/wording.py: "program" / "programme", "advisor" / "adviser", "biggest" / "largest", "cuts" / "savings"). A query word the index has never seen gets the highest weight: no passage can be about "gritting"
-  when none says it. ``known_cov`` is the same over the concepts the index knows.
+  ... 2034-35"), and so does a word spelled the other way, British or American, the papers' word for a plain one and
+  a statute section however written (index/wording.py: "program" / "programme", "advisor" / "adviser", "biggest" /
+  "largest", "cuts" / "savings", "S151" / "Section 151"). A query word the index has never seen gets the highest
+  weight: no passage can be about "gritting" when none says it. ``known_cov`` is the same over the concepts the index knows.
 - ``dense``: cosine of the query with the passage's vector or, when higher, one of its sentence windows.
 - ``cov_gap`` / ``dense_gap``: how far the passage is below the best candidate of the query on each.
 - ``item_cov`` / ``item_dense``: the best of each over the candidates of the same document and agenda item: a
@@ -129,7 +130,7 @@ def concepts(query_text: str, glossary: dict[str, list[str]]) -> list[Concept]:
         for t in (n, "section") if n in alts else ():
             if t in alts:
                 alts[t].add((short,))
-    for w in words:  # the same word spelled the other way ("programme" / "program", "adviser" / "advisor")
+    for w in words:  # spelled the other way ("programme" / "program"), or the papers' word ("biggest" / "largest")
         own_term = _terms(w)
         if len(own_term) == 1 and own_term[0] in alts:
             for v in variants(w):

@@ -234,7 +234,7 @@ def related_at(index, meetings: list[dict], near: list[tuple[int, float]], room:
     at = {_meeting_key(m): m for m in meetings}
     place = {r: n for n, (r, _) in enumerate(near)}
     groups = _groups(index, near, {}, match="related", seen_text=seen_text)
-    found = sorted((place[r], key, h) for key, group in groups.items() if key in at for r, h in group)
+    found = sorted(((place[r], key, h) for key, group in groups.items() if key in at for r, h in group), key=lambda x: x[0])
     for _, key, h in found[:room]:
         at[key]["related"].append(h)
 
