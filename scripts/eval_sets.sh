@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Every labelled set, judged: the eight lines a change to ranking, the judge, trace or ask is decided on
+# Every labelled set, judged: the thirteen lines a change to ranking, the judge, trace or ask is decided on
 # (docs/BENCHMARKS.md, "Held-out sets"). `boardpapers eval --judge` on the dev set and our own sets, each over the index
 # of its papers; prints one line per set and leaves each run's JSON (per-query records included) in OUT.
 #
 #   scripts/eval_sets.sh LEICESTER_INDEX KENT_INDEX [OUT]
 #
 # LEICESTER_INDEX: an index of corpus/ (`boardpapers ingest corpus --index DIR`); KENT_INDEX: an index of
-# ../shared/realpdf. OUT defaults to a new temporary folder. About two minutes on two cores.
+# ../shared/realpdf. OUT defaults to a new temporary folder. About two and a half minutes on two cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ $# -lt 2 ]; then
@@ -34,6 +34,10 @@ run offtopic-leicester eval/offtopic.jsonl "$leic" leicester
 run offtopic-kent eval/offtopic.jsonl "$kent" kent
 run offtopic-heldout-leicester eval/offtopic-heldout.jsonl "$leic" leicester
 run offtopic-heldout-kent eval/offtopic-heldout.jsonl "$kent" kent
+run leicester-fresh eval/leicester-fresh.jsonl "$leic" leicester
+run kent-fresh eval/kent-fresh.jsonl "$kent" kent
+run offtopic-fresh-leicester eval/offtopic-fresh.jsonl "$leic" leicester
+run offtopic-fresh-kent eval/offtopic-fresh.jsonl "$kent" kent
 .venv/bin/python - "$out" <<'PY'
 import json
 import sys
