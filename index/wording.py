@@ -28,7 +28,10 @@ dense query is left as the user wrote it: the model reads "biggest" and "largest
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
+
+from .tokenize import tokenize_query
 
 # (what comes before, British ending, American ending, the suffix either may carry, as a group): each rule works both
 # ways. Three letters before the ending keep short words ("hour", "tour", "size", "rogue") out.
@@ -168,3 +171,26 @@ def section_forms(text: str) -> list[tuple[str, str]]:
 def section_words(text: str) -> list[str]:
     """Both spellings of each section ``text`` names, as words for BM25: "S151", "Section 151"."""
     return [w for n, short in section_forms(text) for w in (short, f"section {n}")]
+
+
+def word_notes(text: str, known: Callable[[set[str]], set[str]]) -> list[str]:
+    """What the query's other words added, said as its acronyms' expansions are ("cuts = reductions / savings",
+    "adviser = advisor", "Section 151 = S151"), for those some passage uses: ``known(terms)`` is the part of ``terms``
+    the index holds. The user sees why a passage that never says "cuts" is found."""
+    pairs: list[tuple[str, str, str]] = []  # (the query's word, its other word, that word's index term)
+    for w in dict.fromkeys(re.findall(r"[A-Za-z]+", text)):
+        own = tokenize_query(w)
+        for v in variants(w):
+            t = tokenize_query(v)
+            if len(t) == 1 and t != own:
+                pairs.append((w, v, t[0]))
+    have = set(tokenize_query(text))
+    for n, short in section_forms(text):
+        written = f"S{n.upper()}" if short in have else f"Section {n.upper()}"
+        pairs.append((written, f"Section {n.upper()}" if short in have else f"S{n.upper()}", n if short in have else short))
+    held = known({t for _, _, t in pairs}) if pairs else set()
+    said: dict[str, list[str]] = {}
+    for w, v, t in pairs:
+        if t in held and v not in said.setdefault(w, []):
+            said[w].append(v)
+    return [f"{w} = {' / '.join(vs)}" for w, vs in said.items() if vs]

@@ -13,7 +13,7 @@ from pgfixture import BACKENDS, open_on_backend
 from boardpapers.index.judge import concepts, lexical_features
 from boardpapers.index.rank import bm25_query_tokens, rank
 from boardpapers.index.search import search
-from boardpapers.index.wording import PLAIN_WORDS, query_variants, section_words, spellings, variants
+from boardpapers.index.wording import PLAIN_WORDS, query_variants, section_words, spellings, variants, word_notes
 
 
 @pytest.mark.parametrize(
@@ -134,3 +134,17 @@ def test_a_section_written_the_other_way_is_found_and_matched(tmp_path):
     cov = lexical_features(ix, np.asarray([i for i, _ in r.fused]), concepts(query, {}))["cov"]
     assert cov[0] > 0.999 and (cov[1:] < 0.9).all()
     assert "S151 officer" in search(ix, query, k=2).hits[0]["text"]
+
+
+def test_the_user_is_told_which_other_words_were_read_when_the_papers_use_them():
+    everything = lambda terms: set(terms)  # noqa: E731
+    assert word_notes("library cuts", everything) == ["cuts = reductions / savings"]
+    assert word_notes("Section 151 officer", everything) == ["Section 151 = S151"]
+    assert word_notes("S151 officer", everything) == ["S151 = Section 151"]
+    assert word_notes("treasury adviser", lambda terms: {"advisor"} & terms) == ["adviser = advisor"]  # not "advizer"
+    assert word_notes("treasury adviser", lambda terms: set()) == [] and word_notes("council budget", everything) == []
+
+
+def test_search_notes_say_what_other_words_found(ix):
+    assert "cuts = reductions / savings" in search(ix, "community library cuts", k=3).notes
+    assert "organization = organisation" in search(ix, "organization", k=3).notes
