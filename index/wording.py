@@ -181,16 +181,16 @@ def word_notes(text: str, known: Callable[[set[str]], set[str]]) -> list[str]:
     for w in dict.fromkeys(re.findall(r"[A-Za-z]+", text)):
         own = tokenize_query(w)
         for v in variants(w):
-            t = tokenize_query(v)
-            if len(t) == 1 and t != own:
-                pairs.append((w, v, t[0]))
+            vt = tokenize_query(v)
+            if len(vt) == 1 and vt != own:
+                pairs.append((w, v, vt[0]))
     have = set(tokenize_query(text))
     for n, short in section_forms(text):
         written = f"S{n.upper()}" if short in have else f"Section {n.upper()}"
         pairs.append((written, f"Section {n.upper()}" if short in have else f"S{n.upper()}", n if short in have else short))
     held = known({t for _, _, t in pairs}) if pairs else set()
     said: dict[str, list[str]] = {}
-    for w, v, t in pairs:
-        if t in held and v not in said.setdefault(w, []):
-            said[w].append(v)
+    for w, other, term in pairs:
+        if term in held and other not in said.setdefault(w, []):
+            said[w].append(other)
     return [f"{w} = {' / '.join(vs)}" for w, vs in said.items() if vs]
