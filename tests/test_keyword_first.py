@@ -145,9 +145,10 @@ def test_keyword_first_serves_keyword_search_then_hybrid_and_ends_like_a_plain_i
     lines: list[str] = []
     report = writer.ingest([str(papers)], idx, model=emb.model_id, embedder=emb, workers=1, keyword_first=True, progress=lines.append)
     assert not report.failed and report.count("ingested") == 5
-    # while the files are parsed, generations of the documents stored so far (one a file here), none with vectors
+    # while the files are parsed, generations of the documents stored so far, none with vectors: at least the first
+    # file's (how many files each later one adds depends on how many the parse worker finishes while one is published)
     parsing = [x for x in seen if x["rows"] < report.passages_total]
-    assert len(parsing) >= 2 and all(x["missing"] == x["rows"] for x in parsing)
+    assert len(parsing) >= 1 and all(x["missing"] == x["rows"] for x in parsing)
     assert [x["rows"] for x in parsing] == sorted({x["rows"] for x in parsing})
     # then every passage, none with a vector yet: hybrid search ranks and judges exactly as keyword search of the
     # complete index does, and says so
