@@ -52,7 +52,7 @@ from .query import DECISION_INTENT
 from .semantic import vector_flags
 from .tokenize import tokenize_query
 from .unnamed import preceding_terms, question_names
-from .wording import section_forms, variants
+from .wording import other_words, section_forms
 
 MODEL_FILE = Path(__file__).with_name("judge_model.json")
 FEATURES = ("cov", "known_cov", "cov_gap", "item_cov", "inv_concepts", "dense", "dense_gap", "item_dense")
@@ -130,13 +130,9 @@ def concepts(query_text: str, glossary: dict[str, list[str]]) -> list[Concept]:
         for t in (n, "section") if n in alts else ():
             if t in alts:
                 alts[t].add((short,))
-    for w in words:  # spelled the other way ("programme" / "program"), or the papers' word ("biggest" / "largest")
-        own_term = _terms(w)
-        if len(own_term) == 1 and own_term[0] in alts:
-            for v in variants(w):
-                vt = _terms(v)
-                if len(vt) == 1 and vt != own_term:
-                    alts[own_term[0]].add(vt)
+    for _, term, _, other in other_words(query_text):  # spelled the other way, or the papers' word ("biggest" / "largest")
+        if term in alts:
+            alts[term].add((other,))
     return [Concept(t, tuple(sorted(alts[t])), tuple(period_spellings(t))) for t in terms]
 
 

@@ -173,17 +173,26 @@ def section_words(text: str) -> list[str]:
     return [w for n, short in section_forms(text) for w in (short, f"section {n}")]
 
 
+def other_words(text: str) -> list[tuple[str, str, str, str]]:
+    """(word as ``text`` writes it, its index term, one of its ``variants``, that variant's index term) for each word
+    of one term whose variant is another term: what the judge counts as the word and the notes name."""
+    out = []
+    for w in dict.fromkeys(re.findall(r"[A-Za-z]+", text)):
+        own = tokenize_query(w)
+        if len(own) != 1:
+            continue
+        for v in variants(w):
+            vt = tokenize_query(v)
+            if len(vt) == 1 and vt != own:
+                out.append((w, own[0], v, vt[0]))
+    return out
+
+
 def word_notes(text: str, known: Callable[[set[str]], set[str]]) -> list[str]:
     """What the query's other words added, said as its acronyms' expansions are ("cuts = reductions / savings",
     "adviser = advisor", "Section 151 = S151"), for those some passage uses: ``known(terms)`` is the part of ``terms``
     the index holds. The user sees why a passage that never says "cuts" is found."""
-    pairs: list[tuple[str, str, str]] = []  # (the query's word, its other word, that word's index term)
-    for w in dict.fromkeys(re.findall(r"[A-Za-z]+", text)):
-        own = tokenize_query(w)
-        for v in variants(w):
-            vt = tokenize_query(v)
-            if len(vt) == 1 and vt != own:
-                pairs.append((w, v, vt[0]))
+    pairs = [(w, v, vt) for w, _, v, vt in other_words(text)]  # (the query's word, its other word, that one's term)
     have = set(tokenize_query(text))
     for n, short in section_forms(text):
         written = f"S{n.upper()}" if short in have else f"Section {n.upper()}"
