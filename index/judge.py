@@ -52,7 +52,7 @@ from .query import DECISION_INTENT
 from .semantic import vector_flags
 from .tokenize import tokenize_query
 from .unnamed import preceding_terms, question_names
-from .wording import other_words, section_forms
+from .wording import other_words, phrase_variants, section_forms
 
 MODEL_FILE = Path(__file__).with_name("judge_model.json")
 FEATURES = ("cov", "known_cov", "cov_gap", "item_cov", "inv_concepts", "dense", "dense_gap", "item_dense")
@@ -133,6 +133,10 @@ def concepts(query_text: str, glossary: dict[str, list[str]]) -> list[Concept]:
     for _, term, _, other in other_words(query_text):  # spelled the other way, or the papers' word ("biggest" / "largest")
         if term in alts:
             alts[term].add((other,))
+    for phrase, other in phrase_variants(query_text):  # the papers' phrase for the query's counts for each of its words
+        for t in _terms(phrase):
+            if t in alts:
+                alts[t].add(_terms(other))
     return [Concept(t, tuple(sorted(alts[t])), tuple(period_spellings(t))) for t in terms]
 
 

@@ -122,6 +122,30 @@ PLAIN_WORDS = {
 }
 
 
+# a phrase -> the papers' phrases for the same thing: the terms of art of health and social care reports beside the
+# words a councillor or the press use ("delayed transfers of care", the NHS measure, are the "delayed discharges" a
+# scrutiny minute records and the "bed blocking" of the news; "looked after children" are "children in care"; "home
+# care" is "domiciliary care"). Each counts for the other as an acronym's long form does, one way only where the
+# plain phrase is wider (docs/BENCHMARKS.md, "Terms of art").
+PLAIN_PHRASES = {
+    "delayed transfers of care": ("delayed discharges",),
+    "delayed transfer of care": ("delayed discharge",),
+    "delayed discharges": ("delayed transfers of care",),
+    "delayed discharge": ("delayed transfer of care",),
+    "delayed hospital discharges": ("delayed transfers of care",),
+    "bed blocking": ("delayed discharges", "delayed transfers of care"),
+    "children in care": ("looked after children",),
+    "looked after children": ("children in care",),
+    "home care": ("domiciliary care",),  # one way: "home care" is also any care at home ("Help to Live at Home")
+}
+_PHRASE = re.compile(r"\b(" + "|".join(sorted(map(re.escape, PLAIN_PHRASES), key=len, reverse=True)) + r")\b", re.IGNORECASE)
+
+
+def phrase_variants(text: str) -> list[tuple[str, str]]:
+    """(phrase as ``text`` writes it, one of the papers' phrases for it) for each ``PLAIN_PHRASES`` phrase of ``text``."""
+    return [(m.group(0), other) for m in _PHRASE.finditer(" ".join(text.split())) for other in PLAIN_PHRASES[m.group(0).lower()]]
+
+
 @lru_cache(maxsize=8192)
 def variants(word: str) -> tuple[str, ...]:
     """The papers' words for ``word`` when it is a plain one (``PLAIN_WORDS``), then its other spellings."""
@@ -152,11 +176,15 @@ def spellings(word: str) -> tuple[str, ...]:
 
 
 def query_variants(text: str) -> list[str]:
-    """Every other spelling of the words of ``text`` (``variants``), in the order the words come."""
+    """Every other spelling of the words of ``text`` (``variants``), in the order the words come, then the words of the
+    papers' phrases for its phrases (``phrase_variants``)."""
     out: dict[str, None] = {}
     for w in re.findall(r"[A-Za-z]+", text):
         for v in variants(w):
             out[v] = None
+    for _, other in phrase_variants(text):
+        for w in other.split():
+            out[w] = None
     return list(out)
 
 
@@ -197,9 +225,10 @@ def word_notes(text: str, known: Callable[[set[str]], set[str]]) -> list[str]:
     for n, short in section_forms(text):
         written = f"S{n.upper()}" if short in have else f"Section {n.upper()}"
         pairs.append((written, f"Section {n.upper()}" if short in have else f"S{n.upper()}", n if short in have else short))
-    held = known({t for _, _, t in pairs}) if pairs else set()
+    phrases = [(p, o, tuple(tokenize_query(o))) for p, o in phrase_variants(text)]  # named when the index holds every term
+    held = known({t for _, _, t in pairs} | {t for _, _, ts in phrases for t in ts}) if pairs or phrases else set()
     said: dict[str, list[str]] = {}
-    for w, other, term in pairs:
-        if term in held and other not in said.setdefault(w, []):
+    for w, other, terms in [(w, o, (t,)) for w, o, t in pairs] + phrases:
+        if set(terms) <= held and other not in said.setdefault(w, []):
             said[w].append(other)
     return [f"{w} = {' / '.join(vs)}" for w, vs in said.items() if vs]

@@ -13,7 +13,7 @@ from pgfixture import BACKENDS, open_on_backend
 from boardpapers.index.judge import concepts, lexical_features
 from boardpapers.index.rank import bm25_query_tokens, rank
 from boardpapers.index.search import search
-from boardpapers.index.wording import PLAIN_WORDS, query_variants, section_words, spellings, variants, word_notes
+from boardpapers.index.wording import PLAIN_WORDS, phrase_variants, query_variants, section_words, spellings, variants, word_notes
 
 
 @pytest.mark.parametrize(
@@ -148,3 +148,26 @@ def test_the_user_is_told_which_other_words_were_read_when_the_papers_use_them()
 def test_search_notes_say_what_other_words_found(ix):
     assert "cuts = reductions / savings" in search(ix, "community library cuts", k=3).notes
     assert "organization = organisation" in search(ix, "organization", k=3).notes
+
+
+def test_a_term_of_art_and_its_plain_phrase_count_for_each_other():
+    assert phrase_variants("Delayed transfers of  care in 2016") == [("Delayed transfers of care", "delayed discharges")]
+    assert phrase_variants("bed blocking") == [("bed blocking", "delayed discharges"), ("bed blocking", "delayed transfers of care")]
+    assert phrase_variants("care homes and home care") == [("home care", "domiciliary care")]
+    assert phrase_variants("the transfer of care records") == []
+    alts = {c.term: c.alternatives for c in concepts("delayed transfers of care trend", {})}
+    assert alts["transfer"] == alts["care"] == (("delay", "discharg"),) and alts["trend"] == ()
+    assert {"delayed", "discharges"} <= set(query_variants("delayed transfers of care"))
+    assert word_notes("looked after children", lambda terms: set(terms)) == ["looked after children = children in care"]
+
+
+def test_a_trace_of_delayed_transfers_of_care_starts_with_the_delayed_discharges_minute(ix):
+    """Issue "Judge relevance": the trace of "delayed transfers of care" left out the 3 March 2015 scrutiny minute on
+    delayed discharges (the same measure, in the words the minute used) and so started 18 months late."""
+    from boardpapers.index.trace import trace
+
+    t = trace(ix, "delayed transfers of care")
+    first = t["first_mention"]
+    assert first["meeting_date"] == "2015-03-03", first
+    assert any("delayed discharges" in h["text"] for h in t["meetings"][0]["hits"] + t["meetings"][0]["further"])
+    assert any(n == "query expanded: delayed transfers of care = delayed discharges" for n in t["notes"])
