@@ -10,9 +10,11 @@ Signals, all from what the index already holds (no extra model), for each candid
   present when its long form is ("DTOC" / "delayed transfers of care"), and the reverse, as does one the query spells
   out beside it ("integrated locality teams ILTs"); a period of years counts however written ("2025-35" / "2025-26
   ... 2034-35"), and so does a word spelled the other way, British or American, the papers' word for a plain one and
-  a statute section however written (index/wording.py: "program" / "programme", "advisor" / "adviser", "biggest" /
-  "largest", "cuts" / "savings", "S151" / "Section 151"). A query word the index has never seen gets the highest
-  weight: no passage can be about "gritting" when none says it. ``known_cov`` is the same over the concepts the index knows.
+  a statute section however written, a term of art or its plain phrase (index/wording.py: "program" / "programme",
+  "advisor" / "adviser", "biggest" / "largest", "cuts" / "savings", "S151" / "Section 151", "delayed transfers of
+  care" / "delayed discharges"); the second word of a plural's possessive counts only written after the first
+  (index/possessive.py: "children's centres", not a "centre" anywhere). A query word the index has never seen gets the
+  highest weight: no passage can be about "gritting" when none says it. ``known_cov``: the same over the known concepts.
 - ``dense``: cosine of the query with the passage's vector or, when higher, one of its sentence windows.
 - ``cov_gap`` / ``dense_gap``: how far the passage is below the best candidate of the query on each.
 - ``item_cov`` / ``item_dense``: the best of each over the candidates of the same document and agenda item: a
@@ -48,11 +50,12 @@ import numpy as np
 from boardpapers.errors import BoardpapersError
 
 from .glossary import defined_in
+from .possessive import compound_heads, written_together
 from .query import DECISION_INTENT
 from .semantic import vector_flags
 from .tokenize import tokenize_query
 from .unnamed import preceding_terms, question_names
-from .wording import other_words, phrase_variants, section_forms
+from .wording import other_words, period_spellings, phrase_variants, section_forms
 
 MODEL_FILE = Path(__file__).with_name("judge_model.json")
 FEATURES = ("cov", "known_cov", "cov_gap", "item_cov", "inv_concepts", "dense", "dense_gap", "item_dense")
@@ -84,6 +87,7 @@ class Concept:
     # other ways of writing the same period ("2025-26 to 2034-35" for 2025-35): they count as it, but the concept keeps
     # the weight of its own spelling (its first and last years, common in tables, are no measure of how rare it is)
     periods: tuple[tuple[str, ...], ...] = ()
+    after: str | None = None  # "children's centres": the word written just before it (index/possessive.py)
 
 
 def concepts(query_text: str, glossary: dict[str, list[str]]) -> list[Concept]:
@@ -137,26 +141,8 @@ def concepts(query_text: str, glossary: dict[str, list[str]]) -> list[Concept]:
         for t in _terms(phrase):
             if t in alts:
                 alts[t].add(_terms(other))
-    return [Concept(t, tuple(sorted(alts[t])), tuple(period_spellings(t))) for t in terms]
-
-
-_PERIOD = re.compile(r"((?:19|20)\d\d)/(\d\d|(?:19|20)\d\d)")
-
-
-def period_spellings(term: str) -> list[tuple[str, ...]]:
-    """The other ways papers write a period of several years (the query's term, as tokenized: "2025-35" is 2025/35):
-    "2025-26 to 2034-35" (a passage with its first and last financial years: a sentence, or a table's columns) and
-    "2025-2035". A one-year period ("2025-26") has one spelling."""
-    m = _PERIOD.fullmatch(term)
-    if not m:
-        return []
-    start, end = int(m.group(1)), int(m.group(2))
-    if end < 100:
-        end += start - start % 100 + (100 if end < start % 100 else 0)
-    if end - start < 2:
-        return []
-    first, last = f"{start}/{(start + 1) % 100:02d}", f"{end - 1}/{end % 100:02d}"
-    return [s for s in [(first, last), (f"{start}/{end % 100:02d}",), (f"{start}/{end}",)] if s != (term,)]
+    owners = compound_heads(query_text)
+    return [Concept(t, tuple(sorted(alts[t])), tuple(period_spellings(t)), owners.get(t)) for t in terms]
 
 
 @lru_cache(maxsize=65536)
@@ -214,6 +200,8 @@ def lexical_features(index, rows: np.ndarray, cons: list[Concept]) -> dict[str, 
             for x in lists:
                 hit &= np.isin(rows, x)
             present[j] |= hit
+        if c.after and present[j].any():  # "children's centres": the two words in a row, not a "centre" anywhere
+            present[j] = written_together(index, rows, present[j], c.after, c.term)
         weights[j] = _idf(df, n)
         known[j] = df > 0
     cov = (weights @ present) / weights.sum()

@@ -19,6 +19,9 @@ A statute's section is written "S151", "s.151" or "Section 151" ("the Section 15
 "a Section 75 pooled budget"): ``section_forms(text)`` gives both forms of each section the query names, which the
 judge counts as one concept and search adds to its BM25 terms.
 
+A term of art has its plain phrase ("delayed transfers of care" / "delayed discharges", ``PLAIN_PHRASES``), and a
+period of years its other spellings ("2025-35" / "2025-26 ... 2034-35", ``period_spellings``).
+
 ``variants(word)`` is the spellings and plain words. A variant is only a candidate: ranking adds it to the query's BM25 terms and the judge
 counts it as the query's word (index/judge.py ``concepts``), and a variant no paper uses matches nothing, so a rule
 that makes a non-word ("hour" has no "-or" form: the rules want three letters before the ending) costs nothing. The
@@ -186,6 +189,25 @@ def query_variants(text: str) -> list[str]:
         for w in other.split():
             out[w] = None
     return list(out)
+
+
+_PERIOD = re.compile(r"((?:19|20)\d\d)/(\d\d|(?:19|20)\d\d)")
+
+
+def period_spellings(term: str) -> list[tuple[str, ...]]:
+    """The other ways papers write a period of several years (the query's term, as tokenized: "2025-35" is 2025/35):
+    "2025-26 to 2034-35" (a passage with its first and last financial years: a sentence, or a table's columns) and
+    "2025-2035". A one-year period ("2025-26") has one spelling."""
+    m = _PERIOD.fullmatch(term)
+    if not m:
+        return []
+    start, end = int(m.group(1)), int(m.group(2))
+    if end < 100:
+        end += start - start % 100 + (100 if end < start % 100 else 0)
+    if end - start < 2:
+        return []
+    first, last = f"{start}/{(start + 1) % 100:02d}", f"{end - 1}/{end % 100:02d}"
+    return [s for s in [(first, last), (f"{start}/{end % 100:02d}",), (f"{start}/{end}",)] if s != (term,)]
 
 
 _SECTION = re.compile(r"\b(?:section\s+|s\.?\s?)(\d{1,3}[a-z]?)\b", re.IGNORECASE)

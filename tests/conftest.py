@@ -63,6 +63,18 @@ def build_index(paths, index_dir, embedder=None, **kw):
     return ingest([str(p) for p in paths], index_dir, model=model, embedder=embedder, workers=1, **kw)
 
 
+def index_of_texts(tmp_path: Path, papers: dict[str, str]):
+    """An index (real model) of plain-text papers {file name: text} written under ``tmp_path``, opened."""
+    from boardpapers.index.backend import open_index
+
+    src = tmp_path / "src"
+    src.mkdir()
+    for name, text in papers.items():
+        (src / name).write_text(text + "\n", encoding="utf-8")
+    build_index([src], tmp_path / "idx")
+    return open_index(tmp_path / "idx")
+
+
 @pytest.fixture(scope="session")
 def real_index(tmp_path_factory):
     """Two real packs (PDF) indexed with the real bundled model; shared by the integration tests."""

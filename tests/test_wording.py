@@ -7,7 +7,7 @@ import re
 
 import numpy as np
 import pytest
-from conftest import build_index
+from conftest import index_of_texts
 from pgfixture import BACKENDS, open_on_backend
 
 from boardpapers.index.judge import concepts, lexical_features
@@ -118,14 +118,7 @@ SECTION_PAPERS = {
 
 
 def test_a_section_written_the_other_way_is_found_and_matched(tmp_path):
-    from boardpapers.index.backend import open_index
-
-    src = tmp_path / "src"
-    src.mkdir()
-    for name, text in SECTION_PAPERS.items():
-        (src / name).write_text(text + "\n", encoding="utf-8")
-    build_index([src], tmp_path / "idx")
-    ix = open_index(tmp_path / "idx")
+    ix = index_of_texts(tmp_path, SECTION_PAPERS)
     query = "Section 151 officer reserves adequate"
     r = rank(ix, query, 5, mode="bm25")
     texts = ix.store.passages_by_pid(ix.pid_of([i for i, _ in r.fused]))
