@@ -201,7 +201,8 @@ def lexical_features(index, rows: np.ndarray, cons: list[Concept]) -> dict[str, 
                 hit &= np.isin(rows, x)
             present[j] |= hit
         if c.after and present[j].any():  # "children's centres": the two words in a row, not a "centre" anywhere
-            present[j] = written_together(index, rows, present[j], c.after, c.term)
+            heads = {c.term} | {a[0] for a in c.alternatives if len(a) == 1}  # "children's centers": "centres" too
+            present[j] = written_together(index, rows, present[j], c.after, heads)
         weights[j] = _idf(df, n)
         known[j] = df > 0
     cov = (weights @ present) / weights.sum()

@@ -31,8 +31,9 @@ def compound_heads(query_text: str) -> dict[str, str]:
     return out
 
 
-def written_together(index, rows: np.ndarray, mask: np.ndarray, owner: str, head: str) -> np.ndarray:
-    """Which of ``rows`` write the word ``owner`` (its possessive or plain) just before a word whose term is ``head``:
+def written_together(index, rows: np.ndarray, mask: np.ndarray, owner: str, heads: set[str]) -> np.ndarray:
+    """Which of ``rows`` write the word ``owner`` (its possessive or plain) just before a word whose term is one of
+    ``heads`` (the second word's term and its other spellings):
     "Children's Centres", "children’s centre services", "Older People - Residential Care". Only the rows under
     ``mask`` that hold ``owner``'s term are read (a passage lacking a word cannot hold the pair)."""
     out = np.zeros(len(rows), dtype=bool)
@@ -48,5 +49,5 @@ def written_together(index, rows: np.ndarray, mask: np.ndarray, owner: str, head
     pattern = re.compile(rf"\b{re.escape(owner)}(?:['’]s|s['’]|s|['’])?[\s\-–—:/]+([A-Za-z]+)", re.IGNORECASE)
     for i, pid in zip(at, pids):
         text = (got.get(pid) or {}).get("text") or ""
-        out[i] = any(tokenize_query(m.group(1)) == [head] for m in pattern.finditer(text))
+        out[i] = any(len(t := tokenize_query(m.group(1))) == 1 and t[0] in heads for m in pattern.finditer(text))
     return out

@@ -487,6 +487,8 @@ def test_children_and_a_centre_apart_are_no_childrens_centre(tmp_path):
     apart = [c for pid, c in zip(ix.pid_of(rows), cov) if "Information Centre" in texts[pid]["text"]]
     together = [c for pid, c in zip(ix.pid_of(rows), cov) if "adventure" in texts[pid]["text"]]
     assert apart and together and min(together) > 0.999 and max(apart) < 0.6  # both words there, but not together
+    us = lexical_features(ix, rows, concepts("children's centers", {}))["cov"]  # the other spelling reads the same
+    assert us.tolist() == cov.tolist()
     res = search(ix, "children's centres", k=5)
     assert res.hits[0]["match"] == "strong" and "adventure" in res.hits[0]["text"]
     assert all(h["match"] == "related" for h in res.hits if "Information Centre" in h["text"])
