@@ -9,6 +9,17 @@ import re
 from boardpapers.ingest.glossary import STOP_ACRONYMS, initials_match
 
 
+def acronym_words(query: str) -> set[str]:
+    """The words of ``query`` that may stand for an acronym of the glossary: each written with a capital ("CAMHS",
+    "PHBs", "DfE") and, in a query typed all in lower case ("camhs waiting times"), each of three letters or more. A
+    query that writes a capital anywhere after its first letter ("how do I get on the housing list", "did Essex get
+    onto the programme") uses capitals for its names and acronyms, so its lower-case words are words: "get" there is
+    not Kent's GET (Growth, Environment and Transport), nor "send" SEND."""
+    words = re.findall(r"[A-Za-z&]+", query)
+    cased = any(c.isupper() for c in query.lstrip()[1:])
+    return {w for w in words if not w.islower() or (not cased and len(w) > 2)}
+
+
 def expand_query(query: str, glossary: dict[str, list[str]]) -> tuple[list[str], list[str]]:
     """Extra text for the query: expansions of acronyms it uses, and acronyms of long forms it spells out.
 
@@ -23,9 +34,10 @@ def expand_query(query: str, glossary: dict[str, list[str]]) -> tuple[list[str],
     )  # in query order: the notes (and the dense query) must not depend on set order
     lower_query = " " + re.sub(r"[^a-z0-9&]+", " ", query.lower()) + " "
     by_lower = {a.lower(): a for a in glossary}
+    may_be = acronym_words(query)
     for w in words:
         acr = by_lower.get(w.lower())
-        if acr is None or (w.islower() and len(w) <= 2):
+        if acr is None or w not in may_be:
             continue
         exps = glossary[acr][:3]
         extra.extend(exps)

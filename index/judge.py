@@ -8,13 +8,15 @@ Signals, all from what the index already holds (no extra model), for each candid
 - ``cov``: the share of the query's concepts the passage holds (in its BM25 text: item title, meeting date in words
   and verbatim text), each weighted by its IDF. A concept is a query term; an acronym the papers define counts as
   present when its long form is ("DTOC" / "delayed transfers of care"), and the reverse, as does one the query spells
-  out beside it ("integrated locality teams ILTs"); a period of years counts however written ("2025-35" / "2025-26
-  ... 2034-35"), and so does a word spelled the other way, British or American, the papers' word for a plain one and
-  a statute section however written, a term of art or its plain phrase (index/wording.py: "program" / "programme",
+  out beside it ("integrated locality teams ILTs"); a period of years counts however written ("2025-35" / "2025-26 ...
+  2034-35"), and so does a word spelled the other way, British or American, the papers' word for a plain one and a
+  statute section however written, a term of art or its plain phrase (index/wording.py: "program" / "programme",
   "advisor" / "adviser", "biggest" / "largest", "cuts" / "savings", "S151" / "Section 151", "delayed transfers of
   care" / "delayed discharges"); the second word of a plural's possessive counts only written after the first
-  (index/possessive.py: "children's centres", not a "centre" anywhere). A query word the index has never seen gets the
-  highest weight: no passage can be about "gritting" when none says it. ``known_cov``: the same over the known concepts.
+  (index/possessive.py: "children's centres", not a "centre" anywhere). An acronym of the glossary is read in a
+  lower-case word only when the query is typed all in lower case (index/glossary.py ``acronym_words``: "how do I get
+  on the list" is not Kent's GET). A query word the index has never seen gets the highest weight: no passage can be
+  about "gritting" when none says it. ``known_cov``: the same over the known concepts.
 - ``dense``: cosine of the query with the passage's vector or, when higher, one of its sentence windows.
 - ``cov_gap`` / ``dense_gap``: how far the passage is below the best candidate of the query on each.
 - ``item_cov`` / ``item_dense``: the best of each over the candidates of the same document and agenda item: a
@@ -49,7 +51,7 @@ import numpy as np
 
 from boardpapers.errors import BoardpapersError
 
-from .glossary import defined_in
+from .glossary import acronym_words, defined_in
 from .possessive import compound_heads, written_together
 from .query import DECISION_INTENT
 from .semantic import vector_flags
@@ -104,7 +106,7 @@ def concepts(query_text: str, glossary: dict[str, list[str]]) -> list[Concept]:
         glossary = {a: own.get(a, []) + list((glossary or {}).get(a, [])) for a in {**own, **(glossary or {})}}
     alts: dict[str, set[tuple[str, ...]]] = {t: set() for t in terms}
     lower_query = " " + re.sub(r"[^a-z0-9&]+", " ", query_text.lower()) + " "
-    words = {w.lower() for w in re.findall(r"[A-Za-z&]+", query_text)}
+    words = {w.lower() for w in acronym_words(query_text)}
     for acr, exps in (glossary or {}).items():
         acr_terms = _terms(acr)
         if not acr_terms:

@@ -94,3 +94,24 @@ def test_query_expansion_follows_the_query_order():
         named = [w for w in re.findall(r"[A-Z]{3,}", query)]
         assert [n.split(" = ")[0] for n in notes] == named
         assert extra == [glossary[a][0] for a in named]
+
+
+def test_a_lower_case_word_is_an_acronym_only_in_a_query_typed_without_capitals():
+    """Kent's papers define GET (Growth, Environment and Transport): "how do I get on the housing list" asked
+    nothing about that directorate, and the notes said "GET = Growth Environment and Transport". A query that uses
+    capitals uses them for its acronyms; one typed all in lower case may write "camhs" for CAMHS."""
+    from boardpapers.index.glossary import acronym_words, expand_query
+    from boardpapers.index.judge import concepts
+
+    glossary = {"GET": ["Growth Environment and Transport"], "CAMHS": ["Child and Adolescent Mental Health Service"]}
+    for query in ("how do I get on the council housing waiting list", "did Essex get onto the devolution programme"):
+        assert "get" not in acronym_words(query)
+        assert expand_query(query, glossary) == ([], [])
+        assert [c.alternatives for c in concepts(query, glossary) if c.term == "get"] == [()]
+    extra, notes = expand_query("GET capital programme total cost", glossary)
+    assert extra == ["Growth Environment and Transport"] and notes == ["GET = Growth Environment and Transport"]
+    extra, notes = expand_query("camhs waiting times", glossary)
+    assert notes == ["CAMHS = Child and Adolescent Mental Health Service"]
+    assert [c.alternatives for c in concepts("camhs waiting times", glossary) if c.term == "camh"] == [
+        (("child", "adolesc", "mental", "health", "servic"),)
+    ]
