@@ -9,14 +9,15 @@ Signals, all from what the index already holds (no extra model), for each candid
   and verbatim text), each weighted by its IDF. A concept is a query term; an acronym the papers define counts as
   present when its long form is ("DTOC" / "delayed transfers of care"), and the reverse, as does one the query spells
   out beside it ("integrated locality teams ILTs"); a period of years counts however written ("2025-35" / "2025-26 ...
-  2034-35"), and so does a word spelled the other way, British or American, the papers' word for a plain one and a
-  statute section however written, a term of art or its plain phrase (index/wording.py: "program" / "programme",
-  "advisor" / "adviser", "biggest" / "largest", "cuts" / "savings", "S151" / "Section 151", "delayed transfers of
-  care" / "delayed discharges"); the second word of a plural's possessive counts only written after the first
-  (index/possessive.py: "children's centres", not a "centre" anywhere). An acronym of the glossary is read in a
-  lower-case word only when the query is typed all in lower case (index/glossary.py ``acronym_words``: "how do I get
-  on the list" is not Kent's GET). A query word the index has never seen gets the highest weight: no passage can be
-  about "gritting" when none says it. ``known_cov``: the same over the known concepts.
+  2034-35"), a quarter of the financial year as one concept ("Oct-Dec" / "Q3" / "Quarter 3"), and so does a word
+  spelled the other way, British or American, the papers' word for a plain one and a statute section however written,
+  a term of art or its plain phrase (index/wording.py: "program" / "programme", "advisor" / "adviser", "biggest" /
+  "largest", "cuts" / "savings", "S151" / "Section 151", "delayed transfers of care" / "delayed discharges"); the
+  second word of a plural's possessive counts only written after the first (index/possessive.py: "children's centres",
+  not a "centre" anywhere). An acronym of the glossary is read in a lower-case word only when the query is typed all
+  in lower case (index/glossary.py ``acronym_words``: "how do I get on the list" is not Kent's GET). A query word the
+  index has never seen gets the highest weight: no passage can be about "gritting" when none says it. ``known_cov``:
+  the same over the known concepts.
 - ``dense``: cosine of the query with the passage's vector or, when higher, one of its sentence windows.
 - ``cov_gap`` / ``dense_gap``: how far the passage is below the best candidate of the query on each.
 - ``item_cov`` / ``item_dense``: the best of each over the candidates of the same document and agenda item: a
@@ -57,7 +58,7 @@ from .query import DECISION_INTENT
 from .semantic import vector_flags
 from .tokenize import tokenize_query
 from .unnamed import preceding_terms, question_names
-from .wording import other_words, period_spellings, phrase_variants, section_forms
+from .wording import other_words, period_spellings, quarters, section_forms, term_variants
 
 MODEL_FILE = Path(__file__).with_name("judge_model.json")
 FEATURES = ("cov", "known_cov", "cov_gap", "item_cov", "inv_concepts", "dense", "dense_gap", "item_dense")
@@ -139,10 +140,17 @@ def concepts(query_text: str, glossary: dict[str, list[str]]) -> list[Concept]:
     for _, term, _, other in other_words(query_text):  # spelled the other way, or the papers' word ("biggest" / "largest")
         if term in alts:
             alts[term].add((other,))
-    for phrase, other in phrase_variants(query_text):  # the papers' phrase for the query's counts for each of its words
+    for phrase, other in term_variants(query_text):  # the papers' phrase for the query's counts for each of its words
         for t in _terms(phrase):
             if t in alts:
                 alts[t].add(_terms(other))
+    for phrase, forms in quarters(query_text):  # "Oct-Dec", "Q3", "Quarter 3": one concept, however written
+        written = [t for t in _terms(phrase) if t in alts]
+        for t in written[1:]:
+            terms.remove(t)
+            del alts[t]
+        if written:
+            alts[written[0]].update([_terms(f) for f in forms] + ([tuple(written)] if len(written) > 1 else []))
     owners = compound_heads(query_text)
     return [Concept(t, tuple(sorted(alts[t])), tuple(period_spellings(t)), owners.get(t)) for t in terms]
 

@@ -19,8 +19,10 @@ A statute's section is written "S151", "s.151" or "Section 151" ("the Section 15
 "a Section 75 pooled budget"): ``section_forms(text)`` gives both forms of each section the query names, which the
 judge counts as one concept and search adds to its BM25 terms.
 
-A term of art has its plain phrase ("delayed transfers of care" / "delayed discharges", ``PLAIN_PHRASES``), and a
-period of years its other spellings ("2025-35" / "2025-26 ... 2034-35", ``period_spellings``).
+A term of art has its plain phrase ("delayed transfers of care" / "delayed discharges", ``PLAIN_PHRASES``), a
+period of years its other spellings ("2025-35" / "2025-26 ... 2034-35", ``period_spellings``), and a quarter of the
+financial year its number and its months ("Q3" / "Quarter 3" / "Oct-Dec", ``quarters``; the judge counts it as one
+concept).
 
 ``variants(word)`` is the spellings and plain words. A variant is only a candidate: ranking adds it to the query's BM25 terms and the judge
 counts it as the query's word (index/judge.py ``concepts``), and a variant no paper uses matches nothing, so a rule
@@ -144,9 +146,49 @@ PLAIN_PHRASES = {
 _PHRASE = re.compile(r"\b(" + "|".join(sorted(map(re.escape, PLAIN_PHRASES), key=len, reverse=True)) + r")\b", re.IGNORECASE)
 
 
-def phrase_variants(text: str) -> list[tuple[str, str]]:
+def term_variants(text: str) -> list[tuple[str, str]]:
     """(phrase as ``text`` writes it, one of the papers' phrases for it) for each ``PLAIN_PHRASES`` phrase of ``text``."""
     return [(m.group(0), other) for m in _PHRASE.finditer(" ".join(text.split())) for other in PLAIN_PHRASES[m.group(0).lower()]]
+
+
+def phrase_variants(text: str) -> list[tuple[str, str]]:
+    """``term_variants``, then each other writing of a quarter of the financial year ``text`` names (``quarters``)."""
+    return term_variants(text) + [(phrase, form) for phrase, forms in quarters(text) for form in forms]
+
+
+# A council's financial year runs April to March, and its monitoring reports go by quarter: Kent's performance report
+# heads its tables "Quarter 3" and "Oct – Dec 24", a scrutiny minute says "Q3", a resident asks about "Oct-Dec 2024".
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_QUARTER_MONTHS = {1: ("Apr", "Jun"), 2: ("Jul", "Sep"), 3: ("Oct", "Dec"), 4: ("Jan", "Mar")}
+_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "one": 1, "two": 2, "three": 3, "four": 4}
+_MONTH = r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+_QUARTER = re.compile(
+    r"\b(?:q([1-4])|quarter\s+([1-4]|one|two|three|four)|(first|second|third|fourth)\s+quarter|"
+    + _MONTH
+    + r"\s*(?:-|–|—|to)\s*"
+    + _MONTH
+    + r")\b",
+    re.IGNORECASE,
+)
+
+
+def quarters(text: str) -> list[tuple[str, list[str]]]:
+    """(a quarter of the financial year as ``text`` writes it, the other ways papers write it) for each quarter named:
+    "Q3", "quarter 3", "third quarter" or its months ("Oct-Dec", "October to December") are each "Q3", "Quarter 3" and
+    "Oct Dec". A span of months that is no quarter ("Nov-Jan") names none."""
+    out = []
+    for m in _QUARTER.finditer(" ".join(text.split())):
+        q, word, ordinal, start, end = m.groups()
+        if start:
+            months = (_MONTHS.index(start[:3].lower()), _MONTHS.index(end[:3].lower()))
+            n = next((k for k, (a, b) in _QUARTER_MONTHS.items() if months == (_MONTHS.index(a.lower()), _MONTHS.index(b.lower()))), None)
+        else:
+            n = int(q) if q else int(word) if word and word.isdigit() else _ORDINALS[(word or ordinal).lower()]
+        if n is None:
+            continue
+        own = tuple(tokenize_query(m.group(0)))
+        out.append((m.group(0), [f for f in (f"Q{n}", f"Quarter {n}", " ".join(_QUARTER_MONTHS[n])) if tuple(tokenize_query(f)) != own]))
+    return out
 
 
 @lru_cache(maxsize=8192)

@@ -13,7 +13,7 @@ from pgfixture import BACKENDS, open_on_backend
 from boardpapers.index.judge import concepts, lexical_features
 from boardpapers.index.rank import bm25_query_tokens, rank
 from boardpapers.index.search import search
-from boardpapers.index.wording import PLAIN_WORDS, phrase_variants, query_variants, section_words, spellings, variants, word_notes
+from boardpapers.index.wording import PLAIN_WORDS, phrase_variants, quarters, query_variants, section_words, spellings, variants, word_notes
 
 
 @pytest.mark.parametrize(
@@ -164,3 +164,47 @@ def test_a_trace_of_delayed_transfers_of_care_starts_with_the_delayed_discharges
     assert first["meeting_date"] == "2015-03-03", first
     assert any("delayed discharges" in h["text"] for h in t["meetings"][0]["hits"] + t["meetings"][0]["further"])
     assert any(n == "query expanded: delayed transfers of care = delayed discharges" for n in t["notes"])
+
+
+def test_a_quarter_of_the_financial_year_is_one_concept_however_written():
+    """Kent's performance report heads its tables "Quarter 3" and "Oct – Dec 24"; a resident asks about "Oct-Dec
+    2024", a councillor about "Q3". The financial year starts in April, so October to December is the third quarter."""
+    assert quarters("road casualties Oct-Dec 2024") == [("Oct-Dec", ["Q3", "Quarter 3", "Oct Dec"])]
+    assert quarters("complaints answered on time in Q3") == [("Q3", ["Quarter 3", "Oct Dec"])]
+    assert quarters("third quarter and April to June") == [
+        ("third quarter", ["Q3", "Quarter 3", "Oct Dec"]),
+        ("April to June", ["Q1", "Quarter 1", "Apr Jun"]),
+    ]
+    assert quarters("Nov-Jan figures") == quarters("separate to decide") == quarters("Q5 and quarter 9") == []
+    spelled = {c.term: c.alternatives for c in concepts("library visits Oct-Dec 2024", {})}
+    assert "dec" not in spelled and "octdec" not in spelled  # one concept, not three: a quarter is one qualifier
+    assert {("q3",), ("quarter", "3")} <= set(spelled["oct"])
+    assert word_notes("Q3 complaints", lambda terms: set(terms)) == ["Q3 = Quarter 3 / Oct Dec"]
+
+
+QUARTER_PAPERS = {
+    "qpr_2025_03.txt": (
+        "Cabinet, 4 March 2025. Quarterly Performance Report.\n\n"
+        "Libraries. In Quarter 3 the county's libraries had 612,000 visits, up 4% on the same quarter last year."
+    ),
+    "qpr_2024_12.txt": (
+        "Cabinet, 5 December 2024. Quarterly Performance Report.\n\n"
+        "Libraries. In Quarter 2 the libraries had 655,000 visits, the summer reading challenge drawing families in."
+    ),
+    "minutes_2024_10.txt": (
+        "Cabinet, 10 October 2024. Minutes.\n\n"
+        "Libraries. Members asked about library visits in October and the opening hours planned for 2024."
+    ),
+}
+
+
+def test_a_quarter_asked_by_its_months_finds_the_quarter_the_papers_name(tmp_path):
+    ix = index_of_texts(tmp_path, QUARTER_PAPERS)
+    query = "library visits Oct-Dec 2024"
+    rows = np.asarray([i for i, _ in rank(ix, query, 5, mode="bm25").fused])
+    texts = ix.store.passages_by_pid(ix.pid_of(rows))
+    cov = lexical_features(ix, rows, concepts(query, {}))["cov"]
+    by_text = {texts[pid]["text"]: c for pid, c in zip(ix.pid_of(rows), cov)}
+    third = next(c for t, c in by_text.items() if "Quarter 3" in t)
+    assert all(third > c for t, c in by_text.items() if "Quarter 3" not in t)
+    assert "612,000" in search(ix, query, k=1).hits[0]["text"]
