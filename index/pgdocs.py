@@ -88,7 +88,7 @@ def passage_rows(
     rows = []
     n_new = dl_new = 0
     for seq, (p, key) in enumerate(zip(passages, embed_keys)):
-        terms, tfs, dl = bm25_terms_of(p)
+        terms, tfs, dl = bm25_terms_of({**p, "title": doc.get("title")})  # a passage outside an item: its title
         for t in terms:
             delta[t] += 1
         n_new += 1
