@@ -348,3 +348,53 @@ def test_load_errors(small, tmp_path):
     np.save(tmp_path / "bm25_data.npy", np.array([{"x": 1}], dtype=object), allow_pickle=True)
     with pytest.raises(ValueError):
         BM25.load(tmp_path, mmap=False)
+
+
+# A council that publishes each report and appendix as a file of its own: no agenda item, a title that names it
+STANDALONE_PAPERS = {
+    "Appendix J - Details of Core Grants.txt": (
+        "Details of Core Grants within the 2025-26 Provisional Local Government Finance Settlement\n\n"
+        + "The Council receives a mix of general grants which can be used in any way the Council sees fit. " * 20
+        + "\n\nB) New Homes Bonus\n\n"
+        + "As in 2024-25 there are no legacy payments. In two tier areas the reward is split 80% to the district "
+        + "and 20% to the county, and this Council's allocation for 2025-26 is £1.9m.\n\n"
+        + "The social care grant supports adult and children's social care in every area of the county. " * 20
+    ),
+    "Highways Term Maintenance Contract.txt": (
+        "Highways Term Maintenance Contract\n\n"
+        + "The contract splits the work between the district teams and the county's contractor. " * 20
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def standalone_dir(tmp_path_factory):
+    from conftest import index_of_texts
+
+    d = tmp_path_factory.mktemp("standalone")
+    index_of_texts(d, STANDALONE_PAPERS)
+    return d / "idx"
+
+
+@pytest.fixture(params=["embedded", "postgresql"])
+def standalone(request, standalone_dir):
+    from pgfixture import open_on_backend
+
+    return open_on_backend(request, standalone_dir)
+
+
+@pytest.mark.slow  # the index is built with the real model
+def test_a_passage_outside_any_item_is_read_with_its_documents_title(standalone):
+    """BM25 reads a passage with its agenda item's title; a paper published on its own has no item, and its title
+    names what each of its passages is about. The split of the New Homes Bonus sits mid-appendix and never says "core
+    grants": it is found for them by the title, over the contract that also splits work between district and county."""
+    from boardpapers.index.build import bm25_text
+    from boardpapers.index.search import search
+
+    assert bm25_text({"item": None, "title": "Appendix J", "meeting_date": None, "text": "t"}) == "Appendix J\nt"
+    assert bm25_text({"item": "5. Budget", "title": "Appendix J", "meeting_date": None, "text": "t"}) == "5. Budget\nt"
+    ix = standalone
+    held = ix.term_rows(["core", "contract"])
+    assert len(ix) > 3 and len(held["core"]) == len(ix) - len(held["contract"])  # every passage of the appendix, not its first
+    hit = search(ix, "core grants split between district and county", k=1, mode="bm25").hits[0]
+    assert "split 80% to the district" in hit["text"]
