@@ -16,7 +16,7 @@ from boardpapers.index.answer import ask
 from boardpapers.index.embedded import Index
 from boardpapers.ingest.dates import date_words
 
-SLOW_FIXTURES = {"leics", "kent"}
+SLOW_FIXTURES = {"leics", "kent", "htlah"}
 KENT = SHARED / "realpdf"
 KENT_FILES = (
     "cabinet/2025-01-30/originals/Printed minutes 30th-Jan-2025 10.00 Cabinet.pdf",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from conftest import build_index
 
 from boardpapers import cli
@@ -57,6 +58,7 @@ def test_no_query_term_or_a_short_passage_shows_the_start():
     assert excerpt(MINUTE, "", 120).startswith("The drop")
 
 
+@pytest.mark.slow  # builds an index with the real model
 def test_search_and_trace_listings_show_the_matching_lines(tmp_path, capsys):
     src = tmp_path / "src"
     src.mkdir()

@@ -262,6 +262,7 @@ def test_bf16_backend_gives_unit_vectors_close_to_fp32():
 
 
 @pytest.mark.skipif(not missing_backend_packages("onnx-int8"), reason="the ONNX backend's packages are installed here")
+@pytest.mark.slow  # builds an index with the real model
 def test_missing_backend_packages_are_named(tmp_path):
     (tmp_path / "a.txt").write_text("text\n")
     with pytest.raises(ModelError, match="needs the package\\(s\\) .*(onnxruntime|optimum-onnx).*boardpapers\\[backends\\]"):
@@ -401,6 +402,7 @@ def test_new_index_uses_bf16_only_where_the_hardware_has_it(tmp_path, monkeypatc
         assert embed.preferred_backend() == want
 
 
+@pytest.mark.slow  # builds an index with the real model
 def test_plain_ingest_records_this_machines_preferred_backend(tmp_path):
     """End to end, unpatched: what a new index records is what this machine prefers, and it answers a search."""
     from boardpapers.index import embed

@@ -472,6 +472,7 @@ CENTRE_PAPERS = {
 }
 
 
+@pytest.mark.slow  # index_of_texts builds with the real model
 def test_children_and_a_centre_apart_are_no_childrens_centre(tmp_path):
     """Issue "Judge relevance": the trace of "children's centres" listed a safeguarding report's passages that hold
     "children" and a "centre" of another kind (the Health and Social Care Information Centre). The papers' children's

@@ -117,6 +117,7 @@ SECTION_PAPERS = {
 }
 
 
+@pytest.mark.slow  # index_of_texts builds with the real model
 def test_a_section_written_the_other_way_is_found_and_matched(tmp_path):
     ix = index_of_texts(tmp_path, SECTION_PAPERS)
     query = "Section 151 officer reserves adequate"
@@ -198,6 +199,7 @@ QUARTER_PAPERS = {
 }
 
 
+@pytest.mark.slow  # index_of_texts builds with the real model
 def test_a_quarter_asked_by_its_months_finds_the_quarter_the_papers_name(tmp_path):
     ix = index_of_texts(tmp_path, QUARTER_PAPERS)
     query = "library visits Oct-Dec 2024"
