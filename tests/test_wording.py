@@ -153,6 +153,10 @@ def test_a_term_of_art_and_its_plain_phrase_count_for_each_other():
     assert alts["transfer"] == alts["care"] == (("delay", "discharg"),) and alts["trend"] == ()
     assert {"delayed", "discharges"} <= set(query_variants("delayed transfers of care"))
     assert word_notes("looked after children", lambda terms: set(terms)) == ["looked after children = children in care"]
+    assert phrase_variants("domestic violence in Kent") == [("domestic violence", "domestic abuse")]
+    assert phrase_variants("Domestic abuse") == [("Domestic abuse", "domestic violence")]
+    assert phrase_variants("support for unpaid carers") == [("unpaid carers", "carers")] and phrase_variants("carers") == []
+    assert {c.term: c.alternatives for c in concepts("support for unpaid carers", {})}["unpaid"] == (("carer",),)
 
 
 def test_a_trace_of_delayed_transfers_of_care_starts_with_the_delayed_discharges_minute(ix):
