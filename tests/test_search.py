@@ -426,3 +426,28 @@ def test_windows_missing_from_the_cache_are_left_out_and_counted(tmp_path):
     assert json.loads((gen / "manifest.json").read_text())["windows"] == {"words": 50, "count": n_windows - 1, "missing": 1}
     assert len(idx.window_vectors) == n_windows - 1 and int(idx.window_offsets[-1]) == n_windows - 1
     assert np.array_equal(np.asarray(idx.window_vectors), np.asarray(full.window_vectors)[1:])  # the first one went
+
+
+def test_a_resolution_is_not_folded_under_the_recommendation_it_repeats(tmp_path, hash_embedder):
+    """Kent's Cabinet resolved its budget monitoring report's recommendations word for word; folded into the report as
+    a near copy, the RESOLVED block (what a councillor asks for) was not shown. A reprint of the resolution still
+    folds into it."""
+    words = (
+        "note the forecast revenue overspend of £23.3m excluding schools, note the forecast capital underspend of "
+        "£111.6m, note the progress on the delivery of savings and agree the capital budget changes"
+    )
+    src = tmp_path / "src"
+    src.mkdir()
+    write(src, "report.txt", f"Budget Monitoring Report\n\nRecommendations:\nCabinet is asked to {words}.\n")
+    for name, lead in (("minutes.txt", ""), ("pack.txt", "Agenda pack, 1 April 2025: minutes of the last meeting\n\n")):
+        write(
+            src,
+            name,
+            f"{lead}Minutes of a meeting of the Cabinet of Northshire County Council held on Tuesday, 4 March 2025.\n\n"
+            f"88. BUDGET MONITORING\nThe Cabinet discussed the forecast.\nRESOLVED that Cabinet agree to {words}.\n",
+        )
+    build_index([src], tmp_path / "idx", embedder=hash_embedder)
+    hits = search(Index(tmp_path / "idx"), "forecast revenue overspend capital underspend", k=10, mode="bm25").hits
+    decisions = [h for h in hits if h["is_decision"]]
+    assert len(decisions) == 1 and "RESOLVED" in decisions[0]["text"]  # shown, its reprint folded into it
+    assert any("Recommendations" in h["text"] for h in hits)
