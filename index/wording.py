@@ -299,6 +299,12 @@ def word_notes(text: str, known: Callable[[set[str]], set[str]]) -> list[str]:
     held = known({t for _, _, t in pairs} | {t for _, _, ts in phrases for t in ts}) if pairs or phrases else set()
     said: dict[str, list[str]] = {}
     for w, other, terms in [(w, o, (t,)) for w, o, t in pairs] + phrases:
+        if _letters(other) == _letters(w):  # "Oct-Dec" as "Oct Dec": the same words, nothing to tell
+            continue
         if set(terms) <= held and other not in said.setdefault(w, []):
             said[w].append(other)
     return [f"{w} = {' / '.join(vs)}" for w, vs in said.items() if vs]
+
+
+def _letters(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", text.lower())

@@ -185,6 +185,7 @@ def test_a_quarter_of_the_financial_year_is_one_concept_however_written():
     assert "dec" not in spelled and "octdec" not in spelled  # one concept, not three: a quarter is one qualifier
     assert {("q3",), ("quarter", "3")} <= set(spelled["oct"])
     assert word_notes("Q3 complaints", lambda terms: set(terms)) == ["Q3 = Quarter 3 / Oct Dec"]
+    assert word_notes("road casualties Oct-Dec", lambda terms: set(terms)) == ["Oct-Dec = Q3 / Quarter 3"]
 
 
 QUARTER_PAPERS = {
