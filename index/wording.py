@@ -164,8 +164,8 @@ def phrase_variants(text: str) -> list[tuple[str, str]]:
 
 # A council's financial year runs April to March, and its monitoring reports go by quarter: Kent's performance report
 # heads its tables "Quarter 3" and "Oct – Dec 24", a scrutiny minute says "Q3", a resident asks about "Oct-Dec 2024".
-_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _QUARTER_MONTHS = {1: ("Apr", "Jun"), 2: ("Jul", "Sep"), 3: ("Oct", "Dec"), 4: ("Jan", "Mar")}
+_BY_MONTHS = {(a.lower(), b.lower()): n for n, (a, b) in _QUARTER_MONTHS.items()}  # ("oct", "dec") -> 3
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "one": 1, "two": 2, "three": 3, "four": 4}
 _MONTH = r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
 _QUARTER = re.compile(
@@ -186,8 +186,7 @@ def quarters(text: str) -> list[tuple[str, list[str]]]:
     for m in _QUARTER.finditer(" ".join(text.split())):
         q, word, ordinal, start, end = m.groups()
         if start:
-            months = (_MONTHS.index(start[:3].lower()), _MONTHS.index(end[:3].lower()))
-            n = next((k for k, (a, b) in _QUARTER_MONTHS.items() if months == (_MONTHS.index(a.lower()), _MONTHS.index(b.lower()))), None)
+            n = _BY_MONTHS.get((start[:3].lower(), end[:3].lower()))
         else:
             n = int(q) if q else int(word) if word and word.isdigit() else _ORDINALS[(word or ordinal).lower()]
         if n is None:

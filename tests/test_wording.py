@@ -105,6 +105,14 @@ def test_a_statute_section_is_one_concept_however_written():
     assert bm25_query_tokens("Section 151 officer", section_words("Section 151 officer"))[-1] == "s151"
 
 
+def ranked_coverage(ix, query: str) -> list[tuple[str, float]]:
+    """(text, the judge's coverage of the query) of each passage BM25 ranks for ``query``, best first."""
+    rows = np.asarray([i for i, _ in rank(ix, query, 5, mode="bm25").fused])
+    texts = ix.store.passages_by_pid(ix.pid_of(rows))
+    cov = lexical_features(ix, rows, concepts(query, {}))["cov"]
+    return [(texts[pid]["text"], float(c)) for pid, c in zip(ix.pid_of(rows), cov)]
+
+
 SECTION_PAPERS = {
     "cabinet_2025_01.txt": (
         "Minutes of a meeting of the Cabinet held at County Hall on Thursday, 30 January 2025.\n\n5. Budget.\n\n"
@@ -121,11 +129,9 @@ SECTION_PAPERS = {
 def test_a_section_written_the_other_way_is_found_and_matched(tmp_path):
     ix = index_of_texts(tmp_path, SECTION_PAPERS)
     query = "Section 151 officer reserves adequate"
-    r = rank(ix, query, 5, mode="bm25")
-    texts = ix.store.passages_by_pid(ix.pid_of([i for i, _ in r.fused]))
-    first = texts[ix.pid_of([r.fused[0][0]])[0]]["text"]
-    assert "S151 officer" in first  # not the passage with "section" in another sense
-    cov = lexical_features(ix, np.asarray([i for i, _ in r.fused]), concepts(query, {}))["cov"]
+    ranked = ranked_coverage(ix, query)
+    assert "S151 officer" in ranked[0][0]  # not the passage with "section" in another sense
+    cov = np.asarray([c for _, c in ranked])
     assert cov[0] > 0.999 and (cov[1:] < 0.9).all()
     assert "S151 officer" in search(ix, query, k=2).hits[0]["text"]
 
@@ -208,10 +214,7 @@ QUARTER_PAPERS = {
 def test_a_quarter_asked_by_its_months_finds_the_quarter_the_papers_name(tmp_path):
     ix = index_of_texts(tmp_path, QUARTER_PAPERS)
     query = "library visits Oct-Dec 2024"
-    rows = np.asarray([i for i, _ in rank(ix, query, 5, mode="bm25").fused])
-    texts = ix.store.passages_by_pid(ix.pid_of(rows))
-    cov = lexical_features(ix, rows, concepts(query, {}))["cov"]
-    by_text = {texts[pid]["text"]: c for pid, c in zip(ix.pid_of(rows), cov)}
+    by_text = dict(ranked_coverage(ix, query))
     third = next(c for t, c in by_text.items() if "Quarter 3" in t)
     assert all(third > c for t, c in by_text.items() if "Quarter 3" not in t)
     assert "612,000" in search(ix, query, k=1).hits[0]["text"]
