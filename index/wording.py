@@ -142,7 +142,7 @@ PLAIN_PHRASES = {
     "children in care": ("looked after children",),
     "looked after children": ("children in care",),
     "home care": ("domiciliary care",),  # one way: "home care" is also any care at home ("Help to Live at Home")
-    # the statutory term since the Domestic Abuse Act 2021 and the older one: Kent's 2025 papers never say "violence"
+    # the statutory term since the Domestic Abuse Act 2021 and the older one: Kent's 2025 papers say it once
     "domestic violence": ("domestic abuse",),
     "domestic abuse": ("domestic violence",),
     "unpaid carers": ("carers",),  # one way: a council's "carers" are unpaid ones (paid ones are "care workers")
