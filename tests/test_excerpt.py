@@ -43,6 +43,14 @@ def test_the_excerpt_and_the_highlights_find_the_papers_word_for_the_query_word(
     assert "<mark>advisor</mark>" in marked
 
 
+def test_the_papers_phrase_for_a_query_phrase_is_highlighted():
+    """A term of art or a quarter is read from the query as written: "of" and the dash are part of the phrase."""
+    from boardpapers.ui.text import highlight, query_terms
+
+    marked = highlight("Delayed discharges rose in Quarter 3.", query_terms("delayed transfers of care Oct-Dec"))
+    assert "<mark>discharges</mark>" in marked and "<mark>Quarter</mark>" in marked
+
+
 def test_the_excerpt_begins_at_a_sentence_and_prefers_the_tightest_cluster_of_terms():
     e = excerpt(MINUTE, "oral health children", 300)
     assert "oral health in children under 5" in e

@@ -39,7 +39,10 @@ def query_terms(query: str) -> list[str]:
     read for them (index/wording.py: "advisor" for "adviser", "savings" for "cuts")."""
     phrases = [p.strip() for p in re.findall(r'"([^"]+)"', query.replace("“", '"').replace("”", '"')) if p.strip()]
     words = [w for w in re.findall(r"\w+", query.replace('"', " ")) if len(w) > 1 and w.casefold() not in _STOP]
-    words += [v[:-1] if v.endswith("s") and len(v) > 4 else v for v in query_variants(" ".join(words))]  # "reduction*"
+    # the other words of the query as written: its phrases ("delayed transfers of care", "Oct-Dec") keep their small
+    # words and dashes
+    variants = [v for v in query_variants(query.replace('"', " ")) if len(v) > 1]  # not the "3" of "Quarter 3"
+    words += [v[:-1] if v.endswith("s") and len(v) > 4 else v for v in variants]  # "reduction*"
     seen, out = set(), []
     for t in phrases + words:
         if t.casefold() not in seen:
