@@ -58,7 +58,7 @@ from .query import DECISION_INTENT
 from .semantic import vector_flags
 from .tokenize import tokenize_query
 from .unnamed import preceding_terms, question_names
-from .wording import other_words, period_spellings, quarters, section_forms, term_variants
+from .wording import other_words, period_spellings, same_things, section_forms, term_variants
 
 MODEL_FILE = Path(__file__).with_name("judge_model.json")
 FEATURES = ("cov", "known_cov", "cov_gap", "item_cov", "inv_concepts", "dense", "dense_gap", "item_dense")
@@ -144,7 +144,7 @@ def concepts(query_text: str, glossary: dict[str, list[str]]) -> list[Concept]:
         for t in _terms(phrase):
             if t in alts:
                 alts[t].add(_terms(other))
-    for phrase, forms in quarters(query_text):  # "Oct-Dec", "Q3", "Quarter 3": one concept, however written
+    for phrase, forms in same_things(query_text):  # "Oct-Dec" / "Q3" / "Quarter 3", "£356k" / "£356.0k": one concept
         written = [t for t in _terms(phrase) if t in alts]
         for t in written[1:]:
             terms.remove(t)

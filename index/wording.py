@@ -21,8 +21,8 @@ judge counts as one concept and search adds to its BM25 terms.
 
 A term of art has its plain phrase ("delayed transfers of care" / "delayed discharges", ``PLAIN_PHRASES``), a
 period of years its other spellings ("2025-35" / "2025-26 ... 2034-35", ``period_spellings``), and a quarter of the
-financial year its number and its months ("Q3" / "Quarter 3" / "Oct-Dec", ``quarters``; the judge counts it as one
-concept).
+financial year its number and its months ("Q3" / "Quarter 3" / "Oct-Dec", ``quarters``), an amount of money its
+other exact writings ("£356k" / "£356.0k" / "£356,000", ``amounts``); the judge counts each as one concept.
 
 ``variants(word)`` is the spellings and plain words. A variant is only a candidate: ranking adds it to the query's BM25 terms and the judge
 counts it as the query's word (index/judge.py ``concepts``), and a variant no paper uses matches nothing, so a rule
@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from decimal import Decimal
 from functools import lru_cache
 
 from .tokenize import tokenize_query
@@ -158,8 +159,49 @@ def term_variants(text: str) -> list[tuple[str, str]]:
 
 
 def phrase_variants(text: str) -> list[tuple[str, str]]:
-    """``term_variants``, then each other writing of a quarter of the financial year ``text`` names (``quarters``)."""
-    return term_variants(text) + [(phrase, form) for phrase, forms in quarters(text) for form in forms]
+    """``term_variants``, then each other writing of a quarter of the financial year (``quarters``) or of an amount of
+    money (``amounts``) ``text`` names."""
+    return term_variants(text) + [(phrase, form) for phrase, forms in quarters(text) + amounts(text) for form in forms]
+
+
+def same_things(text: str) -> list[tuple[str, list[str]]]:
+    """(what ``text`` writes, the other ways papers write it) for each quarter and amount it names: one concept each."""
+    return quarters(text) + amounts(text)
+
+
+# An amount is written to a table's one or two decimal places ("£356.0k", "£8.0m", "£1.50m"), in full ("£356,000") or
+# in the next unit up ("£0.880bn"), while an asker types "£356k" or "£8m": the tokenizer keeps each writing as it is
+# (index/tokenize.py), so each is one concept here. Only exact writings: "£0.4m" is not "£356k".
+_AMOUNT = re.compile(r"(?<![\w.])([£$€])\s?(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?\s?(k|m|bn|million|billion)?(?![\w.])", re.IGNORECASE)
+_SCALES = (("k", 3), ("m", 6), ("bn", 9))
+_UNIT = {"": 0, "k": 3, "m": 6, "million": 6, "bn": 9, "billion": 9}
+
+
+def amounts(text: str) -> list[tuple[str, list[str]]]:
+    """(an amount of money as ``text`` writes it, its other exact writings) for each amount of a thousand or more:
+    "£356k" is "£356.0k", "£356.00k", "£356,000" and "£0.356m"; "£8m" is "£8.0m", "£8.00m", "£8,000k" and "£8,000,000".
+    In each unit from a thousandth to under a thousand, to at most three decimal places, and in full when whole."""
+    out = []
+    for m in _AMOUNT.finditer(text):
+        cur, whole, frac, unit = m.group(1), m.group(2).replace(",", ""), m.group(3) or "", (m.group(4) or "").lower()
+        value = Decimal(f"{whole}.{frac or 0}").scaleb(_UNIT[unit])
+        if value < 1000:
+            continue
+        forms: list[str] = []
+        for name, exp in _SCALES:
+            x = value.scaleb(-exp)
+            if not Decimal("0.001") <= x < 1000 or x != x.quantize(Decimal("0.001")):
+                continue
+            plain = format(x.normalize(), "f")
+            places = len(plain.partition(".")[2])
+            forms += [f"{cur}{x:.{n}f}{name}" for n in sorted({places} | {n for n in (1, 2) if n > places})]
+        if value == value.to_integral_value():
+            forms.append(f"{cur}{int(value):,}")
+        own = tuple(tokenize_query(m.group(0)))
+        forms = [f for f in dict.fromkeys(forms) if tuple(tokenize_query(f)) != own]
+        if forms:
+            out.append((m.group(0), forms))
+    return out
 
 
 # A council's financial year runs April to March, and its monitoring reports go by quarter: Kent's performance report

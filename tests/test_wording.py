@@ -13,7 +13,17 @@ from pgfixture import BACKENDS, open_on_backend
 from boardpapers.index.judge import concepts, lexical_features
 from boardpapers.index.rank import bm25_query_tokens, rank
 from boardpapers.index.search import search
-from boardpapers.index.wording import PLAIN_WORDS, phrase_variants, quarters, query_variants, section_words, spellings, variants, word_notes
+from boardpapers.index.wording import (
+    PLAIN_WORDS,
+    amounts,
+    phrase_variants,
+    quarters,
+    query_variants,
+    section_words,
+    spellings,
+    variants,
+    word_notes,
+)
 
 
 @pytest.mark.parametrize(
@@ -210,11 +220,43 @@ QUARTER_PAPERS = {
 }
 
 
+def test_an_amount_is_one_concept_however_written():
+    """Kent's budget papers print amounts to a table's decimal place ("APPROVE the net transfer of £356.0k into
+    reserves"); an asker types "£356k". Each exact writing of the amount counts as it; a rounded one does not."""
+    assert amounts("where does the £356k go") == [("£356k", ["£356.0k", "£356.00k", "£0.356m", "£356,000"])]
+    assert amounts("£1.50m grant") == [("£1.50m", ["£1.5m", "£1,500,000"])]
+    assert amounts("£4 million") == [("£4 million", ["£4.0m", "£4.00m", "£0.004bn", "£4,000,000"])]  # "£0.037bn" is in Kent's
+    assert amounts("a £9.50 ticket, 356k and 3.5%") == []  # pounds and pence, no currency, a percentage
+    spelled = {c.term: c.alternatives for c in concepts("business rates surplus £356k", {})}
+    assert "356k" not in spelled  # one concept, not the decorated and the bare amount weighed twice
+    assert ("£356.0k", "356.0k") in spelled["£356k"] and ("£0.4m", "0.4m") not in spelled["£356k"]
+    assert word_notes("where does the £356k go", lambda terms: set(terms)) == ["£356k = £356.0k / £356.00k / £0.356m / £356,000"]
+
+
+AMOUNT_PAPERS = {
+    "budget_2025_02.txt": (
+        "County Council, 13 February 2025. Revenue Budget 2025-26.\n\n"
+        "Late changes. APPROVE the net transfer of £356.0k into reserves from the business rates collection fund surplus."
+    ),
+    "budget_2025_01.txt": (
+        "Cabinet, 30 January 2025. Draft Revenue Budget 2025-26.\n\n"
+        "Business rates. The collection fund surplus is forecast at £3.6m and is held in reserves until confirmed."
+    ),
+}
+
+
 @pytest.mark.slow  # index_of_texts builds with the real model
-def test_a_quarter_asked_by_its_months_finds_the_quarter_the_papers_name(tmp_path):
-    ix = index_of_texts(tmp_path, QUARTER_PAPERS)
-    query = "library visits Oct-Dec 2024"
+@pytest.mark.parametrize(
+    "papers, query, written",
+    [
+        (QUARTER_PAPERS, "library visits Oct-Dec 2024", "Quarter 3"),  # a quarter asked by its months
+        (AMOUNT_PAPERS, "business rates surplus £356k reserves", "£356.0k"),  # an amount asked in round figures
+    ],
+)
+def test_asked_one_way_finds_the_papers_writing_the_other(tmp_path, papers, query, written):
+    """The passage writing the query's quarter or amount the papers' way covers the query best and is found first."""
+    ix = index_of_texts(tmp_path, papers)
     by_text = dict(ranked_coverage(ix, query))
-    third = next(c for t, c in by_text.items() if "Quarter 3" in t)
-    assert all(third > c for t, c in by_text.items() if "Quarter 3" not in t)
-    assert "612,000" in search(ix, query, k=1).hits[0]["text"]
+    theirs = next(c for t, c in by_text.items() if written in t)
+    assert all(theirs > c for t, c in by_text.items() if written not in t)
+    assert written in search(ix, query, k=1).hits[0]["text"]
