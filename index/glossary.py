@@ -1,6 +1,7 @@
 """Query expansion with the glossary mined at ingest (ingest/glossary.py): acronyms the query uses get their
 long forms, long forms it spells out get their acronyms. For an answer, an acronym no paper defines is spelled out by a
-capitalised name in the passages read whose initials it is (``spelled_by_initials``)."""
+capitalised name in the passages read whose initials it is (``spelled_by_initials``); the judge reads the query's
+acronyms so too (``initials_glossary``)."""
 
 from __future__ import annotations
 
@@ -53,29 +54,36 @@ def expand_query(query: str, glossary: dict[str, list[str]]) -> tuple[list[str],
 
 
 # an acronym in a question ('KMWLP'), and a capitalised name ('Kent Minerals and Waste Local Plan': small words allowed)
-_QUESTION_ACRONYM = re.compile(r"\b[A-Z][A-Z&]{2,9}s?\b")
+QUESTION_ACRONYM = re.compile(r"\b[A-Z][A-Z&]{2,9}s?\b")
+_LINKS = {"of", "and", "the", "for", "in", "on", "to", "&"}  # small words a name may have inside
 _CAPITALISED_RUN = re.compile(r"[A-Z][\w'’\-]*(?:\s+(?:(?:of|and|the|for|in|on|to|&)\s+)?[A-Z][\w'’\-]*)+")
+
+
+def unknown_acronyms(question: str, glossary: dict[str, list[str]] | None) -> list[str]:
+    """The acronyms ``question`` uses that ``glossary`` lacks (bar words in capitals: "THE", "NHS")."""
+    known = {a.casefold() for a in glossary or {}}
+    return [a for a in dict.fromkeys(QUESTION_ACRONYM.findall(question)) if a.casefold() not in known and a.upper() not in STOP_ACRONYMS]
 
 
 def spelled_by_initials(question: str, glossary: dict[str, list[str]], texts: list[str]) -> dict[str, list[str]]:
     """Acronyms the question uses that the glossary lacks, each with the capitalised names in ``texts`` whose initials
     spell it: a paper that writes 'Kent Minerals and Waste Local Plan 2024-39' in full may use 'KMWLP' pages later
     without ever defining it ('(KMWLP)' next to the name)."""
-    known = {a.casefold() for a in glossary or {}}
     out: dict[str, list[str]] = {}
-    for acr in dict.fromkeys(_QUESTION_ACRONYM.findall(question)):
-        if acr.casefold() in known or acr.upper() in STOP_ACRONYMS:
-            continue
-        names: dict[str, None] = {}
+    for acr in unknown_acronyms(question, glossary):
+        names: dict[str, str] = {}  # one of each name, however capitalised
         for text in texts:
             for m in _CAPITALISED_RUN.finditer(" ".join(text.split())):
                 words = m.group(0).split()
                 for end in range(2, len(words) + 1):
                     tail = initials_match(words[:end], acr)
-                    if tail and len(tail) >= 2:
-                        names[" ".join(tail)] = None
+                    if not tail or len(tail) < 2 or tail[-1].lower() in _LINKS:  # not "... Committee and"
+                        continue
+                    if "&" in acr and not _LINKS & {w.lower() for w in tail}:
+                        continue  # "A&E" is "Accident and Emergency", not "Adult's Emergency"
+                    names.setdefault(" ".join(tail).casefold(), " ".join(tail))
         if names:
-            out[acr] = list(names)[:3]
+            out[acr] = list(names.values())[:3]
     return out
 
 
@@ -88,7 +96,7 @@ def defined_in(question: str) -> dict[str, list[str]]:
     words = _WORD.findall(question)
     out: dict[str, list[str]] = {}
     for i, w in enumerate(words):
-        if not _QUESTION_ACRONYM.fullmatch(w) or w.upper() in STOP_ACRONYMS:
+        if not QUESTION_ACRONYM.fullmatch(w) or w.upper() in STOP_ACRONYMS:
             continue
         before = initials_match(words[max(0, i - 12) : i], w)
         after = next(
@@ -99,3 +107,19 @@ def defined_in(question: str) -> dict[str, list[str]]:
         if long_form:
             out[w] = [" ".join(long_form)]
     return out
+
+
+INITIALS_READ = 20  # candidates the judge reads for the names an unknown acronym of the query is the initials of
+
+
+def initials_glossary(index, rows, query_text: str) -> dict[str, list[str]]:
+    """The index's glossary and, for each acronym of the query it lacks, the capitalised names whose initials spell it
+    in the first INITIALS_READ of ``rows`` (the query's candidates, best first): papers use "LDR" or "STF" without
+    defining it in the papers indexed, and the judge would count the acronym as a word no passage holds."""
+    glossary = index.glossary or {}
+    if not unknown_acronyms(query_text, glossary):
+        return glossary
+    pids = index.pid_of(rows[:INITIALS_READ])
+    found = index.store.passages_by_pid(pids)
+    texts = [found[p]["text"] for p in pids if p in found]
+    return {**glossary, **spelled_by_initials(query_text, glossary, texts)}

@@ -8,8 +8,9 @@ Signals, all from what the index already holds (no extra model), for each candid
 - ``cov``: the share of the query's concepts the passage holds (in its BM25 text: item title, meeting date in words
   and verbatim text), each weighted by its IDF. A concept is a query term; an acronym the papers define counts as
   present when its long form is ("DTOC" / "delayed transfers of care"), and the reverse, as does one the query spells
-  out beside it ("integrated locality teams ILTs"); a period of years counts however written ("2025-35" / "2025-26 ...
-  2034-35"), a quarter of the financial year as one concept ("Oct-Dec" / "Q3" / "Quarter 3"), and so does a word
+  out beside it ("integrated locality teams ILTs") and one no paper defines, by a name of the candidates with its
+  initials ("LDR" / "Local Digital Roadmap", index/glossary.py); a period of years counts however written ("2025-35" /
+  "2025-26 ... 2034-35"), a quarter or an amount as one concept ("Oct-Dec" / "Q3", "£356k" / "£356.0k"), and so does a word
   spelled the other way, British or American, the papers' word for a plain one and a statute section however written,
   a term of art or its plain phrase (index/wording.py: "program" / "programme", "advisor" / "adviser", "biggest" /
   "largest", "cuts" / "savings", "S151" / "Section 151", "delayed transfers of care" / "delayed discharges"); the
@@ -52,7 +53,7 @@ import numpy as np
 
 from boardpapers.errors import BoardpapersError
 
-from .glossary import acronym_words, defined_in
+from .glossary import acronym_words, defined_in, initials_glossary
 from .possessive import compound_heads, written_together
 from .query import DECISION_INTENT
 from .semantic import vector_flags
@@ -264,10 +265,11 @@ def probability(x: np.ndarray, m: dict) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-(z @ np.asarray(m["coef"]) + float(m["intercept"]))))
 
 
-def features(index, rows, query_text: str, qvec: np.ndarray | None) -> dict[str, np.ndarray]:
-    """Every signal the judge can use for ``rows`` (the candidates of one query), by name; dense ones need ``qvec``."""
+def features(index, rows, query_text: str, qvec: np.ndarray | None, glossary: dict | None = None) -> dict[str, np.ndarray]:
+    """Every signal the judge can use for ``rows`` (the candidates of one query), by name; dense ones need ``qvec``.
+    ``glossary``: the acronyms to read (default: the index's, with the query's unknown ones spelled by initials)."""
     rows = np.asarray(rows, dtype=np.int64)
-    cons = concepts(query_text, index.glossary)
+    cons = concepts(query_text, initials_glossary(index, rows, query_text) if glossary is None else glossary)
     f = lexical_features(index, rows, cons)
     f["inv_concepts"] = np.full(len(rows), 1.0 / max(1, len(cons)))
     if not len(rows):
@@ -306,6 +308,7 @@ class Judgement:
     relevance: np.ndarray
     threshold: float
     model: str  # "full", "lexical", or "mixed" (the lexical model for the passages without a vector yet)
+    spelled: tuple[str, ...] = ()  # "LDR = Local Digital Roadmap": unknown acronyms read as names with their initials
 
     def of(self) -> dict[int, float]:
         return {int(r): float(p) for r, p in zip(self.rows, self.relevance)}
@@ -320,7 +323,8 @@ def judge(index, rows, query_text: str, qvec: np.ndarray | None, params: dict | 
     rarely repeats what the item was about."""
     params = params or model_params()
     rows = np.asarray(rows, dtype=np.int64)
-    f = features(index, rows, query_text, qvec)
+    glossary = initials_glossary(index, rows, query_text)
+    f = features(index, rows, query_text, qvec, glossary)
     has = f.get("has_vector", np.zeros(len(rows), dtype=bool))
     name = "lexical" if qvec is None else "full" if has.all() else "mixed" if has.any() else "lexical"
     p = np.zeros(len(rows))
@@ -337,7 +341,8 @@ def judge(index, rows, query_text: str, qvec: np.ndarray | None, params: dict | 
     p = continued(index, rows, p, thr)
     if unnamed_terms(index, rows, p, thr, query_text):  # the place or body asked about is in no good match: none is one
         p = np.minimum(p, thr - 0.01)  # under the threshold as shown too (two decimals: 0.29, not 0.30)
-    return Judgement(rows=rows, relevance=p, threshold=thr, model=name)
+    spelled = tuple(f"{a} = {' / '.join(v)}" for a, v in glossary.items() if a not in (index.glossary or {}))
+    return Judgement(rows=rows, relevance=p, threshold=thr, model=name, spelled=spelled)
 
 
 _CONTINUES = re.compile(

@@ -244,7 +244,9 @@ def judged_ranking(
         seen = set(rows)
         wider = rank(index, query, depth, None, mode, embedder, fusion, pool=pool, qvec=ranking.qvec)
         rows = rows + [i for i, _ in wider.fused if i not in seen]
-    return ranking, judge(index, rows, ranking.text, ranking.qvec)
+    verdict = judge(index, rows, ranking.text, ranking.qvec)
+    ranking.notes.extend(n for n in verdict.spelled if n not in ranking.notes)  # what the judge read an acronym as
+    return ranking, verdict
 
 
 def crowded(hits: Iterable[dict], k: int) -> list[dict]:

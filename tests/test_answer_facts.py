@@ -293,6 +293,9 @@ def test_an_acronym_no_paper_defines_is_spelled_by_the_initials_of_a_name():
     assert spelled_by_initials("soft sand shortfall in the KMWLP", {}, [text]) == {"KMWLP": ["Kent Minerals and Waste Local Plan"]}
     assert spelled_by_initials("soft sand shortfall in the KMWLP", {"KMWLP": ["x"]}, [text]) == {}  # the glossary's own wins
     assert spelled_by_initials("the BCF pooled budget", {}, [text]) == {}  # no name with those initials
+    joint = "the HWB, the Health Overview and Scrutiny Committee And the HEALTH OVERVIEW AND SCRUTINY COMMITTEE"
+    assert spelled_by_initials("HOSC protocol", {}, [joint]) == {"HOSC": ["Health Overview and Scrutiny Committee"]}
+    assert spelled_by_initials("A&E waits", {}, ["Adult's Emergency Duty Team"]) == {}  # "&" stands for "and"
     question = "What was Cabinet asked to do with the KMWLP?"
     sentence = set(tokenize_query("The Kent Minerals and Waste Local Plan 2024-39 is sound."))
     read = question_features(question, [{"text": text}], {})

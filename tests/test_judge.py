@@ -112,6 +112,18 @@ def test_a_word_no_passage_uses_lowers_coverage_only(ix):
     assert has.any() and (f["cov"][has] < 0.6).all()  # ... but "gritting" is in no passage
 
 
+def test_an_acronym_no_paper_defines_is_read_by_the_initials_of_a_name(ix):
+    """The safeguarding boards' report writes "The Quality Assurance and Performance Management Framework ... has been
+    adjusted to reflect the new Business Plans", and its tables say "PMF", but no paper defines "(PMF)": the glossary
+    mined at ingest lacks it. The judge reads the query's unknown acronym as a capitalised name of its candidates with
+    those initials (Leicester held-out: "LDR report to county HWB - when?" found its "Local Digital Roadmap" so), and
+    the results say so."""
+    res = search(ix, "Was the safeguarding boards' PMF adjusted for the new business plans?", k=3)
+    assert "PMF = Performance Management Framework" in res.notes
+    assert res.hits[0]["match"] == "strong" and "Performance Management Framework" in res.hits[0]["text"]
+    assert not search(ix, "A&E car parking charges", k=3).notes  # "A&E" is not "Adult's Emergency"
+
+
 def test_a_passage_far_in_meaning_is_no_match_whatever_words_it_shares(ix, monkeypatch):
     """DENSE_FLOOR: under it a passage is no match. Raised to the median cosine of the strong matches of a real query,
     the floor takes away exactly the matches under it (a decision block keeps its item's relevance)."""
