@@ -70,18 +70,22 @@ def spelled_by_initials(question: str, glossary: dict[str, list[str]], texts: li
     spell it: a paper that writes 'Kent Minerals and Waste Local Plan 2024-39' in full may use 'KMWLP' pages later
     without ever defining it ('(KMWLP)' next to the name)."""
     out: dict[str, list[str]] = {}
-    for acr in unknown_acronyms(question, glossary):
+    wanted = unknown_acronyms(question, glossary)
+    runs = [m.group(0).split() for text in texts if wanted for m in _CAPITALISED_RUN.finditer(" ".join(text.split()))]
+    initials = [{w[0].lower() for w in words} for words in runs]
+    for acr in wanted:
         names: dict[str, str] = {}  # one of each name, however capitalised
-        for text in texts:
-            for m in _CAPITALISED_RUN.finditer(" ".join(text.split())):
-                words = m.group(0).split()
-                for end in range(2, len(words) + 1):
-                    tail = initials_match(words[:end], acr)
-                    if not tail or len(tail) < 2 or tail[-1].lower() in _LINKS:  # not "... Committee and"
-                        continue
-                    if "&" in acr and not _LINKS & {w.lower() for w in tail}:
-                        continue  # "A&E" is "Accident and Emergency", not "Adult's Emergency"
-                    names.setdefault(" ".join(tail).casefold(), " ".join(tail))
+        letters = {c.lower() for c in acr if c.isupper()}
+        for words, first in zip(runs, initials):
+            if not letters <= first:  # no name here can spell it
+                continue
+            for end in range(2, len(words) + 1):
+                tail = initials_match(words[:end], acr)
+                if not tail or len(tail) < 2 or tail[-1].lower() in _LINKS:  # not "... Committee and"
+                    continue
+                if "&" in acr and not _LINKS & {w.lower() for w in tail}:
+                    continue  # "A&E" is "Accident and Emergency", not "Adult's Emergency"
+                names.setdefault(" ".join(tail).casefold(), " ".join(tail))
         if names:
             out[acr] = list(names.values())[:3]
     return out
