@@ -116,14 +116,17 @@ def defined_in(question: str) -> dict[str, list[str]]:
 INITIALS_READ = 20  # candidates the judge reads for the names an unknown acronym of the query is the initials of
 
 
-def initials_glossary(index, rows, query_text: str) -> dict[str, list[str]]:
+def initials_glossary(index, query_text: str) -> dict[str, list[str]]:
     """The index's glossary and, for each acronym of the query it lacks, the capitalised names whose initials spell it
-    in the first INITIALS_READ of ``rows`` (the query's candidates, best first): papers use "LDR" or "STF" without
-    defining it in the papers indexed, and the judge would count the acronym as a word no passage holds."""
+    in the query's INITIALS_READ best passages by keywords (BM25 over its other words, unfiltered: the same however
+    deep the ranking reads, whatever the filters): papers use "LDR" or "STF" without defining it in the papers indexed,
+    and the judge would count the acronym as a word no passage holds."""
     glossary = index.glossary or {}
     if not unknown_acronyms(query_text, glossary):
         return glossary
-    pids = index.pid_of(rows[:INITIALS_READ])
+    from .rank import rank  # ranking reads this module's expansions
+
+    pids = index.pid_of([r for r, _ in rank(index, query_text, INITIALS_READ, None, "bm25").fused[:INITIALS_READ]])
     found = index.store.passages_by_pid(pids)
     texts = [found[p]["text"] for p in pids if p in found]
     return {**glossary, **spelled_by_initials(query_text, glossary, texts)}

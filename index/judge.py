@@ -8,8 +8,8 @@ Signals, all from what the index already holds (no extra model), for each candid
 - ``cov``: the share of the query's concepts the passage holds (in its BM25 text: item title, meeting date in words
   and verbatim text), each weighted by its IDF. A concept is a query term; an acronym the papers define counts as
   present when its long form is ("DTOC" / "delayed transfers of care"), and the reverse, as does one the query spells
-  out beside it ("integrated locality teams ILTs") and one no paper defines, by a name of the candidates with its
-  initials ("LDR" / "Local Digital Roadmap", index/glossary.py); a period of years counts however written ("2025-35" /
+  out beside it ("integrated locality teams ILTs") and one no paper defines, by a name of its best keyword matches
+  with its initials ("LDR" / "Local Digital Roadmap", index/glossary.py); a period of years counts however written ("2025-35" /
   "2025-26 ... 2034-35"), a quarter or an amount as one concept ("Oct-Dec" / "Q3", "£356k" / "£356.0k"), and so does a word
   spelled the other way, British or American, the papers' word for a plain one and a statute section however written,
   a term of art or its plain phrase (index/wording.py: "program" / "programme", "advisor" / "adviser", "biggest" /
@@ -269,7 +269,7 @@ def features(index, rows, query_text: str, qvec: np.ndarray | None, glossary: di
     """Every signal the judge can use for ``rows`` (the candidates of one query), by name; dense ones need ``qvec``.
     ``glossary``: the acronyms to read (default: the index's, with the query's unknown ones spelled by initials)."""
     rows = np.asarray(rows, dtype=np.int64)
-    cons = concepts(query_text, initials_glossary(index, rows, query_text) if glossary is None else glossary)
+    cons = concepts(query_text, initials_glossary(index, query_text) if glossary is None else glossary)
     f = lexical_features(index, rows, cons)
     f["inv_concepts"] = np.full(len(rows), 1.0 / max(1, len(cons)))
     if not len(rows):
@@ -323,7 +323,7 @@ def judge(index, rows, query_text: str, qvec: np.ndarray | None, params: dict | 
     rarely repeats what the item was about."""
     params = params or model_params()
     rows = np.asarray(rows, dtype=np.int64)
-    glossary = initials_glossary(index, rows, query_text)
+    glossary = initials_glossary(index, query_text)
     f = features(index, rows, query_text, qvec, glossary)
     has = f.get("has_vector", np.zeros(len(rows), dtype=bool))
     name = "lexical" if qvec is None else "full" if has.all() else "mixed" if has.any() else "lexical"

@@ -51,6 +51,17 @@ def test_the_papers_phrase_for_a_query_phrase_is_highlighted():
     assert "<mark>discharges</mark>" in marked and "<mark>Quarter</mark>" in marked
 
 
+def test_what_the_results_say_the_query_was_expanded_with_is_highlighted():
+    """A passage found by an acronym's long form ("query expanded: LDR = Local Digital Roadmap") shows the long form
+    marked; a note that is no expansion ("also judged by aspect: ...") marks nothing."""
+    from boardpapers.ui.text import highlight, query_terms
+
+    text = "Submit a report on the Local Digital Roadmap to a future meeting of the Board."
+    marked = highlight(text, query_terms("LDR - when?", ["query expanded: LDR = Local Digital Roadmap"]))
+    assert "<mark>Local Digital Roadmap</mark>" in marked
+    assert "<mark>" not in highlight(text, query_terms("LDR - when?", ["also judged by aspect: future meeting; a Board"]))
+
+
 def test_the_excerpt_begins_at_a_sentence_and_prefers_the_tightest_cluster_of_terms():
     e = excerpt(MINUTE, "oral health children", 300)
     assert "oral health in children under 5" in e

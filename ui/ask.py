@@ -22,7 +22,7 @@ def view_ask(index, index_key: str, question: str, ft: tuple) -> None:
     if llm and not res.get("abstained"):
         with st.spinner("Phrasing the answer…"):
             res = _phrased(res, llm, f"{index_key}|{question}|{ft}")
-    terms = query_terms(question)
+    terms = query_terms(question, [n for n in res.get("notes") or [] if str(n).startswith("query expanded: ")])
     if res.get("abstained"):
         st.warning(esc(res.get("answer") or "The papers do not answer this clearly."), icon="🤔")
         if res.get("notes"):

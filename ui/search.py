@@ -58,7 +58,7 @@ def render_results(index, res: dict, query: str, ft: tuple, sort: str) -> None:
         st.session_state.shown = PAGE_SIZE
     if res["notes"]:
         st.caption("Query expanded: " + esc("; ".join(res["notes"])), unsafe_allow_html=True)
-    terms = query_terms(query)
+    terms = query_terms(query, res["notes"])
     if not hits:
         st.info(
             "No passage matches this search"

@@ -34,10 +34,15 @@ _STOP = set(
 )
 
 
-def query_terms(query: str) -> list[str]:
+def query_terms(query: str, notes: list[str] | tuple[str, ...] = ()) -> list[str]:
     """Words and "phrases" of a query worth highlighting, longest first; with the other words search and the judge
-    read for them (index/wording.py: "advisor" for "adviser", "savings" for "cuts")."""
+    read for them (index/wording.py: "advisor" for "adviser", "savings" for "cuts") and, from the results' ``notes``
+    ("query expanded: LDR = Local Digital Roadmap"), each side of an expansion: a passage found by an acronym's long
+    form shows it marked."""
     phrases = [p.strip() for p in re.findall(r'"([^"]+)"', query.replace("“", '"').replace("”", '"')) if p.strip()]
+    for note in notes:
+        left, eq, right = str(note).removeprefix("query expanded: ").partition(" = ")
+        phrases += [t.strip() for t in [left, *right.split(" / ")] if eq and len(t.strip()) > 1]
     words = [w for w in re.findall(r"\w+", query.replace('"', " ")) if len(w) > 1 and w.casefold() not in _STOP]
     # the other words of the query as written: its phrases ("delayed transfers of care", "Oct-Dec") keep their small
     # words and dashes

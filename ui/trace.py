@@ -42,7 +42,7 @@ def view_trace(index, index_key: str, ft: tuple) -> None:
         st.caption(esc("; ".join(map(str, res["notes"]))), unsafe_allow_html=True)
     render_timeline(meetings)
     st.markdown("**Meeting by meeting** (oldest first)")
-    terms = query_terms(topic)
+    terms = query_terms(topic, res.get("notes") or ())
     for mi, m in enumerate(meetings):
         render_meeting(index, m, mi, terms, expanded=mi == len(meetings) - 1)
 
