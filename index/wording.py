@@ -161,7 +161,7 @@ def term_variants(text: str) -> list[tuple[str, str]]:
 def phrase_variants(text: str) -> list[tuple[str, str]]:
     """``term_variants``, then each other writing of a quarter of the financial year (``quarters``) or of an amount of
     money (``amounts``) ``text`` names."""
-    return term_variants(text) + [(phrase, form) for phrase, forms in quarters(text) + amounts(text) for form in forms]
+    return term_variants(text) + [(phrase, form) for phrase, forms in same_things(text) for form in forms]
 
 
 def same_things(text: str) -> list[tuple[str, list[str]]]:
@@ -179,7 +179,7 @@ _UNIT = {"": 0, "k": 3, "m": 6, "million": 6, "bn": 9, "billion": 9}
 
 def amounts(text: str) -> list[tuple[str, list[str]]]:
     """(an amount of money as ``text`` writes it, its other exact writings) for each amount of a thousand or more:
-    "£356k" is "£356.0k", "£356.00k", "£356,000" and "£0.356m"; "£8m" is "£8.0m", "£8.00m", "£8,000k" and "£8,000,000".
+    "£356k" is "£356.0k", "£356.00k", "£0.356m" and "£356,000"; "£8m" is "£8.0m", "£8.00m", "£0.008bn" and "£8,000,000".
     In each unit from a thousandth to under a thousand, to at most three decimal places, and in full when whole."""
     out = []
     for m in _AMOUNT.finditer(text):
