@@ -9,11 +9,11 @@ Signals, all from what the index already holds (no extra model), for each candid
   and verbatim text), each weighted by its IDF. A concept is a query term; an acronym the papers define counts as
   present when its long form is ("DTOC" / "delayed transfers of care"), and the reverse, as does one the query spells
   out beside it ("integrated locality teams ILTs") and one no paper defines, by a name of its best keyword matches
-  with its initials ("LDR" / "Local Digital Roadmap", index/glossary.py); a period of years counts however written ("2025-35" /
-  "2025-26 ... 2034-35"), a quarter or an amount as one concept ("Oct-Dec" / "Q3", "£356k" / "£356.0k"), and so does a word
-  spelled the other way, British or American, the papers' word for a plain one and a statute section however written,
-  a term of art or its plain phrase (index/wording.py: "program" / "programme", "advisor" / "adviser", "biggest" /
-  "largest", "cuts" / "savings", "S151" / "Section 151", "delayed transfers of care" / "delayed discharges"); the
+  with its initials ("LDR" / "Local Digital Roadmap", index/glossary.py); a period of years counts however written ("2025-35"
+  / "2025-26 ... 2034-35"), a quarter or an amount as one concept ("Oct-Dec" / "Q3", "£356k" / "£356.0k"), and so does a
+  word spelled the other way, a word of its family (index/families.py: "retain" / "retention"), the papers' word for a plain
+  one, a statute section however written, a term of art or its plain phrase (index/wording.py: "program" / "programme",
+  "biggest" / "largest", "cuts" / "savings", "S151" / "Section 151", "delayed transfers of care" / "delayed discharges"); the
   second word of a plural's possessive counts only written after the first (index/possessive.py: "children's centres",
   not a "centre" anywhere). An acronym of the glossary is read in a lower-case word only when the query is typed all
   in lower case (index/glossary.py ``acronym_words``: "how do I get on the list" is not Kent's GET). A query word the

@@ -37,6 +37,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from functools import lru_cache
 
+from .families import family_words
 from .tokenize import tokenize_query
 
 # (what comes before, British ending, American ending, the suffix either may carry, as a group): each rule works both
@@ -320,7 +321,7 @@ def other_words(text: str) -> list[tuple[str, str, str, str]]:
         own = tokenize_query(w)
         if len(own) != 1:
             continue
-        for v in variants(w):
+        for v in variants(w) + family_words(w):
             vt = tokenize_query(v)
             if len(vt) == 1 and vt != own:
                 out.append((w, own[0], v, vt[0]))

@@ -10,9 +10,11 @@ import pytest
 from conftest import index_of_texts
 from pgfixture import BACKENDS, open_on_backend
 
+from boardpapers.index.families import FAMILIES, family_words
 from boardpapers.index.judge import concepts, lexical_features
 from boardpapers.index.rank import bm25_query_tokens, rank
 from boardpapers.index.search import search
+from boardpapers.index.tokenize import tokenize_query
 from boardpapers.index.wording import (
     PLAIN_WORDS,
     amounts,
@@ -67,6 +69,24 @@ def test_a_plain_word_gives_the_papers_words_one_way_where_theirs_is_wider():
     assert all(w == w.lower() and all(v == v.lower() for v in vs) for w, vs in PLAIN_WORDS.items())
     by_term = {c.term: c.alternatives for c in concepts("Which directorate has the biggest overspend?", {})}
     assert ("largest",) in by_term["biggest"] and ("greatest",) in by_term["biggest"]
+
+
+def test_a_word_gives_the_other_words_of_its_family_whatever_its_inflection():
+    assert family_words("retaining") == ("retention",) and family_words("retention") == ("retain",)
+    assert family_words("Pharmacies") == ("pharmacist", "pharmaceutical")
+    assert "provision" in family_words("provided") and "delivery" in family_words("delivering")
+    for word in ("commit", "pressure", "office", "policy", "decide", "high", "children", "budget"):
+        assert family_words(word) == (), word  # a word of its own in council papers, framing, or no family
+    for fam in FAMILIES:  # a family is worth listing only where the stemmer leaves its words apart
+        assert len({tokenize_query(w)[0] for w in fam}) == len(fam), fam
+
+
+def test_the_judge_counts_a_word_of_the_query_s_family_as_the_query_word():
+    by_term = {c.term: c.alternatives for c in concepts("retaining care staff and the strategic plan", {})}
+    assert ("retent",) in by_term["retain"] and ("strategi",) in by_term["strateg"]
+    assert ("retent",) not in by_term["care"]
+    # the judge only: BM25 reads the query's own words, or a passage saying both would count the concept twice
+    assert "retention" not in query_variants("retaining care staff")
 
 
 def test_the_judge_counts_a_word_spelled_the_other_way_as_the_query_word():
@@ -245,12 +265,25 @@ AMOUNT_PAPERS = {
 }
 
 
+FAMILY_PAPERS = {
+    "hwb_2017_06.txt": (
+        "Health and Wellbeing Board, 19 June 2017. Workforce.\n\n"
+        "The retention of care staff remains the main pressure: turnover in domiciliary care is above 30% a year."
+    ),
+    "hwb_2017_04.txt": (
+        "Health and Wellbeing Board, 3 April 2017. Workforce.\n\n"
+        "Care staff recruitment campaigns ran in the spring, with twelve new posts in domiciliary care filled."
+    ),
+}
+
+
 @pytest.mark.slow  # index_of_texts builds with the real model
 @pytest.mark.parametrize(
     "papers, query, written",
     [
         (QUARTER_PAPERS, "library visits Oct-Dec 2024", "Quarter 3"),  # a quarter asked by its months
         (AMOUNT_PAPERS, "business rates surplus £356k reserves", "£356.0k"),  # an amount asked in round figures
+        (FAMILY_PAPERS, "retaining domiciliary care staff", "retention"),  # a verb asked, its noun written
     ],
 )
 def test_asked_one_way_finds_the_papers_writing_the_other(tmp_path, papers, query, written):
