@@ -1,13 +1,19 @@
 """Query expansion with the glossary mined at ingest (ingest/glossary.py): acronyms the query uses get their
 long forms, long forms it spells out get their acronyms. For an answer, an acronym no paper defines is spelled out by a
 capitalised name in the passages read whose initials it is (``spelled_by_initials``); the judge reads the query's
-acronyms so too (``initials_glossary``)."""
+acronyms so too (``initials_glossary``). A definition binds the paper that makes it: a defined acronym of the query
+reads first a name with its initials that more of the passages using it hold (``query_glossary``: "KCP" is the Kent
+Commissioning Plan in 27 of Kent's 28 passages, the "Kent Country Parks (KCP)" of one)."""
 
 from __future__ import annotations
 
 import re
+import weakref
+from collections import Counter
 
 from boardpapers.ingest.glossary import STOP_ACRONYMS, initials_match
+
+from .tokenize import tokenize_query
 
 
 def acronym_words(query: str) -> set[str]:
@@ -121,7 +127,7 @@ def initials_glossary(index, query_text: str) -> dict[str, list[str]]:
     in the query's INITIALS_READ best passages by keywords (BM25 over its other words, unfiltered: the same however
     deep the ranking reads, whatever the filters): papers use "LDR" or "STF" without defining it in the papers indexed,
     and the judge would count the acronym as a word no passage holds."""
-    glossary = index.glossary or {}
+    glossary = query_glossary(index, query_text)
     if not unknown_acronyms(query_text, glossary):
         return glossary
     from .rank import rank  # ranking reads this module's expansions
@@ -130,3 +136,52 @@ def initials_glossary(index, query_text: str) -> dict[str, list[str]]:
     found = index.store.passages_by_pid(pids)
     texts = [found[p]["text"] for p in pids if p in found]
     return {**glossary, **spelled_by_initials(query_text, glossary, texts)}
+
+
+ATTEST_READ = 60  # passages using a defined acronym read for the names the papers use it for
+_ATTESTED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # index -> {(acronym, its definitions): long forms}
+
+
+def query_glossary(index, query_text: str) -> dict[str, list[str]]:
+    """The index's glossary with each acronym the query uses given its long forms in the order the papers using it
+    attest them (``attested``): Kent's papers define "Kent Country Parks (KCP)" once and use "KCP" 27 times more for
+    the Kent Commissioning Plan, which none defines as "(KCP)"; "KCP school places" reads both, the Commissioning Plan
+    first, and its note says so."""
+    glossary = index.glossary or {}
+    by_lower = {a.lower(): a for a in glossary}
+    used = [by_lower[w.lower()] for w in acronym_words(query_text) if w.lower() in by_lower]
+    if not used:
+        return glossary
+    return {**glossary, **{a: attested(index, a, glossary[a]) for a in dict.fromkeys(used)}}
+
+
+def attested(index, acronym: str, defined: list[str]) -> list[str]:
+    """``defined`` (an acronym's long forms as papers define it), after the capitalised names whose initials spell it
+    that more of the ATTEST_READ first passages using it hold than hold any defined form (two at least): a definition
+    binds the paper that makes it, and other papers may use the same letters for something else."""
+    try:
+        cache = _ATTESTED.setdefault(index, {})
+    except TypeError:  # an index object that takes no weak reference: read each time
+        cache = {}
+    key = (acronym, tuple(defined), len(index))
+    if key not in cache:
+        cache[key] = _attested(index, acronym, defined)
+    return cache[key]
+
+
+def _attested(index, acronym: str, defined: list[str]) -> list[str]:
+    terms = tokenize_query(acronym)
+    rows = index.term_rows(terms).get(terms[0]) if len(terms) == 1 else None
+    if rows is None or len(rows) < 2 or not QUESTION_ACRONYM.fullmatch(acronym):
+        return defined
+    found = index.store.passages_by_pid(index.pid_of(rows[:ATTEST_READ]))
+    counts: Counter[str] = Counter()
+    written: dict[str, str] = {}
+    for p in found.values():
+        for name in spelled_by_initials(acronym, {}, [p["text"]]).get(acronym, []):
+            counts[name.casefold()] += 1
+            written.setdefault(name.casefold(), name)
+    own = {e.casefold() for e in defined}
+    best_defined = max((counts[e] for e in own), default=0)
+    more = [written[n] for n, c in counts.most_common() if n not in own and c >= 2 and c > best_defined]
+    return more[:2] + defined if more else defined

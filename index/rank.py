@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import IndexError_
-from .glossary import expand_query
+from .glossary import expand_query, query_glossary
 from .judge import judge
 from .query import DECISION_INTENT, Filters, QueryError, parse_query
 from .semantic import vector_flags, with_keyword_stand_ins, without_vectors
@@ -150,7 +150,7 @@ def rank(
     The ranking proper fuses each ranker's top ``depth``; when ``pool`` is larger, BM25's top ``pool`` follows, so the
     judge can count every match without changing the order of the ranking.
     ``qvec``: the query's vector when already computed (it is then not encoded again)."""
-    pq, tokens, notes = _query_terms(query, mode, index.glossary)
+    pq, tokens, notes = _query_terms(query, mode, query_glossary(index, query))
     if mode != "bm25" and without_vectors(index) == len(index):  # no vector yet: keyword only, and no model to load
         mode = "bm25"
     mask = index.mask(filters or Filters())

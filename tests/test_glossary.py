@@ -115,3 +115,44 @@ def test_a_lower_case_word_is_an_acronym_only_in_a_query_typed_without_capitals(
     assert [c.alternatives for c in concepts("camhs waiting times", glossary) if c.term == "camh"] == [
         (("child", "adolesc", "mental", "health", "servic"),)
     ]
+
+
+KCP_PAPERS = {
+    "parks_2025_01.txt": (
+        "Cabinet, 30 January 2025. Country parks.\n\n"
+        "Kent Country Parks (KCP) welcomed over a million visitors to its eight sites this year."
+    ),
+    "kcp_2025_01.txt": (
+        "Cabinet, 30 January 2025. Commissioning Plan for Education Provision.\n\n"
+        "The Kent Commissioning Plan sets out the need for school places. The KCP forecasts 530 new special school "
+        "places by 2029."
+    ),
+    "cyp_2024_11.txt": (
+        "Children's and Young People Cabinet Committee, 21 November 2024. Education.\n\n"
+        "The committee endorsed the Kent Commissioning Plan. Members asked how the KCP would meet the demand for "
+        "secondary places."
+    ),
+    "send_2025_03.txt": (
+        "Cabinet, 4 March 2025. Special educational needs.\n\n"
+        "Household Waste Recycling Centres (HWRCs) are not in this report. The KCP consultation and the Kent "
+        "Commissioning Plan informed the special school expansions."
+    ),
+}
+
+
+@pytest.mark.slow  # index_of_texts builds with the real model
+def test_an_acronym_reads_first_the_name_the_papers_using_it_mean(tmp_path):
+    """One paper defines "Kent Country Parks (KCP)"; the others use KCP for the Kent Commissioning Plan, which none
+    defines as "(KCP)". A query's KCP reads the name most of the passages using it hold first, the definition after."""
+    from conftest import index_of_texts
+
+    from boardpapers.index.glossary import query_glossary
+    from boardpapers.index.search import search
+
+    ix = index_of_texts(tmp_path, KCP_PAPERS)
+    assert ix.glossary["KCP"] == ["Kent Country Parks"]  # what the papers define
+    assert query_glossary(ix, "KCP special school places")["KCP"] == ["Kent Commissioning Plan", "Kent Country Parks"]
+    assert "KCP = Kent Commissioning Plan" in search(ix, "KCP special school places", k=1).notes
+    # an acronym no other name is attested for keeps its definition; a query without one reads the glossary as it is
+    assert query_glossary(ix, "HWRCs opening hours")["HWRCs"] == ["Household Waste Recycling Centres"]
+    assert query_glossary(ix, "special school places") is ix.glossary
