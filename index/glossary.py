@@ -179,9 +179,10 @@ def _attested(index, acronym: str, defined: list[str]) -> list[str]:
     written: dict[str, str] = {}
     for p in found.values():
         for name in spelled_by_initials(acronym, {}, [p["text"]]).get(acronym, []):
-            counts[name.casefold()] += 1
-            if written.get(name.casefold(), name).isupper():  # a heading's capitals only when nothing else writes it
-                written[name.casefold()] = name
+            key = name.casefold()
+            counts[key] += 1
+            if key not in written or written[key].isupper():  # a heading's capitals only when nothing else writes it
+                written[key] = name
     own = {e.casefold() for e in defined}
     best_defined = max((counts[e] for e in own), default=0)
     more = [written[n] for n, c in counts.most_common() if n not in own and c >= 2 and c > best_defined]
