@@ -56,6 +56,10 @@ _STOP = set("who how what which when did does do the a an of to on in for vote v
 RESOLUTION_CHARS = 1500
 # where a clause of a resolution begins: "(a) ", "(iv) ", "(3) ", "b) ", "B. ", "2. " after a space
 _CLAUSE = re.compile(r"\s(?=\((?:[a-z]|[ivx]{1,4}|\d{1,2})\)\s|(?:[a-zA-Z]|\d{1,2})[.)]\s)")
+# the label a resolution opens with, however printed ('RESOLVED:', 'Resolved –', 'It was agreed'): the sentence says who
+_OPENING = re.compile(
+    r"^(?:RESOLVED|AGREED|DECIDED|Decision|Resolved|Agreed|Decided|It was (?:unanimously )?(?:resolved|agreed|RESOLVED|AGREED))\s*[:\-–—]*\s*(?:-\s*)?"
+)
 REACH = 5  # a record is reached from the first REACH strong matches (further down, the question is about something else)
 
 
@@ -220,7 +224,7 @@ def compose_decision(d: dict) -> str:
     who = d.get("body") or "the meeting"
     text = d.get("resolution") or d.get("motion") or ""
     text = re.sub(r"^\s*(?:\d{1,2}[).]\s*)?", "", text)
-    text = re.sub(r"^(?:RESOLVED|AGREED|DECIDED|Decision)\s*[:\-–]*\s*(?:-\s*)?", "", text).strip()
+    text = _OPENING.sub("", text).strip()
     text = whole_clauses(text)
     if d.get("kind") == "record":
         num = f" {d['decision_no']}" if d.get("decision_no") else ""

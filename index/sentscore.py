@@ -29,7 +29,7 @@ W_DATE = 0.08  # the question names the meeting's year (and month)
 JUNK_PENALTY = 0.3
 
 DECISION_SENT = re.compile(
-    r"^\W*(?:\(?[a-z0-9ivx]{1,4}[).]\s*)?(?:RESOLVED|AGREED|That\b|It was (?:agreed|resolved|noted))"
+    r"^\W*(?:\(?[a-z0-9ivx]{1,4}[).]\s*)?(?:RESOLVED|AGREED|That\b|It was (?:agreed|resolved|noted)|(?:Resolved|Agreed|Decided)\s*[:–—-])"
     r"|\b(?:RESOLVED|AGREED|was agreed|were agreed|be approved|was approved|be endorsed|be welcomed|be noted)\b|" + NARRATED_DECISION
 )
 _MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"]

@@ -12,16 +12,24 @@ MINUTES_END_RE = re.compile(
     re.I,
 )
 MINUTE_ENTRY_RE = re.compile(r"^\s*(\d{1,4})\.?\s{1,8}(\S.{1,160}?)\s*$")
+# The label that opens a decision block, as councils print it. Capitals: 'RESOLVED:', 'AGREED -', 'it was RESOLVED
+# that', 'The Committee RESOLVED that'. Title case, which many councils use, only as a label: followed by a colon, a
+# dash, 'that', 'to' or nothing ('Resolved: That the report be noted', 'Resolved – that', 'Resolved (unanimously)
+# that', 'Decided: to approve'), never 'Resolved issues'. And 'It was resolved / agreed that' opening a line.
+_BODIES = r"(?:Board|Committee|Cabinet|Commission|Council|Panel|Sub-Committee|Executive|Forum)"
+DECISION_LABEL = (
+    r"(?:(?:[Ii]t\s+was\s+)?(?:RESOLVED|AGREED|DECIDED|DECISION)\b"
+    r"|(?:Resolved|Agreed|Decided)(?:\s*\((?:unanimously|nem\.?\s?con\.?)\)|\s+unanimously)?\s*(?::|[–—-](?=\s|$)|that\b|to\b|$)"
+    r"|It\s+was\s+(?:unanimously\s+)?(?:resolved|agreed)\b"
+    r"|(?:The\s+)?" + _BODIES + r"\s+(?:RESOLVED|AGREED)\b)"
+)
 DECISION_RE = re.compile(
-    r"^\s*[-•(a-z0-9).\s]{0,10}(?:it\s+was\s+)?(?:RESOLVED|AGREED|DECIDED|DECISION)\b|taken\s+as\s+read,?\s+confirmed\s+and\s+signed|"
+    r"^\s*[-•(a-z0-9).\s]{0,10}" + DECISION_LABEL + r"|taken\s+as\s+read,?\s+confirmed\s+and\s+signed|"
     r"recommendations?\s+(?:were\s+|was\s+)?(?:approved|agreed|endorsed)|^\s*Decision\s*:",
 )
 # a body's decision narrated in its minutes instead of a RESOLVED block: 'The Board confirmed that it was content for
 # the Chief Executive to ... approve the BCF Plan for submission', 'The Board supported a local funding bid ...'
-NARRATED_DECISION = (
-    r"\b[Tt]he\s+(?:Board|Committee|Cabinet|Commission|Council|Panel|Sub-Committee|Executive|Forum)\s+"
-    r"(?:confirmed|agreed|approved|endorsed|supported|decided|resolved)\b"
-)
+NARRATED_DECISION = r"\b[Tt]he\s+" + _BODIES + r"\s+(?:confirmed|agreed|approved|endorsed|supported|decided|resolved)\b"
 NARRATED_DECISION_RE = re.compile(r"^\W*(?:\(?[a-z0-9ivx]{1,4}[).]\s*)?" + NARRATED_DECISION)  # one opening a line
 MOTION_WORDS_RE = re.compile(r"\b(?:proposed|seconded|moved)\b")
 ITEM_REF_RE = re.compile(r"^\s*\((?:agenda\s+)?item\s+(\d{1,2}[a-z]?)\)\s*$", re.I)

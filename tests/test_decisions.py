@@ -329,3 +329,56 @@ That the pothole budget be increased by £2m, funded from reserves.
     (rec,) = parse(tmp_path, body)["decisions"]
     assert (rec["motion_type"], rec["outcome"], rec["proposer"]) == ("amendment", "lost", "Mr Hook")
     assert rec["motion"] == "That the pothole budget be increased by £2m, funded from reserves."
+
+
+def test_decision_labels_as_other_councils_print_them(tmp_path):
+    """Title-case labels ('Resolved:', 'Resolved – that', 'Resolved (unanimously) that', 'Decided: to'), 'It was
+    resolved / agreed that' and 'The Committee RESOLVED that' open decision blocks as 'RESOLVED:' does: each is a
+    record with its outcome and its passage is a decision; prose that only says something was resolved is not."""
+    body = """12. LIBRARY STRATEGY
+
+The Committee considered the draft strategy. Concerns about opening hours had since been resolved.
+
+Resolved: That the draft Library Strategy be approved for consultation.
+
+13. PARKING CHARGES
+
+Members discussed the level of charges at length.
+
+Resolved – that consideration of the charges be deferred to the next meeting.
+
+14. ANNUAL REPORT OF THE SAFEGUARDING BOARD
+
+It was resolved that the annual report be noted.
+
+15. WASTE CONTRACT
+
+The Committee RESOLVED that the contract for waste disposal be awarded to the preferred bidder.
+
+16. HIGHWAYS MAINTENANCE
+
+(a) Resolved (unanimously) that the winter service plan be approved.
+
+17. YOUTH SERVICE
+
+Decided: to approve the youth service restructure.
+"""
+    res = parse(tmp_path, body)
+    got = [(r["minute_number"], r["outcome"]) for r in res["decisions"]]
+    assert got == [("12", "carried"), ("13", "deferred"), ("14", "noted"), ("15", "carried"), ("16", "carried"), ("17", "carried")]
+    assert res["decisions"][0]["resolution"].startswith("Resolved: That the draft Library Strategy")
+
+    def flag(words: str) -> bool:
+        (hit,) = [p for p in res["passages"] if words in " ".join(p["text"].split())]
+        return hit["is_decision"]
+
+    for words in (
+        "be approved for consultation",
+        "be deferred",
+        "report be noted",
+        "preferred bidder",
+        "winter service",
+        "youth service restructure",
+    ):
+        assert flag(words), words
+    assert not flag("Members discussed the level")
