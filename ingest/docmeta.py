@@ -191,6 +191,10 @@ _BODY_PATTERNS = [
     re.compile(r"^\s*To:\s*(.{3,80}?)\s*(?:[-–—,]\s*\d|$)", re.I | re.M),
     re.compile(r"decision to be taken by:\s*\n\s*(.{3,80})$", re.I | re.M),
     re.compile(r"minutes of (?:the|a)\s+(?:meeting|proceedings)\s+of\s+(?:the\s+)?(.{3,120}?)\s+(?:held|which took place)\b", re.I | re.S),
+    # the body named first: 'Minutes of the Cabinet held on ...', 'Minutes of the Planning Committee meeting held at ...'
+    re.compile(
+        r"minutes of\s+(?!(?:(?:the|a|an)\s+)?(?:meeting|proceedings)\b)(?:the\s+)?(.{3,100}?)\s+(?:meeting\s+)?held\s+(?:on|at|in)\b", re.I
+    ),
     re.compile(
         r"\bmeeting of the\s+(.{3,100}?)(?:\n\s*\n|\s+(?:held|will be held|to be held|on)\b|\n(?:date|time|place|venue)\b)", re.I | re.S
     ),

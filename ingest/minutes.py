@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import re
 
-MINUTES_START_RE = re.compile(r"^\s*(?:draft\s+)?minutes\s+of\s+(?:the|a|an)\s+(?:\w+\s+)?(?:meeting|proceedings)\b", re.I)
+# 'Minutes of a meeting of ...', 'MINUTES of the proceedings of ...', and the body named first: 'Minutes of the Cabinet
+# held on 30 January 2025', 'MINUTES OF THE HEALTH AND WELLBEING BOARD HELD ON ...', 'Minutes of the Planning Committee
+# meeting held on ...', 'Minutes of Council held at ...'
+MINUTES_START_RE = re.compile(
+    r"^\s*(?:draft\s+)?minutes\s+of\s+(?:(?:the|a|an)\s+)?(?:(?!(?:are|is|was|were|will|be|been|has|have|can|may|must|should)\b)[\w&,'’-]+\s+){0,8}?"
+    r"(?:(?:meeting|proceedings)\b|held\s+(?:on|at|in)\b)",
+    re.I,
+)
 MINUTES_END_RE = re.compile(
     r"(?:meeting\s+(?:was\s+)?(?:closed|ended|finished|concluded)\s+at|the\s+meeting\s+closed|"
     r"^\s*\d{1,2}[.:]\d{2}\s*(?:am|pm)?\s*[-–]\s*\d{1,2}[.:]\d{2}\s*(?:am|pm)|"

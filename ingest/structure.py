@@ -26,7 +26,7 @@ from .minutes import DECISION_RE, MINUTES_END_RE, MINUTES_START_RE, NARRATED_DEC
 from .model import LoadedDocument
 from .reports import report_starts
 
-PARSER_VERSION = "structure-8"  # 8: decision labels in title case and "It was resolved that" (ingest/minutes.py DECISION_LABEL); 7: a council named only past the first pages is not the paper's (ingest/docmeta.py _council); 6: a decision narrated in minutes ("The Board confirmed that ...") is one (ingest/minutes.py NARRATED_DECISION_RE); 5: a paragraph's short last sentence stays in its passage (ingest/chunk.py ORPHAN_TOKENS); 4: decision records and recorded votes (ingest/decisions.py), a vote one passage; 3: passage document types (appendices in packs), meeting dates never guessed for reports
+PARSER_VERSION = "structure-9"  # 9: minutes that name their body first ("Minutes of the Cabinet held on ...", ingest/minutes.py MINUTES_START_RE, ingest/docmeta.py); 8: decision labels in title case and "It was resolved that" (ingest/minutes.py DECISION_LABEL); 7: a council named only past the first pages is not the paper's (ingest/docmeta.py _council); 6: a decision narrated in minutes ("The Board confirmed that ...") is one (ingest/minutes.py NARRATED_DECISION_RE); 5: a paragraph's short last sentence stays in its passage (ingest/chunk.py ORPHAN_TOKENS); 4: decision records and recorded votes (ingest/decisions.py), a vote one passage; 3: passage document types (appendices in packs), meeting dates never guessed for reports
 
 
 # ---------------------------------------------------------------------------

@@ -382,3 +382,55 @@ Decided: to approve the youth service restructure.
     ):
         assert flag(words), words
     assert not flag("Members discussed the level")
+
+
+def test_minutes_that_name_their_body_first(tmp_path):
+    """'Minutes of the Cabinet held on ...' (the body named before 'held', no 'meeting of') opens minutes as 'Minutes of
+    a meeting of the Cabinet held on ...' does: a standalone file is minutes of that body and date with its decisions,
+    and in a pack the minutes printed for approval get their minute numbers and decision passages."""
+    f = tmp_path / "cabinet-minutes.txt"
+    f.write_text(
+        """NORTHSHIRE COUNTY COUNCIL
+
+Minutes of the Cabinet held at County Hall on Thursday, 30 January 2025.
+
+PRESENT: Cllr A Smith (Chair), Cllr B Jones
+
+41. Revenue Budget Monitoring
+
+Cabinet considered the quarter 3 forecast.
+
+Resolved: That the forecast overspend of £2.1m be noted and the recovery plan be agreed.
+""",
+        encoding="utf-8",
+    )
+    res = parse_file(str(f), Limits(), None)
+    assert res["ok"], res
+    doc = res["meta"]
+    assert (doc["doc_type"], doc["body"], doc["meeting_date"]) == ("minutes", "Cabinet", "2025-01-30")
+    (rec,) = res["decisions"]
+    assert (rec["minute_number"], rec["outcome"]) == ("41", "carried")
+    pack = tmp_path / "pack.txt"
+    pack.write_text(
+        """NORTHSHIRE COUNTY COUNCIL
+PLANNING COMMITTEE
+Agenda for the meeting on 8 June 2016
+
+3. Minutes of the previous meeting
+
+Minutes of the Planning Committee meeting held on 4 May 2016
+
+PRESENT: Cllr A Smith (Chair), Cllr B Jones
+
+12. Land at Mill Lane, Northtown
+
+The Committee considered an application for 40 homes.
+
+Resolved – that planning permission be refused.
+""",
+        encoding="utf-8",
+    )
+    res = parse_file(str(pack), Limits(), None)
+    assert res["ok"], res
+    (hit,) = [p for p in res["passages"] if "permission be refused" in p["text"]]
+    assert hit["is_decision"] and hit["minute_number"] == "12"
