@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from .dates import first_date
 from .headings import smart_title
+from .minutes import MINUTES_LINE_RE
 from .model import LoadedDocument
 from .titles import UNTITLED, document_title
 
@@ -135,6 +136,9 @@ def _council(text_first: str, header: str, meta_title: str, text_all: str) -> li
     scan(header, 6)
     scan(meta_title, 6)
     scan(text_first, 2)
+    for name in heading_councils(text_first):
+        counts[name.lower()] += 2
+        display.setdefault(name.lower(), name)
     early = Counter(counts)
     scan(text_all[:400_000], 1)
     # a council the header, title and first pages never name, and the rest names once or twice, is one the paper
@@ -223,14 +227,45 @@ def _body(text_first: str, header: str, meta_title: str, council: str | None) ->
                 found.append((len(b.split()) < 2, m.start(), b))
     if found:
         return min(found)[2]
-    # an all-caps heading line on the first page naming a body ('LEICESTER CITY HEALTH AND WELLBEING BOARD')
+    # a heading line on the first page naming a body: in capitals anywhere on it ('LEICESTER CITY HEALTH AND WELLBEING
+    # BOARD'), or in title case among its first lines ('Cabinet', 'Health and Wellbeing Board'); a line that names the
+    # council ('NORTHSHIRE COUNCIL' above 'PLANNING COMMITTEE') only when no other does
+    first_lines = set(heading_lines(text_first))
+    named = []
     for line in text_first[:3000].splitlines():
         s = line.strip()
-        if 6 <= len(s) <= 90 and s.upper() == s and BODY_RE.search(s) and not re.search(r"\d", s):
+        if (
+            6 <= len(s) <= 90
+            and BODY_RE.search(s)
+            and not re.search(r"\d", s)
+            and (s.upper() == s or (s in first_lines and _TITLE_LINE.fullmatch(s)))
+        ):
             b = _clean_body(s, council)
             if b:
-                return b
-    return None
+                named.append(b)
+    return next((b for b in named if not b.endswith("Council")), named[0]) if named else None
+
+
+_TITLE_LINE = re.compile(r"(?:[A-Z][\w'’&-]*|and|of|for|the|&|on|in)(?:\s+(?:[A-Z][\w'’&-]*|and|of|for|the|&|on|in))*")
+_COUNCIL_LINE = re.compile(r"((?:[A-Z][\w'’-]*)(?:\s+(?:and|upon|on|under|[A-Z][\w'’-]*)){0,2})\s+Council", re.I)
+
+
+def heading_councils(text_first: str) -> list[str]:
+    """A unitary council's own heading among the first lines: 'NORTHSHIRE COUNCIL', 'Cornwall Council' (a county, city
+    or district council is found by its kind, ``_council``)."""
+    out = []
+    for line in heading_lines(text_first):
+        m = _COUNCIL_LINE.fullmatch(line)
+        if m and not COUNCIL_KIND_RE.search(line) and line[0].isupper():
+            words = m.group(1).split()
+            if not any(w.lower() in _NOT_PLACES or w.lower() in _KIND_WORDS or BODY_RE.fullmatch(w) for w in words):
+                out.append(smart_title(m.group(1)) + " Council")
+    return out
+
+
+def heading_lines(text_first: str, n: int = 8) -> list[str]:
+    """The first ``n`` non-empty lines of the first page, stripped: where a paper names its council, body and type."""
+    return [s for s in (line.strip() for line in text_first[:3000].splitlines()) if s][:n]
 
 
 _DATE_LABEL_RE = re.compile(r"^\s*[-•]?\s*(?:(?:date(?:/time)?|held|meeting date)\s*:?|to\s*:)\s*(.{0,80})$", re.I | re.M)
@@ -282,6 +317,9 @@ def _doc_type(text_first: str, meta: dict, header: str = "") -> str:
     head = re.sub(r"\s+", " ", text_first[:600]).strip().lower()
     page = re.sub(r"\s+", " ", text_first[:4000]).lower()
     if re.match(r"^(\S+\s+){0,12}minutes of (the|a) ", head) or head.startswith("minutes"):
+        return "minutes"
+    # 'Health and Wellbeing Board' / 'Thursday 12 October 2023' / 'Minutes': a line of its own says what it is
+    if any(MINUTES_LINE_RE.fullmatch(line) for line in heading_lines(text_first, 6)):
         return "minutes"
     if re.match(r"^(appendix|annex|annexe)\b", head) or re.match(r"^\s*(appendix|annex|annexe)\s+\w{1,3}\b", header, re.I):
         return "appendix"

@@ -17,9 +17,12 @@ def smart_title(s: str) -> str:
     if letters and sum(c.isupper() for c in letters) / len(letters) < 0.8:
         return s
     words = s.lower().split(" ")
+    printed = s.split(" ")
     out = []
     for i, w in enumerate(words):
-        if i and w in _SMALL:
+        if "/" in w and any(c.isdigit() for c in w):  # a reference keeps its letters: '23/00456/FUL'
+            out.append(printed[i])
+        elif i and w in _SMALL:
             out.append(w)
         else:
             out.append("-".join(p[:1].upper() + p[1:] for p in w.split("-")))

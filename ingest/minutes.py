@@ -12,13 +12,20 @@ MINUTES_START_RE = re.compile(
     r"(?:(?:meeting|proceedings)\b|held\s+(?:on|at|in)\b)",
     re.I,
 )
+MINUTES_LINE_RE = re.compile(r"(?:(?:draft|confirmed|signed|printed|unconfirmed)\s+)?minutes", re.I)  # a line of its own
 MINUTES_END_RE = re.compile(
     r"(?:meeting\s+(?:was\s+)?(?:closed|ended|finished|concluded)\s+at|the\s+meeting\s+closed|"
     r"^\s*\d{1,2}[.:]\d{2}\s*(?:am|pm)?\s*[-–]\s*\d{1,2}[.:]\d{2}\s*(?:am|pm)|"
     r"^\s*(?:meeting\s+)?(?:ended|closed)\s+at\s+\d)",
     re.I,
 )
-MINUTE_ENTRY_RE = re.compile(r"^\s*(\d{1,4})\.?\s{1,8}(\S.{1,160}?)\s*$")
+# A minute entry: its number, then its title ('283. APOLOGIES FOR ABSENCE', '45 Apologies for Absence'). Some councils
+# print a reference instead: the number and the year ('12/23 Apologies'), or a body's letters with the year ('PC/23/12',
+# 'CAB/2023/45', 'C.12', 'CAB45'); the entry's number is its count in the meeting (12, 45), its reference as printed.
+MINUTE_ENTRY_RE = re.compile(
+    r"^\s*(?P<ref>(?P<n>\d{1,4})|(?P<ny>\d{1,3})/(?:\d{4}|\d{2})|[A-Z]{1,6}(?:/(?:\d{4}|\d{2}))?/(?P<p>\d{1,4})|[A-Z]{1,6}\.(?P<d>\d{1,4})"
+    r"|[A-Z]{2,6}(?P<c>\d{1,4}))\.?\s{1,8}(?P<title>\S.{1,160}?)\s*$"
+)
 # The label that opens a decision block, as councils print it. Capitals: 'RESOLVED:', 'AGREED -', 'it was RESOLVED
 # that', 'The Committee RESOLVED that'. Title case, which many councils use, only as a label: followed by a colon, a
 # dash, 'that', 'to' or nothing ('Resolved: That the report be noted', 'Resolved – that', 'Resolved (unanimously)
@@ -42,8 +49,9 @@ MOTION_WORDS_RE = re.compile(r"\b(?:proposed|seconded|moved)\b")
 ITEM_REF_RE = re.compile(r"^\s*\((?:agenda\s+)?item\s+(\d{1,2}[a-z]?)\)\s*$", re.I)
 
 
-def minute_entry(line: str, following: list[str], last_minute: int) -> tuple[int, str] | None:
-    """(number, title) when ``line`` opens a minute entry ('283. APOLOGIES FOR ABSENCE'), else None.
+def minute_entry(line: str, following: list[str], last_minute: int) -> tuple[int, str, str] | None:
+    """(number, title, reference as printed) when ``line`` opens a minute entry ('283. APOLOGIES FOR ABSENCE',
+    'PC/23/12 MINUTES'), else None.
 
     ``following`` are the next few lines; ``last_minute`` is the number of the last entry in these minutes (0 at their
     start). The title must read like one, and the number must follow on from the last (or a capitalised title or an
@@ -51,8 +59,8 @@ def minute_entry(line: str, following: list[str], last_minute: int) -> tuple[int
     mm = MINUTE_ENTRY_RE.match(line)
     if not mm:
         return None
-    n = int(mm.group(1))
-    title = mm.group(2)
+    n = int(next(g for g in mm.group("n", "ny", "p", "d", "c") if g))
+    title = mm.group("title")
     titleish = (
         not re.match(r"(that|to|the\s+board|it)\b", title, re.I)
         and (title.isupper() or title.endswith(".") or len(title) < 90)
@@ -68,5 +76,5 @@ def minute_entry(line: str, following: list[str], last_minute: int) -> tuple[int
     # Mr Cooke be elected', '1. Mr Gough proposed, and Mr Brady seconded that ...')
     opening = n < 10 and (DECISION_RE.search(title) or MOTION_WORDS_RE.search(title))
     if titleish and ok_num and not opening:
-        return n, title
+        return n, title, mm.group("ref")
     return None

@@ -22,11 +22,11 @@ from .dates import first_date
 from .docmeta import DocMeta, document_meta
 from .headings import is_heading, smart_title
 from .lines import Line, split_lines
-from .minutes import DECISION_RE, MINUTES_END_RE, MINUTES_START_RE, NARRATED_DECISION_RE, minute_entry
+from .minutes import DECISION_RE, MINUTES_END_RE, MINUTES_LINE_RE, MINUTES_START_RE, NARRATED_DECISION_RE, minute_entry
 from .model import LoadedDocument
 from .reports import report_starts
 
-PARSER_VERSION = "structure-9"  # 9: minutes that name their body first ("Minutes of the Cabinet held on ...", ingest/minutes.py MINUTES_START_RE, ingest/docmeta.py); 8: decision labels in title case and "It was resolved that" (ingest/minutes.py DECISION_LABEL); 7: a council named only past the first pages is not the paper's (ingest/docmeta.py _council); 6: a decision narrated in minutes ("The Board confirmed that ...") is one (ingest/minutes.py NARRATED_DECISION_RE); 5: a paragraph's short last sentence stays in its passage (ingest/chunk.py ORPHAN_TOKENS); 4: decision records and recorded votes (ingest/decisions.py), a vote one passage; 3: passage document types (appendices in packs), meeting dates never guessed for reports
+PARSER_VERSION = "structure-10"  # 10: minute references as printed ("PC/23/12", "12/23"), a minutes document headed "Minutes" alone, a title-case body line and a "<Place> Council" heading (ingest/docmeta.py); 9: minutes that name their body first ("Minutes of the Cabinet held on ...", ingest/minutes.py MINUTES_START_RE, ingest/docmeta.py); 8: decision labels in title case and "It was resolved that" (ingest/minutes.py DECISION_LABEL); 7: a council named only past the first pages is not the paper's (ingest/docmeta.py _council); 6: a decision narrated in minutes ("The Board confirmed that ...") is one (ingest/minutes.py NARRATED_DECISION_RE); 5: a paragraph's short last sentence stays in its passage (ingest/chunk.py ORPHAN_TOKENS); 4: decision records and recorded votes (ingest/decisions.py), a vote one passage; 3: passage document types (appendices in packs), meeting dates never guessed for reports
 
 
 # ---------------------------------------------------------------------------
@@ -63,19 +63,22 @@ def analyse(doc: LoadedDocument, text: str, page_starts: list[int]) -> Structure
     """Metadata plus segments covering ``text`` (the pages joined, page i starting at page_starts[i])."""
     meta = document_meta(doc, text)
     lines = split_lines(text, page_starts)
-    items, body_start = _agenda(meta, lines, _papers_start(lines))
+    items, body_start = _agenda(meta, lines, _papers_start(lines, meta.doc_type == "minutes"))
     walk = _Walk(meta, lines, items, body_start)
     seg_attrs = [walk.line(k, ln) for k, ln in enumerate(lines)]
     return Structure(meta=meta, items=items, segments=_segments(lines, seg_attrs), minutes_dates=walk.minutes_dates)
 
 
-def _papers_start(lines: list[Line]) -> int:
-    """Where the body (papers after the agenda) begins: minutes, or an appendix / agenda item divider page."""
+def _papers_start(lines: list[Line], minutes_doc: bool = False) -> int:
+    """Where the body (papers after the agenda) begins: minutes, or an appendix / agenda item divider page. A minutes
+    document headed only 'Minutes' (its body and date on the lines above) begins there, or else at its first line."""
     for k, ln in enumerate(lines):
         s = ln.text
         if MINUTES_START_RE.match(s) or ((APPENDIX_MARK_RE.match(s) or AGENDA_ITEM_MARK_RE.match(s)) and ln.page_lines <= 3):
             return k
-    return len(lines)
+        if minutes_doc and MINUTES_LINE_RE.fullmatch(s.strip()):
+            return k
+    return 0 if minutes_doc else len(lines)
 
 
 def _agenda(meta: DocMeta, lines: list[Line], body_start: int) -> tuple[list[AgendaItem], int]:
@@ -150,9 +153,9 @@ class Cursor:
         self.minutes_date = date
         self.kind = "minutes"
 
-    def start_minute(self, number: int, title: str) -> None:
+    def start_minute(self, number: int, title: str, ref: str) -> None:
         self.last_minute = number
-        self.minute_no = str(number)
+        self.minute_no = ref  # as printed: '45', 'PC/23/12'
         self.minute_title = smart_title(title.rstrip(". "))
         self.in_decision = False
 

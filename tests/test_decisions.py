@@ -434,3 +434,71 @@ Resolved – that planning permission be refused.
     assert res["ok"], res
     (hit,) = [p for p in res["passages"] if "permission be refused" in p["text"]]
     assert hit["is_decision"] and hit["minute_number"] == "12"
+
+
+PLANNING_MINUTES = """NORTHSHIRE COUNCIL
+
+PLANNING COMMITTEE
+
+MINUTES OF THE MEETING HELD ON WEDNESDAY 5 JULY 2023
+
+PRESENT: Councillor P Grey (Chairman)
+
+PC/23/12 MINUTES
+
+Resolved – That the minutes of the meeting held on 7 June 2023 be confirmed as a correct record.
+
+PC/23/13 23/00456/FUL - LAND AT MILL LANE, NORTHTOWN
+
+The Committee considered an application for 40 dwellings. Members raised concerns about highway safety.
+
+Resolved – That planning permission be REFUSED for the reasons set out in the report.
+"""
+
+BOARD_MINUTES = """Health and Wellbeing Board
+Thursday 12 October 2023
+
+Minutes
+
+Present: Cllr R Red (Chair)
+
+1. Welcome and Introductions
+The Chair welcomed everyone to the meeting.
+
+2. Joint Health and Wellbeing Strategy Refresh
+The Board received a presentation on the refreshed strategy.
+Agreed: the Board endorsed the refreshed strategy for publication.
+
+3. Better Care Fund 2023-25
+Agreed:
+a) to approve the Better Care Fund plan 2023-25;
+b) to delegate sign-off of quarterly returns to the Director of Adult Social Care.
+"""
+
+
+def test_minutes_laid_out_as_other_councils_do(tmp_path):
+    """A unitary council's heading ('NORTHSHIRE COUNCIL') is the council and the committee under it the body; minute
+    references ('PC/23/12') number the minutes as printed; a paper headed by its body, its date and 'Minutes' alone is
+    minutes of that body and date, its numbered entries minutes with their decisions."""
+    planning = tmp_path / "planning.txt"
+    planning.write_text(PLANNING_MINUTES, encoding="utf-8")
+    res = parse_file(str(planning), Limits(), None)
+    meta = res["meta"]
+    assert (meta["council"], meta["body"], meta["meeting_date"], meta["doc_type"]) == (
+        "Northshire Council",
+        "Planning Committee",
+        "2023-07-05",
+        "minutes",
+    )
+    got = [(r["minute_number"], r["title"]) for r in res["decisions"]]
+    assert got == [("PC/23/12", "Minutes"), ("PC/23/13", "23/00456/FUL - Land at Mill Lane, Northtown")]
+    (refused,) = [p for p in res["passages"] if "permission be REFUSED" in p["text"]]
+    assert refused["is_decision"] and refused["item"] == "Minute PC/23/13: 23/00456/FUL - Land at Mill Lane, Northtown"
+    board = tmp_path / "board.txt"
+    board.write_text(BOARD_MINUTES, encoding="utf-8")
+    res = parse_file(str(board), Limits(), None)
+    meta = res["meta"]
+    assert (meta["body"], meta["meeting_date"], meta["doc_type"]) == ("Health and Wellbeing Board", "2023-10-12", "minutes")
+    assert [(r["minute_number"], r["outcome"]) for r in res["decisions"]] == [("2", "carried"), ("3", "carried")]
+    assert {p["minute_number"] for p in res["passages"]} >= {"1", "2", "3"}
+    assert any(p["is_decision"] and "approve the Better Care Fund plan" in p["text"] for p in res["passages"])
