@@ -193,6 +193,7 @@ def _clean_body(candidate: str, council: str | None) -> str | None:
 
 _BODY_PATTERNS = [
     re.compile(r"^\s*To:\s*(.{3,80}?)\s*(?:[-–—,]\s*\d|$)", re.I | re.M),
+    re.compile(r"^\s*(?:Report\s+to|Decision[\s-]+maker|Meeting):\s*(.{3,80}?)\s*(?:[-–—,]\s*\d|$)", re.I | re.M),
     re.compile(r"decision to be taken by:\s*\n\s*(.{3,80})$", re.I | re.M),
     re.compile(r"minutes of (?:the|a)\s+(?:meeting|proceedings)\s+of\s+(?:the\s+)?(.{3,120}?)\s+(?:held|which took place)\b", re.I | re.S),
     # the body named first: 'Minutes of the Cabinet held on ...', 'Minutes of the Planning Committee meeting held at ...'

@@ -30,7 +30,8 @@ GENERIC_TITLES = {
 _LABEL = r"(appendix|annex|annexe)\s+([A-Z]{1,2}|\d{1,2})\b"  # 'Appendix L', 'Annex 2'
 _APPENDIX_RE = re.compile(r"^\s*" + _LABEL + r"\s*[:.–—-]?\s*(.*)$", re.I)
 _NAMED_APPENDIX_RE = re.compile(r"\b" + _LABEL, re.I)
-_SUBJECT_RE = re.compile(r"^\s*Subject:\s*(\S.{3,150})$(?:\n([^:\n]{3,100})$)?", re.M)
+# a report's cover sheet: 'Subject: ...', 'Title: ...', 'Report title: ...', 'Title of report: ...'
+_SUBJECT_RE = re.compile(r"^\s*(?:Subject|Title|Report [Tt]itle|Title of [Rr]eport):\s*(\S.{3,150})$(?:\n([^:\n]{3,100})$)?", re.M)
 _DECISION_TITLE_RE = re.compile(r"^\s*(?:Subject Matter\s*/\s*)?Title of Decision:?[ \t]*(.{0,150})$(?:\n([^:\n]{3,120})$)?", re.M | re.I)
 _PACK_RE = re.compile(r"^\(public pack\)\s*", re.I)
 _NUM_DATE_RE = re.compile(r",?\s*(\d{2})/(\d{2})/((?:19|20)\d\d)(?:\s+\d{1,2}:\d{2})?\s*$")

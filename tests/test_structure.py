@@ -291,3 +291,23 @@ def test_kent_budget_paragraph_stays_in_one_passage():
     passages = chunk_document(doc, text, starts, analyse(doc, text, starts), tokenizer_counter(default_model_path()))
     [p] = [p for p in passages if "contributes to £8.6m of the CYPE underspend" in p.text]
     assert "Home to School & College Transport costs have been lower" in p.text
+
+
+def test_report_cover_sheet_labels_name_the_meeting_and_title(tmp_path):
+    """'Report to: Cabinet' names the body, 'Date of meeting:' the date and 'Title:' the report's title, as
+    'To: Cabinet – date' and 'Subject:' do on Kent's cover sheets."""
+    from boardpapers.ingest.parse import Limits, parse_file
+
+    f = tmp_path / "report.txt"
+    f.write_text(
+        "Report to: Cabinet\nDate of meeting: 14 March 2023\nReport of: Director of Finance\n"
+        "Title: Revenue Budget Monitoring 2022/23 Quarter 3\n\n1. Summary\n\n1.1 The forecast is an overspend of £3.2m.\n",
+        encoding="utf-8",
+    )
+    meta = parse_file(str(f), Limits(), None)["meta"]
+    assert (meta["title"], meta["body"], meta["meeting_date"], meta["doc_type"]) == (
+        "Revenue Budget Monitoring 2022/23 Quarter 3",
+        "Cabinet",
+        "2023-03-14",
+        "report",
+    )
