@@ -74,8 +74,13 @@ def parse_agenda(lines: list[str], page_of: list[int] | None = None) -> tuple[li
             nxt = lines[i + 1].strip()
             if not _APPX_RE.search(nxt) and len(nxt) < 80:
                 title = f"{title} {nxt}"
+        own_pages = _PAGES_RE.search(title)  # 'Revenue Budget Monitoring (Pages 5 - 16)' on the item's own line
+        if own_pages:
+            title = (title[: own_pages.start()] + title[own_pages.end() :].lstrip(" )")).strip()
         title = re.split(r"(?<=[a-z])\.\s", title)[0].rstrip(". ")
         items.append(AgendaItem(number=num, title=smart_title(title)[:160]))
+        if own_pages:
+            items[-1].pages = own_pages.group(1) + (f"-{own_pages.group(2)}" if own_pages.group(2) else "")
         if page_of:
             last_page = page_of[i]
         expect = num + 1

@@ -311,3 +311,93 @@ def test_report_cover_sheet_labels_name_the_meeting_and_title(tmp_path):
         "2023-03-14",
         "report",
     )
+
+
+def test_a_unitary_councils_pack_pdf(tmp_path):
+    """A pack laid out as many ModernGov councils print it (a generated PDF): the council's heading and the body under
+    it, 'Date:' line, items with '(Pages 5 - 6)' on their own line, the previous minutes opened by 'Minutes of the
+    meeting held on ...' under the body's name with a title-case 'Resolved:', and reports with 'Report to:' / 'Title:'
+    cover sheets: each passage is cited to its item (without the page range), the minutes to their own date."""
+    from pdfgen import make_pdf
+
+    from boardpapers.ingest.parse import Limits, parse_file
+
+    pages = [
+        [
+            "Public Document Pack",
+            "Northshire Council",
+            "Cabinet",
+            "Agenda",
+            "Date: Tuesday, 14th March, 2023",
+            "Time: 10.00 am",
+            "Venue: Council Chamber, Town Hall, Northtown",
+            "Membership: Councillors J Smith (Chair), A Brown, C Green",
+            "1. Apologies for Absence",
+            "2. Declarations of Interest",
+            "3. Minutes of the previous meeting (Pages 3 - 4)",
+            "4. Revenue Budget Monitoring 2022/23 Quarter 3 (Pages 5 - 6)",
+            "5. Library Service Review (Pages 7 - 8)",
+            "Page 1",
+        ],
+        ["This page is intentionally left blank", "Page 2"],
+        [
+            "Agenda Item 3",
+            "Cabinet",
+            "Minutes of the meeting held on Tuesday, 14th February, 2023 at 10.00 am",
+            "Present: Councillor J Smith (Chair), Councillors A Brown and C Green",
+            "30 Apologies for Absence",
+            "Apologies were received from Councillor D White.",
+            "31 Council Tax Base 2023/24",
+            "The Cabinet Member for Finance presented the report on the tax base.",
+            "Resolved: That the council tax base for 2023/24 be set at 45,678 Band D equivalent properties.",
+            "The meeting closed at 11.15 am",
+            "Page 3",
+        ],
+        ["Page 4"],
+        [
+            "Agenda Item 4",
+            "Report to: Cabinet",
+            "Date of meeting: 14 March 2023",
+            "Report of: Director of Finance",
+            "Title: Revenue Budget Monitoring 2022/23 Quarter 3",
+            "1. Summary",
+            "1.1 The forecast is an overspend of £3.2m, mainly in children's social care placements.",
+            "2. Recommendations",
+            "2.1 Cabinet is recommended to note the forecast overspend.",
+            "Page 5",
+        ],
+        ["3. Background", "3.1 Placement costs have risen by 14% since April.", "Page 6"],
+        [
+            "Agenda Item 5",
+            "Report to: Cabinet",
+            "Date of meeting: 14 March 2023",
+            "Report of: Director of Communities",
+            "Title: Library Service Review",
+            "1. Summary",
+            "1.1 The review proposes community-managed libraries in five villages.",
+            "2. Recommendations",
+            "2.1 Cabinet is recommended to approve a consultation on the proposals.",
+            "Page 7",
+        ],
+        ["3. Consultation", "3.1 The consultation will run for twelve weeks from April 2023.", "Page 8"],
+    ]
+    make_pdf(tmp_path / "pack.pdf", pages, title="Agenda for Cabinet on Tuesday, 14th March, 2023, 10.00 am")
+    res = parse_file(str(tmp_path / "pack.pdf"), Limits(), None)
+    meta = res["meta"]
+    assert (meta["council"], meta["body"], meta["meeting_date"], meta["doc_type"]) == (
+        "Northshire Council",
+        "Cabinet",
+        "2023-03-14",
+        "agenda",
+    )
+
+    def at(words: str) -> tuple:
+        (p,) = [p for p in res["passages"] if words in " ".join(p["text"].split())]
+        return p["item"], p["meeting_date"], p["doc_type"], p["is_decision"]
+
+    minute = "3. Minutes of the previous meeting — Minute 31: Council Tax Base 2023/24"
+    assert at("45,678 Band D") == (minute, "2023-02-14", "minutes", True)
+    assert at("Placement costs have risen") == ("4. Revenue Budget Monitoring 2022/23 Quarter 3", "2023-03-14", "report", False)
+    assert at("twelve weeks") == ("5. Library Service Review", "2023-03-14", "report", False)
+    (rec,) = res["decisions"]
+    assert (rec["minute_number"], rec["meeting_date"], rec["outcome"]) == ("31", "2023-02-14", "carried")
