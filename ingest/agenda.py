@@ -37,6 +37,19 @@ _PAPERLESS = re.compile(
 )
 
 
+def _page_range(m: re.Match) -> str:
+    return m.group(1) + (f"-{m.group(2)}" if m.group(2) else "")
+
+
+def _title_and_pages(title: str) -> tuple[str, str | None]:
+    """An item's title without its first sentence's tail, and the '(Pages 5 - 16)' printed on its line (ModernGov's
+    layout) as its page range, not its title."""
+    own = _PAGES_RE.search(title)
+    if own:
+        title = (title[: own.start()] + title[own.end() :].lstrip(" )")).strip()
+    return re.split(r"(?<=[a-z])\.\s", title)[0].rstrip(". "), _page_range(own) if own else None
+
+
 _LAST_ITEM = re.compile(r"^\s*any other (urgent )?(items|business)", re.I)
 
 
@@ -74,13 +87,8 @@ def parse_agenda(lines: list[str], page_of: list[int] | None = None) -> tuple[li
             nxt = lines[i + 1].strip()
             if not _APPX_RE.search(nxt) and len(nxt) < 80:
                 title = f"{title} {nxt}"
-        own_pages = _PAGES_RE.search(title)  # 'Revenue Budget Monitoring (Pages 5 - 16)' on the item's own line
-        if own_pages:
-            title = (title[: own_pages.start()] + title[own_pages.end() :].lstrip(" )")).strip()
-        title = re.split(r"(?<=[a-z])\.\s", title)[0].rstrip(". ")
-        items.append(AgendaItem(number=num, title=smart_title(title)[:160]))
-        if own_pages:
-            items[-1].pages = own_pages.group(1) + (f"-{own_pages.group(2)}" if own_pages.group(2) else "")
+        title, pages = _title_and_pages(title)
+        items.append(AgendaItem(number=num, title=smart_title(title)[:160], pages=pages))
         if page_of:
             last_page = page_of[i]
         expect = num + 1
@@ -96,7 +104,7 @@ def parse_agenda(lines: list[str], page_of: list[int] | None = None) -> tuple[li
                 items[-1].appendix = am.group(1)
             pm = _PAGES_RE.search(lines[j])
             if pm and not items[-1].pages:
-                items[-1].pages = pm.group(1) + (f"-{pm.group(2)}" if pm.group(2) else "")
+                items[-1].pages = _page_range(pm)
             j += 1
     for it in items:
         it.has_papers = bool(it.appendix or it.pages) or not _PAPERLESS.search(it.title)
