@@ -51,6 +51,17 @@ class HashEmbedder:
         return self.encode([text])[0]
 
 
+def parse_text(tmp_path: Path, text: str, name: str = "minutes.txt") -> dict:
+    """``text`` written to ``tmp_path / name`` and parsed as ingest would (no index): meta, passages, decisions."""
+    from boardpapers.ingest.parse import Limits, parse_file
+
+    f = tmp_path / name
+    f.write_text(text, encoding="utf-8")
+    res = parse_file(str(f), Limits(), None)
+    assert res["ok"], res
+    return res
+
+
 @pytest.fixture
 def hash_embedder():
     return HashEmbedder()

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import parse_text
 
 from boardpapers.ingest.parse import Limits, parse_file
 from boardpapers.ingest.votes import split_names, vote_head
@@ -26,11 +27,7 @@ PRESENT: Mr N Baker, Mr M Baldock, Ms K Constantine, Mr R Lehmann
 
 
 def parse(tmp_path: Path, body: str, name: str = "minutes.txt") -> dict:
-    f = tmp_path / name
-    f.write_text(HEAD + body, encoding="utf-8")
-    res = parse_file(str(f), Limits(), None)
-    assert res["ok"], res
-    return res
+    return parse_text(tmp_path, HEAD + body, name)
 
 
 def votes(rec: dict) -> dict:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from conftest import parse_text
 from pdfgen import make_pdf
 
 from boardpapers.ingest.parse import Limits, parse_file
@@ -21,11 +22,7 @@ PRESENT: Cllr A Smith (Chair), Cllr B Jones
 
 
 def parse(tmp_path: Path, body: str, name: str = "minutes.txt") -> dict:
-    f = tmp_path / name
-    f.write_text(HEAD + body, encoding="utf-8")
-    res = parse_file(str(f), Limits(), None)
-    assert res["ok"], res
-    return res
+    return parse_text(tmp_path, HEAD + body, name)
 
 
 def test_decision_labels_as_other_councils_print_them(tmp_path):
