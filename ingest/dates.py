@@ -29,15 +29,17 @@ MONTHS = {
 _MONTH_RE = "|".join(sorted(MONTHS, key=len, reverse=True))
 _DAYNAME = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
 
-# "15 December 2016", "15th December, 2016", "Thursday, 15 DECEMBER 2016", "15-Dec-2016"
+# "15 December 2016", "15th December, 2016", "Thursday, 15 DECEMBER 2016", "15-Dec-2016", "the 15th day of December 2016"
 DATE_RE = re.compile(
-    rf"\b(?:{_DAYNAME},?\s+)?(\d{{1,2}})(?:st|nd|rd|th)?[\s\-]+({_MONTH_RE})\.?[\s\-,]+((?:19|20)\d\d)\b",
+    rf"\b(?:{_DAYNAME},?\s+)?(\d{{1,2}})(?:st|nd|rd|th)?(?:\s+day\s+of)?[\s\-]+({_MONTH_RE})\.?[\s\-,]+((?:19|20)\d\d)\b",
     re.IGNORECASE,
 )
 # "December 15, 2016" (rare in UK papers, but seen in appendices)
 DATE_US_RE = re.compile(rf"\b({_MONTH_RE})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,\s+((?:19|20)\d\d)\b", re.IGNORECASE)
-# "15/12/2016"
-DATE_NUM_RE = re.compile(r"\b(\d{1,2})/(\d{1,2})/((?:19|20)\d\d)\b")
+# "15/12/2016", "15.12.2016" (a four-digit year: "3.1.16" is a paragraph number)
+DATE_NUM_RE = re.compile(r"\b(\d{1,2})([/.])(\d{1,2})\2((?:19|20)\d\d)\b")
+# "2016-12-15"
+DATE_ISO_RE = re.compile(r"\b((?:19|20)\d\d)-(\d{2})-(\d{2})\b")
 # "09th-Jan-2025" as in Kent's file names and titles
 DATE_DASH_RE = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?-({_MONTH_RE})-((?:19|20)\d\d)\b", re.IGNORECASE)
 
@@ -66,7 +68,11 @@ def find_dates(text: str) -> list[tuple[int, str]]:
         if iso:
             out.append((m.start(), iso))
     for m in DATE_NUM_RE.finditer(text):
-        iso = _mk(m.group(1), int(m.group(2)), m.group(3))
+        iso = _mk(m.group(1), int(m.group(3)), m.group(4))
+        if iso:
+            out.append((m.start(), iso))
+    for m in DATE_ISO_RE.finditer(text):
+        iso = _mk(m.group(3), int(m.group(2)), m.group(1))
         if iso:
             out.append((m.start(), iso))
     out.sort()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from conftest import parse_text
 from pdfgen import make_pdf
 
@@ -300,3 +301,25 @@ def test_a_unitary_councils_pack_pdf(tmp_path):
     assert at("twelve weeks") == ("5. Library Service Review", "2023-03-14", "report", False)
     (rec,) = res["decisions"]
     assert (rec["minute_number"], rec["meeting_date"], rec["outcome"]) == ("31", "2023-02-14", "carried")
+
+
+@pytest.mark.parametrize(
+    ("written", "iso"),
+    [
+        ("Date: 14.03.2023", "2023-03-14"),
+        ("Date: 2023-03-14", "2023-03-14"),
+        ("Date: 14/03/2023", "2023-03-14"),
+        ("Date: Tuesday, 14th March, 2023", "2023-03-14"),
+        ("Date: the 14th day of March 2023", "2023-03-14"),
+    ],
+)
+def test_a_meeting_date_however_it_is_written(tmp_path, written, iso):
+    """The date line of a report's cover sheet in the forms councils print; '3.1.16' (a paragraph number) is no date."""
+    res = parse_text(tmp_path, f"Report to: Cabinet\n{written}\nTitle: Library Service Review\n\n3.1.16 The review began.\n", "r.txt")
+    assert res["meta"]["meeting_date"] == iso
+    assert (
+        parse_text(tmp_path, "Report to: Cabinet\nTitle: Library Service Review\n\n3.1.16 The review began.\n", "s.txt")["meta"][
+            "meeting_date"
+        ]
+        is None
+    )
