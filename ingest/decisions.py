@@ -18,6 +18,12 @@ from .records import RECORD_HEAD, Entry, clean, new_record, record_of_decision
 from .structure import Structure
 from .votes import OUTCOME_RE, VOTE_EVENT_RE, VoteBlock, outcome_word, parse_vote_block, vote_outcome
 
+COUNTS_AFTER = 200  # characters between an outcome line and the vote counts printed under it (one vote, not two)
+# counts written in the outcome's sentence: '(For: 5, Against: 2, Abstentions: 1)', 'for 5, against 2'
+_INLINE_COUNTS = re.compile(
+    r"\bfor\s*[:\-–]?\s*(\d{1,3})\s*[,;]?\s*against\s*[:\-–]?\s*(\d{1,3})(?:\s*[,;]?\s*(?:and\s+)?(?:abstentions?|abstain(?:ed)?)\s*[:\-–]?\s*(\d{1,3}))?",
+    re.I,
+)
 PARA_RE = re.compile(r"^\s*(\d{1,2})[).]\s+\S")  # "25) The Chairman put ...", "3. RESOLVED that"
 _NAME = r"(?:[A-Z][\w'’.\-]*\s+){0,3}[A-Z][\w'’\-]+"
 MOTION_RE = re.compile(
@@ -258,6 +264,12 @@ class _Minute:
         return kind, motion
 
     def _vote(self, k: int, block: VoteBlock, after: int) -> int:
+        prev = self.out[-1] if self.out else None
+        if prev and prev["kind"] == "vote" and not prev["votes"] and prev["char_start"] < block.start < prev["char_end"] + COUNTS_AFTER:
+            # 'Upon being put to the vote, the amendment was LOST.' and the counts under it: one vote
+            prev["votes"], prev["char_end"] = block.as_record(), block.end
+            prev["vote_start"], prev["vote_end"] = prev["char_start"], block.end
+            return after
         first, event = self.para_text(k, k)
         start = self.lines[first].start if self.para_of[k] is not None else block.start
         r = new_record("vote", self.e, start, block.end)
@@ -288,6 +300,12 @@ class _Minute:
         self._fill_motion(r, kind, motion)
         r["paragraph"], r["outcome"] = self.para_no(k), outcome_word(how)
         r["unanimous"] = bool(_UNANIMOUS.search(event))
+        counts = _INLINE_COUNTS.search(event)  # '... was carried (For: 5, Against: 2, Abstentions: 1)'
+        if counts:
+            r["votes"] = {
+                p: {"count": int(n), "names": []} for p, n in zip(("for", "against", "abstain"), counts.groups()) if n is not None
+            }
+            r["vote_start"], r["vote_end"] = r["char_start"], r["char_end"]
         self.out.append(r)
 
     def _resolution(self, k: int) -> int:

@@ -323,3 +323,39 @@ def test_a_meeting_date_however_it_is_written(tmp_path, written, iso):
         ]
         is None
     )
+
+
+VOTES = """50 Library Service Review
+
+Councillor Brown moved and Councillor Green seconded that the recommendations be approved.
+
+On being put to the vote the motion was carried (For: 5, Against: 2, Abstentions: 1).
+
+Resolved: That a consultation on community-managed libraries be approved.
+
+51 Parking Charges
+
+An amendment was moved by Councillor White and seconded by Councillor Black that the charges be frozen.
+
+Upon being put to the vote, the amendment was LOST.
+
+For – 3
+Against – 6
+Abstain – 0
+
+Resolved: That the parking charges for 2023/24 be approved.
+"""
+
+
+def test_vote_counts_in_the_outcome_sentence_or_under_it_are_one_vote(tmp_path):
+    """'carried (For: 5, Against: 2, Abstentions: 1)' gives the counts of that vote; counts printed under 'the amendment
+    was LOST.' belong to that vote, not to a second one with no motion."""
+    recs = parse(tmp_path, VOTES)["decisions"]
+    got = [(r["minute_number"], r["kind"], r.get("motion_type"), r.get("proposer"), r["outcome"]) for r in recs]
+    assert got == [
+        ("50", "vote", "recommendation", "Councillor Brown", "carried"),
+        ("51", "vote", "amendment", "Councillor White", "lost"),
+        ("51", "resolution", None, None, "carried"),
+    ]
+    counts = [{p: v["count"] for p, v in (r["votes"] or {}).items()} for r in recs]
+    assert counts == [{"for": 5, "against": 2, "abstain": 1}, {"for": 3, "against": 6, "abstain": 0}, {}]
