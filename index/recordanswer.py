@@ -58,7 +58,7 @@ RESOLUTION_CHARS = 1500
 _CLAUSE = re.compile(r"\s(?=\((?:[a-z]|[ivx]{1,4}|\d{1,2})\)\s|(?:[a-zA-Z]|\d{1,2})[.)]\s)")
 # the label a resolution opens with, however printed ('RESOLVED:', 'Resolved –', 'It was agreed'): the sentence says who
 _OPENING = re.compile(
-    r"^(?:RESOLVED|AGREED|DECIDED|Decision|Resolved|Agreed|Decided|It was (?:unanimously )?(?:resolved|agreed|RESOLVED|AGREED))\s*[:\-–—]*\s*(?:-\s*)?"
+    r"^(?:RESOLVED|AGREED|DECIDED|Decision(?: taken| made)?|Resolved|Agreed|Decided|It was (?:unanimously )?(?:resolved|agreed|RESOLVED|AGREED))\s*[:\-–—]*\s*(?:-\s*)?"
 )
 REACH = 5  # a record is reached from the first REACH strong matches (further down, the question is about something else)
 

@@ -328,7 +328,7 @@ def _doc_type(text_first: str, meta: dict, header: str = "") -> str:
         return "supplement"
     if re.search(r"\bagenda\b", page) and re.search(r"summon|invited to attend|items of business|agenda for", page):
         return "agenda"
-    if re.search(r"\b(record of decision|report (of|to|by)|subject:|by:|recommendation)", page):
+    if re.search(r"\b(record of decision|decision (notice|record)|report (of|to|by)|subject:|by:|recommendation)", page):
         return "report"
     if re.search(r"\bagenda\b", head):
         return "agenda"

@@ -10,7 +10,15 @@ from dataclasses import dataclass
 from .lines import Line
 from .structure import Structure
 
-RECORD_HEAD = re.compile(r"\b(?:PROPOSED\s+)?RECORD\s+OF\s+(?:EXECUTIVE\s+)?DECISION\b", re.I)
+# the heading of a paper that records one decision: Kent's '(PROPOSED) RECORD OF DECISION', and as other councils
+# title it: 'EXECUTIVE DECISION NOTICE', 'RECORD OF CABINET MEMBER DECISION', 'OFFICER DECISION RECORD', 'NOTICE OF KEY
+# DECISION TAKEN'
+RECORD_HEAD = re.compile(
+    r"\b(?:(?:PROPOSED\s+)?RECORD\s+OF\s+(?:(?:EXECUTIVE|CABINET(?:\s+MEMBER)?|KEY|OFFICER|DELEGATED)\s+)?DECISION"
+    r"|(?:(?:EXECUTIVE|KEY|CABINET(?:\s+MEMBER)?|OFFICER|DELEGATED|INDIVIDUAL)\s+)?DECISION\s+(?:NOTICE|RECORD)"
+    r"|NOTICE\s+OF\s+(?:(?:EXECUTIVE|KEY)\s+)?DECISION)\b",
+    re.I,
+)
 
 
 @dataclass
@@ -59,20 +67,20 @@ def record_of_decision(lines: list[Line], st: Structure) -> dict | None:
                 return i, val
         return None
 
-    dec = field(r"decision")
+    dec = field(r"decision(?:\s+(?:taken|made))?")
     if dec is None:
         return None
     i0 = dec[0]
-    stop = re.compile(r"reason(?:s|\(s\))?\s+for\s+(?:the\s+)?decision|background\b", re.I)
+    stop = re.compile(r"reason(?:s|\(s\))?\s+for\s+(?:the\s+)?decision|background\b|alternative\s+options?\b", re.I)
     i1 = next((i for i in range(i0 + 1, min(len(texts), i0 + 60)) if stop.match(texts[i])), min(len(texts), i0 + 30))
     r = new_record("record", None, lines[h].start, lines[i1 - 1].end)
     r["motion"] = clean(" ".join(texts[i0:i1]))
     r["motion_type"] = "recommendation"
     r["outcome"] = "proposed" if re.search(r"PROPOSED\s+RECORD", texts[h], re.I) else "carried"
     num, title, body = (
-        field(r"decision\s+(?:no|number)\.?"),
-        field(r"title\s+of\s+decision", ":?"),
-        field(r"decision\s+(?:to\s+be\s+)?taken\s+by"),
+        field(r"decision\s+(?:no|number|reference|ref)\.?"),
+        field(r"title\s+of\s+decision", ":?") or field(r"(?:title|subject)"),
+        field(r"(?:decision\s+(?:to\s+be\s+)?taken\s+by|decision[\s-]+maker)"),
     )
     r["decision_no"] = num[1] if num else None
     r["title"] = clean(" ".join([title[1], *_continued(texts, title[0])])) if title else None

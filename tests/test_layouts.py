@@ -359,3 +359,42 @@ def test_vote_counts_in_the_outcome_sentence_or_under_it_are_one_vote(tmp_path):
     ]
     counts = [{p: v["count"] for p, v in (r["votes"] or {}).items()} for r in recs]
     assert counts == [{"for": 5, "against": 2, "abstain": 1}, {"for": 3, "against": 6, "abstain": 0}, {}]
+
+
+DECISION_NOTICE = """NORTHSHIRE COUNCIL
+
+EXECUTIVE DECISION NOTICE
+
+Decision reference: ED/2023/045
+
+Title: Award of the Highways Maintenance Contract 2023-2030
+
+Decision maker: Cabinet Member for Highways and Transport
+
+Date of decision: 14 March 2023
+
+Decision taken:
+To award the highways maintenance contract to Acme Highways Ltd for seven years from 1 April 2023, at an estimated value of £84m.
+
+Reasons for the decision:
+Acme Highways Ltd submitted the most economically advantageous tender.
+
+Alternative options considered and rejected:
+Extending the current contract was rejected because it does not meet the council's carbon targets.
+"""
+
+
+def test_an_executive_decision_notice_is_a_record(tmp_path):
+    """A decision notice as many councils publish one ('EXECUTIVE DECISION NOTICE', 'Decision reference:', 'Title:',
+    'Decision maker:', 'Decision taken:') is a record of that decision, as Kent's 'RECORD OF DECISION' is."""
+    res = parse_text(tmp_path, DECISION_NOTICE, "notice.txt")
+    assert res["meta"]["doc_type"] == "report"
+    (rec,) = res["decisions"]
+    assert (rec["kind"], rec["decision_no"], rec["title"], rec["body"]) == (
+        "record",
+        "ED/2023/045",
+        "Award of the Highways Maintenance Contract 2023-2030",
+        "Cabinet Member for Highways and Transport",
+    )
+    assert "To award the highways maintenance contract to Acme Highways Ltd" in rec["motion"]
+    assert "most economically advantageous" not in rec["motion"]
