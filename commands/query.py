@@ -122,7 +122,15 @@ def cmd_trace(a) -> int:
         print(f"wrote {len(rows)} passages from {len(r['meetings'])} meetings to {shown_path(a.output)}", file=sys.stderr)
         return EXIT_OK
     if a.format == "json":
-        meetings = [{k: v for k, v in m.items() if k != "further" or a.all} for m in r["meetings"]]
+        # each meeting's lines as the text shows them: its matches, then (a short timeline) its related passages, each
+        # marked by "match", as search's hits are
+        meetings = [
+            {
+                **{k: v for k, v in m.items() if k not in ("further", "related") or (k == "further" and a.all)},
+                "hits": m["hits"] + m["related"],
+            }
+            for m in r["meetings"]
+        ]
         print(
             json.dumps(
                 {

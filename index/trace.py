@@ -10,17 +10,22 @@ plan printed in the pack whose paragraphs all match. The best passages by releva
 document. So the shown ones are picked greedily: the next is the match with the best relevance less its similarity to
 those already picked (maximal marginal relevance over the stored vectors), with a small bonus for an agenda item not
 yet shown, and a lead for a passage that reads as the record of an event (``event_prior``: a minute, the past tense,
-a date), as a timeline is what happened at each meeting. And the number shown follows the number of meetings: about
-SHOW_TOTAL passages in all, shared evenly (``show_counts``) with at least one per meeting, so a trace of two meetings
-shows ten of each and one of twenty meetings one of each. A near copy of a passage already shown, at this meeting or an earlier
-one, is shown last: packs reprint a plan, a motion as amended or the last meeting's minutes, chunked at other places.
+a date), as a timeline is what happened at each meeting. And the number shown: SHOW_TOTAL (ten) lines in all, each
+meeting its best and the rest down search's order of the matches (``show_counts``), so the meetings search puts first
+show more; one each when there are more meetings. Ten, because a reader takes in the first ten lines of a timeline, as
+a trace query is scored (../shared/eval/README.md: "the share found in the top 10"), and a longer view put the first
+meetings' extra lines where the later meetings' best ones belong; the rest are one click or `--all` away. A near copy of
+a passage already shown, at this meeting or an earlier one, is shown last: packs reprint a plan, a motion as amended or
+the last meeting's minutes, chunked at other places.
 A timeline with fewer matching lines than that shows, in the lines left and marked as not matches, the passages of
 its own meetings the judge found related (``related_at``), as search lists related passages below fewer than k matches:
 a specific topic has a few matches, and what else its meetings said sits just under the threshold. They change no
 meeting, count or mention, and the exports hold the matches only.
 Labelled trace queries (docs/BENCHMARKS.md, "Judging relevance"), evidence among the passages shown, dev / Leicester /
 Kent: 0.200 / 0.206 / 0.237 (two per meeting by relevance) -> 0.358 / 0.247 / 0.325 (about 10, MMR) -> 0.458 / 0.386 /
-0.475 (about 20, MMR with the event prior) -> 0.467 / 0.558 / 0.494 (near copies last; with aspects).
+0.475 (about 20, MMR with the event prior) -> 0.467 / 0.558 / 0.494 (near copies last; with aspects). Its first ten
+lines, over the seven labelled sets: 0.489 with about 20 shared evenly, against 0.536 for search's first ten; 0.573
+with these ten (dev 0.275 -> 0.417, Leicester 0.247 -> 0.469; docs/BENCHMARKS.md, "Trace: the first ten lines").
 """
 
 from __future__ import annotations
@@ -32,10 +37,10 @@ import numpy as np
 from .aspects import aspect_relevance, aspects, unframed
 from .hits import hit_from_row, public_hit
 from .query import Filters, normalise_text
-from .rank import CANDIDATES, POOL, judged_ranking
+from .rank import CANDIDATES, POOL, judged_order, judged_ranking
 from .semantic import vector_flags
 
-SHOW_TOTAL = 20  # passages shown in all (each meeting shows one even past it); more sit behind "further" / --all
+SHOW_TOTAL = 10  # passages shown in all (each meeting shows one even past it); more sit behind "further" / --all
 MMR_LAMBDA = 0.7  # weight of relevance against similarity to the passages already shown (0.5-0.7 measured alike)
 COPY_COS = 0.95  # a passage this close to one already shown is a near copy (``spread``)
 COPY_PENALTY = 10.0  # ... and comes after every other passage
@@ -59,16 +64,21 @@ def _meeting_key(h: dict) -> tuple:
     return h.get("council"), h.get("body"), h.get("meeting_date")
 
 
-def show_counts(sizes: list[int], total: int = SHOW_TOTAL) -> list[int]:
-    """How many passages each meeting (``sizes``: its number of matches, in date order) shows: one each, then one
-    more at a time to the meeting showing fewest (the one with more matches first) until ``total`` are shown."""
-    n = [min(1, s) for s in sizes]
-    while sum(n) < total:
-        open_ = [i for i, s in enumerate(sizes) if n[i] < s]
-        if not open_:
+def show_counts(owners: list[int], meetings: int, total: int = SHOW_TOTAL) -> list[int]:
+    """How many passages each of ``meetings`` meetings (in date order) shows. ``owners``: the meeting of each match,
+    in the order search lists them (``judged_order``). Each meeting shows its best; the lines left go down that order,
+    a meeting showing one more each time another match of its comes next, until ``total`` are shown: a meeting whose
+    matches search puts near the top shows more of them than one whose only match is far down."""
+    n = [0] * meetings
+    for m in owners:
+        n[m] = 1
+    seen: set[int] = set()
+    for m in owners:
+        if sum(n) >= total:
             break
-        i = min(open_, key=lambda i: (n[i], -sizes[i], i))
-        n[i] += 1
+        if m in seen:
+            n[m] += 1
+        seen.add(m)
     return n
 
 
@@ -196,7 +206,9 @@ def trace(index, topic: str, filters: Filters | None = None, embedder=None, per_
     keys = sorted(groups, key=lambda k: (k[2] is None, k[2] or "", k[0] or "", k[1] or ""))  # date order
     sizes = [len(groups[k]) for k in keys]
     if per_meeting is None:
-        counts = show_counts(sizes)
+        place = {r: i for i, k in enumerate(keys) for r, _ in groups[k]}
+        order = judged_order(ranking.fused, rel, verdict.threshold)[0]
+        counts = show_counts([place[r] for r, _ in order if r in place], len(keys))
     else:
         counts = [s if per_meeting <= 0 else min(per_meeting, s) for s in sizes]
     shown: list[np.ndarray] | None = None if per_meeting is not None and per_meeting <= 0 else []  # oldest meeting first
