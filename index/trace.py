@@ -1,22 +1,24 @@
 """Trace a topic across meetings: every meeting with at least one strong match (index/judge.py), oldest first.
 
-Each meeting shows the agenda items its matches belong to, a few of its passages (a decision first when one matches)
-and how many further passages match; the first and latest mention are the oldest and newest meetings with a strong
+Each meeting shows the agenda items its matches belong to, a few of its passages (the decisions among them first) and
+how many further passages match; the first and latest mention are the oldest and newest meetings with a strong
 match.
 
 Which passages a meeting shows (``show_counts``, ``spread``): a trace query names an issue with several aspects ("mental
 health - prevention, anti-stigma and discharge delays") and each meeting speaks to one or two of them, often in a long
 plan printed in the pack whose paragraphs all match. The best passages by relevance then repeat one aspect of one
-document. So the shown ones are picked greedily: the next is the match with the best relevance less its similarity to
-those already picked (maximal marginal relevance over the stored vectors), with a small bonus for an agenda item not
-yet shown, and a lead for a passage that reads as the record of an event (``event_prior``: a minute, the past tense,
-a date), as a timeline is what happened at each meeting. And the number shown: SHOW_TOTAL (ten) lines in all, each
-meeting its best and the rest down search's order of the matches (``show_counts``), so the meetings search puts first
-show more; one each when there are more meetings. Ten, because a reader takes in the first ten lines of a timeline, as
-a trace query is scored (../shared/eval/README.md: "the share found in the top 10"), and a longer view put the first
-meetings' extra lines where the later meetings' best ones belong; the rest are one click or `--all` away. A near copy of
-a passage already shown, at this meeting or an earlier one, is shown last: packs reprint a plan, a motion as amended or
-the last meeting's minutes, chunked at other places.
+document. So the shown ones are picked greedily: first the one search lists first of the meeting (``judged_order``: a
+matching decision block carries its minute's relevance, and a decision question lifts it), then each time the match with
+the best relevance less its similarity to those already picked (maximal marginal relevance over the stored vectors),
+with a small bonus for an agenda item not yet shown, and a lead for a passage that reads as the record of an event
+(``event_prior``: a minute, the past tense, a date), as a timeline is what happened at each meeting; the decisions
+picked are shown first. And the number shown: SHOW_TOTAL (ten) lines in all, each meeting its best and the rest down
+search's order of the matches (``show_counts``), so the meetings search puts first show more; one each when there are
+more meetings. Ten, because a reader takes in the first ten lines of a timeline, as a trace query is scored
+(../shared/eval/README.md: "the share found in the top 10"), and a longer view put the first meetings' extra lines where
+the later meetings' best ones belong; the rest are one click or `--all` away. A near copy of a passage already shown, at
+this meeting or an earlier one, is shown last: packs reprint a plan, a motion as amended or the last meeting's minutes,
+chunked at other places.
 A timeline with fewer matching lines than that shows, in the lines left and marked as not matches, the passages of
 its own meetings the judge found related (``related_at``), as search lists related passages below fewer than k matches:
 a specific topic has a few matches, and what else its meetings said sits just under the threshold. They change no
@@ -25,7 +27,8 @@ Labelled trace queries (docs/BENCHMARKS.md, "Judging relevance"), evidence among
 Kent: 0.200 / 0.206 / 0.237 (two per meeting by relevance) -> 0.358 / 0.247 / 0.325 (about 10, MMR) -> 0.458 / 0.386 /
 0.475 (about 20, MMR with the event prior) -> 0.467 / 0.558 / 0.494 (near copies last; with aspects). Its first ten
 lines, over the seven labelled sets: 0.489 with about 20 shared evenly, against 0.536 for search's first ten; 0.573
-with these ten (dev 0.275 -> 0.417, Leicester 0.247 -> 0.469; docs/BENCHMARKS.md, "Trace: the first ten lines").
+with these ten, 0.597 with each meeting led by search's first of it rather than a decision or the best relevance +
+event prior (dev 0.275 -> 0.417, Leicester 0.247 -> 0.528; docs/BENCHMARKS.md, "Trace: the first ten lines").
 """
 
 from __future__ import annotations
@@ -94,8 +97,8 @@ def event_prior(h: dict) -> float:
 
 
 def spread(hits: list[dict], vectors: np.ndarray, k: int, shown: np.ndarray | None = None) -> list[int]:
-    """Indices of the ``k`` of ``hits`` (best relevance first, a matching decision leading) to show: a leading
-    decision or else the best relevance + ``event_prior``, then each time the one with the best MMR_LAMBDA * relevance
+    """Indices of the ``k`` of ``hits`` (in search's order) to show: the first that is no near copy (what search would
+    list first of this meeting), then each time the one with the best MMR_LAMBDA * relevance
     - (1 - MMR_LAMBDA) * (highest cosine with a picked one) + ``event_prior``, NEW_ITEM_BONUS added for an agenda item
     not picked yet. ``vectors``: the passages' stored vectors (zero: none). A near copy (cosine >= COPY_COS) of a
     passage picked, or of one in ``shown`` (unit vectors shown at earlier meetings of the trace), comes after every
@@ -108,7 +111,7 @@ def spread(hits: list[dict], vectors: np.ndarray, k: int, shown: np.ndarray | No
     prior = np.array([event_prior(h) for h in hits])
     before = (unit @ shown.T).max(1) if shown is not None and len(shown) else np.zeros(len(hits))
     copy = before >= COPY_COS
-    lead = 0 if hits[0].get("is_decision") and not copy[0] else int(np.argmax(rel + prior - COPY_PENALTY * copy))
+    lead = int(np.argmin(copy))  # the first in search's order that is not a near copy (all copies: the first)
     picked = [lead]
     closest = np.maximum(before, unit @ unit[lead])  # each passage's highest similarity with a picked one
     while len(picked) < min(k, len(hits)):
@@ -126,10 +129,10 @@ def spread(hits: list[dict], vectors: np.ndarray, k: int, shown: np.ndarray | No
 def _groups(
     index, strong: list[tuple[int, float]], via: dict[int, str], match: str = "strong", seen_text: dict[tuple, set[str]] | None = None
 ) -> dict[tuple, list[tuple[int, dict]]]:
-    """The strong matches (or, ``match`` "related", the related passages) as (row, hit) per meeting, best relevance
-    first; the same text twice in a meeting (its minutes printed in two packs) once. ``via``: the aspect of the topic
-    that made a row a match (index/aspects.py). ``seen_text``: the normalised texts of each meeting already grouped
-    (filled in)."""
+    """The strong matches (or, ``match`` "related", the related passages) as (row, hit) per meeting, in the order of
+    ``strong`` (for the matches: search's order, ``judged_order``); the same text twice in a meeting (its minutes
+    printed in two packs) once. ``via``: the aspect of the topic that made a row a match (index/aspects.py).
+    ``seen_text``: the normalised texts of each meeting already grouped (filled in)."""
     pids = index.pid_of([r for r, _ in strong])
     found = index.store.passages_by_pid(pids)
     groups: dict[tuple, list[tuple[int, dict]]] = {}
@@ -149,13 +152,6 @@ def _groups(
             continue
         seen_text[key].add(norm)
         groups.setdefault(key, []).append((r, h))
-    if match != "strong":
-        return groups
-    for g in groups.values():
-        g.sort(key=lambda rh: -rh[1]["relevance"])
-        lead = next((i for i, (_, h) in enumerate(g) if h["is_decision"]), None)  # a matching decision leads
-        if lead:
-            g.insert(0, g.pop(lead))
     return groups
 
 
@@ -171,6 +167,8 @@ def _meeting(index, key: tuple, group: list[tuple[int, dict]], k: int, shown: li
         if 0 < k < len(hs):
             chosen = spread(hs, vecs, k, np.vstack(shown) if shown else None)
         shown.extend(vecs[chosen])
+    if shown is not None:  # the decisions shown first, then as picked (every match: search's order)
+        chosen = sorted(chosen, key=lambda i: not hs[i]["is_decision"])
     rest = sorted(set(range(len(hs))) - set(chosen))
     council, body, date = key
     return {
@@ -200,15 +198,14 @@ def trace(index, topic: str, filters: Filters | None = None, embedder=None, per_
 
     parts = aspects(topic, index.glossary, (index.facets or {}).get("body") or ())
     rel, via = aspect_relevance(parts, verdict.of(), verdict.threshold, judge_query)
-    strong = [(r, rel[r]) for r, _ in ranking.fused if rel[r] >= verdict.threshold]
+    strong = [(r, rel[r]) for r, _ in judged_order(ranking.fused, rel, verdict.threshold)[0]]  # search's order
     seen_text: dict[tuple, set[str]] = {}
     groups = _groups(index, strong, via, seen_text=seen_text)
     keys = sorted(groups, key=lambda k: (k[2] is None, k[2] or "", k[0] or "", k[1] or ""))  # date order
     sizes = [len(groups[k]) for k in keys]
     if per_meeting is None:
         place = {r: i for i, k in enumerate(keys) for r, _ in groups[k]}
-        order = judged_order(ranking.fused, rel, verdict.threshold)[0]
-        counts = show_counts([place[r] for r, _ in order if r in place], len(keys))
+        counts = show_counts([place[r] for r, _ in strong if r in place], len(keys))
     else:
         counts = [s if per_meeting <= 0 else min(per_meeting, s) for s in sizes]
     shown: list[np.ndarray] | None = None if per_meeting is not None and per_meeting <= 0 else []  # oldest meeting first

@@ -121,8 +121,8 @@ def test_a_near_copy_is_shown_only_when_nothing_else_is_left():
 
 
 def test_event_prior_puts_a_minute_of_what_happened_before_a_plan_paragraph():
-    """A timeline is what happened at each meeting: a minute narrated in the past tense with a date goes before a
-    slightly more relevant paragraph of a plan (future tense, no date); a decision block that matches still leads."""
+    """A timeline is what happened at each meeting: after the meeting's lead (search's first of it), a minute narrated
+    in the past tense with a date goes before a more relevant paragraph of a plan or a table (future tense, no date)."""
     plan = {
         "relevance": 0.80,
         "doc_id": "a",
@@ -145,10 +145,9 @@ def test_event_prior_puts_a_minute_of_what_happened_before_a_plan_paragraph():
     assert event_prior(minute) == pytest.approx(0.5) and event_prior(report) == pytest.approx(0.3)  # minute, past, date
     assert event_prior({**report, "text": "went live in 2016"}) == pytest.approx(0.1)
     vecs = np.array([[1.0, 0.0], [0.0, 1.0], [0.9, 0.44]], dtype=np.float32)
-    assert spread([plan, minute, table], vecs, 1) == [1]
-    assert spread([plan, minute, table], vecs, 2) == [1, 0]
-    decision = {**plan, "relevance": 0.70, "is_decision": True, "text": "RESOLVED that the plan be approved."}
-    assert spread([decision, minute, table], vecs, 2)[0] == 0
+    assert spread([plan, minute, table], vecs, 1) == [0]  # the lead is what search lists first of the meeting
+    assert spread([plan, minute, table], vecs, 2) == [0, 1]  # then the minute of what happened, not the table
+    assert spread([table, plan, minute], vecs[[2, 0, 1]], 2) == [0, 2]
 
 
 MULTI_ASPECT = "safeguarding boards business plans and Help to Live at Home domiciliary care"
@@ -160,7 +159,7 @@ def every_hits(every: dict, meeting: dict) -> list[dict]:
 
 def test_trace_shows_differing_passages_of_a_meeting_with_many_matches(real_index, monkeypatch):
     """Two real packs: the 2015-06-02 scrutiny meeting holds dozens of matches, most from one long review report; the
-    passages shown are fewer than its matches, and less alike than the same number taken by relevance. (The topic judged
+    passages shown are fewer than its matches, and less alike than the same number taken in search's order. (The topic judged
     as one: what its aspects add is tests/test_aspects.py's.)"""
     from boardpapers.index import trace as trace_mod
     from boardpapers.index.backend import open_index
@@ -171,22 +170,20 @@ def test_trace_shows_differing_passages_of_a_meeting_with_many_matches(real_inde
     r, every = trace(idx, MULTI_ASPECT), trace(idx, MULTI_ASPECT, per_meeting=0)
     assert sum(len(m["hits"]) for m in r["meetings"]) <= max(SHOW_TOTAL, len(r["meetings"]))
     big = max(r["meetings"], key=lambda m: m["passages"])
-    by_relevance = every_hits(every, big)[: len(big["hits"])]
+    by_search = every_hits(every, big)[: len(big["hits"])]  # every match of a meeting: in search's order
     shown = len(big["hits"])
     assert big["passages"] > 20 and 1 < shown < big["passages"] and big["more"] == big["passages"] - shown
-    lead = big["hits"][0]  # a matching decision, or else the best by relevance + event_prior
-    assert lead["is_decision"] or lead["relevance"] + event_prior(lead) == max(
-        h["relevance"] + event_prior(h) for h in every_hits(every, big)
-    )
-    assert [h["passage_id"] for h in big["hits"]] != [h["passage_id"] for h in by_relevance]
+    assert by_search[0]["passage_id"] in {h["passage_id"] for h in big["hits"]}  # search's first of it is shown
+    assert all(m["hits"] == sorted(m["hits"], key=lambda h: not h["is_decision"]) for m in r["meetings"])  # decisions first
+    assert [h["passage_id"] for h in big["hits"]] != [h["passage_id"] for h in by_search]
 
     def alike(hits):
         v = idx.vectors_at(idx.rows_for_passage_ids([h["passage_id"] for h in hits]))
         v = v / np.linalg.norm(v, axis=1, keepdims=True)
         return float(((v @ v.T).sum() - len(hits)) / (len(hits) ** 2 - len(hits)))
 
-    assert alike(big["hits"]) < alike(by_relevance)
-    assert sum(map(event_prior, big["hits"])) > sum(map(event_prior, by_relevance))  # more records of what happened
+    assert alike(big["hits"]) < alike(by_search)
+    assert sum(map(event_prior, big["hits"])) > sum(map(event_prior, by_search))  # more records of what happened
     shown = {h["passage_id"] for h in big["hits"]}
     assert (
         shown.isdisjoint(h["passage_id"] for h in big["further"])
