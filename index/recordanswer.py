@@ -76,11 +76,12 @@ def record_answer(index, question: str, hits: list[dict], qtext: str, qvec) -> d
     order), "record": the decision, "only": True when the record is the whole answer (a vote)}; None when the question
     is neither or its strong matches reach no record (the usual answer then stands)."""
     vote = asks_vote(question) or (OUTCOME_Q.search(question) and re.search(r"\bamendment|\bmotion", question, re.I))
-    if not vote and not asks_decision(question):
+    needs = None if vote else asked_kind(question)
+    if not vote and not asks_decision(question) and not needs:
         return None
-    record = best_record(index, question, hits[:REACH], votes_only=bool(vote))
-    if record is None:
-        return None
+    record = best_record(index, question, hits[:REACH], votes_only=bool(vote), needs=needs)
+    if record is None or (not vote and not asks_decision(question) and not asked_field(question, record)):
+        return None  # 'why ...?' is the record's question only when a record paper it reaches says why
     rows = _record_rows(index, record)
     if vote and record.get("votes"):
         cited = [r for r in rows if "Recorded vote" in (r.get("context") or "")][:1]
@@ -89,8 +90,51 @@ def record_answer(index, question: str, hits: list[dict], qtext: str, qvec) -> d
         return _cited(index, lead, cited + motion, record, (hits, qtext, qvec), only=True)
     if not record.get("resolution") and record.get("kind") != "record":
         return None
+    field = asked_field(question, record)
+    if field:
+        name, text = field
+        cited = _field_rows(index, record, text)
+        lead = f"{compose_decision(record).split(': ', 1)[0]}; {name}: {whole_clauses(text)} [1]"
+        return _cited(index, lead, cited, record, (hits, qtext, qvec), only=False) if cited else None
     cited = _resolution_rows(record, rows)
     return _cited(index, compose_decision(record) + " [1]", cited, record, (hits, qtext, qvec), only=False) if cited else None
+
+
+# A question about why a decision was taken, or what else was weighed: a record paper says so in its own fields
+# (ingest/records.py: 'Reason(s) for decision', 'Any alternatives considered and rejected'), which answer it better than
+# the decision's text
+REASONS_Q = re.compile(r"\bwhy\b|\breasons?\b|\brationale\b", re.I)
+ALTERNATIVES_Q = re.compile(
+    r"\balternatives?\b|\boptions?\b[^?]{0,80}\b(?:considered|rejected|looked\s+at|weighed)\b|\bother\s+than\b[^?]{0,80}\b(?:considered|rejected|looked\s+at)\b",
+    re.I,
+)
+
+
+def asked_kind(question: str) -> str | None:
+    """ "alternatives" or "reasons" when the question asks what else was weighed or why; else None."""
+    return "alternatives" if ALTERNATIVES_Q.search(question) else "reasons" if REASONS_Q.search(question) else None
+
+
+def asked_field(question: str, record: dict) -> tuple[str, str] | None:
+    """(what the field is, its text) when the question asks why (the record's reasons) or what else was considered
+    (its alternatives) and the record paper states it; else None."""
+    if ALTERNATIVES_Q.search(question) and record.get("alternatives"):
+        return "the alternatives considered and rejected", record["alternatives"]
+    if REASONS_Q.search(question) and record.get("reasons"):
+        return "the reasons given", record["reasons"]
+    return None
+
+
+def _field_rows(index, record: dict, text: str) -> list[dict]:
+    """The stored passage of the record's paper where ``text`` (one of its fields) begins."""
+    head = " ".join(text.split()[:8])
+    for seq in range(2000):
+        row = index.store.passage_at(record["doc_id"], seq)
+        if row is None:
+            return []
+        if head in " ".join(row["text"].split()):
+            return [row]
+    return []
 
 
 def record_only(rec: dict) -> dict:
@@ -149,8 +193,10 @@ def _cited(index, lead: str, rows: list[dict], record: dict, ctx: tuple, only: b
     return {"lead": lead, "citations": [numbered_hit(h, i + 1) for i, h in enumerate(hits)], "record": record, "only": only}
 
 
-def best_record(index, question: str, hits: list[dict], votes_only: bool = False) -> dict | None:
-    """The decision record the question's first strong matches reach (see the module doc)."""
+def best_record(index, question: str, hits: list[dict], votes_only: bool = False, needs: str | None = None) -> dict | None:
+    """The decision record the question's first strong matches reach (see the module doc). ``needs`` ("reasons",
+    "alternatives"): one that states that field is preferred, and for a minute's resolution the record paper of the
+    decision number it names (Kent's minute '91. 24/00115 - ...' and the paper 'RECORD OF DECISION 24/00115')."""
     from .decisions import decisions_and_passages  # the register imports search, which imports answers: not at import time
 
     decisions, passages = decisions_and_passages(index)
@@ -182,7 +228,20 @@ def best_record(index, question: str, hits: list[dict], votes_only: bool = False
         words = set(tokenize(" ".join(x or "" for x in (d.get("title"), d.get("motion"), d.get("resolution")))))
         return len(q & words) / max(1, len(q)) - 0.02 * rank
 
+    if needs:
+        reached = [(r, _paper_of(d, decisions, needs)) for r, d in reached]
+        reached = [(r, d) for r, d in reached if d.get(needs)] or reached
     return max(reached, key=score)[1]
+
+
+def _paper_of(d: dict, decisions: list[dict], field: str) -> dict:
+    """The record paper stating ``field`` for the decision number a minute's title names, else ``d`` itself."""
+    if d.get(field) or d.get("kind") == "record":
+        return d
+    named = " ".join(x or "" for x in (d.get("title"), d.get("item")))
+    return next(
+        (p for p in decisions if p.get("kind") == "record" and p.get(field) and p.get("decision_no") and p["decision_no"] in named), d
+    )
 
 
 def _names_mover(question: str, d: dict) -> bool:

@@ -86,7 +86,42 @@ def record_of_decision(lines: list[Line], st: Structure) -> dict | None:
     r["title"] = clean(" ".join([title[1], *_continued(texts, title[0])])) if title else None
     r["body"] = body[1] if body else None
     r["meeting_date"] = st.meta.meeting_date
+    r["reasons"] = record_field(texts, i1, REASONS_LABEL)
+    r["alternatives"] = record_field(texts, i1, ALTERNATIVES_LABEL)
     return r
+
+
+# What a record paper says of why, and of what else was weighed: Kent's 'Reason(s) for decision:' and 'Any
+# alternatives considered and rejected:', other councils' 'Reasons for the decision:', 'Alternative options considered
+# and rejected:', 'Options (other than that recommended) considered and rejected:'. A field runs to the next label: a
+# short line ending in a colon, or one of the headings such papers use ('Background', 'Financial Implications').
+REASONS_LABEL = re.compile(r"reasons?(?:\s*\(s\))?\s+for\s+(?:the\s+)?decision\b[^:]{0,20}:?\s*(.*)$", re.I)
+ALTERNATIVES_LABEL = re.compile(
+    r"(?:any\s+)?(?:alternatives?|(?:alternative\s+)?options?)(?:\s*\((?:other\s+than|excluding)[^)]{0,40}\))?"
+    r"\s+(?:considered|rejected)\b[^:]{0,40}:\s*(.*)$",
+    re.I,
+)
+_FIELD_END = re.compile(
+    r"(?:\d{1,2}\.?\s+)?(?:background\b|financial\s+implications|legal\s+implications|equalit(?:y|ies)\s+implications|"
+    r"data\s+protection|cabinet\s+committee\s+recommendations|any\s+interest\s+declared|(?:any\s+)?alternatives?\s+(?:options\s+)?considered|"
+    r"options?\s+(?:\(|considered)|reasons?(?:\s*\(s\))?\s+for\b|consultation\b|signed\b|date\b)",
+    re.I,
+)
+FIELD_CHARS = 1200
+
+
+def record_field(texts: list[str], start: int, label: re.Pattern) -> str | None:
+    """The text of the field ``label`` opens (from line ``start`` on), to the next label, at most FIELD_CHARS."""
+    i = next((i for i in range(start, min(len(texts), start + 400)) if label.match(texts[i])), None)
+    if i is None:
+        return None
+    out = [label.match(texts[i]).group(1).strip()]  # type: ignore[union-attr]
+    for t in texts[i + 1 : i + 40]:
+        if _FIELD_END.match(t) or (t.endswith(":") and len(t) <= 90):
+            break
+        out.append(t)
+    text = clean(" ".join(x for x in out if x))
+    return text[:FIELD_CHARS] or None
 
 
 def _continued(texts: list[str], i: int) -> list[str]:

@@ -398,3 +398,24 @@ def test_an_executive_decision_notice_is_a_record(tmp_path):
     )
     assert "To award the highways maintenance contract to Acme Highways Ltd" in rec["motion"]
     assert "most economically advantageous" not in rec["motion"]
+    assert rec["reasons"] == "Acme Highways Ltd submitted the most economically advantageous tender."
+    assert rec["alternatives"] == ("Extending the current contract was rejected because it does not meet the council's carbon targets.")
+
+
+@pytest.mark.slow
+def test_ask_why_or_what_else_is_answered_from_the_record_papers_fields(tmp_path):
+    """'What alternatives ... were rejected?' and 'Why ...?' about a decision with a record paper are answered from
+    its 'Alternative options considered and rejected' and 'Reasons for the decision' fields, cited to the passage that
+    holds them, not from the decision's own words; a question about what was decided still gets the decision."""
+    from conftest import index_of_texts
+
+    from boardpapers.index.answer import ask
+
+    idx = index_of_texts(tmp_path, {"notice.txt": DECISION_NOTICE})
+    a = ask(idx, "What alternatives to awarding the highways maintenance contract were considered and rejected?")
+    assert a["answer"].startswith("Record of Decision ED/2023/045") and "Extending the current contract" in a["answer"]
+    assert "Extending the current contract" in a["citations"][0]["text"]
+    a = ask(idx, "Why was the highways maintenance contract awarded to Acme Highways?")
+    assert "most economically advantageous tender" in a["answer"].split("[1]")[0]
+    a = ask(idx, "What was decided about the highways maintenance contract?")
+    assert "To award the highways maintenance contract to Acme Highways Ltd" in a["answer"].split("[1]")[0]
