@@ -62,7 +62,7 @@ def render_meeting(index, m: dict, mi: int, terms: list[str], expanded: bool) ->
         if m.get("items"):
             html_block("Agenda items: " + esc("; ".join(m["items"][:6])) + (" …" if len(m["items"]) > 6 else ""), "bp-also")
         st.caption(
-            "Passages from this meeting (a matching decision or the best first, then the best that add something new):"
+            "Passages from this meeting (what search lists first of it, then the best that add something new; decisions shown first):"
             if len(hits) > 1
             else "Best passage from this meeting:"
         )
