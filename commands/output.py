@@ -100,4 +100,4 @@ def ask_obj(r: dict) -> dict:
     return out
 
 
-TRACE_COLUMNS = ("meeting", "meeting_council", "meeting_body", "meeting_items", "aspect")
+TRACE_COLUMNS = ("meeting", "meeting_council", "meeting_body", "meeting_items", "aspect", "shown")

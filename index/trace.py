@@ -249,19 +249,22 @@ def related_at(index, meetings: list[dict], near: list[tuple[int, float]], room:
 
 
 def trace_rows(result: dict, all_passages: bool = False) -> list[dict]:
-    """The trace as flat rows (one per shown passage, or every matching passage), meeting order kept: for CSV/JSONL."""
+    """The trace as flat rows for CSV / JSONL: the timeline's lines, meetings in date order (``shown`` true), then,
+    with ``all_passages``, every other match, meeting by meeting (``shown`` false): the first rows of an export are
+    what the trace shows, the rest the complete list."""
     out = []
-    for m in result["meetings"]:
-        hs = m["hits"] + (m["further"] if all_passages else [])
-        for h in hs:
-            out.append(
-                {
-                    **h,
-                    "meeting_council": m["council"],
-                    "meeting_body": m["body"],
-                    "meeting": m["meeting_date"],
-                    "meeting_items": "; ".join(m["items"]),
-                    "meeting_passages": m["passages"],
-                }
-            )
+    for shown in (True, False) if all_passages else (True,):
+        for m in result["meetings"]:
+            for h in m["hits"] if shown else m["further"]:
+                out.append(
+                    {
+                        **h,
+                        "meeting_council": m["council"],
+                        "meeting_body": m["body"],
+                        "meeting": m["meeting_date"],
+                        "meeting_items": "; ".join(m["items"]),
+                        "meeting_passages": m["passages"],
+                        "shown": shown,
+                    }
+                )
     return out

@@ -237,6 +237,10 @@ def test_a_short_timeline_fills_its_room_with_related_passages_of_its_meetings(r
     assert cli.main(["trace", topic, "--index", str(real_index), "--format", "jsonl"]) == 0
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert rows and all(row["match"] == "strong" for row in rows)
+    # the export: the timeline's lines first (as the trace shows them), then every other match; each row says which
+    n = len(matches)
+    assert [row["passage_id"] for row in rows[:n]] == [h["passage_id"] for h in matches] and len(rows) == r["matches"]
+    assert all(row["shown"] for row in rows[:n]) and not any(row["shown"] for row in rows[n:])
 
 
 def test_a_long_timeline_shows_no_related_passages(index):
