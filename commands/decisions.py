@@ -93,6 +93,10 @@ def print_decisions_text(reg: Register, out) -> None:
         text = " ".join(str(d.get("resolution") or d.get("motion") or "").split())
         if text:
             _say("   " + text[:SHOWN_TEXT] + ("…" if len(text) > SHOWN_TEXT else ""), out)
+        for label, key in (("reasons", "reasons"), ("alternatives rejected", "alternatives")):  # a record paper's own
+            said = " ".join(str(d.get(key) or "").split())
+            if said:
+                _say(f"   {label}: " + said[:SHOWN_TEXT] + ("…" if len(said) > SHOWN_TEXT else ""), out)
         _say(f"   {d['citation']}", out)
         for x in d.get("also_in") or []:
             where = [str(x.get("path") or "").replace("\\", "/").rsplit("/", 1)[-1]] + (

@@ -403,10 +403,11 @@ def test_an_executive_decision_notice_is_a_record(tmp_path):
 
 
 @pytest.mark.slow
-def test_ask_why_or_what_else_is_answered_from_the_record_papers_fields(tmp_path):
+def test_ask_why_or_what_else_is_answered_from_the_record_papers_fields(tmp_path, capsys):
     """'What alternatives ... were rejected?' and 'Why ...?' about a decision with a record paper are answered from
     its 'Alternative options considered and rejected' and 'Reasons for the decision' fields, cited to the passage that
-    holds them, not from the decision's own words; a question about what was decided still gets the decision."""
+    holds them, not from the decision's own words; a question about what was decided still gets the decision. The
+    register lists both fields."""
     from conftest import index_of_texts
 
     from boardpapers.index.answer import ask
@@ -419,3 +420,8 @@ def test_ask_why_or_what_else_is_answered_from_the_record_papers_fields(tmp_path
     assert "most economically advantageous tender" in a["answer"].split("[1]")[0]
     a = ask(idx, "What was decided about the highways maintenance contract?")
     assert "To award the highways maintenance contract to Acme Highways Ltd" in a["answer"].split("[1]")[0]
+    from boardpapers import cli
+
+    assert cli.main(["decisions", "--index", str(tmp_path / "idx")]) == 0  # the register shows both fields
+    out = capsys.readouterr().out
+    assert "reasons: Acme Highways Ltd submitted" in out and "alternatives rejected: Extending the current contract" in out

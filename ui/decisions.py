@@ -184,6 +184,10 @@ def render_texts(d: dict) -> None:
         with col:
             st.markdown(f"**{label}**")
             html_block(esc(text), "bp-text")
+    for label, f in (("Reasons for the decision", "reasons"), ("Alternatives considered and rejected", "alternatives")):
+        if d.get(f):  # a record paper's own fields (ingest/records.py)
+            st.markdown(f"**{label}**")
+            html_block(esc(d[f]), "bp-text")
 
 
 def render_votes(d: dict) -> None:
