@@ -149,6 +149,12 @@ PLAIN_PHRASES = {
     "domestic abuse": ("domestic violence",),
     "unpaid carers": ("carers",),  # one way: a council's "carers" are unpaid ones (paid ones are "care workers")
     "unpaid carer": ("carer",),
+    # the NHS measure and its plain name: the Better Care Fund's metric is "non-elective admissions", a board's
+    # discussion says "emergency admissions"
+    "emergency admissions": ("non-elective admissions",),
+    "emergency admission": ("non-elective admission",),
+    "non-elective admissions": ("emergency admissions",),
+    "non-elective admission": ("emergency admission",),
     "childhood obesity": ("obese children", "child obesity"),  # one way: "obesity in children", "year 6 children ... obese"
 }
 _PHRASE = re.compile(r"\b(" + "|".join(sorted(map(re.escape, PLAIN_PHRASES), key=len, reverse=True)) + r")\b", re.IGNORECASE)

@@ -191,6 +191,9 @@ def test_a_term_of_art_and_its_plain_phrase_count_for_each_other():
     assert word_notes("looked after children", lambda terms: set(terms)) == ["looked after children = children in care"]
     assert phrase_variants("domestic violence in Kent") == [("domestic violence", "domestic abuse")]
     assert phrase_variants("Domestic abuse") == [("Domestic abuse", "domestic violence")]
+    assert phrase_variants("growth in emergency admissions") == [("emergency admissions", "non-elective admissions")]
+    alts = {c.term: c.alternatives for c in concepts("non-elective admissions target", {})}
+    assert alts["nonelect"] == (("emergenc", "admiss"),) and alts["target"] == ()
     assert phrase_variants("support for unpaid carers") == [("unpaid carers", "carers")] and phrase_variants("carers") == []
     assert {c.term: c.alternatives for c in concepts("support for unpaid carers", {})}["unpaid"] == (("carer",),)
 
