@@ -28,7 +28,7 @@ ASKS_DECIDED = re.compile(
 )
 # what a report puts to its meeting: a recommendation, in the forms council papers write it
 PROPOSAL = re.compile(
-    r"\b(?:is|are)\s+(?:asked|invited|recommended)\s+to\b|\bit\s+is\s+recommended\b|\brecommends?\s+that\b"
+    r"\b(?:is|are)\s+(?:being\s+)?(?:asked|invited|recommended|requested)\s+to\b|\bit\s+is\s+recommended\b|\brecommends?\s+that\b"
     r"|\bthe\s+recommendations?\s+(?:is|are|was|were)\b",
     re.I,
 )

@@ -18,6 +18,8 @@ def test_which_questions_ask_what_was_decided():
 def test_proposals_are_what_a_report_puts_to_its_meeting():
     assert is_proposal("The Panel recommends that the Help to Live at Home Project Team commissions only from providers.")
     assert is_proposal("2. The Health and Wellbeing Board is asked to:")
+    assert is_proposal("The Board is requested to note the content of the report and disseminate key messages.")
+    assert is_proposal("Members are being asked to approve the revised protocol.")
     assert is_proposal("a. Note that, in line with approved delegation, the Board had authorised the Chief Executive.")
     assert is_proposal("(iii) ENDORSE the Cabinet Member's proposal to postpone the decision.")
     assert is_proposal("It is recommended that the Cabinet approves the revised targets.")
