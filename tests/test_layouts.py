@@ -83,8 +83,8 @@ def test_minutes_that_name_their_body_first(tmp_path):
     """'Minutes of the Cabinet held on ...' (the body named before 'held', no 'meeting of') opens minutes as 'Minutes of
     a meeting of the Cabinet held on ...' does: a standalone file is minutes of that body and date with its decisions,
     and in a pack the minutes printed for approval get their minute numbers and decision passages."""
-    f = tmp_path / "cabinet-minutes.txt"
-    f.write_text(
+    res = parse_text(
+        tmp_path,
         """NORTHSHIRE COUNTY COUNCIL
 
 Minutes of the Cabinet held at County Hall on Thursday, 30 January 2025.
@@ -97,16 +97,14 @@ Cabinet considered the quarter 3 forecast.
 
 Resolved: That the forecast overspend of £2.1m be noted and the recovery plan be agreed.
 """,
-        encoding="utf-8",
+        "cabinet-minutes.txt",
     )
-    res = parse_file(str(f), Limits(), None)
-    assert res["ok"], res
     doc = res["meta"]
     assert (doc["doc_type"], doc["body"], doc["meeting_date"]) == ("minutes", "Cabinet", "2025-01-30")
     (rec,) = res["decisions"]
     assert (rec["minute_number"], rec["outcome"]) == ("41", "carried")
-    pack = tmp_path / "pack.txt"
-    pack.write_text(
+    res = parse_text(
+        tmp_path,
         """NORTHSHIRE COUNTY COUNCIL
 PLANNING COMMITTEE
 Agenda for the meeting on 8 June 2016
@@ -123,10 +121,8 @@ The Committee considered an application for 40 homes.
 
 Resolved – that planning permission be refused.
 """,
-        encoding="utf-8",
+        "pack.txt",
     )
-    res = parse_file(str(pack), Limits(), None)
-    assert res["ok"], res
     (hit,) = [p for p in res["passages"] if "permission be refused" in p["text"]]
     assert hit["is_decision"] and hit["minute_number"] == "12"
 
@@ -175,9 +171,7 @@ def test_minutes_laid_out_as_other_councils_do(tmp_path):
     """A unitary council's heading ('NORTHSHIRE COUNCIL') is the council and the committee under it the body; minute
     references ('PC/23/12') number the minutes as printed; a paper headed by its body, its date and 'Minutes' alone is
     minutes of that body and date, its numbered entries minutes with their decisions."""
-    planning = tmp_path / "planning.txt"
-    planning.write_text(PLANNING_MINUTES, encoding="utf-8")
-    res = parse_file(str(planning), Limits(), None)
+    res = parse_text(tmp_path, PLANNING_MINUTES, "planning.txt")
     meta = res["meta"]
     assert (meta["council"], meta["body"], meta["meeting_date"], meta["doc_type"]) == (
         "Northshire Council",
@@ -189,9 +183,7 @@ def test_minutes_laid_out_as_other_councils_do(tmp_path):
     assert got == [("PC/23/12", "Minutes"), ("PC/23/13", "23/00456/FUL - Land at Mill Lane, Northtown")]
     (refused,) = [p for p in res["passages"] if "permission be REFUSED" in p["text"]]
     assert refused["is_decision"] and refused["item"] == "Minute PC/23/13: 23/00456/FUL - Land at Mill Lane, Northtown"
-    board = tmp_path / "board.txt"
-    board.write_text(BOARD_MINUTES, encoding="utf-8")
-    res = parse_file(str(board), Limits(), None)
+    res = parse_text(tmp_path, BOARD_MINUTES, "board.txt")
     meta = res["meta"]
     assert (meta["body"], meta["meeting_date"], meta["doc_type"]) == ("Health and Wellbeing Board", "2023-10-12", "minutes")
     assert [(r["minute_number"], r["outcome"]) for r in res["decisions"]] == [("2", "carried"), ("3", "carried")]
@@ -202,13 +194,12 @@ def test_minutes_laid_out_as_other_councils_do(tmp_path):
 def test_report_cover_sheet_labels_name_the_meeting_and_title(tmp_path):
     """'Report to: Cabinet' names the body, 'Date of meeting:' the date and 'Title:' the report's title, as
     'To: Cabinet – date' and 'Subject:' do on Kent's cover sheets."""
-    f = tmp_path / "report.txt"
-    f.write_text(
+    meta = parse_text(
+        tmp_path,
         "Report to: Cabinet\nDate of meeting: 14 March 2023\nReport of: Director of Finance\n"
         "Title: Revenue Budget Monitoring 2022/23 Quarter 3\n\n1. Summary\n\n1.1 The forecast is an overspend of £3.2m.\n",
-        encoding="utf-8",
-    )
-    meta = parse_file(str(f), Limits(), None)["meta"]
+        "report.txt",
+    )["meta"]
     assert (meta["title"], meta["body"], meta["meeting_date"], meta["doc_type"]) == (
         "Revenue Budget Monitoring 2022/23 Quarter 3",
         "Cabinet",
