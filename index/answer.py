@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .attendance import attendance_answer
 from .facts import fact_kind, is_table_row, owner, states, tabular, unit_states
 from .generate import generate
 from .hits import numbered_hit, public_hit
@@ -278,10 +279,11 @@ def _answer(index, question: str, k: int, filters: Filters | None, embedder, poo
     missing = unnamed(question, hits, index)
     if missing:  # the papers that match never mention the place or body asked about (index/unnamed.py)
         return _abstain(out, UNNAMED_TEXT.format(names=_and(missing)), res, missing)
-    # a vote or a decision: answered from (or led by) the register's record (index/recordanswer.py)
-    rec = record_answer(index, question, hits, res.query_text, res.qvec)
-    if rec is not None and rec["only"]:
-        out.update(record_only(rec), abstained=False, evidence={"matches": res.matches})
+    whole, rec = _from_records(index, question, hits, res, embedder)
+    if whole is not None and whole.get("abstained"):  # it asks who attended a meeting whose minutes are not indexed
+        return _abstain(out, whole["answer"], res, [])
+    if whole is not None:
+        out.update(whole, abstained=False, evidence={"matches": res.matches})
         return out
     cands, ev = score_sentences(index, question, hits, embedder, res.qvec)
     out["evidence"] = {
@@ -315,6 +317,19 @@ def _answer(index, question: str, k: int, filters: Filters | None, embedder, poo
     return out
 
 
+def _from_records(index, question: str, hits: list[dict], res, embedder) -> tuple[dict | None, dict | None]:
+    """(the whole answer's fields, or None; else the decision record that leads the usual answer, or None): who
+    chaired, attended or sent apologies, read from the meeting's minutes (index/attendance.py); a vote, or a decision,
+    from the register's record (index/recordanswer.py)."""
+    att = attendance_answer(index, question, hits, embedder)
+    if att is not None:
+        return (att if att.get("abstained") else record_only(att, "minutes attendance", "attendance")), None
+    rec = record_answer(index, question, hits, res.query_text, res.qvec)
+    if rec is not None and rec["only"]:
+        return record_only(rec), None
+    return None, rec
+
+
 def _abstain(out: dict, text: str, res, missing: list[str]) -> dict:
     """``out`` as an abstention saying ``text``, with the closest related passages (and the names no match holds)."""
     out.update(answer=text, related=[public_hit(h) for h in res.hits[:5]])
@@ -331,8 +346,8 @@ def _and(words: list[str]) -> str:
 def phrase(out: dict, llm: str, llm_model: str | None = None, llm_key: str | None = None, timeout: float = 60.0) -> dict:
     """The answer ``out`` of ``ask`` phrased by the chat endpoint at ``llm`` from its cited passages only
     (index/generate.py); on any failure, ``out`` unchanged but for a note. Abstentions and recorded votes are kept as
-    they are (a vote's record is exact; there is nothing to phrase in an abstention)."""
-    if out.get("abstained") or not out.get("citations") or out.get("mode") == "vote record":
+    they are (a vote's record and a meeting's attendance are exact; there is nothing to phrase in an abstention)."""
+    if out.get("abstained") or not out.get("citations") or out.get("mode") in ("vote record", "minutes attendance"):
         return out
     gen = generate(out["question"], out["citations"], llm, llm_model, llm_key, timeout)
     notes = list(out.get("notes") or [])

@@ -87,7 +87,7 @@ def record_answer(index, question: str, hits: list[dict], qtext: str, qvec) -> d
         cited = [r for r in rows if "Recorded vote" in (r.get("context") or "")][:1]
         motion = [r for r in rows if r not in cited and record.get("proposer") and record["proposer"] in r["text"]][:1]
         lead = compose_vote(record, question) + " [1]" + (f" The {record.get('motion_type') or 'motion'} as moved [2]." if motion else "")
-        return _cited(index, lead, cited + motion, record, (hits, qtext, qvec), only=True)
+        return cited_answer(index, lead, cited + motion, record, (hits, qtext, qvec), only=True)
     if not record.get("resolution") and record.get("kind") != "record":
         return None
     field = asked_field(question, record)
@@ -95,9 +95,9 @@ def record_answer(index, question: str, hits: list[dict], qtext: str, qvec) -> d
         name, text = field
         cited = _field_rows(index, record, text)
         lead = f"{compose_decision(record).split(': ', 1)[0]}; {name}: {whole_clauses(text)} [1]"
-        return _cited(index, lead, cited, record, (hits, qtext, qvec), only=False) if cited else None
+        return cited_answer(index, lead, cited, record, (hits, qtext, qvec), only=False) if cited else None
     cited = _resolution_rows(record, rows)
-    return _cited(index, compose_decision(record) + " [1]", cited, record, (hits, qtext, qvec), only=False) if cited else None
+    return cited_answer(index, compose_decision(record) + " [1]", cited, record, (hits, qtext, qvec), only=False) if cited else None
 
 
 # A question about why a decision was taken, or what else was weighed: a record paper says so in its own fields
@@ -137,15 +137,15 @@ def _field_rows(index, record: dict, text: str) -> list[dict]:
     return []
 
 
-def record_only(rec: dict) -> dict:
-    """The answer fields of a record that is the whole answer (a recorded vote)."""
+def record_only(rec: dict, mode: str = "vote record", key: str = "decision") -> dict:
+    """The answer fields of a record that is the whole answer (a recorded vote; a meeting's attendance, index/attendance.py)."""
     text = rec["lead"]
     return {
         "answer": text,
         "citations": rec["citations"],
         "sentences": [{"n": 1, "quote": text, "display": text, "start": 0, "end": 0, "score": 1.0}],
-        "mode": "vote record",
-        "decision": rec["record"],
+        "mode": mode,
+        key: rec["record"],
     }
 
 
@@ -169,7 +169,7 @@ def led_by_record(rec: dict, answer: str, citations: list[dict], sentences: list
     return (rec["lead"] + (" " + tail if tail else "")), cites, [lead, *kept]
 
 
-def _cited(index, lead: str, rows: list[dict], record: dict, ctx: tuple, only: bool) -> dict | None:
+def cited_answer(index, lead: str, rows: list[dict], record: dict, ctx: tuple, only: bool) -> dict | None:
     """The record's answer when the passage its lead cites is a strong match, judged among the question's matches
     (``ctx``: hits, query text, query vector), as any hit is; a further citation (the motion) only when it is one too:
     an answer never cites a passage not judged a match."""

@@ -13,6 +13,7 @@ import pytest
 from conftest import CORPUS, SHARED, build_index
 
 from boardpapers.index.answer import ask
+from boardpapers.index.attendance import meeting_name
 from boardpapers.index.embedded import Index
 from boardpapers.ingest.dates import date_words
 
@@ -253,3 +254,42 @@ def test_a_decision_the_minutes_narrate_is_quoted(leics, question):
     assert cited["is_decision"] and cited["meeting_date"] == "2017-07-20"
     assert "approve the BCF Plan for submission" in r["answer"]
     _check_cited(r)
+
+
+@pytest.mark.parametrize(
+    "question, chair, date, page",
+    [
+        ("Who chaired the Leicester City health and wellbeing board in October 2016?", "Councillor Rory Palmer", "2016-10-10", 7),
+        ("Who was in the chair at the county health and wellbeing board in July 2017?", "Mr. E. F. White CC", "2017-07-20", 1),
+    ],
+)
+def test_who_chaired_is_read_from_the_minutes(leics, question, chair, date, page):
+    """The name as the minutes print it ('(Chair)', '(in the Chair)'), the meeting named as the cited page's metadata
+    names it (the city pack's first pages alone give it another council name: not this test's business)."""
+    r = ask(leics, question)
+    c = r["citations"][0]
+    expected = f"{chair} chaired the meeting of {meeting_name(c['council'], c['body'])} on {date_words(date)}. [1]"
+    assert r["mode"] == "minutes attendance" and r["answer"] == expected, r["answer"]
+    assert (c["page"], c["meeting_date"]) == (page, date) and chair in c["text"]
+    _check_cited(r)
+
+
+def test_apologies_and_those_present_at_kent_meetings(kent):
+    def where(r: dict) -> str:  # the meeting as its cited page's metadata names it
+        c = r["citations"][0]
+        return f"the meeting of {meeting_name(c['council'], c['body'])} on {date_words(c['meeting_date'])}"
+
+    r = ask(kent, "Which members sent apologies to Cabinet on 30 January 2025?")
+    assert r["answer"] == f"At {where(r)}: Apologies were received from Mrs C Bell. [1]", r["answer"]
+    assert r["citations"][0]["meeting_date"] == "2025-01-30"
+    _check_cited(r)
+    r = ask(kent, "who sent apologies to the full council meeting on 9 January 2025")
+    assert r["answer"].startswith(f"At {where(r)}: The Democratic Services Manager reported apologies from Mr Beaney, "), r["answer"]
+    assert (r["citations"][0]["body"], r["citations"][0]["meeting_date"]) == ("County Council", "2025-01-09")
+    r = ask(kent, "Who was present at Cabinet on 30 January 2025?")
+    assert r["answer"].startswith(f"Present at {where(r)}: Mr R W Gough (Chairman), Mr N Baker, "), r["answer"]
+    assert r["attendance"]["meetings"][0]["date"] == "2025-01-30"
+    # no minutes of a meeting on that day: said so, not answered from another meeting's
+    r = ask(kent, "Who chaired the Cabinet meeting on 13 February 2025?")
+    assert r["abstained"] and r["answer"] == "The indexed papers hold no minutes of a meeting on 13 February 2025 that say who chaired it."
+    assert not r["citations"]
