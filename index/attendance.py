@@ -11,10 +11,12 @@ No sentence there says "X chaired the meeting" and the question's words are rare
 "(Chairman)", "attended" against "PRESENT"), so the sentence scorer of index/answer.py does not find them: the answer is
 read from the minutes' opening instead, naming the meeting and citing the page.
 
-The meeting is the one the question names (by date, then body) among the meetings of its strong matches, else the
-meeting of its first strong match; its minutes are found wherever they are printed (their own paper, or a later pack's
-"minutes of the previous meeting"). The passage cited must be judged a strong match of the question, as every passage
-an answer cites is (``_cited``): otherwise the usual answer stands.
+The meeting is the one the question names (its day, month or year, its body, its council) among the meetings of its
+strong matches and those with minutes on the date it names; a month named gives each of its meetings. Its minutes are
+found wherever they are printed (their own paper, or a later pack's "minutes of the previous meeting"). The passage
+cited must be judged a strong match of the meeting the question names, as every passage an answer cites must be a
+match (``_cited``): otherwise the usual answer stands. A question naming a day or month with no minutes of a meeting
+on it that say what it asks is told so (an abstention), not answered from another meeting's.
 """
 
 from __future__ import annotations
