@@ -26,8 +26,8 @@ import re
 from boardpapers.ingest.dates import MONTHS, date_words, find_dates
 
 from .hits import hit_from_row, numbered_hit
-from .judge import judge
 from .query import Filters
+from .recordanswer import judged_among
 
 # what the question asks for: the first kind that matches
 ATTENDANCE_Q: list[tuple[str, re.Pattern]] = [
@@ -321,14 +321,10 @@ def _cited(index, passage: dict, heading: dict, ctx: tuple) -> dict | None:
     question names, judged among that meeting's matches (``ctx``: hits, query text, vector); else None. The lines of a
     meeting's attendance are as much about the meeting as its minutes' heading, as a RESOLVED block is as relevant as
     the discussion it closes (index/judge.py): 'Apologies were received from Mrs C Bell.' names no meeting itself."""
-    hits_in, qtext, qvec = ctx
-    rows = index.rows_for_passage_ids([h["passage_id"] for h in hits_in] + [passage["passage_id"], heading["passage_id"]])
-    if rows[-1] is None or rows[-2] is None:
+    (own, head), threshold = judged_among(index, [passage, heading], ctx)
+    if own is None or head is None or max(own, head) < threshold:
         return None
-    verdict = judge(index, [r for r in rows if r is not None], qtext, qvec)
-    relevance = float(max(verdict.relevance[-2], verdict.relevance[-1]))
-    if relevance < verdict.threshold:
-        return None
+    relevance = max(own, head)
     hit = hit_from_row(passage, 0.0)
     hit.update(match="strong", relevance=round(relevance, 4))
     return hit

@@ -87,7 +87,7 @@ def record_answer(index, question: str, hits: list[dict], qtext: str, qvec) -> d
         cited = [r for r in rows if "Recorded vote" in (r.get("context") or "")][:1]
         motion = [r for r in rows if r not in cited and record.get("proposer") and record["proposer"] in r["text"]][:1]
         lead = compose_vote(record, question) + " [1]" + (f" The {record.get('motion_type') or 'motion'} as moved [2]." if motion else "")
-        return cited_answer(index, lead, cited + motion, record, (hits, qtext, qvec), only=True)
+        return _cited(index, lead, cited + motion, record, (hits, qtext, qvec), only=True)
     if not record.get("resolution") and record.get("kind") != "record":
         return None
     field = asked_field(question, record)
@@ -95,9 +95,9 @@ def record_answer(index, question: str, hits: list[dict], qtext: str, qvec) -> d
         name, text = field
         cited = _field_rows(index, record, text)
         lead = f"{compose_decision(record).split(': ', 1)[0]}; {name}: {whole_clauses(text)} [1]"
-        return cited_answer(index, lead, cited, record, (hits, qtext, qvec), only=False) if cited else None
+        return _cited(index, lead, cited, record, (hits, qtext, qvec), only=False) if cited else None
     cited = _resolution_rows(record, rows)
-    return cited_answer(index, compose_decision(record) + " [1]", cited, record, (hits, qtext, qvec), only=False) if cited else None
+    return _cited(index, compose_decision(record) + " [1]", cited, record, (hits, qtext, qvec), only=False) if cited else None
 
 
 # A question about why a decision was taken, or what else was weighed: a record paper says so in its own fields
@@ -169,23 +169,34 @@ def led_by_record(rec: dict, answer: str, citations: list[dict], sentences: list
     return (rec["lead"] + (" " + tail if tail else "")), cites, [lead, *kept]
 
 
-def cited_answer(index, lead: str, rows: list[dict], record: dict, ctx: tuple, only: bool) -> dict | None:
+def judged_among(index, passages: list[dict], ctx: tuple) -> tuple[list[float | None], float]:
+    """(relevance of each of ``passages``, None where it is not in the index; the judge's threshold): each judged among
+    the question's matches (``ctx``: hits, query text, query vector), as any hit is."""
+    hits_in, qtext, qvec = ctx
+    where = index.rows_for_passage_ids([h["passage_id"] for h in hits_in] + [p["passage_id"] for p in passages])
+    known = [(k, w) for k, w in enumerate(where) if w is not None]
+    if not known:
+        return [None] * len(passages), 1.0
+    verdict = judge(index, [w for _, w in known], qtext, qvec)
+    out: list[float | None] = [None] * len(passages)
+    for (k, _), p in zip(known, verdict.relevance):
+        if k >= len(hits_in):
+            out[k - len(hits_in)] = float(p)
+    return out, float(verdict.threshold)
+
+
+def _cited(index, lead: str, rows: list[dict], record: dict, ctx: tuple, only: bool) -> dict | None:
     """The record's answer when the passage its lead cites is a strong match, judged among the question's matches
     (``ctx``: hits, query text, query vector), as any hit is; a further citation (the motion) only when it is one too:
     an answer never cites a passage not judged a match."""
-    hits_in, qtext, qvec = ctx
     if not rows:
         return None
     hits = [hit_from_row(r, 0.0) for r in rows]
-    ids = [h["passage_id"] for h in hits_in] + [h["passage_id"] for h in hits]
-    where = index.rows_for_passage_ids(ids)
-    known = [(k, w) for k, w in enumerate(where) if w is not None]
-    verdict = judge(index, [w for _, w in known], qtext, qvec) if known else None
-    off = len(hits_in)
-    for (k, _), p in zip(known, verdict.relevance if verdict is not None else []):
-        if k >= off:
-            hits[k - off]["match"] = "strong" if p >= verdict.threshold else "related"  # type: ignore[union-attr]
-            hits[k - off]["relevance"] = round(float(p), 4)
+    relevance, threshold = judged_among(index, hits, ctx)
+    for h, p in zip(hits, relevance):
+        if p is not None:
+            h["match"] = "strong" if p >= threshold else "related"
+            h["relevance"] = round(p, 4)
     if hits[0].get("match") != "strong":
         return None
     if len(hits) > 1 and hits[1].get("match") != "strong":
