@@ -1,7 +1,8 @@
 """`ask` answered from the decision register (index/decisions.py) when the question is about a decision or a vote.
 
 - A vote ("how did the vote go on ...", "who voted against ...", "did Ms Constantine abstain", "was the amendment
-  passed"): the answer is the recorded vote's record -- counts, outcome, the list asked about, a named member's
+  passed", "Passmore amendment - result", "did the council back Mr Lehmann's call to ...": how a motion fared, asked by
+  its mover's name): the answer is the recorded vote's record -- counts, outcome, the list asked about, a named member's
   position -- because no single sentence holds a vote's facts; it cites the vote's passage and the motion's.
 - A decision ("what did the board decide / agree about ...", "did Cabinet approve ..."): the answer leads with the
   decision recorded for the minute the best matches belong to (its RESOLVED / AGREED text, naming the body and the
@@ -43,6 +44,7 @@ OUTCOME_Q = re.compile(
     r"|\b(?:did|was|were)\b[^?]{0,60}?\b(?:back|support|accept|reject|adopt|pass)(?:ed)?\b",
     re.I,
 )
+RESULT_Q = re.compile(r"\bresults?\b|\bwhat\s+became\s+of\b|\bhow\s+did\b[^?]{0,60}\b(?:fare|go)\b", re.I)  # of a motion named
 _ASKED = {
     "against": re.compile(r"\bagainst\b|\bopposed\b", re.I),
     "for": re.compile(r"\bvot\w*\s+for\b|\bin\s+favou?r\b|\bsupported\b|\bbacked\b", re.I),
@@ -71,15 +73,24 @@ def asks_decision(question: str) -> bool:
     return bool(DECISION_Q.search(question) or OUTCOME_Q.search(question))
 
 
+def asks_outcome(question: str) -> bool:
+    """Does the question ask how a motion fared ('was it passed', 'did they back', 'amendment ... - result')?"""
+    return bool(OUTCOME_Q.search(question) or RESULT_Q.search(question))
+
+
 def record_answer(index, question: str, hits: list[dict], qtext: str, qvec) -> dict | None:
     """For a vote or decision question: {"lead": the answer's first sentences, "citations": [hit, ...] they cite (in
     order), "record": the decision, "only": True when the record is the whole answer (a vote)}; None when the question
     is neither or its strong matches reach no record (the usual answer then stands)."""
-    vote = asks_vote(question) or (OUTCOME_Q.search(question) and re.search(r"\bamendment|\bmotion", question, re.I))
+    vote = asks_vote(question) or (asks_outcome(question) and re.search(r"\bamendment|\bmotion", question, re.I))
     needs = None if vote else asked_kind(question)
     if not vote and not asks_decision(question) and not needs:
         return None
     record = best_record(index, question, hits[:REACH], votes_only=bool(vote), needs=needs)
+    if not vote and asks_outcome(question):  # 'did the council back Mr Lehmann's call ...': the vote on his motion
+        moved = best_record(index, question, hits[:REACH], votes_only=True)
+        if moved is not None and _names_mover(question, moved):
+            record, vote = moved, True
     if record is None or (not vote and not asks_decision(question) and not asked_field(question, record)):
         return None  # 'why ...?' is the record's question only when a record paper it reaches says why
     rows = _record_rows(index, record)
@@ -227,8 +238,13 @@ def best_record(index, question: str, hits: list[dict], votes_only: bool = False
             reached.append((min(ranks), d))
     if not reached:
         return None
-    named = [(r, d) for r, d in reached if _names_mover(question, d)]
-    if named:
+    substantive = [(r, d) for r, d in reached if d.get("motion_type") == "substantive motion"]
+    named = [(r, d) for r, d in reached if _names_mover(question, d, owner=True)] or [
+        (r, d) for r, d in reached if _names_mover(question, d)
+    ]
+    if substantive and re.search(r"\bsubstantive\b", question, re.I):  # the motion as amended, whoever moved it
+        reached = substantive
+    elif named:
         reached = named
     elif not re.search(r"\bamendment", question, re.I) and any(d.get("motion_type") != "amendment" for _, d in reached):
         reached = [(r, d) for r, d in reached if d.get("motion_type") != "amendment"]
@@ -255,12 +271,12 @@ def _paper_of(d: dict, decisions: list[dict], field: str) -> dict:
     )
 
 
-def _names_mover(question: str, d: dict) -> bool:
-    """Does the question name the member who proposed the motion ('Hood amendment', 'Mr Lehmann's amendment')?"""
+def _names_mover(question: str, d: dict, owner: bool = False) -> bool:
+    """Does the question name the member who proposed the motion ('Hood amendment', 'Mr Lehmann's amendment')?
+    ``owner``: as its owner ("Mr Brady's amendment", where "how did Mr Hood vote on" names a voter too)."""
     surname = (d.get("proposer") or "").split()[-1:]
-    if surname and re.search(rf"\b{re.escape(surname[0])}\b", question, re.I):
-        return True
-    return False
+    own = r"['’](?:s\b)?" if owner else r"\b"
+    return bool(surname and re.search(rf"\b{re.escape(surname[0])}{own}", question, re.I))
 
 
 def _record_rows(index, record: dict) -> list[dict]:
@@ -343,6 +359,8 @@ def compose_vote(d: dict, question: str) -> str:
             names = votes[p].get("names") or []
             parts.append(f"{_LABEL[p]} ({_count(votes[p])}): " + (", ".join(names) if names else "no names recorded") + ".")
     for name in re.findall(rf"\b{TITLES}\.?(?:\s+[A-Z]\.?)*\s+[A-Z][\w'’\-]+", question):
+        if re.search(r"['’]s?$", name):  # "Mr Lehmann's amendment": his motion is asked about, not how he voted
+            continue
         said = [
             p for p in ("for", "against", "abstain") if p in votes and any(member_matches(name, n) for n in votes[p].get("names") or [])
         ]

@@ -15,6 +15,7 @@ from conftest import CORPUS, SHARED, build_index
 from boardpapers.index.answer import ask
 from boardpapers.index.attendance import meeting_name
 from boardpapers.index.embedded import Index
+from boardpapers.index.search import search
 from boardpapers.ingest.dates import date_words
 
 SLOW_FIXTURES = {"leics", "kent", "htlah"}
@@ -293,3 +294,24 @@ def test_apologies_and_those_present_at_kent_meetings(kent):
     r = ask(kent, "Who chaired the Cabinet meeting on 13 February 2025?")
     assert r["abstained"] and r["answer"] == "The indexed papers hold no minutes of a meeting on 13 February 2025 that say who chaired it."
     assert not r["citations"]
+
+
+def test_the_outcome_of_a_members_amendment_is_its_recorded_vote(kent):
+    """An amendment asked about by its mover ("Mr Lehmann's call", "Passmore amendment ... - result") is answered with
+    its own vote. County Council's five votes on devolution list the same 60 members, so a fold of near copies hid four
+    of them under one (another amendment's), and `ask` quoted "put the amendment set out in paragraph 23 to the vote"."""
+    r = ask(kent, "Did the council back Mr Lehmann's call to tell the Government it wanted the May 2025 elections to go ahead?")
+    assert r["mode"] == "vote record" and "proposed by Mr Lehmann, seconded by Mr Streatfeild" in r["answer"], r["answer"]
+    assert "For 14, Against 40, Abstain 7. The amendment was lost." in r["answer"] and "not named" not in r["answer"]
+    r = ask(kent, "Passmore amendment devolution consult the public before committing - result")
+    assert r["mode"] == "vote record" and "proposed by Mr Passmore" in r["answer"] and "For 13, Against 45, Abstain 4" in r["answer"]
+    assert "set out in paragraph 21 to the vote" in r["citations"][0]["text"] and r["citations"][0]["match"] == "strong"
+    # a voter named beside the owner of the amendment: the owner's amendment, the voter's position
+    r = ask(kent, "how did Mr Hood vote on Mr Brady's amendment on devolution")
+    assert "proposed by Mr Brady" in r["answer"] and "Mr Hood voted for." in r["answer"], r["answer"]
+    r = ask(kent, "Did Mr Lehmann vote for the substantive motion on devolution?")
+    assert "put the substantive motion" in r["answer"] and "Mr Lehmann voted against." in r["answer"], r["answer"]
+    # each vote is its own hit: none folded into another as a copy
+    votes = [h for h in search(kent, "devolution amendment vote", k=20).hits if "to the vote and the voting" in h["text"]]
+    assert len({h["text"][:80] for h in votes}) == len(votes) >= 4
+    assert not any(a["doc_id"] == h["doc_id"] for h in votes for a in h["also_in"])
