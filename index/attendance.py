@@ -170,6 +170,11 @@ def meeting_of(p: dict) -> Meeting | None:
     return (p.get("council"), str(body), str(date)) if body and date else None
 
 
+def _same_meeting(p: dict, meeting: Meeting) -> bool:
+    council, body, date = meeting
+    return p.get("body") == body and p.get("meeting_date") == date and p.get("council") in (None, council)
+
+
 def _in_minutes(p: dict) -> bool:
     return "minutes" in (p.get("section_kind"), p.get("doc_type"))
 
@@ -273,7 +278,7 @@ def attendance_answer(index, question: str, hits: list[dict], embedder=None) -> 
             continue
         read_any = True
         ctx = ctx or _named_matches(index, meeting_words(question), embedder)
-        hit = _cited(index, read[0], minutes_heading(index, read[0]), ctx)
+        hit = _cited(index, read[0], minutes_heading(index, read[0]), ctx, meeting)
         if hit is not None:  # named as the minutes' own page names it
             found.append(((read[0]["council"] or meeting[0], read[0]["body"] or meeting[1], meeting[2]), read[1], hit))
             if not every:
@@ -316,15 +321,21 @@ def _read(index, kind: str, meeting: Meeting) -> tuple[dict, str] | None:
     return None
 
 
-def _cited(index, passage: dict, heading: dict, ctx: tuple) -> dict | None:
-    """``passage`` as a hit, when it or the heading of the minutes it is in is a strong match of the meeting the
-    question names, judged among that meeting's matches (``ctx``: hits, query text, vector); else None. The lines of a
-    meeting's attendance are as much about the meeting as its minutes' heading, as a RESOLVED block is as relevant as
-    the discussion it closes (index/judge.py): 'Apologies were received from Mrs C Bell.' names no meeting itself."""
+def _cited(index, passage: dict, heading: dict, ctx: tuple, meeting: Meeting) -> dict | None:
+    """``passage`` as a hit, when it, the heading of the minutes it is in, or a paper of the same ``meeting`` is a
+    strong match of the meeting the question names, judged among that meeting's matches (``ctx``: hits, query text,
+    vector); else None. The lines of a meeting's attendance are as much about the meeting as its minutes' heading, as a
+    RESOLVED block is as relevant as the discussion it closes (index/judge.py): 'Apologies were received from Mrs C
+    Bell.' names no meeting itself. A meeting is named by what its papers say, too: "the extraordinary full council
+    meeting on devolution" is the one whose agenda is the "Summons to an Extraordinary Meeting", though its minutes
+    never say "extraordinary"."""
     (own, head), threshold = judged_among(index, [passage, heading], ctx)
-    if own is None or head is None or max(own, head) < threshold:
+    if own is None or head is None:
         return None
-    relevance = max(own, head)
+    papers = [h["relevance"] for h in ctx[0] if h.get("match") == "strong" and _same_meeting(h, meeting)]
+    relevance = max(own, head, *papers)
+    if relevance < threshold:
+        return None
     hit = hit_from_row(passage, 0.0)
     hit.update(match="strong", relevance=round(relevance, 4))
     return hit
