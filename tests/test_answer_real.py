@@ -294,7 +294,8 @@ def test_apologies_and_those_present_at_kent_meetings(kent):
     # a meeting named by what its agenda says: the "Summons to ... an Extraordinary Meeting"; its minutes never say so
     r = ask(kent, "who chaired the extraordinary full council meeting on devolution")
     assert r["answer"] == f"Mr G Cooke chaired {where(r)}. [1]", r["answer"]
-    assert (r["citations"][0]["body"], r["citations"][0]["doc_type"]) == ("County Council", "minutes") and r["citations"][0]["match"] == "strong"
+    c = r["citations"][0]
+    assert (c["body"], c["doc_type"], c["match"]) == ("County Council", "minutes", "strong")
     # no minutes of a meeting on that day: said so, not answered from another meeting's
     r = ask(kent, "Who chaired the Cabinet meeting on 13 February 2025?")
     assert r["abstained"] and r["answer"] == "The indexed papers hold no minutes of a meeting on 13 February 2025 that say who chaired it."
