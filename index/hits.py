@@ -88,8 +88,9 @@ def materialise(index, fused: list[tuple[int, float]], k: int, fold: bool) -> It
                         break
                     if bool(row["is_decision"]) != bool(hits[j]["is_decision"]):
                         continue  # what was resolved is no copy of what was recommended, however alike the words
-                    if row["is_decision"] and row["doc_id"] == hits[j]["doc_id"]:
-                        continue  # two decisions of one paper: two votes list the same members, not the same vote
+                    if row["doc_id"] == hits[j]["doc_id"] and (row["is_decision"] or row["item"] == hits[j]["item"]):
+                        continue  # two decisions, or two places of one item, of one paper: two votes list the same
+                        # members, two amendments repeat the motion they amend; neither is the other
                     if sh and sh2:
                         inter = len(sh & sh2)
                         if inter and inter / min(len(sh), len(sh2)) >= FOLD_OVERLAP:

@@ -321,3 +321,7 @@ def test_the_outcome_of_a_members_amendment_is_its_recorded_vote(kent):
     votes = [h for h in search(kent, "devolution amendment vote", k=20).hits if "to the vote and the voting" in h["text"]]
     assert len({h["text"][:80] for h in votes}) == len(votes) >= 4
     assert not any(a["doc_id"] == h["doc_id"] for h in votes for a in h["also_in"])
+    # nor each amendment, which repeats much of the motion it amends, under another
+    hits = search(kent, "Passmore amendment devolution consult the public before committing", k=10).hits
+    moved = [h for h in hits if "seconded the following" in " ".join(h["text"].split())]
+    assert len(moved) >= 2 and not any(a["doc_id"] == h["doc_id"] for h in moved for a in h["also_in"])
