@@ -6,7 +6,7 @@
 #   scripts/eval_sets.sh LEICESTER_INDEX KENT_INDEX [OUT]
 #
 # LEICESTER_INDEX: an index of corpus/ (`boardpapers ingest corpus --index DIR`); KENT_INDEX: an index of
-# ../shared/realpdf. OUT defaults to a new temporary folder. About two and a half minutes on two cores.
+# ../shared/realpdf. OUT defaults to a new temporary folder. About three minutes on two cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ $# -lt 2 ]; then
@@ -38,6 +38,8 @@ run leicester-fresh eval/leicester-fresh.jsonl "$leic" leicester
 run kent-fresh eval/kent-fresh.jsonl "$kent" kent
 run offtopic-fresh-leicester eval/offtopic-fresh.jsonl "$leic" leicester
 run offtopic-fresh-kent eval/offtopic-fresh.jsonl "$kent" kent
+run leicester-fresh2 eval/leicester-fresh2.jsonl "$leic" leicester
+run kent-fresh2 eval/kent-fresh2.jsonl "$kent" kent
 .venv/bin/python - "$out" <<'PY'
 import json
 import sys
