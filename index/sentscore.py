@@ -1,7 +1,7 @@
 """How a candidate sentence of an answer is scored against the question (index/answer.py picks and composes them).
 
 A sentence scores by its similarity to the question, the share of the question's terms it holds (an acronym counting
-for its long form), its passage's similarity and rank, and by what it is: a decision, when the question asks what was
+for its long form), its passage's similarity, rank and judged relevance, and by what it is: a decision, when the question asks what was
 decided; a statement of the kind of fact asked (an amount, a percentage, a count, a date, a name: index/facts.py); not a
 table's label run, a paper's statement of purpose or a number run. The weights and why: docs/ANSWERS.md.
 """
@@ -24,6 +24,9 @@ W_DECISION = 0.08  # sentence from a decision passage, when the question asks wh
 W_RECENCY = 0.02  # newest meeting among the hits gets the full bonus (a tie-breaker between near-equals)
 W_RANK = 0.06  # retrieval rank prior: hit 1 gets the full bonus, decaying as 1/rank
 W_PASSAGE = 0.3  # cosine(question, whole passage): context for short sentences ("That the report be noted.")
+# the judge's relevance of the sentence's passage (index/judge.py): the passage that answers is often the one the judge
+# finds most about the question, while the ranking put a passage on the topic's general words first (docs/ANSWERS.md)
+W_RELEVANCE = 0.3
 W_DECISION_SENT = 0.2  # a RESOLVED/AGREED/"That ..." sentence in a decision passage, for a decision question
 W_DATE = 0.08  # the question names the meeting's year (and month)
 JUNK_PENALTY = 0.3
@@ -133,7 +136,7 @@ def overlap(q: dict, terms: set[str]) -> float:
 def score_sentence(c: dict, h: dict, q: dict, dense: float) -> float:
     """A candidate sentence's score (the weights above; docs/ANSWERS.md)."""
     quote = c["quote"]
-    score = c["cos"] + W_OVERLAP * c["overlap"] + W_RANK / (c["hit"] + 1) + W_PASSAGE * dense
+    score = c["cos"] + W_OVERLAP * c["overlap"] + W_RANK / (c["hit"] + 1) + W_PASSAGE * dense + W_RELEVANCE * (h.get("relevance") or 0.0)
     if q["decision"] and h.get("is_decision"):
         score += W_DECISION + (W_DECISION_SENT if DECISION_SENT.search(quote) else 0.0)
     elif q["decision"] and (REPORTED_DECISION.search(quote) or RECOMMENDATION.search(quote)):
