@@ -97,10 +97,12 @@ def attendance_kind(question: str) -> str | None:
     return next((kind for kind, rx in ATTENDANCE_Q if rx.search(question)), None)
 
 
+_MONTH_YEAR = re.compile(rf"\b({'|'.join(sorted(MONTHS, key=len, reverse=True))})\.?\s+((?:19|20)\d\d)\b", re.I)
+
+
 def _month_of(question: str) -> str | None:
     """'YYYY-MM' when the question names a month and year ('in October 2016'), else None."""
-    names = "|".join(sorted(MONTHS, key=len, reverse=True))
-    m = re.search(rf"\b({names})\.?\s+((?:19|20)\d\d)\b", question, re.I)
+    m = _MONTH_YEAR.search(question)
     return f"{m.group(2)}-{MONTHS[m.group(1).casefold()]:02d}" if m else None
 
 
@@ -152,16 +154,22 @@ def meetings_asked(index, question: str, hits: list[dict]) -> tuple[list[Meeting
 
 def _dated_meetings(index, question: str) -> list[Meeting]:
     """The meetings with minutes on the day or in the month the question names (none when it names neither)."""
-    from .rank import rank
-
     days = sorted({iso for _, iso in find_dates(question)})
     month = _month_of(question)
     since, until = (days[0], days[-1]) if days else (f"{month}-01", f"{month}-31") if month else (None, None)
     if since is None:
         return []
-    rows = [r for r, _ in rank(index, _LOOKUP, 60, Filters(since=since, until=until), mode="bm25").fused]
-    got = index.store.passages_by_pid(index.pid_of(rows))
-    return list(dict.fromkeys(m for p in got.values() if _in_minutes(p) and (m := meeting_of(p)) is not None))
+    found = _minutes_lookup(index, 60, Filters(since=since, until=until))
+    return list(dict.fromkeys(m for p in found if (m := meeting_of(p)) is not None))
+
+
+def _minutes_lookup(index, depth: int, filters: Filters) -> list[dict]:
+    """The minutes' passages among the ``depth`` best BM25 matches of the attendance words (``_LOOKUP``) under
+    ``filters``."""
+    from .rank import rank  # rank imports answers' helpers: not at import time
+
+    rows = [r for r, _ in rank(index, _LOOKUP, depth, filters, mode="bm25").fused]
+    return [p for p in index.store.passages_by_pid(index.pid_of(rows)).values() if _in_minutes(p)]
 
 
 def meeting_of(p: dict) -> Meeting | None:
@@ -186,14 +194,9 @@ def _names_date(question: str) -> bool:
 def minutes_opening(index, meeting: Meeting) -> list[dict]:
     """The minutes' passages of ``meeting`` that may say who attended, in document order (each copy of the minutes
     in turn, the first printed first)."""
-    from .rank import rank  # rank imports answers' helpers: not at import time
-
     council, body, date = meeting
-    ranking = rank(index, _LOOKUP, 40, Filters(council=council, body=body, since=date, until=date), mode="bm25")
-    rows = [r for r, _ in ranking.fused]
-    got = index.store.passages_by_pid(index.pid_of(rows))
-    found = [p for p in got.values() if p.get("meeting_date") == date and _in_minutes(p)]
-    return sorted(found, key=lambda p: (p["doc_id"], p["seq"]))
+    found = _minutes_lookup(index, 40, Filters(council=council, body=body, since=date, until=date))
+    return sorted((p for p in found if p.get("meeting_date") == date), key=lambda p: (p["doc_id"], p["seq"]))
 
 
 HEADING_REACH = 40  # passages walked back from an attendance line to the minutes' heading
