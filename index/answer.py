@@ -40,7 +40,9 @@ ABSTAIN_TEXT = "The indexed papers don't seem to answer this question."
 
 # --- selection (see docs/ANSWERS.md) ---------------------------------------------------------------------
 READ = 16  # strong matches read: the sentence stating the fact asked is often in a passage ranked below the 8th
-DECISION_DENSE_GAP = 0.1  # a decision passage this close to the best passage's similarity leads the answer (council dev: 0.15 let an unrelated RESOLVED block lead q078; 0.03-0.1 same elsewhere)
+# a decision passage this close to the best passage's similarity leads the answer (council dev: 0.15 let an unrelated
+# RESOLVED block lead q078; 0.03-0.1 same elsewhere), as does a decision sentence scoring best of all (``select_sentences``)
+DECISION_DENSE_GAP = 0.1
 MAX_PER_HIT = 2  # sentences quoted from any one passage
 DROP = 0.2  # a passage's second sentence, and the lead: within this of the best score
 BREADTH_DROP = 0.4  # each further strong passage's best sentence: within this of the best score
@@ -147,9 +149,14 @@ def select_sentences(cands: list[dict], undecided: bool = False) -> list[dict]:
     if not cands:
         return chosen
     best = cands[0]["score"]
-    # decision questions: lead with the decision itself when a relevant passage records one
+    # decision questions: lead with the decision itself when a relevant passage records one, or when the best sentence
+    # of all is a decision (one the minutes narrate, in a passage less like the question than a plan's paragraphs)
     top_dense = max(c["dense"] for c in cands)
-    dec = [c for c in cands if c.get("decision_sent") and c["dense"] >= top_dense - DECISION_DENSE_GAP and not c.get("below")]
+    dec = [
+        c
+        for c in cands
+        if c.get("decision_sent") and (c["dense"] >= top_dense - DECISION_DENSE_GAP or c["score"] >= best) and not c.get("below")
+    ]
     if dec:
         chosen.append(dict(dec[0], lead=True))
         chosen.extend([c for c in dec[1:] if c["hit"] == dec[0]["hit"]][:1])

@@ -328,6 +328,30 @@ def test_passages_read_below_the_top_add_a_sentence_and_never_lead():
     assert 2 in [c["hit"] for c in chosen]  # the one read below is still quoted
 
 
+def test_a_decision_question_leads_with_its_best_sentence_when_that_records_the_decision():
+    """'What did the board decide about the Better Care Fund plan?' asks for a decision, and 'Fund' makes it an amount
+    question too. The minutes narrate the decision in one sentence ('The Board confirmed that it was content ... to
+    approve the BCF Plan for submission') whose passage is far less like the question than the plan's paragraphs
+    (0.54 against 0.72, past DECISION_DENSE_GAP), yet it scores best of all: it leads, not the plan's £22m."""
+    from boardpapers.index.answer import DECISION_DENSE_GAP, select_sentences
+
+    def cand(hit, score, dense, decision, fact):
+        return {"hit": hit, "start": 0, "score": score, "quote": f"sentence {hit}", "dense": dense, "table": False} | {
+            "decision_sent": decision,
+            "fact": fact,
+        }
+
+    top = 0.72
+    narrated = cand(2, 1.55, top - DECISION_DENSE_GAP - 0.08, True, False)
+    figure = cand(0, 1.54, 0.58, False, True)
+    other = cand(1, 1.50, top, False, False)
+    chosen = select_sentences([narrated, figure, other])
+    assert chosen[0]["hit"] == 2 and chosen[0].get("lead")
+    # a decision sentence scoring below the best, and that far from the best passage's similarity, does not lead
+    chosen = select_sentences([figure, dict(narrated, score=1.53), other])
+    assert chosen[0]["hit"] == 0 and chosen[0].get("lead")
+
+
 def test_a_passage_ending_on_an_introduction_is_completed_by_the_next():
     """Kent's call-in report ends a passage on 'the Scrutiny Committee unanimously agreed the following motion:' and the
     motion ('a. That implementation of Decision 24/00093 be postponed ...') opens the next; the minerals plan report's

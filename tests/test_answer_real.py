@@ -255,6 +255,8 @@ def test_a_decision_the_minutes_narrate_is_quoted(leics, question):
     (cited,) = [c for c in r["citations"] if "The Board confirmed that it was content" in c["text"]]
     assert cited["is_decision"] and cited["meeting_date"] == "2017-07-20"
     assert "approve the BCF Plan for submission" in r["answer"]
+    if "decide" in question:  # what was decided leads, not the plan's figures ('Fund' asks for an amount too)
+        assert r["answer"].startswith("The Board confirmed that it was content"), r["answer"]
     _check_cited(r)
 
 
