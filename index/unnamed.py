@@ -50,27 +50,48 @@ def question_names(question: str) -> list[str]:
     return list(out)
 
 
+MINUTE_BACK = 40  # how far back a minute's passages are read for the names it opens with (Kent's longest minute: 31)
+
+
 def preceding_terms(index, pids: list[int], known: dict[int, dict] | None = None) -> set[str]:
-    """The terms of the passage just before each of ``pids`` (passage ids) in the same document and agenda item. A
-    minute or report names the strategy, place or body once and the next passage goes on about it: "... the Joint
-    Health and Wellbeing Strategy: 'Closing the Gap'", then "Measures that had shown particular improvement relative
-    to the baseline in the strategy were:- Breastfeeding at 6-8 weeks ...". Not for a decision block: it is a match by
-    its minute's best passage (index/judge.py), not by what it follows. ``known``: the passages (or hits) of ``pids``
-    already read, by pid; the others are read from the store."""
+    """The terms of the passage just before each of ``pids`` (passage ids) in the same document and agenda item, and in
+    a minute every passage of it before. A minute or report names the strategy, place or body once and the next
+    passages go on about it: a minute opens "31. FINAL REPORT ON THE DELIVERY OF THE JOINT HEALTH AND WELLBEING
+    STRATEGY ... 'Closing the Gap'", its second passage reads "Measures that had shown particular improvement relative
+    to the baseline in the strategy were:- Breastfeeding at 6-8 weeks ...", its third "Older people who are still at
+    home 91 days after discharge ...". A minute is one discussion of one subject; a report's item can run to a whole
+    plan, so there only the passage just before counts. Not for a decision block: it is a match by its minute's best
+    passage (index/judge.py), not by what it follows. ``known``: the passages (or hits) of ``pids`` already read, by
+    pid; the others are read from the store."""
     known = known or {}
     got = index.store.passages_by_pid([p for p in pids if p not in known] + [p - 1 for p in pids])
     out: set[str] = set()
+    deeper = []
     for p in pids:
         a, b = got.get(p - 1), known.get(p) or got.get(p)
-        if a and b and not b.get("is_decision") and a["doc_id"] == b["doc_id"] and a.get("item") == b.get("item"):
+        if a and b and not b.get("is_decision") and _same_item(a, b):
             out.update(tokenize(a["text"]))
+            if b.get("doc_type") == "minutes" and b.get("item"):
+                deeper.append((p, b))
+    if deeper:  # the rest of each minute, back to its opening
+        more = index.store.passages_by_pid(sorted({p - d for p, _ in deeper for d in range(2, MINUTE_BACK + 1)}))
+        for p, b in deeper:
+            for d in range(2, MINUTE_BACK + 1):
+                a = more.get(p - d)
+                if not (a and _same_item(a, b)):
+                    break
+                out.update(tokenize(a["text"]))
     return out
+
+
+def _same_item(a: dict, b: dict) -> bool:
+    return a["doc_id"] == b["doc_id"] and a.get("item") == b.get("item")
 
 
 def unnamed(question: str, hits: list[dict], index=None) -> list[str]:
     """The words of ``question`` naming something (``question_names``) that none of ``hits`` holds in its text, title,
     agenda item, body or council, as the question writes them, nor (given the ``index``) the passage before one of them
-    in its agenda item (``preceding_terms``), as the judge's ``unnamed_terms``."""
+    in its agenda item, or in a minute any passage of it before (``preceding_terms``), as the judge's ``unnamed_terms``."""
     names = question_names(question)
     if not names:
         return []

@@ -225,6 +225,50 @@ def test_a_place_named_by_the_passage_before_a_match(ix):
     assert unnamed("library savings in Rutland", [follower | {"is_decision": True}], ix) == ["Rutland"]
 
 
+def _items(ix, doc_type: str) -> list[list[dict]]:
+    """The passages of each agenda item of ``doc_type`` papers with three or more, in reading order."""
+    got = ix.store.passages_by_pid(ix.pid_of(list(range(len(ix)))))
+    items: dict[tuple, list[dict]] = {}
+    for pid in sorted(got):
+        p = got[pid]
+        if p["doc_type"] == doc_type and p["item"]:
+            items.setdefault((p["doc_id"], p["item"]), []).append(p)
+    return [ps for ps in items.values() if len(ps) >= 3]
+
+
+def test_a_name_a_minute_opens_with_is_held_by_all_its_passages(ix):
+    """A minute names its subject once: the City board's minute on the draft strategy opens with 'Closing the Gap' and
+    its third passage goes on without it; the whole minute holds the name (lg003: the rate of admissions 'had fallen
+    from 763 per 100,000 to 653' is the third passage of the minute naming 'Closing the Gap'). A report's item can run
+    to a whole plan: there only the passage just before counts (index/unnamed.py, ``preceding_terms``)."""
+    from boardpapers.index.tokenize import tokenize
+    from boardpapers.index.unnamed import preceding_terms
+
+    def words(p: dict) -> set[str]:
+        return set(tokenize(" ".join(str(p.get(k) or "") for k in ("text", "title", "item", "body", "council"))))
+
+    later = [
+        (ps, i)
+        for ps in _items(ix, "minutes")
+        if "closing the gap" in " ".join(ps[0]["text"].split()).lower()
+        for i in range(2, len(ps))
+        if not ps[i]["is_decision"] and "close" not in words(ps[i]) | words(ps[i - 1])
+    ]
+    assert later, "no minute of the two packs goes on about 'Closing the Gap' without naming it"
+    for ps, i in later:
+        assert "close" in preceding_terms(ix, [ps[i]["pid"]])
+        assert unnamed_terms(ix, np.array(ix.rows_for_passage_ids([ps[i]["passage_id"]])), np.array([0.9]), 0.3, "Closing the Gap") == []
+    far = [
+        (t, ps[i])
+        for ps in _items(ix, "report")
+        for i in range(2, len(ps))
+        for t in sorted(set(tokenize(ps[i - 2]["text"])) - set(tokenize(ps[i - 1]["text"])) - words(ps[i]))[:1]
+        if not ps[i]["is_decision"]
+    ]
+    assert far
+    assert all(t not in preceding_terms(ix, [p["pid"]]) for t, p in far[:20])
+
+
 def test_matches_come_first_and_are_counted(ix):
     res = search(ix, ON_TOPIC, k=50)
     strong = [h for h in res.hits if h["match"] == "strong"]
