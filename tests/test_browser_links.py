@@ -204,6 +204,7 @@ def test_landing_page_examples_search_the_index(ctx, server):
     page = open_app(ctx, server)
     page.get_by_text("Try a search").wait_for(timeout=120_000)
     examples = page.locator("[class*='st-key-example-'] button")
+    examples.nth(2).wait_for(timeout=120_000)  # the heading streams in before the buttons under it
     assert examples.count() >= 3
     text = examples.first.inner_text()
     examples.first.click()
