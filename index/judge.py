@@ -379,7 +379,7 @@ def continued(index, rows: np.ndarray, p: np.ndarray, thr: float) -> np.ndarray:
 def unnamed_terms(index, rows: np.ndarray, p: np.ndarray, thr: float, query_text: str) -> list[str]:
     """The names of the query (index/unnamed.py: "Medway", "Margate") that none of its strong matches (relevance ``p`` at
     least ``thr``, and at most NAME_GAP under the best) holds, in its words, its council's or body's name or the passage
-    before it in its agenda item, or in a minute any passage before it (``preceding_terms``). Then no
+    before it in its agenda item, or its minute's opening passage (``preceding_terms``). Then no
     passage is a match: a passage about Kent's council tax holds every word of "Medway Council council tax increase"
     but the one that says which council."""
     names = question_names(query_text)

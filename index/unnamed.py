@@ -50,19 +50,21 @@ def question_names(question: str) -> list[str]:
     return list(out)
 
 
-MINUTE_BACK = 40  # how far back a minute's passages are read for the names it opens with (Kent's longest minute: 31)
+MINUTE_BACK = 40  # how far back a minute's opening is looked for (Kent's longest minute: 31 passages)
 
 
 def preceding_terms(index, pids: list[int], known: dict[int, dict] | None = None) -> set[str]:
     """The terms of the passage just before each of ``pids`` (passage ids) in the same document and agenda item, and in
-    a minute every passage of it before. A minute or report names the strategy, place or body once and the next
-    passages go on about it: a minute opens "31. FINAL REPORT ON THE DELIVERY OF THE JOINT HEALTH AND WELLBEING
+    a minute those of the minute's opening passage. A minute or report names the strategy, place or body once and the
+    next passages go on about it: a minute opens "31. FINAL REPORT ON THE DELIVERY OF THE JOINT HEALTH AND WELLBEING
     STRATEGY ... 'Closing the Gap'", its second passage reads "Measures that had shown particular improvement relative
     to the baseline in the strategy were:- Breastfeeding at 6-8 weeks ...", its third "Older people who are still at
-    home 91 days after discharge ...". A minute is one discussion of one subject; a report's item can run to a whole
-    plan, so there only the passage just before counts. Not for a decision block: it is a match by its minute's best
-    passage (index/judge.py), not by what it follows. ``known``: the passages (or hits) of ``pids`` already read, by
-    pid; the others are read from the store."""
+    home 91 days after discharge ...". A minute's opening says what it is about; a place its middle mentions in
+    passing ("proposals being developed for community services in Hinckley, Oakham and Lutterworth" in the STP minute)
+    is not what its later passages are about, and a report's item can run to a whole plan, so there only the passage
+    just before counts. Not for a decision block: it is a match by its minute's best passage (index/judge.py), not by
+    what it follows. ``known``: the passages (or hits) of ``pids`` already read, by pid; the others are read from the
+    store."""
     known = known or {}
     got = index.store.passages_by_pid([p for p in pids if p not in known] + [p - 1 for p in pids])
     out: set[str] = set()
@@ -73,14 +75,17 @@ def preceding_terms(index, pids: list[int], known: dict[int, dict] | None = None
             out.update(tokenize(a["text"]))
             if b.get("doc_type") == "minutes" and b.get("item"):
                 deeper.append((p, b))
-    if deeper:  # the rest of each minute, back to its opening
+    if deeper:  # each minute's opening passage, however far back
         more = index.store.passages_by_pid(sorted({p - d for p, _ in deeper for d in range(2, MINUTE_BACK + 1)}))
         for p, b in deeper:
+            opening = None
             for d in range(2, MINUTE_BACK + 1):
                 a = more.get(p - d)
                 if not (a and _same_item(a, b)):
                     break
-                out.update(tokenize(a["text"]))
+                opening = a
+            if opening is not None:
+                out.update(tokenize(opening["text"]))
     return out
 
 
@@ -91,7 +96,7 @@ def _same_item(a: dict, b: dict) -> bool:
 def unnamed(question: str, hits: list[dict], index=None) -> list[str]:
     """The words of ``question`` naming something (``question_names``) that none of ``hits`` holds in its text, title,
     agenda item, body or council, as the question writes them, nor (given the ``index``) the passage before one of them
-    in its agenda item, or in a minute any passage of it before (``preceding_terms``), as the judge's ``unnamed_terms``."""
+    in its agenda item, or the opening passage of its minute (``preceding_terms``), as the judge's ``unnamed_terms``."""
     names = question_names(question)
     if not names:
         return []
