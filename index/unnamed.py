@@ -75,17 +75,17 @@ def preceding_terms(index, pids: list[int], known: dict[int, dict] | None = None
             out.update(tokenize(a["text"]))
             if b.get("doc_type") == "minutes" and b.get("item"):
                 deeper.append((p, b))
-    if deeper:  # each minute's opening passage, however far back
-        more = index.store.passages_by_pid(sorted({p - d for p, _ in deeper for d in range(2, MINUTE_BACK + 1)}))
+    if deeper:  # each minute's opening passage, however far back: found by the passages' item keys, then read
+        keys = index.store.item_keys(sorted({p - d for p, _ in deeper for d in range(2, MINUTE_BACK + 1)}))
+        openings = []
         for p, b in deeper:
-            opening = None
-            for d in range(2, MINUTE_BACK + 1):
-                a = more.get(p - d)
-                if not (a and _same_item(a, b)):
-                    break
-                opening = a
-            if opening is not None:
-                out.update(tokenize(opening["text"]))
+            d = 1
+            while d < MINUTE_BACK and keys.get(p - d - 1) == (b["doc_id"], b.get("item")):
+                d += 1
+            if d > 1:
+                openings.append(p - d)
+        if openings:
+            out.update(t for a in index.store.passages_by_pid(openings).values() for t in tokenize(a["text"]))
     return out
 
 
