@@ -151,8 +151,15 @@ def candidate_sentences(hits: list[dict]) -> list[dict]:
     ]
 
 
+# what a heading may name besides words: a year or financial year ('Strategy 2025-26', 'Report 2015-2016'), and a page
+# number a running header carries after a gap ('Treasury Management Strategy  11')
+_HEADING_NUMBERS = re.compile(r"(?:\b(?:in|for|of|to)\s+)?\b(?:19|20)\d\d(?:\s?[/\-–]\s?\d{2,4})?\b|(?<=\S)\s{2,}\d{1,3}\s*$")
+
+
 def _is_heading(quote: str) -> bool:
-    """A heading standing alone ('11.5 Our Target for improving Delayed Transfers of Care (DTOC)') names a subject and
-    states nothing; one with a figure in it ('Budget 2017/18 £52.0m') may be a table row, so it stays a candidate."""
-    rest = re.sub(r"^\s*\(?\d+(?:\.\d+)*[.)]?\s+", "", quote)
+    """A heading standing alone ('11.5 Our Target for improving Delayed Transfers of Care (DTOC)', a running header
+    'Treasury Management Strategy  11') names a subject and states nothing; one with a figure in it ('Budget 2017/18
+    £52.0m') may be a table row, so it stays a candidate. One of several lines may be a list of names and roles (a
+    board's membership), which answers 'who'."""
+    rest = _HEADING_NUMBERS.sub(" ", re.sub(r"^\s*\(?\d+(?:\.\d+)*[.)]?\s+", "", quote))
     return "\n" not in rest.strip() and not re.search(r"\d", rest) and _heading_like(rest)

@@ -421,6 +421,29 @@ def test_a_heading_over_its_first_sentence_is_not_quoted_with_it():
     assert candidate_sentences([{"text": "Better Care Fund Budget 2017/18 £52.0m"}])
 
 
+def test_a_running_header_or_a_titles_year_is_no_quote():
+    """Kent's Treasury Management Strategy (Cabinet, 30 January 2025) runs the header 'Treasury Management Strategy' with
+    its page number over each page; an answer on the council's treasury adviser quoted it as a sentence. A year or
+    financial year in a title ('Flexible use of Capital Receipts Strategy 2025-26') makes it no statement either. A
+    label with one figure after a single space may be a table row ('Older People Residential 12'), and stays."""
+    from boardpapers.index.sentences import candidate_sentences
+
+    text = (
+        "Treasury Management Strategy  11\n"
+        "11.1 The Council's treasury management takes account of the medium term interest rate forecasts from Link "
+        "Group, the Council's appointed treasury advisors."
+    )
+    quotes = [" ".join(c["quote"].split()) for c in candidate_sentences([{"text": text}])]
+    assert quotes == [
+        "11.1 The Council's treasury management takes account of the medium term interest rate forecasts from Link "
+        "Group, the Council's appointed treasury advisors."
+    ], quotes
+    for title in ("Flexible use of Capital Receipts Strategy 2025-26", "Proposed Flexible Use of Capital Receipts in 2025-26"):
+        assert not candidate_sentences([{"text": title}]), title
+    for row in ("Older People Residential Care Placements 12", "Better Care Fund Budget 2017/18 £52.0m"):
+        assert candidate_sentences([{"text": row}]), row
+
+
 def test_a_table_rows_figures_line_ends_the_row():
     """The BCF plan's metrics table (corpus/, 21 Sep 2017, p. 55) in its PDF text: the metric, then its target, actual
     and RAG rating on a line of their own, then the commentary cell. The row and the commentary are two quotes, not
