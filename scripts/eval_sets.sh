@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every labelled set, judged: the thirteen lines a change to ranking, the judge, trace or ask is decided on
+# Every labelled set, judged: the seventeen lines a change to ranking, the judge, trace or ask is decided on
 # (docs/BENCHMARKS.md, "Held-out sets"). `boardpapers eval --judge` on the dev set and our own sets, each over the index
 # of its papers; prints one line per set and leaves each run's JSON (per-query records included) in OUT.
 #
@@ -40,6 +40,8 @@ run offtopic-fresh-leicester eval/offtopic-fresh.jsonl "$leic" leicester
 run offtopic-fresh-kent eval/offtopic-fresh.jsonl "$kent" kent
 run leicester-fresh2 eval/leicester-fresh2.jsonl "$leic" leicester
 run kent-fresh2 eval/kent-fresh2.jsonl "$kent" kent
+run leicester-fresh3 eval/leicester-fresh3.jsonl "$leic" leicester
+run kent-fresh3 eval/kent-fresh3.jsonl "$kent" kent
 .venv/bin/python - "$out" <<'PY'
 import json
 import sys
