@@ -78,8 +78,26 @@ _UNIT = re.compile(r"£\s?['’]?000s?|£k\b|£m\b|£bn\b|\(%\)|%|\bNo\.?(?=\s|$
 HEAD_LINES = 30  # how far above a row its column heads are looked for
 
 
+# what a question says it asks ('How many schools were in deficit?', 'Who has to approve spending from the reserve?',
+# 'When did the council last overspend?'): its asking words decide before the words of its subject, which KINDS also
+# reads ('deficit', 'budget', 'spending', the Better Care *Fund* say money; 'rate' says percentage); of two asked, the first
+_NAMED = {kind: asks for kind, asks, _ in KINDS}
+_ASKING: dict[str, re.Pattern] = {
+    "percentage": re.compile(r"\b(?:what|which)\s+(?:percentage|proportion|share)\b", re.I),
+    "amount": re.compile(r"\bhow much\b", re.I),
+    "count": re.compile(r"\b(?:how many|number of)\b", re.I),
+    "date": _NAMED["date"],
+    "body": _NAMED["body"],
+    "name": re.compile(r"^\s*who\b|\bwhom\b|\bname of\b", re.I),
+}
+
+
 def fact_kind(question: str) -> str | None:
-    """The kind of fact asked for ('amount', 'percentage', 'count', 'date', 'name'), or None."""
+    """The kind of fact asked for ('amount', 'percentage', 'count', 'date', 'body', 'name'), or None: the first the
+    question asks in so many words (_ASKING), else the first kind its words name."""
+    asked = [(m.start(), kind) for kind, rx in _ASKING.items() if (m := rx.search(question))]
+    if asked:
+        return min(asked)[1]
     for kind, asks, _ in KINDS:
         if asks.search(question):
             return kind

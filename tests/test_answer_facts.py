@@ -59,6 +59,23 @@ def test_fact_kinds_of_questions_and_sentences():
     assert fact_kind("When was the plan submitted to NHS England?") == "date"
     assert fact_kind("Who chairs the Integration Finance and Performance Group?") == "name"
     assert fact_kind("Why did the board discuss the plan?") is None
+
+
+def test_a_questions_asking_words_decide_its_kind_before_its_subjects():
+    """'Who has the power to approve Leicestershire's Better Care Fund plan' asks for a name, though 'Fund' names money;
+    it was answered with 'more than £14m of the fund will be allocated' (lf023). The words that ask ('who', 'how many',
+    'when') decide before the subject's ('budget', 'deficit', 'spending', 'rate'); of two things asked, the first."""
+    assert fact_kind("who has the power to approve Leicestershire's Better Care Fund plan") == "name"
+    assert fact_kind("Who has to approve spending from the general reserve during the year?") == "name"
+    assert fact_kind("How many Kent maintained schools were in deficit at the end of March 2024?") == "count"
+    assert fact_kind("number of personal health budgets in LLR") == "count"
+    assert fact_kind("Kent birth rate peak 2012 number of births") == "count"
+    assert fact_kind("When did Kent County Council last end a year with a significant overspend?") == "date"
+    assert fact_kind("Sport England pilots - how much funding nationally and how many areas") == "amount"
+    assert fact_kind("children in need - how many and how much of a rise?") == "count"
+    # with no asking words, the subject's words still say what is asked
+    assert fact_kind("Leicestershire BCF pooled fund size 2017/18") == "amount"
+    assert fact_kind("delayed discharge rate per 100,000 population") == "percentage"
     assert states("amount", "The BCF expenditure plan totals £52m in 2017/18.")
     assert not states("amount", "Funding Source 2017/18 £000")  # a unit, not an amount
     assert states("percentage", "Readmissions fell by 3.5% over the year.")
