@@ -92,14 +92,19 @@ def _heading_like(line: str) -> bool:
 
 
 def _split_long(text: str, s: int, e: int) -> list[tuple[int, int]]:
-    """Very long 'sentences' (tables, run-on lists) are cut at '; ' or newlines so quotes stay readable."""
+    """Very long 'sentences' (tables, run-on lists) are cut at '; ' or newlines so quotes stay readable. Not at a
+    wrapped line: one that stops on a word no sentence ends with, or whose next line goes on in lower case (a table
+    cell's text wrapped in its column, 'Produced in Kent, the' / 'county's food & drink sector ...')."""
     if e - s <= MAX_SENTENCE_CHARS:
         return [(s, e)]
     out = []
     start = s
     for m in re.finditer(r";\s+|\n", text[s:e]):
         cut = s + m.end()
-        if cut - start >= 80:
+        wrapped = m.group() == "\n" and (
+            bool(_UNFINISHED.search(text, start, s + m.start())) or bool(re.match(r"[ \t]*[a-z]", text[cut:e]))
+        )
+        if cut - start >= 80 and not wrapped:
             out.append((start, s + m.start() + (1 if text[s + m.start()] == ";" else 0)))
             start = cut
     out.append((start, e))

@@ -461,6 +461,33 @@ def test_a_running_header_or_a_titles_year_is_no_quote():
         assert candidate_sentences([{"text": row}]), row
 
 
+def test_a_long_tables_wrapped_cell_is_quoted_whole():
+    """A budget template's rows in PDF text run to one 'sentence' of over 600 characters, cut at line ends to stay
+    readable. A cell's text wraps in its column ('... operational costs of Produced in Kent, the' / 'county's food ...'):
+    an answer quoted the wrapped tail, opening in lower case. A line that stops on 'the', or whose next line goes on in
+    lower case, is not a place to cut."""
+    from boardpapers.index.sentences import candidate_sentences
+
+    rows = "".join(
+        f"Policy GET Cabinet Member Service {n} Increase income from service {n} -120.0 -130.0 0.0 Other Services\nCore\n" for n in range(6)
+    )
+    text = (
+        rows + "Policy GET Derek Murphy Regeneration & Economic Development - \nProduced in Kent\n"
+        "Reduction of KCC funding to support the operational costs of Produced in Kent, the \n"
+        "county's food & drink sector business membership organisation and promotional \nagency."
+    )
+    assert len(text) > 600
+    quotes = [" ".join(c["quote"].split()) for c in candidate_sentences([{"text": text}])]
+    assert not [q for q in quotes if q[0].islower()], quotes
+    assert any(
+        q.endswith(
+            "Reduction of KCC funding to support the operational costs of Produced in Kent, the county's food & drink "
+            "sector business membership organisation and promotional agency."
+        )
+        for q in quotes
+    ), quotes
+
+
 def test_a_table_rows_figures_line_ends_the_row():
     """The BCF plan's metrics table (corpus/, 21 Sep 2017, p. 55) in its PDF text: the metric, then its target, actual
     and RAG rating on a line of their own, then the commentary cell. The row and the commentary are two quotes, not
