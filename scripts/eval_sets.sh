@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every labelled set, judged: the seventeen lines a change to ranking, the judge, trace or ask is decided on
+# Every labelled set, judged: the nineteen lines a change to ranking, the judge, trace or ask is decided on
 # (docs/BENCHMARKS.md, "Held-out sets"). `boardpapers eval --judge` on the dev set and our own sets, each over the index
 # of its papers; prints one line per set and leaves each run's JSON (per-query records included) in OUT.
 #
@@ -42,6 +42,8 @@ run leicester-fresh2 eval/leicester-fresh2.jsonl "$leic" leicester
 run kent-fresh2 eval/kent-fresh2.jsonl "$kent" kent
 run leicester-fresh3 eval/leicester-fresh3.jsonl "$leic" leicester
 run kent-fresh3 eval/kent-fresh3.jsonl "$kent" kent
+run leicester-fresh4 eval/leicester-fresh4.jsonl "$leic" leicester
+run kent-fresh4 eval/kent-fresh4.jsonl "$kent" kent
 .venv/bin/python - "$out" <<'PY'
 import json
 import sys
