@@ -85,7 +85,7 @@ _NAMED = {kind: asks for kind, asks, _ in KINDS}
 _ASKING: dict[str, re.Pattern] = {
     "percentage": re.compile(r"\b(?:what|which)\s+(?:percentage|proportion|share)\b", re.I),
     "amount": re.compile(r"\bhow much\b", re.I),
-    "count": re.compile(r"\b(?:how many|number of)\b", re.I),
+    "count": re.compile(r"\bhow many\b|(?<!\ba )\bnumber of\b", re.I),  # not 'a number of changes'
     "date": _NAMED["date"],
     "body": _NAMED["body"],
     "name": re.compile(r"^\s*who\b|\bwhom\b|\bname of\b", re.I),

@@ -73,6 +73,7 @@ def test_a_questions_asking_words_decide_its_kind_before_its_subjects():
     assert fact_kind("When did Kent County Council last end a year with a significant overspend?") == "date"
     assert fact_kind("Sport England pilots - how much funding nationally and how many areas") == "amount"
     assert fact_kind("children in need - how many and how much of a rise?") == "count"
+    assert fact_kind("Did the board agree a number of changes to the budget?") == "amount"  # 'a number of' asks nothing
     # with no asking words, the subject's words still say what is asked
     assert fact_kind("Leicestershire BCF pooled fund size 2017/18") == "amount"
     assert fact_kind("delayed discharge rate per 100,000 population") == "percentage"
