@@ -91,6 +91,9 @@ def _heading_like(line: str) -> bool:
     return bool(long) and sum(w[0].isupper() for w in long) >= 0.6 * len(long)
 
 
+_GOES_ON = re.compile(r"[ \t]*[a-z]")  # a line that carries on the one before in lower case
+
+
 def _split_long(text: str, s: int, e: int) -> list[tuple[int, int]]:
     """Very long 'sentences' (tables, run-on lists) are cut at '; ' or newlines so quotes stay readable. Not at a
     wrapped line: one that stops on a word no sentence ends with, or whose next line goes on in lower case (a table
@@ -101,9 +104,7 @@ def _split_long(text: str, s: int, e: int) -> list[tuple[int, int]]:
     start = s
     for m in re.finditer(r";\s+|\n", text[s:e]):
         cut = s + m.end()
-        wrapped = m.group() == "\n" and (
-            bool(_UNFINISHED.search(text, start, s + m.start())) or bool(re.match(r"[ \t]*[a-z]", text[cut:e]))
-        )
+        wrapped = m.group() == "\n" and (bool(_UNFINISHED.search(text, start, s + m.start())) or bool(_GOES_ON.match(text, cut, e)))
         if cut - start >= 80 and not wrapped:
             out.append((start, s + m.start() + (1 if text[s + m.start()] == ";" else 0)))
             start = cut
