@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Every labelled set, judged: the nineteen lines a change to ranking, the judge, trace or ask is decided on
+# Every labelled set, judged: the twenty-one lines a change to ranking, the judge, trace or ask is decided on
 # (docs/BENCHMARKS.md, "Held-out sets"). `boardpapers eval --judge` on the dev set and our own sets, each over the index
 # of its papers; prints one line per set and leaves each run's JSON (per-query records included) in OUT.
 #
 #   scripts/eval_sets.sh LEICESTER_INDEX KENT_INDEX [OUT]
 #
 # LEICESTER_INDEX: an index of corpus/ (`boardpapers ingest corpus --index DIR`); KENT_INDEX: an index of
-# ../shared/realpdf. OUT defaults to a new temporary folder. About three minutes on two cores.
+# ../shared/realpdf. OUT defaults to a new temporary folder. About four minutes on two cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ $# -lt 2 ]; then
@@ -44,6 +44,8 @@ run leicester-fresh3 eval/leicester-fresh3.jsonl "$leic" leicester
 run kent-fresh3 eval/kent-fresh3.jsonl "$kent" kent
 run leicester-fresh4 eval/leicester-fresh4.jsonl "$leic" leicester
 run kent-fresh4 eval/kent-fresh4.jsonl "$kent" kent
+run leicester-fresh5 eval/leicester-fresh5.jsonl "$leic" leicester
+run kent-fresh5 eval/kent-fresh5.jsonl "$kent" kent
 .venv/bin/python - "$out" <<'PY'
 import json
 import sys
