@@ -12,7 +12,7 @@ medical words) and a few irregular pairs.
 And papers write in their own register, while a councillor or resident asks in plain words: "the biggest overspend"
 is "the largest overspend" in a monitoring report, a "cut" is a "reduction" or a "saving", a service "scrapped" is one
 "ceasing", a "tip" a household waste recycling centre ("HWRC"), "loans" are "borrowing", "roads" are "highways".
-``PLAIN_WORDS`` maps such a plain word to the papers' words for it, one way only where the papers' word is wider
+``PLAIN_WORDS`` (index/register.py) maps such a plain word to the papers' words for it, one way only where the papers' word is wider
 ("borrowing" is not always a loan, "workforce" not always staff: both tried, docs/BENCHMARKS.md).
 
 A statute's section is written "S151", "s.151" or "Section 151" ("the Section 151 officer", "S106 agreements",
@@ -38,6 +38,7 @@ from decimal import Decimal
 from functools import lru_cache
 
 from .families import family_words
+from .register import PLAIN_PHRASES, PLAIN_WORDS
 from .tokenize import tokenize_query
 
 # (what comes before, British ending, American ending, the suffix either may carry, as a group): each rule works both
@@ -99,64 +100,6 @@ _IRREGULAR.update({v: k for k, v in list(_IRREGULAR.items())})
 _WORD = re.compile(r"[a-z]+")
 
 
-# a plain word -> the papers' words for it (lower case, as the user types them; docs/BENCHMARKS.md, "Other words")
-PLAIN_WORDS = {
-    "biggest": ("largest", "greatest"),
-    "largest": ("biggest",),
-    "rise": ("increase",),
-    "rises": ("increases",),
-    "increase": ("rise",),
-    "cut": ("reduction", "saving"),
-    "cuts": ("reductions", "savings"),
-    "scrap": ("cease",),
-    "scrapped": ("ceasing", "ceased"),
-    "scrapping": ("ceasing",),
-    "loan": ("borrowing",),
-    "loans": ("borrowing",),
-    "staff": ("workforce", "employees"),
-    "bins": ("waste",),
-    "tip": ("hwrc",),
-    "tips": ("hwrcs",),
-    "elderly": ("older",),
-    "kids": ("children",),
-    "councillor": ("member",),
-    "councillors": ("members",),
-    "deficit": ("shortfall",),
-    "shortfall": ("deficit",),
-    "roads": ("highways",),
-    "highways": ("roads",),
-    "jobs": ("employment",),
-}
-
-
-# a phrase -> the papers' phrases for the same thing: the terms of art of health and social care reports beside the
-# words a councillor or the press use ("delayed transfers of care", the NHS measure, are the "delayed discharges" a
-# scrutiny minute records and the "bed blocking" of the news; "looked after children" are "children in care"; "home
-# care" is "domiciliary care"). Each counts for the other as an acronym's long form does, one way only where the
-# plain phrase is wider (docs/BENCHMARKS.md, "Terms of art").
-PLAIN_PHRASES = {
-    "delayed transfers of care": ("delayed discharges",),
-    "delayed transfer of care": ("delayed discharge",),
-    "delayed discharges": ("delayed transfers of care",),
-    "delayed discharge": ("delayed transfer of care",),
-    "delayed hospital discharges": ("delayed transfers of care",),
-    "bed blocking": ("delayed discharges", "delayed transfers of care"),
-    "children in care": ("looked after children",),
-    "looked after children": ("children in care",),
-    "home care": ("domiciliary care",),  # one way: "home care" is also any care at home ("Help to Live at Home")
-    # the statutory term since the Domestic Abuse Act 2021 and the older one: Kent's 2025 papers say it once
-    "domestic violence": ("domestic abuse",),
-    "domestic abuse": ("domestic violence",),
-    "unpaid carers": ("carers",),  # one way: a council's "carers" are unpaid ones (paid ones are "care workers")
-    "unpaid carer": ("carer",),
-    # the NHS measure and its plain name: the Better Care Fund's metric is "non-elective admissions", a board's
-    # discussion says "emergency admissions"
-    "emergency admissions": ("non-elective admissions",),
-    "emergency admission": ("non-elective admission",),
-    "non-elective admissions": ("emergency admissions",),
-    "non-elective admission": ("emergency admission",),
-    "childhood obesity": ("obese children", "child obesity"),  # one way: "obesity in children", "year 6 children ... obese"
-}
 _PHRASE = re.compile(r"\b(" + "|".join(sorted(map(re.escape, PLAIN_PHRASES), key=len, reverse=True)) + r")\b", re.IGNORECASE)
 
 
