@@ -26,7 +26,7 @@ import re
 from boardpapers.ingest.dates import MONTHS, date_words, find_dates
 
 from .hits import hit_from_row, numbered_hit
-from .query import Filters
+from .query import Filters, names_body
 from .recordanswer import judged_among
 
 # what the question asks for: the first kind that matches
@@ -106,10 +106,6 @@ def _month_of(question: str) -> str | None:
     return f"{m.group(2)}-{MONTHS[m.group(1).casefold()]:02d}" if m else None
 
 
-# "full council" is the meeting of all the council's members: the body minutes call "County Council" or "Council"
-_FULL_COUNCIL = re.compile(r"\bfull\s+council\b", re.I)
-
-
 def _date_score(question: str, date: str) -> int:
     """How well the question names a meeting's ``date``: 3 its day, 2 its month (a question naming no day), 1 its year
     (naming no day or month), else 0."""
@@ -123,15 +119,13 @@ def _date_score(question: str, date: str) -> int:
 
 
 def _meeting_score(question: str, meeting: Meeting) -> int:
-    """How well the question names ``meeting`` (council, body, date): its date (``_date_score``), 1 more when every
-    word of its body's name is in the question, 1 more when a word of its council's ('county', 'Leicester') is."""
+    """How well the question names ``meeting`` (council, body, date): its date (``_date_score``), 1 more when it names
+    its body (index/query.py ``names_body``: "Cabinet", "full council"), 1 more when a word of its council's
+    ('county', 'Leicester') is in it."""
     council, body, date = meeting
-    words = {w for w in re.findall(r"[a-z]+", (body or "").casefold()) if w not in ("and", "the", "of", "for")}
     asked = set(re.findall(r"[a-z]+", question.casefold()))
-    full_council = bool(_FULL_COUNCIL.search(question) and re.fullmatch(r"(?:\w+\s+)?Council", body or "", re.I))
     council_words = set(re.findall(r"[a-z]+", (council or "").casefold())) - {"council", "of", "the", "and"}
-    named = (1 if (words and words <= asked) or full_council else 0) + (1 if council_words & asked else 0)
-    return _date_score(question, date) + named
+    return _date_score(question, date) + names_body(question, body, council) + (1 if council_words & asked else 0)
 
 
 def meetings_asked(index, question: str, hits: list[dict]) -> tuple[list[Meeting], bool]:
@@ -141,6 +135,8 @@ def meetings_asked(index, question: str, hits: list[dict]) -> tuple[list[Meeting
     A question naming a day or a month is about meetings on it only: none when no such meeting is on it."""
     meetings = list(dict.fromkeys(m for m in map(meeting_of, hits[:REACH]) if m is not None))
     meetings += [m for m in _dated_meetings(index, question) if m not in meetings]
+    if not any(names_body(question, m[1], m[0]) for m in meetings):
+        meetings += [m for m in _body_meetings(index, question) if m not in meetings]
     if _names_date(question):
         meetings = [m for m in meetings if _date_score(question, m[2]) >= 2]
     if not meetings:
@@ -150,6 +146,13 @@ def meetings_asked(index, question: str, hits: list[dict]) -> tuple[list[Meeting
     if _month_of(question) and not find_dates(question):
         return sorted(tied, key=lambda m: m[2])[:MAX_MEETINGS], True
     return tied, False
+
+
+def _body_meetings(index, question: str) -> list[Meeting]:
+    """The meetings with minutes of a body the question names ("the extraordinary full council meeting") when none of
+    its strong matches is theirs: a Cabinet's minutes on the same paper may be all of them."""
+    found = _minutes_lookup(index, 60, Filters())
+    return [m for m in dict.fromkeys(map(meeting_of, found)) if m is not None and names_body(question, m[1], m[0])]
 
 
 def _dated_meetings(index, question: str) -> list[Meeting]:

@@ -56,3 +56,29 @@ def facet_codes(values: list[str], wanted: str) -> list[int]:
     """Positions of the facet values a filter matches: equal to it or containing it, case aside."""
     want = wanted.casefold().strip()
     return [i for i, v in enumerate(values) if v and (v.casefold() == want or want in v.casefold())]
+
+
+_GENERIC = {"and", "of", "the", "for", "county", "city", "council"}  # words of a body's name that name no body alone
+
+
+def names_body(question: str, body: str | None, council: str | None = None) -> bool:
+    """Does ``question`` name the body ``body``: its whole name ("County Council", "Health and Wellbeing Board"), a
+    one-word name ("Cabinet"), the last word of its name with another of its own ("scrutiny committee"), or "full
+    council" for a council's own meeting? Not as a word of another thing's name ("the county council elections", "a
+    Cabinet Member"); the council's name ("Kent County Council") names no body of it, and "the board" or "the
+    council" alone names none. ``ask`` answers a decision (index/recordanswer.py) or who attended (index/attendance.py)
+    from the body named."""
+    if not body:
+        return False
+    q = " ".join(question.lower().split())
+    if council:
+        q = re.sub(rf"\b{re.escape(council.lower())}\b", " ", q)
+    words = body.lower().split()
+    own = [w for w in words[:-1] if w not in _GENERIC]
+
+    def said(text: str) -> bool:
+        return bool(re.search(rf"\b{re.escape(text)}\b(?!\s+(?:elections?|members?)\b)", q))
+
+    if said(body.lower()) or (words[-1] == "council" and said("full council")):
+        return True
+    return words[-1] != "council" and said(words[-1]) and any(map(said, own))

@@ -24,6 +24,7 @@ from boardpapers.ingest.votes import TITLES
 from .hits import hit_from_row, numbered_hit
 from .judge import judge
 from .members import member_matches
+from .query import names_body
 from .tokenize import tokenize
 
 VOTE_Q = re.compile(r"\b(?:vot(?:e|ed|es|ing)|abstain\w*|abstention\w*|recorded\s+vote|who\s+(?:supported|opposed|backed))\b", re.I)
@@ -86,9 +87,11 @@ def record_answer(index, question: str, hits: list[dict], qtext: str, qvec) -> d
     needs = None if vote else asked_kind(question)
     if not vote and not asks_decision(question) and not needs:
         return None
-    record = best_record(index, question, hits[:REACH], votes_only=bool(vote), needs=needs)
+    named = [h for h in hits if names_body(question, h.get("body"), h.get("council"))]
+    reach = (named or hits)[:REACH]  # 'did cabinet ask ...': the first matches of the body it names
+    record = best_record(index, question, reach, votes_only=bool(vote), needs=needs)
     if not vote and asks_outcome(question):  # 'did the council back Mr Lehmann's call ...': the vote on his motion
-        moved = best_record(index, question, hits[:REACH], votes_only=True)
+        moved = best_record(index, question, reach, votes_only=True)
         if moved is not None and _names_mover(question, moved):
             record, vote = moved, True
     if record is None or (not vote and not asks_decision(question) and not asked_field(question, record)):
@@ -236,6 +239,9 @@ def best_record(index, question: str, hits: list[dict], votes_only: bool = False
         ranks += [papers[r["doc_id"]] + 0.75 for r in d.get("reports") or [] if r.get("doc_id") in papers and d.get("kind") != "record"]
         if ranks:
             reached.append((min(ranks), d))
+    asked = {d.get("body") for d in decisions if names_body(question, d.get("body"), d.get("council"))}
+    if asked:  # 'the 9 January Cabinet motion': not the County Council's vote of that morning on the same paper
+        reached = [(r, d) for r, d in reached if d.get("body") in asked]
     if not reached:
         return None
     substantive = [(r, d) for r, d in reached if d.get("motion_type") == "substantive motion"]

@@ -15,6 +15,7 @@ from conftest import CORPUS, SHARED, build_index
 from boardpapers.index.answer import ask
 from boardpapers.index.attendance import meeting_name
 from boardpapers.index.embedded import Index
+from boardpapers.index.query import names_body
 from boardpapers.index.search import search
 from boardpapers.ingest.dates import date_words
 
@@ -22,6 +23,7 @@ SLOW_FIXTURES = {"leics", "kent", "htlah"}
 KENT = SHARED / "realpdf"
 KENT_FILES = (
     "cabinet/2025-01-30/originals/Printed minutes 30th-Jan-2025 10.00 Cabinet.pdf",
+    "cabinet/2025-01-30/originals/Minutes of the meeting held on 9th January 2025.pdf",
     "cabinet/2025-01-30/originals/24-00108 - Revenue and Capital Budget Monitoring Report November 2024-25.pdf",
     "full_council/2025-01-09/originals/Printed minutes 09th-Jan-2025 10.00 County Council.pdf",
     "full_council/2025-01-09/originals/Agenda frontsheet 09th-Jan-2025 10.00 County Council.pdf",
@@ -59,8 +61,9 @@ def kent(tmp_path_factory):
         pytest.skip(f"{KENT} is not available (../shared is absent)")
     d = tmp_path_factory.mktemp("kent")
     (d / "papers").mkdir()
-    for f in KENT_FILES:
-        shutil.copy(KENT / f, d / "papers" / f.rsplit("/", 1)[1])
+    for f in KENT_FILES:  # in their meetings' folders: a folder's agenda frontsheet names the meeting of its papers
+        (d / "papers" / f).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(KENT / f, d / "papers" / f)
     report = build_index([d / "papers"], d / "index")
     assert report.count("ingested") == len(KENT_FILES), report.outcomes
     return Index(d / "index")
@@ -327,3 +330,27 @@ def test_the_outcome_of_a_members_amendment_is_its_recorded_vote(kent):
     hits = search(kent, "Passmore amendment devolution consult the public before committing", k=10).hits
     moved = [h for h in hits if "seconded the following" in " ".join(h["text"].split())]
     assert len(moved) >= 2 and not any(a["doc_id"] == h["doc_id"] for h in moved for a in h["also_in"])
+
+
+def test_a_decision_question_naming_a_body_is_answered_from_that_bodys_record(kent):
+    """Cabinet and County Council both met on 9 January 2025 on the English Devolution White Paper, and the first
+    matches of "did cabinet ask ..." are the County Council's report: the answer is Cabinet's resolution, not the
+    Council's; and an amendment Cabinet agreed is not answered with one the Council voted down."""
+    r = ask(kent, "did cabinet ask government to postpone the May 2025 county council elections")
+    assert r["mode"] == "decision record" and r["answer"].startswith("On 9 January 2025 the Cabinet resolved (minute 83, "), r["answer"]
+    _check_cited(r)
+    r = ask(kent, "9 January cabinet devolution priority programme motion - whose amendment was accepted and who seconded")
+    assert not r["answer"].startswith("On 9 January 2025 the County Council"), r["answer"]
+    assert all(c["body"] == "Cabinet" for c in r["citations"][:2]), r["citations"]
+
+
+def test_a_body_is_named_by_its_name_not_by_the_councils_or_another_things():
+    council = "Kent County Council"
+    assert names_body("did cabinet ask government to postpone the elections", "Cabinet", council)
+    assert names_body("what did full council agree on devolution", "County Council", council)
+    assert names_body("what did the scrutiny committee recommend", "Adults and Communities Overview and Scrutiny Committee")
+    assert not names_body("Kent County Council budget gap", "County Council", council)  # the council, not its meeting
+    assert not names_body("were the May 2025 county council elections postponed", "County Council", council)
+    assert not names_body("what did the Cabinet Member for Finance say", "Cabinet", council)
+    assert not names_body("what did the board decide", "Health and Wellbeing Board")
+    assert not names_body("kitchen cabinets", "Cabinet") and not names_body("anything", None)
