@@ -165,8 +165,11 @@ def _one(p: Paper, front: dict | None, folder_d: str | None) -> Context:
             continue
         own = parsed.get(f)
         # the frontsheet names the meeting's council and body for every paper of that meeting (a council a report
-        # merely mentions is not the meeting's); a paper of another meeting keeps what it says, or stays unknown
-        if front and front.get(f) and same_meeting and (not own or not is_pack):
+        # merely mentions is not the meeting's); a paper of another meeting keeps what it says, or stays unknown; and
+        # minutes keep the body they record: two bodies meet on one day ("Minutes of the Cabinet" beside the County
+        # Council's frontsheet in one folder)
+        keeps = is_pack or (f == "body" and kind == "minutes")
+        if front and front.get(f) and same_meeting and (not own or not keeps):
             values[f], prov[f] = front[f], ("content" if own == front[f] else "frontsheet")
         elif own:
             values[f], prov[f] = own, "content"

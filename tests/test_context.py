@@ -156,6 +156,19 @@ def test_an_undated_folder_of_several_meetings_gives_no_meeting_to_other_papers(
     assert ctx[mins.path].values["council"] is None
 
 
+def test_minutes_of_another_body_on_the_same_day_keep_their_body():
+    """Kent's Cabinet and County Council both met on 9 January 2025: in one folder with the Council's frontsheet, the
+    Cabinet's minutes are still the Cabinet's, while a report that names no body, or one in passing, is the Council's."""
+    base = {"council": None, "body": None, "title": "T", "doc_type": "report", "meeting_date": "2025-01-09"}
+    front = Paper("/p/jan/front.pdf", {**base, "doc_type": "agenda", "council": "Kent County Council", "body": "County Council"})
+    mins = Paper("/p/jan/cabinet minutes.pdf", {**base, "doc_type": "minutes", "body": "Cabinet"})
+    report = Paper("/p/jan/report.pdf", {**base, "body": "Cabinet"})
+    ctx = resolve([front, mins, report])
+    assert ctx[mins.path].values["body"] == "Cabinet" and ctx[mins.path].provenance["body"] == "content"
+    assert ctx[mins.path].values["council"] == "Kent County Council"
+    assert ctx[report.path].values["body"] == "County Council" and ctx[report.path].provenance["body"] == "frontsheet"
+
+
 def test_titles_from_content():
     assert _meta(APPENDIX).title == "Appendix L - Treasury Management Strategy 2025-26"
     assert _meta(APPENDIX).doc_type == "appendix"
