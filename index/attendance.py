@@ -151,6 +151,8 @@ def meetings_asked(index, question: str, hits: list[dict]) -> tuple[list[Meeting
 def _body_meetings(index, question: str) -> list[Meeting]:
     """The meetings with minutes of a body the question names ("the extraordinary full council meeting") when none of
     its strong matches is theirs: a Cabinet's minutes on the same paper may be all of them."""
+    if not any(names_body(question, b) for b in (index.facets or {}).get("body") or ()):
+        return []  # it names no body the index holds: nothing to look up
     found = _minutes_lookup(index, 60, Filters())
     return [m for m in dict.fromkeys(map(meeting_of, found)) if m is not None and names_body(question, m[1], m[0])]
 

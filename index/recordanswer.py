@@ -239,7 +239,7 @@ def best_record(index, question: str, hits: list[dict], votes_only: bool = False
         ranks += [papers[r["doc_id"]] + 0.75 for r in d.get("reports") or [] if r.get("doc_id") in papers and d.get("kind") != "record"]
         if ranks:
             reached.append((min(ranks), d))
-    asked = {d.get("body") for d in decisions if names_body(question, d.get("body"), d.get("council"))}
+    asked = {b for b, c in {(d.get("body"), d.get("council")) for d in decisions} if names_body(question, b, c)}
     if asked:  # 'the 9 January Cabinet motion': not the County Council's vote of that morning on the same paper
         reached = [(r, d) for r, d in reached if d.get("body") in asked]
     if not reached:

@@ -12,8 +12,8 @@ medical words) and a few irregular pairs.
 And papers write in their own register, while a councillor or resident asks in plain words: "the biggest overspend"
 is "the largest overspend" in a monitoring report, a "cut" is a "reduction" or a "saving", a service "scrapped" is one
 "ceasing", a "tip" a household waste recycling centre ("HWRC"), "loans" are "borrowing", "roads" are "highways".
-``PLAIN_WORDS`` (index/register.py) maps such a plain word to the papers' words for it, one way only where the papers' word is wider
-("borrowing" is not always a loan, "workforce" not always staff: both tried, docs/BENCHMARKS.md).
+``PLAIN_WORDS`` (index/register.py) maps such a plain word to the papers' words for it, one way only where the
+papers' word is wider ("borrowing" is not always a loan, "workforce" not always staff: both tried, docs/BENCHMARKS.md).
 
 A statute's section is written "S151", "s.151" or "Section 151" ("the Section 151 officer", "S106 agreements",
 "a Section 75 pooled budget"): ``section_forms(text)`` gives both forms of each section the query names, which the
