@@ -263,7 +263,10 @@ def test_decisions_view_row_source_and_member_record(browser, votes_server, tmp_
         # the rerun replaces the panel element by element: the first row's names may still be on screen
         # for a moment after the new title, so wait for the selected vote's names rather than read at once
         pg.locator(".bp-names", has_text="Mr Baker, Ms Constantine, Mr Lehmann").first.wait_for(timeout=30_000)
-        assert "<img src=x onerror=alert(1)>" in pg.locator(".bp-text").first.inner_text()  # the motion, as text
+        # the motion, as text (a tag would have no such text); waited for too: the old panel's text may still come first
+        motion = pg.locator(".bp-text", has_text="<img src=x onerror=alert(1)>").first
+        motion.wait_for(timeout=30_000)
+        assert "<img src=x onerror=alert(1)>" in motion.inner_text()
         # ... and for the old panel's button to go: while the rerun lasts both panels' "Open source" are on the page
         source = pg.get_by_role("button", name="Open source")
         sync_api.expect(source).to_have_count(1, timeout=30_000)
