@@ -87,7 +87,8 @@ def record_answer(index, question: str, hits: list[dict], qtext: str, qvec) -> d
     needs = None if vote else asked_kind(question)
     if not vote and not asks_decision(question) and not needs:
         return None
-    named = [h for h in hits if names_body(question, h.get("body"), h.get("council"))]
+    asked = {p for p in {(h.get("body"), h.get("council")) for h in hits} if names_body(question, *p)}
+    named = [h for h in hits if (h.get("body"), h.get("council")) in asked]
     reach = (named or hits)[:REACH]  # 'did cabinet ask ...': the first matches of the body it names
     record = best_record(index, question, reach, votes_only=bool(vote), needs=needs)
     if not vote and asks_outcome(question):  # 'did the council back Mr Lehmann's call ...': the vote on his motion
