@@ -24,12 +24,12 @@ from boardpapers.index.judge import (
     judge,
     lexical_features,
     model_params,
-    unnamed_terms,
 )
 from boardpapers.index.possessive import compound_heads
 from boardpapers.index.query import Filters
 from boardpapers.index.rank import JUDGED_WEIGHT, POOL, RRF_K, judged_order, rank
 from boardpapers.index.search import search
+from boardpapers.index.unnamed import unnamed_terms
 
 OFF_TOPIC = (
     "winter gritting routes for 2016/17",
@@ -175,8 +175,7 @@ def test_a_place_no_match_mentions_makes_none_a_match(ix, monkeypatch):
 def test_a_place_held_only_by_weak_matches_or_by_the_council_name(ix):
     """A name counts as held by the matches when a match about as good as the best holds it (NAME_GAP), in its words or
     in its council's name: a Leicestershire County Council paper is about Leicestershire without saying so."""
-    from boardpapers.index.judge import NAME_GAP
-    from boardpapers.index.unnamed import preceding_terms
+    from boardpapers.index.unnamed import NAME_GAP, preceding_terms
 
     post = ix.term_rows(["rutland", "leicestershir"])
     every = sorted({i for i, _ in rank(ix, "libraries safeguarding adults Rutland", 300, pool=POOL).fused})
