@@ -32,6 +32,7 @@ from .sentscore import (
     score_sentence,
 )
 from .sentvec import one_encoder_thread, sentence_vectors
+from .service import service_question
 from .tokenize import tokenize_query
 from .undecided import is_proposal, no_decision_found, preamble, proposals
 from .unnamed import unnamed
@@ -236,6 +237,11 @@ NO_MATCH_NAMED = (
     "No passage in the indexed papers is about this question: none of those closest to it mentions {names}. "
     "They are listed below; they are related, not matches."
 )
+SERVICE_TEXT = (
+    "This asks how to use a council service. Board papers report to councillors on services and record what they "
+    "decided; they don't tell residents how to apply, book or report, and no indexed passage about this does. The "
+    "council's own website is the place to look. The closest passages are listed below; they are related, not an answer."
+)
 NO_MATCH_TEXT = (
     "No passage in the indexed papers is about this question, so there is no answer to quote. "
     "The closest passages are listed below; they are related, not matches."
@@ -275,8 +281,7 @@ def _answer(index, question: str, k: int, filters: Filters | None, embedder, poo
     hits = res.strong[: max(k, pool)]
     if not hits:
         missing = unnamed(question, res.hits[:k], index)  # the judge found none: say why when a name is what is missing
-        text = NO_MATCH_NAMED.format(names=_and(missing)) if missing else NO_MATCH_TEXT if res.hits else ABSTAIN_TEXT
-        return _abstain(out, text, res, missing)
+        return _abstain(out, _no_match_text(question, missing, bool(res.hits)), res, missing)
     if decision_q:
         hits = hits + decisions_below(res.strong[len(hits) :])
     wide = stating(res.strong[len(hits) :], kind, set(tokenize_query(question)))
@@ -335,6 +340,16 @@ def _from_records(index, question: str, hits: list[dict], res, embedder) -> tupl
     if rec is not None and rec["only"]:
         return record_only(rec), None
     return None, rec
+
+
+def _no_match_text(question: str, missing: list[str], related: bool) -> str:
+    """Why nothing answers, in words: a name no close passage mentions, a resident's request for a service the papers
+    do not explain (index/service.py), or no passage about the question."""
+    if missing:
+        return NO_MATCH_NAMED.format(names=_and(missing))
+    if not related:
+        return ABSTAIN_TEXT
+    return SERVICE_TEXT if service_question(question) else NO_MATCH_TEXT
 
 
 def _abstain(out: dict, text: str, res, missing: list[str]) -> dict:

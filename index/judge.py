@@ -35,7 +35,8 @@ nation) none of whose strong matches holds that name, bar matches NAME_GAP below
 A passage whose dense similarity is under DENSE_FLOOR is no match, whatever words it shares (no labelled match is).
 A passage that carries on the one before it in the same agenda item (it opens in lower case or with "However",
 "This", "It" ...) is as relevant as that one when that one is strong (``continued``): the chunker cuts at a size,
-not where the subject changes.
+not where the subject changes. A resident's request for a service ("how do I apply for a blue badge") is answered
+only by a passage that speaks to the public (index/service.py): a report about Blue Badge applications is related.
 Without a query vector (``--mode bm25``, no model loaded) the ``lexical`` model, fitted on the same pairs without the
 dense signals, is used. The threshold is chosen on the labelled sets (docs/BENCHMARKS.md, "Judging relevance").
 """
@@ -57,6 +58,7 @@ from .glossary import acronym_words, defined_in, initials_glossary
 from .possessive import compound_heads, written_together
 from .query import DECISION_INTENT
 from .semantic import vector_flags
+from .service import service_held
 from .tokenize import tokenize_query
 from .unnamed import unnamed_terms
 from .wording import other_words, period_spellings, same_things, section_forms, term_variants
@@ -336,6 +338,7 @@ def judge(index, rows, query_text: str, qvec: np.ndarray | None, params: dict | 
     p = continued(index, rows, p, thr)
     if unnamed_terms(index, rows, p, thr, query_text):  # the place or body asked about is in no good match: none is one
         p = np.minimum(p, thr - 0.01)  # under the threshold as shown too (two decimals: 0.29, not 0.30)
+    p = service_held(index, rows, p, thr, query_text)
     spelled = tuple(f"{a} = {' / '.join(v)}" for a, v in glossary.items() if a not in (index.glossary or {}))
     return Judgement(rows=rows, relevance=p, threshold=thr, model=name, spelled=spelled)
 

@@ -1,0 +1,51 @@
+"""A resident's request for a council service: "how do I apply for a blue badge", "apply for single person discount on
+council tax", "report a broken street light on my road".
+
+Board papers are written by officers to members: they report on services and record decisions, and they do not tell a
+resident how to use one. A paper about Blue Badge transactions or the council tax base holds the words of "how do I
+apply for a blue badge" without answering it. So when a question asks, in the first person or as an instruction, how
+to get a service (``service_question``), a passage is a match only if it speaks to the public the way a leaflet or a
+web page does ("you can apply", "your", a web address or a telephone number: ``addresses_reader``); else the judge holds
+it under the threshold, and ``ask`` says what papers like these hold and where such an answer is found instead.
+
+Only "I" counts, never "we": "how can we reduce delayed discharges" is a member's question the papers answer. A
+question about a person ("who do I contact about the agenda") is not a request for a service.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+_SERVICE_Q = re.compile(
+    r"^\W*(?:(?:how|where|when) (?:do|can|should|would|could) i|can i|do i need to|"
+    r"(?:apply|book|report|renew|register|pay) (?:for|a|an|my)|i (?:want|need|would like) to)\b",
+    re.IGNORECASE,
+)
+_ADDRESSED = re.compile(r"\b(?:(?<!thank )you|your|yours)\b|\bwww\.[a-z]|\b[a-z]+\.gov\.uk\b|\btel(?:ephone)?[:.]? ?0\d", re.IGNORECASE)
+
+
+def service_question(question: str) -> bool:
+    """Whether ``question`` asks how to get or use a council service, in the first person or as an instruction."""
+    return bool(_SERVICE_Q.search(" ".join(question.split())))
+
+
+def addresses_reader(text: str) -> bool:
+    """Whether a passage speaks to the public (second person, a web address, a telephone number)."""
+    return bool(_ADDRESSED.search(text))
+
+
+def service_held(index, rows: np.ndarray, p: np.ndarray, thr: float, question: str) -> np.ndarray:
+    """``p`` with each strong match that does not speak to the public held under ``thr`` when ``question`` is a
+    request for a service (see module doc)."""
+    strong = np.flatnonzero(p >= thr)
+    if not len(strong) or not service_question(question):
+        return p
+    pids = index.pid_of(rows[strong])
+    got = index.store.passages_by_pid(pids)
+    out = p.copy()
+    for i, pid in zip(strong, pids):
+        if not addresses_reader((got.get(pid) or {}).get("text", "")):
+            out[i] = min(out[i], thr - 0.01)
+    return out

@@ -1,0 +1,103 @@
+"""A resident's request for a council service ("how do I apply for a blue badge") is answered only by a passage that
+speaks to the public; an officers' report about the service is related, not an answer (index/service.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from boardpapers.index.service import addresses_reader, service_question
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "how do I apply for a blue badge",
+        "How can I book a slot at the tip?",
+        "where do I register to vote",
+        "apply for single person discount on council tax",
+        "report a broken street light on my road",
+        "I want to complain about my child's school transport",
+    ],
+)
+def test_a_request_for_a_service_in_the_first_person_or_as_an_instruction(question):
+    assert service_question(question)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "how can we reduce delayed discharges",  # a member's question the papers answer
+        "who do I contact about the Cabinet agenda for 4 March 2025",  # a person, named on the agenda
+        "Blue Badge applications 2024",
+        "how many people applied for a blue badge",
+        "report on the council tax base",  # "report" as the papers' noun
+        "What did the board decide about applying for the Better Care Fund?",
+    ],
+)
+def test_other_questions_are_not_requests_for_a_service(question):
+    assert not service_question(question)
+
+
+def test_a_passage_speaks_to_the_public_in_the_second_person_or_with_a_web_address_or_telephone_number():
+    assert addresses_reader("You can apply for a Blue Badge online.")
+    assert addresses_reader("Details are at www.kent.gov.uk/bluebadge")
+    assert addresses_reader("Applications: Tel: 03000 41 41 41")
+    assert not addresses_reader("The youth justice board met. Thank you to the officers.")
+    assert not addresses_reader("Blue Badge applications made online rose by 12% in the quarter.")
+
+
+SERVICE_PAPERS = {
+    "performance_2025_03.txt": (
+        "Cabinet, 4 March 2025. Quarterly Performance Report.\n\n"
+        "Blue Badge applications made online rose to 9,800 in the quarter, and 94% of Blue Badge applications were "
+        "decided within twelve weeks. The digital Blue Badge service replaced paper application forms last year."
+    ),
+    "budget_2025_01.txt": (
+        "Cabinet, 30 January 2025. Revenue Budget 2025-26.\n\n"
+        "The budget assumes a council tax base growth of 1.2%. The review of single person discount entitlement "
+        "found 2,300 households no longer eligible, adding £1.1m to council tax income."
+    ),
+}
+LEAFLET = {
+    "leaflet_2025_02.txt": (
+        "Cabinet, 13 February 2025. Customer Services.\n\n"
+        "Appendix: Blue Badge. You can apply for a Blue Badge online at www.kent.gov.uk/bluebadge or by calling "
+        "03000 41 41 41; your application is decided within twelve weeks."
+    ),
+}
+
+
+@pytest.mark.slow  # index_of_texts builds with the real model
+@pytest.mark.parametrize("mode", ["hybrid", "bm25"])
+def test_a_report_about_a_service_does_not_answer_how_to_use_it(tmp_path, mode):
+    from conftest import index_of_texts
+
+    from boardpapers.index.answer import SERVICE_TEXT, ask
+    from boardpapers.index.search import search
+
+    ix = index_of_texts(tmp_path, SERVICE_PAPERS)
+    # the same words, not asked as a request for the service, match the report
+    assert search(ix, "Blue Badge applications", k=5, mode=mode).matches >= 1
+    assert search(ix, "single person discount council tax", k=5, mode=mode).matches >= 1
+    for q in ("how do I apply for a Blue Badge", "apply for single person discount on council tax"):
+        res = search(ix, q, k=5, mode=mode)
+        assert res.matches == 0 and res.hits, q  # no match; the report is shown as related
+        assert all(h["match"] == "related" for h in res.hits)
+    out = ask(ix, "how do I apply for a Blue Badge")
+    assert out["abstained"] and out["answer"] == SERVICE_TEXT and not out["citations"]
+    assert any("Performance" in (r.get("title") or "") or "Blue Badge" in r.get("text", "") for r in out["related"])
+
+
+@pytest.mark.slow
+def test_a_passage_that_tells_residents_how_answers_the_request(tmp_path):
+    from conftest import index_of_texts
+
+    from boardpapers.index.answer import ask
+    from boardpapers.index.search import search
+
+    ix = index_of_texts(tmp_path, {**SERVICE_PAPERS, **LEAFLET})
+    res = search(ix, "how do I apply for a Blue Badge", k=5)
+    strong = [h for h in res.hits if h["match"] == "strong"]
+    assert strong and all("www.kent.gov.uk/bluebadge" in h["text"] for h in strong)
+    out = ask(ix, "how do I apply for a Blue Badge")
+    assert not out["abstained"] and "apply for a Blue Badge online" in out["answer"]
