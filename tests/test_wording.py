@@ -132,6 +132,10 @@ def test_the_register_of_council_papers_gives_their_words_for_a_residents():
     assert "representations" in variants("lobbying") and "esg" in variants("ethical")
     assert ("interest rates", "bank rate") in phrase_variants("what will happen to interest rates")
     assert "levy" not in variants("precept")  # "levy" stems to "levi", Kent's LEVI electric-vehicle grant (measured)
+    # a tip that cannot take sofas: the papers' "upholstered domestic seating" / "soft furnishings" holding POPs
+    assert "furnishings" in variants("sofas") and "sofas" not in variants("furnishings")
+    assert ("council housing", "social housing") in phrase_variants("council housing waiting list")
+    assert ("bus pass", "concessionary travel") not in phrase_variants("bus pass charges")  # Travel Saver (measured)
 
 
 def test_a_residents_word_finds_the_papers_own(ix):
