@@ -4,12 +4,15 @@ council tax", "report a broken street light on my road".
 Board papers are written by officers to members: they report on services and record decisions, and they do not tell a
 resident how to use one. A paper about Blue Badge transactions or the council tax base holds the words of "how do I
 apply for a blue badge" without answering it. So when a question asks, in the first person or as an instruction, how
-to get a service (``service_question``), a passage is a match only if it speaks to the public the way a leaflet or a
-web page does ("you can apply", "your", a web address or a telephone number: ``addresses_reader``); else the judge holds
-it under the threshold, and ``ask`` says what papers like these hold and where such an answer is found instead.
+to get a service (``service_question``: "how do / can I ...", "apply for / book a / report a ..."), a passage is a
+match only if it speaks to the public the way a leaflet or a web page does ("you can apply", "your", a web address or a
+telephone number: ``addresses_reader``); else the judge holds it under the threshold, and ``ask`` says what papers
+like these hold and where such an answer is found instead.
 
-Only "I" counts, never "we": "how can we reduce delayed discharges" is a member's question the papers answer. A
-question about a person ("who do I contact about the agenda") is not a request for a service.
+Only "how" asks for the procedure. Whether or where a service is offered ("can I register a birth at my local
+gateway?", "where can I go to keep warm this winter") is what papers that change services say, and so is who to ask
+("who do I contact about the agenda"). Only "I" counts, never "we": "how can we reduce delayed discharges" is a
+member's question the papers answer.
 """
 
 from __future__ import annotations
@@ -19,9 +22,7 @@ import re
 import numpy as np
 
 _SERVICE_Q = re.compile(
-    r"^\W*(?:(?:how|where|when) (?:do|can|should|would|could) i|can i|do i need to|"
-    r"(?:apply|book|report|renew|register|pay) (?:for|a|an|my)|i (?:want|need|would like) to)\b",
-    re.IGNORECASE,
+    r"\bhow (?:do|can|should|would|could) i\b|^\W*(?:apply|book|report|renew|register|pay) (?:for|a|an|my)\b", re.IGNORECASE
 )
 _ADDRESSED = re.compile(r"\b(?:(?<!thank )you|your|yours)\b|\bwww\.[a-z]|\b[a-z]+\.gov\.uk\b|\btel(?:ephone)?[:.]? ?0\d", re.IGNORECASE)
 
