@@ -105,6 +105,10 @@ PLAIN_WORDS = {
     "homeless": ("homelessness", "rough sleeping"),
     "immigration": ("migration",),
     "immigrants": ("migrants",),
+    "reply": ("respond", "response"),
+    "replies": ("responses",),
+    "fix": ("repair", "repairs"),  # not "fixed": a "fixed penalty" is no repair
+    "fixing": ("repair", "repairs"),
 }
 
 

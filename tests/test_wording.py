@@ -136,6 +136,8 @@ def test_the_register_of_council_papers_gives_their_words_for_a_residents():
     assert "furnishings" in variants("sofas") and "sofas" not in variants("furnishings")
     assert ("council housing", "social housing") in phrase_variants("council housing waiting list")
     assert ("bus pass", "concessionary travel") not in phrase_variants("bus pass charges")  # Travel Saver (measured)
+    assert "respond" in variants("reply") and "repair" in variants("fix")
+    assert "repaired" not in variants("fixed")  # a "fixed penalty" is no repair
 
 
 def test_a_residents_word_finds_the_papers_own(ix):
