@@ -5,8 +5,8 @@ Board papers are written by officers to members: they report on services and rec
 resident how to use one. A paper about Blue Badge transactions or the council tax base holds the words of "how do I
 apply for a blue badge" without answering it. So when a question asks, in the first person or as an instruction, how
 to get a service (``service_question``: "how do / can I ...", "apply for / book a / report a ..."), a passage is a
-match only if it speaks to the public the way a leaflet or a web page does ("you can apply", "your", a web address or a
-telephone number: ``addresses_reader``); else the judge holds it under the threshold, and ``ask`` says what papers
+match only if it speaks to the public the way a leaflet or a web page does ("you can apply", "if you need", a web address
+or a telephone number: ``addresses_reader``); else the judge holds it under the threshold, and ``ask`` says what papers
 like these hold and where such an answer is found instead.
 
 Only "how" asks for the procedure. Whether or where a service is offered ("can I register a birth at my local
@@ -24,7 +24,14 @@ import numpy as np
 _SERVICE_Q = re.compile(
     r"\bhow (?:do|can|should|would|could) i\b|^\W*(?:apply|book|report|renew|register|pay) (?:for|a|an|my)\b", re.IGNORECASE
 )
-_ADDRESSED = re.compile(r"\b(?:(?<!thank )you|your|yours)\b|\bwww\.[a-z]|\b[a-z]+\.gov\.uk\b|\btel(?:ephone)?[:.]? ?0\d", re.IGNORECASE)
+# "you" as the subject of what the reader can do ("you can apply", "if you need"), "contact us", a web address or a
+# telephone number; not "you" in a name ("One You Kent", "Know your neighbourhood") or "thank you"
+_ADDRESSED = re.compile(
+    r"\byou(?:'ll|'re|’ll|’re)|\byou (?:can|could|will|would|may|might|must|should|need|are|have|do|did|want|wish|think|"
+    r"feel|get|find|apply|contact|call|visit|book|receive)\b|\bcontact us\b|\bwww\.[a-z]|\b[a-z]+\.gov\.uk\b|"
+    r"\btel(?:ephone)?[:.]? ?0\d",
+    re.IGNORECASE,
+)
 
 
 def service_question(question: str) -> bool:
@@ -33,7 +40,8 @@ def service_question(question: str) -> bool:
 
 
 def addresses_reader(text: str) -> bool:
-    """Whether a passage speaks to the public (second person, a web address, a telephone number)."""
+    """Whether a passage speaks to the public ("you" doing something, "contact us", a web address, a telephone
+    number)."""
     return bool(_ADDRESSED.search(text))
 
 

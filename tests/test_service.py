@@ -44,7 +44,11 @@ def test_a_passage_speaks_to_the_public_in_the_second_person_or_with_a_web_addre
     assert addresses_reader("You can apply for a Blue Badge online.")
     assert addresses_reader("Details are at www.kent.gov.uk/bluebadge")
     assert addresses_reader("Applications: Tel: 03000 41 41 41")
+    assert addresses_reader("If you need help with the form, contact us.")
     assert not addresses_reader("The youth justice board met. Thank you to the officers.")
+    # "you" in a name, or in an easy-read survey's heading, speaks to no resident about a service
+    assert not addresses_reader("The One You Kent service campaign continued. Know your neighbourhood Thanet.")
+    assert not addresses_reader("New things happening - What you and your carers think - RAG Rating")
     assert not addresses_reader("Blue Badge applications made online rose by 12% in the quarter.")
 
 
