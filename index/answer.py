@@ -32,7 +32,7 @@ from .sentscore import (
     score_sentence,
 )
 from .sentvec import one_encoder_thread, sentence_vectors
-from .service import service_question
+from .service import hours_question, service_question
 from .tokenize import tokenize_query
 from .undecided import is_proposal, no_decision_found, preamble, proposals
 from .unnamed import unnamed
@@ -242,6 +242,11 @@ SERVICE_TEXT = (
     "decided; they don't tell residents how to apply, book or report, and no indexed passage about this does. The "
     "council's own website is the place to look. The closest passages are listed below; they are related, not an answer."
 )
+HOURS_TEXT = (
+    "This asks when a place is open. Board papers rarely state opening hours, and no indexed passage about this does; "
+    "the council's or the service's own website is the place to look. The closest passages are listed below; they are "
+    "related, not an answer."
+)
 NO_MATCH_TEXT = (
     "No passage in the indexed papers is about this question, so there is no answer to quote. "
     "The closest passages are listed below; they are related, not matches."
@@ -349,7 +354,7 @@ def _no_match_text(question: str, missing: list[str], related: bool) -> str:
         return NO_MATCH_NAMED.format(names=_and(missing))
     if not related:
         return ABSTAIN_TEXT
-    return SERVICE_TEXT if service_question(question) else NO_MATCH_TEXT
+    return SERVICE_TEXT if service_question(question) else HOURS_TEXT if hours_question(question) else NO_MATCH_TEXT
 
 
 def _abstain(out: dict, text: str, res, missing: list[str]) -> dict:

@@ -13,6 +13,10 @@ Only "how" asks for the procedure. Whether or where a service is offered ("can I
 gateway?", "where can I go to keep warm this winter") is what papers that change services say, and so is who to ask
 ("who do I contact about the agenda"). Only "I" counts, never "we": "how can we reduce delayed discharges" is a
 member's question the papers answer.
+
+Opening hours are the same kind of resident's information: "what time does the urgent care centre open", "library
+opening hours on Saturday" are answered only by a passage that states hours (``hours_question``, ``states_hours``: a
+clock time, "opening hours", "open until"), not by one about the place.
 """
 
 from __future__ import annotations
@@ -34,9 +38,26 @@ _ADDRESSED = re.compile(
 )
 
 
+# opening hours: "opening hours / times", "what time does ... open", "open until"; a passage states them with a clock
+# time ("9am", "9.30 pm", "17:00"), "opening hours / times" or "open from / until / between"
+_HOURS_Q = re.compile(
+    r"\bopening (?:hours|times)\b|\bwhat time (?:does|do|is|are|will)\b|\b(?:open|close)s? (?:until|till)\b", re.IGNORECASE
+)
+_STATES_HOURS = re.compile(
+    r"\b\d{1,2}(?:[.:]\d{2})? ?(?:am|pm|a\.m\.|p\.m\.)(?!\w)|\b(?:[01]?\d|2[0-3]):[0-5]\d\b|\bmidday\b|\b24/7\b|"
+    r"\b24 hours\b|\bopening (?:hours|times)\b|\bopen (?:from|until|till|between)\b",
+    re.IGNORECASE,
+)
+
+
 def service_question(question: str) -> bool:
     """Whether ``question`` asks how to get or use a council service, in the first person or as an instruction."""
     return bool(_SERVICE_Q.search(" ".join(question.split())))
+
+
+def hours_question(question: str) -> bool:
+    """Whether ``question`` asks when a place is open."""
+    return bool(_HOURS_Q.search(" ".join(question.split())))
 
 
 def addresses_reader(text: str) -> bool:
@@ -45,16 +66,23 @@ def addresses_reader(text: str) -> bool:
     return bool(_ADDRESSED.search(text))
 
 
+def states_hours(text: str) -> bool:
+    """Whether a passage states opening hours (a clock time, "opening hours", "open until")."""
+    return bool(_STATES_HOURS.search(text))
+
+
 def service_held(index, rows: np.ndarray, p: np.ndarray, thr: float, question: str) -> np.ndarray:
     """``p`` with each strong match that does not speak to the public held under ``thr`` when ``question`` is a
-    request for a service (see module doc)."""
+    request for a service, and each that states no hours when it asks when a place is open (see module doc)."""
     strong = np.flatnonzero(p >= thr)
-    if not len(strong) or not service_question(question):
+    needs = [f for q, f in ((service_question, addresses_reader), (hours_question, states_hours)) if q(question)]
+    if not len(strong) or not needs:
         return p
     pids = index.pid_of(rows[strong])
     got = index.store.passages_by_pid(pids)
     out = p.copy()
     for i, pid in zip(strong, pids):
-        if not addresses_reader((got.get(pid) or {}).get("text", "")):
+        text = (got.get(pid) or {}).get("text", "")
+        if not all(f(text) for f in needs):
             out[i] = min(out[i], thr - 0.01)
     return out

@@ -107,3 +107,51 @@ def test_a_passage_that_tells_residents_how_answers_the_request(tmp_path):
     assert strong and all("www.kent.gov.uk/bluebadge" in h["text"] for h in strong)
     out = ask(ix, "how do I apply for a Blue Badge")
     assert not out["abstained"] and "apply for a Blue Badge online" in out["answer"]
+
+
+def test_opening_hours_are_asked_for_and_stated_by_a_clock_time_or_in_words():
+    from boardpapers.index.service import hours_question, states_hours
+
+    assert hours_question("Loughborough library opening hours on Saturday")
+    assert hours_question("What time does the urgent care centre at Loughborough Hospital open?")
+    assert not hours_question("When will the new library open?")  # a date, which papers that plan it give
+    assert not hours_question("what time did the meeting start")  # not a place's hours
+    assert states_hours("The library is open from 9am to 5pm on Saturdays.")
+    assert states_hours("Reception 08:30 to 17:00") and states_hours("extended opening hours were agreed")
+    assert not states_hours("Recommendation 2 amended. The split was 50:50; 10.5 FTE posts.")
+
+
+HOURS_PAPERS = {
+    "ucc_2017_01.txt": (
+        "Health and Wellbeing Board, 19 January 2017. Urgent care.\n\n"
+        "The urgent care centre at Loughborough Hospital saw 31,000 patients last year. The urgent care centre at "
+        "Loughborough Hospital will open a new minor injuries service, and patients will be streamed from the front door."
+    ),
+}
+ASKED = "What time does the urgent care centre at Loughborough Hospital open?"
+
+
+@pytest.mark.slow
+def test_a_question_about_opening_hours_is_answered_only_by_a_passage_that_states_them(tmp_path):
+    from conftest import index_of_texts
+
+    from boardpapers.index.answer import HOURS_TEXT, ask
+    from boardpapers.index.search import search
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    ix = index_of_texts(tmp_path / "a", HOURS_PAPERS)
+    assert search(ix, "urgent care centre at Loughborough Hospital", k=3).matches >= 1
+    res = search(ix, ASKED, k=3)
+    assert res.matches == 0 and res.hits  # about the centre, not its hours: related
+    out = ask(ix, ASKED)
+    assert out["abstained"] and out["answer"] == HOURS_TEXT
+    stated = {
+        "hours_2017_03.txt": (
+            "Health and Wellbeing Board, 2 March 2017. Urgent care.\n\n"
+            "Opening times: the urgent care centre at Loughborough Hospital is open from 8am to 8pm every day."
+        )
+    }
+    ix = index_of_texts(tmp_path / "b", {**HOURS_PAPERS, **stated})
+    strong = [h for h in search(ix, ASKED, k=3).hits if h["match"] == "strong"]
+    assert strong and all("8am to 8pm" in h["text"] for h in strong)
