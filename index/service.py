@@ -16,7 +16,9 @@ member's question the papers answer.
 
 Opening hours are the same kind of resident's information: "what time does the urgent care centre open", "library
 opening hours on Saturday" are answered only by a passage that states hours (``hours_question``, ``states_hours``: a
-clock time, "opening hours", "open until"), not by one about the place.
+clock time, "opening hours", "open until"), not by one about the place. So is a rate in a unit ("how much does home
+care cost per hour", "weekly fostering allowance"): a passage that states no rate per hour does not give it
+(``rate_unit``, ``states_rate``).
 """
 
 from __future__ import annotations
@@ -71,11 +73,38 @@ def states_hours(text: str) -> bool:
     return bool(_STATES_HOURS.search(text))
 
 
+# a rate asked "per hour" / "weekly" / "a tonne" is stated in that unit: "£12.71/hour", "£712 per week", "weekly"
+_RATE_Q = re.compile(r"\b(?:per|an|a|each|every) (hour|week|month|day|tonne)\b|\b(hour|week|month|dai)ly\b", re.IGNORECASE)
+_RATE_WORDS = {"hour": "hour|hr", "week": "week|wk", "month": "month", "day": "day", "dai": "day", "tonne": "tonne|ton"}
+
+
+def rate_unit(question: str) -> str | None:
+    """The unit of the rate ``question`` asks for ("hour" for "per hour" or "hourly"), or None."""
+    m = _RATE_Q.search(" ".join(question.split()))
+    return None if m is None else _RATE_WORDS[(m.group(1) or m.group(2)).lower()].split("|")[0]
+
+
+def states_rate(unit: str):
+    """A test of whether a passage states a rate per ``unit`` ("per week", "a week", "/week", "weekly")."""
+    words = _RATE_WORDS[unit]
+    adjective = "daily" if unit == "day" else f"{unit}ly"
+    rx = re.compile(rf"(?:\b(?:per|an|a|each|every) ?|/ ?)(?:{words})s?\b|\b{adjective}\b", re.IGNORECASE)
+    return lambda text: bool(rx.search(text))
+
+
+def needed(question: str) -> list:
+    """What a strong match of ``question`` must do beside being about it (see module doc): speak to the public, state
+    opening hours, state a rate in the unit asked."""
+    out = [f for q, f in ((service_question, addresses_reader), (hours_question, states_hours)) if q(question)]
+    unit = rate_unit(question)
+    return out + [states_rate(unit)] if unit else out
+
+
 def service_held(index, rows: np.ndarray, p: np.ndarray, thr: float, question: str) -> np.ndarray:
     """``p`` with each strong match that does not speak to the public held under ``thr`` when ``question`` is a
     request for a service, and each that states no hours when it asks when a place is open (see module doc)."""
     strong = np.flatnonzero(p >= thr)
-    needs = [f for q, f in ((service_question, addresses_reader), (hours_question, states_hours)) if q(question)]
+    needs = needed(question)
     if not len(strong) or not needs:
         return p
     pids = index.pid_of(rows[strong])

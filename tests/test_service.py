@@ -155,3 +155,48 @@ def test_a_question_about_opening_hours_is_answered_only_by_a_passage_that_state
     ix = index_of_texts(tmp_path / "b", {**HOURS_PAPERS, **stated})
     strong = [h for h in search(ix, ASKED, k=3).hits if h["match"] == "strong"]
     assert strong and all("8am to 8pm" in h["text"] for h in strong)
+
+
+def test_a_rate_asked_in_a_unit_is_stated_in_that_unit():
+    from boardpapers.index.service import rate_unit, states_rate
+
+    assert rate_unit("how much does home care cost per hour in Kent if I have to pay") == "hour"
+    assert rate_unit("weekly fostering allowance rates Kent 2025") == "week"
+    assert rate_unit("How much will Defra pay Kent per tonne of packaging?") == "tonne"
+    assert rate_unit("how much does Leicester spend on libraries each year") is None  # budgets are annual anyway
+    per_hour, per_week = states_rate("hour"), states_rate("week")
+    assert per_hour("Lowest pay rate increased to £12.71/hour.") and per_hour("£24 an hour") and per_hour("hourly rates")
+    assert not per_hour("The one hour session was held.") and not per_hour("the hours of home care delivered")
+    assert per_week("an average cost of £712 per week") and not per_week("this week's figures")
+
+
+RATE_PAPERS = {
+    "homecare_2025_01.txt": (
+        "Cabinet, 30 January 2025. Adult social care budget.\n\n"
+        "Home care costs in Kent rose to £80m this year as the council commissioned 3.2 million hours of home care, and home "
+        "care providers asked for more."
+    ),
+}
+RATE_ASKED = "home care cost per hour in Kent"
+
+
+@pytest.mark.slow
+def test_a_rate_is_answered_only_by_a_passage_that_states_it_in_the_unit_asked(tmp_path):
+    from conftest import index_of_texts
+
+    from boardpapers.index.search import search
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    ix = index_of_texts(tmp_path / "a", RATE_PAPERS)
+    assert search(ix, "home care cost in Kent", k=3).matches >= 1
+    res = search(ix, RATE_ASKED, k=3)
+    assert res.matches == 0 and res.hits  # the cost of home care, not its rate per hour: related
+    stated = {
+        "rates_2025_03.txt": (
+            "Cabinet, 4 March 2025. Home care rates.\n\nThe cost of home care in Kent rises to £24.50 per hour from April."
+        )
+    }
+    ix = index_of_texts(tmp_path / "b", {**RATE_PAPERS, **stated})
+    strong = [h for h in search(ix, RATE_ASKED, k=3).hits if h["match"] == "strong"]
+    assert strong and all("£24.50 per hour" in h["text"] for h in strong)
