@@ -36,7 +36,8 @@ A passage whose dense similarity is under DENSE_FLOOR is no match, whatever word
 A passage that carries on the one before it in the same agenda item (it opens in lower case or with "However",
 "This", "It" ...) is as relevant as that one when that one is strong (``continued``): the chunker cuts at a size,
 not where the subject changes. A resident's request for a service ("how do I apply for a blue badge") is answered
-only by a passage that speaks to the public (index/service.py): a report about Blue Badge applications is related.
+only by a passage that speaks to the public, a question about opening hours only by one that states hours, a rate asked
+"per hour" only by one that states a rate per hour (index/service.py): a report about Blue Badge applications is related.
 Without a query vector (``--mode bm25``, no model loaded) the ``lexical`` model, fitted on the same pairs without the
 dense signals, is used. The threshold is chosen on the labelled sets (docs/BENCHMARKS.md, "Judging relevance").
 """

@@ -101,8 +101,8 @@ def needed(question: str) -> list:
 
 
 def service_held(index, rows: np.ndarray, p: np.ndarray, thr: float, question: str) -> np.ndarray:
-    """``p`` with each strong match that does not speak to the public held under ``thr`` when ``question`` is a
-    request for a service, and each that states no hours when it asks when a place is open (see module doc)."""
+    """``p`` with each strong match that does not do what ``question`` needs (``needed``: speak to the public, state
+    opening hours, state a rate in the unit asked) held under ``thr`` (see module doc)."""
     strong = np.flatnonzero(p >= thr)
     needs = needed(question)
     if not len(strong) or not needs:
