@@ -4,6 +4,7 @@ speaks to the public; an officers' report about the service is related, not an a
 from __future__ import annotations
 
 import pytest
+from pgfixture import BACKENDS, open_on_backend
 
 from boardpapers.index.service import addresses_reader, service_question
 
@@ -200,3 +201,18 @@ def test_a_rate_is_answered_only_by_a_passage_that_states_it_in_the_unit_asked(t
     ix = index_of_texts(tmp_path / "b", {**RATE_PAPERS, **stated})
     strong = [h for h in search(ix, RATE_ASKED, k=3).hits if h["match"] == "strong"]
     assert strong and all("£24.50 per hour" in h["text"] for h in strong)
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def ix(request, real_index):
+    return open_on_backend(request, real_index)
+
+
+def test_a_paper_about_a_grant_scheme_does_not_say_how_a_resident_applies_on_both_backends(ix):
+    """Leicester's Time to Change paper sets out its community grants (who may apply, up to £5,000); it tells no
+    resident how to apply, so the request finds only related passages, while the scheme itself is a match."""
+    from boardpapers.index.search import search
+
+    assert search(ix, "Time to Change community grants", k=3).matches >= 1
+    res = search(ix, "how do I apply for a Time to Change community grant", k=3)
+    assert res.matches == 0 and any("Community Grants" in h["text"] for h in res.hits)
