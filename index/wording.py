@@ -14,6 +14,8 @@ is "the largest overspend" in a monitoring report, a "cut" is a "reduction" or a
 "ceasing", a "tip" a household waste recycling centre ("HWRC"), "loans" are "borrowing", "roads" are "highways".
 ``PLAIN_WORDS`` (index/register.py) maps such a plain word to the papers' words for it, one way only where the
 papers' word is wider ("borrowing" is not always a loan, "workforce" not always staff: both tried, docs/BENCHMARKS.md).
+A phrasal verb of amount is the papers' "increase" or "reduction": in "putting council tax up" or "is the minimum wage
+going up" the verb counts as "increase" / "rise" (``phrasal``; "down": "reduction" / "fall").
 
 A statute's section is written "S151", "s.151" or "Section 151" ("the Section 151 officer", "S106 agreements",
 "a Section 75 pooled budget"): ``section_forms(text)`` gives both forms of each section the query names, which the
@@ -221,8 +223,9 @@ def query_variants(text: str) -> list[str]:
     """Every other spelling of the words of ``text`` (``variants``), in the order the words come, then the words of the
     papers' phrases for its phrases (``phrase_variants``)."""
     out: dict[str, None] = {}
+    verbs = phrasal(text)
     for w in re.findall(r"[A-Za-z]+", text):
-        for v in variants(w):
+        for v in verbs.get(w, ()) + variants(w):
             out[v] = None
     for _, other in phrase_variants(text):
         for w in other.split():
@@ -262,15 +265,27 @@ def section_words(text: str) -> list[str]:
     return [w for n, short in section_forms(text) for w in (short, f"section {n}")]
 
 
+# "putting council tax up", "is the minimum wage going up": the papers write an "increase" or a "rise" (and a
+# "reduction" or a "fall" for down); the verb, a word of its own, counts as the papers' word
+_PHRASAL = re.compile(r"\b(put|puts|putting|go|goes|going|gone|went)\b(?:\s+[\w'’-]+){0,4}?\s+(up|down)\b", re.IGNORECASE)
+PHRASAL = {"up": ("increase", "rise"), "down": ("reduction", "fall")}
+
+
+def phrasal(text: str) -> dict[str, tuple[str, ...]]:
+    """{verb as ``text`` writes it: the papers' words} for each "put ... up" / "go ... down" of ``text``."""
+    return {m.group(1): PHRASAL[m.group(2).lower()] for m in _PHRASAL.finditer(" ".join(text.split()))}
+
+
 def other_words(text: str) -> list[tuple[str, str, str, str]]:
     """(word as ``text`` writes it, its index term, one of its ``variants``, that variant's index term) for each word
     of one term whose variant is another term: what the judge counts as the word and the notes name."""
     out = []
+    verbs = phrasal(text)
     for w in dict.fromkeys(re.findall(r"[A-Za-z]+", text)):
         own = tokenize_query(w)
         if len(own) != 1:
             continue
-        for v in variants(w) + family_words(w):
+        for v in verbs.get(w, ()) + variants(w) + family_words(w):
             vt = tokenize_query(v)
             if len(vt) == 1 and vt != own:
                 out.append((w, own[0], v, vt[0]))

@@ -321,3 +321,17 @@ def test_asked_one_way_finds_the_papers_writing_the_other(tmp_path, papers, quer
     theirs = next(c for t, c in by_text.items() if written in t)
     assert all(theirs > c for t, c in by_text.items() if written not in t)
     assert written in search(ix, query, k=1).hits[0]["text"]
+
+
+def test_a_phrasal_verb_counts_as_the_papers_increase_or_reduction():
+    """ "putting council tax up" is the papers' "increase" of council tax: the verb counts as "increase" / "rise" for
+    the judge and the ranking; "put forward" is no phrasal verb of amount."""
+    from boardpapers.index.wording import phrasal, query_variants
+
+    assert phrasal("how much is Kent County Council putting council tax up by in 2025-26") == {"putting": ("increase", "rise")}
+    assert phrasal("is the minimum wage going up") == {"going": ("increase", "rise")}
+    assert phrasal("put forward an argument") == {}
+    assert phrasal("have delayed discharges gone down") == {"gone": ("reduction", "fall")}
+    put = next(c for c in concepts("putting council tax up", {}) if c.term == "put")
+    assert ("increas",) in put.alternatives
+    assert "increase" in query_variants("putting council tax up")
