@@ -8,6 +8,7 @@ import sys
 from boardpapers.index.excerpt import excerpt
 from boardpapers.index.export import hits_csv
 from boardpapers.index.hits import citation, public_hit
+from boardpapers.index.service import why_no_match
 from boardpapers.ingest.display import shown_path
 
 
@@ -16,7 +17,8 @@ def matches_line(res) -> str:
     n = res.matches
     more = "+" if res.pool_full else ""
     if n == 0:
-        return f"No passage matches {res.query!r}."
+        why = why_no_match(res.query)
+        return f"No passage matches {res.query!r}." + (f" {why}" if why else "")
     return f"{n:,}{more} passage{'s' if n != 1 else ''} match{'es' if n == 1 else ''}"
 
 

@@ -32,7 +32,7 @@ from .sentscore import (
     score_sentence,
 )
 from .sentvec import one_encoder_thread, sentence_vectors
-from .service import hours_question, service_question
+from .service import HOURS_WHY, SERVICE_WHY, hours_question, service_question
 from .tokenize import tokenize_query
 from .undecided import is_proposal, no_decision_found, preamble, proposals
 from .unnamed import unnamed
@@ -225,6 +225,7 @@ def _compose(chosen: list[dict], hits: list[dict]) -> tuple[str, list[dict], lis
     return " ".join(parts), citations, sentences
 
 
+RELATED_TAIL = "The closest passages are listed below; they are related, not an answer."
 UNNAMED_TEXT = (
     "The passages that match this question never mention {names}, so the indexed papers don't seem to answer it. "
     "The closest passages are listed below; they are related, not an answer."
@@ -237,16 +238,8 @@ NO_MATCH_NAMED = (
     "No passage in the indexed papers is about this question: none of those closest to it mentions {names}. "
     "They are listed below; they are related, not matches."
 )
-SERVICE_TEXT = (
-    "This asks how to use a council service. Board papers report to councillors on services and record what they "
-    "decided; they don't tell residents how to apply, book or report, and no indexed passage about this does. The "
-    "council's own website is the place to look. The closest passages are listed below; they are related, not an answer."
-)
-HOURS_TEXT = (
-    "This asks when a place is open. Board papers rarely state opening hours, and no indexed passage about this does; "
-    "the council's or the service's own website is the place to look. The closest passages are listed below; they are "
-    "related, not an answer."
-)
+SERVICE_TEXT = f"This asks how to use a council service. {SERVICE_WHY} {RELATED_TAIL}"
+HOURS_TEXT = f"This asks when a place is open. {HOURS_WHY} {RELATED_TAIL}"
 NO_MATCH_TEXT = (
     "No passage in the indexed papers is about this question, so there is no answer to quote. "
     "The closest passages are listed below; they are related, not matches."

@@ -52,6 +52,23 @@ _STATES_HOURS = re.compile(
 )
 
 
+# why nothing matches, in words (search and ask say it; never a score)
+SERVICE_WHY = (
+    "Board papers report to councillors on services and record what they decided; they don't tell residents how to "
+    "apply, book or report, and no indexed passage about this does. The council's own website is the place to look."
+)
+HOURS_WHY = (
+    "Board papers rarely state opening hours, and no indexed passage about this does; the council's or the service's "
+    "own website is the place to look."
+)
+
+
+def why_no_match(question: str) -> str | None:
+    """What papers like these hold, when ``question`` asks what they rarely give (a service's procedure, opening
+    hours) and nothing matches; None otherwise."""
+    return SERVICE_WHY if service_question(question) else HOURS_WHY if hours_question(question) else None
+
+
 def service_question(question: str) -> bool:
     """Whether ``question`` asks how to get or use a council service, in the first person or as an instruction."""
     return bool(_SERVICE_Q.search(" ".join(question.split())))

@@ -180,6 +180,16 @@ def test_off_topic_search_says_no_match_and_marks_related(app_env):
     assert not at.get("download_button")  # nothing to export
 
 
+def test_a_request_for_a_service_is_told_where_such_an_answer_is(app_env):
+    """Nothing matches "how do I ..." here; the app says papers like these don't tell residents how, not "try other
+    words" (index/service.py); a question about opening hours says they rarely state them."""
+    at = search(run_app(), "how do I apply for a blue badge")
+    info = " ".join(i.value for i in at.info)
+    assert "No passage matches" in info and "don't tell residents how" in info and "Try other words" not in info
+    at = search(at, "library opening hours on Saturday")
+    assert any("rarely state opening hours" in i.value for i in at.info)
+
+
 def test_search_bad_query_warns(app_env):
     at = search(run_app(), '"" ...')
     assert at.warning and not at.exception

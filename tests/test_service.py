@@ -92,6 +92,10 @@ def test_a_report_about_a_service_does_not_answer_how_to_use_it(tmp_path, mode):
         assert all(h["match"] == "related" for h in res.hits)
     out = ask(ix, "how do I apply for a Blue Badge")
     assert out["abstained"] and out["answer"] == SERVICE_TEXT and not out["citations"]
+    from boardpapers.commands.output import matches_line
+
+    said = matches_line(search(ix, "how do I apply for a Blue Badge", k=5, mode=mode))
+    assert said.startswith("No passage matches") and "don't tell residents how" in said
     assert any("Performance" in (r.get("title") or "") or "Blue Badge" in r.get("text", "") for r in out["related"])
 
 

@@ -8,6 +8,7 @@ import streamlit as st
 
 from boardpapers.index.errors import IndexError_
 from boardpapers.index.query import QueryError
+from boardpapers.index.service import why_no_match
 from boardpapers.ui.ask import view_ask
 from boardpapers.ui.exports import render_exports
 from boardpapers.ui.render import render_hit, render_related
@@ -60,10 +61,11 @@ def render_results(index, res: dict, query: str, ft: tuple, sort: str) -> None:
         st.caption("Query expanded: " + esc("; ".join(res["notes"])), unsafe_allow_html=True)
     terms = query_terms(query, res["notes"])
     if not hits:
+        why = why_no_match(query)
         st.info(
             "No passage matches this search"
             + (" with these filters" if any(ft) else "")
-            + ". Try other words, a synonym, or clear some filters."
+            + (f". {why}" if why else ". Try other words, a synonym, or clear some filters.")
         )
         render_related(index, related, terms, "The closest related passages — not matches:")
         return
