@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every labelled set, judged: the twenty-three lines a change to ranking, the judge, trace or ask is decided on
+# Every labelled set, judged: the twenty-five lines a change to ranking, the judge, trace or ask is decided on
 # (docs/BENCHMARKS.md, "Held-out sets"). `boardpapers eval --judge` on the dev set and our own sets, each over the index
 # of its papers; prints one line per set and leaves each run's JSON (per-query records included) in OUT.
 #
@@ -48,6 +48,8 @@ run leicester-fresh5 eval/leicester-fresh5.jsonl "$leic" leicester
 run kent-fresh5 eval/kent-fresh5.jsonl "$kent" kent
 run residents-leicester eval/residents-leicester.jsonl "$leic" leicester
 run residents-kent eval/residents-kent.jsonl "$kent" kent
+run residents2-leicester eval/residents2-leicester.jsonl "$leic" leicester
+run residents2-kent eval/residents2-kent.jsonl "$kent" kent
 .venv/bin/python - "$out" <<'PY'
 import json
 import sys
