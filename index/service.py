@@ -31,11 +31,17 @@ _SERVICE_Q = re.compile(
     r"\bhow (?:do|can|should|would|could) i\b|^\W*(?:apply|book|report|renew|register|pay) (?:for|a|an|my)\b", re.IGNORECASE
 )
 # "you" as the subject of what the reader can do ("you can apply", "if you need"), "contact us", a web address or a
-# telephone number; not "you" in a name ("One You Kent", "Know your neighbourhood") or "thank you"
+# telephone number; not "you" in a name ("One You Kent", "Know your neighbourhood") or "thank you"; or the public as
+# the subject, and a website or portal
 _ADDRESSED = re.compile(
     r"\byou(?:'ll|'re|’ll|’re)|\byou (?:can|could|will|would|may|might|must|should|need|are|have|do|did|want|wish|think|"
     r"feel|get|find|apply|contact|call|visit|book|receive)\b|\bcontact us\b|\bwww\.[a-z]|\b[a-z]+\.gov\.uk\b|"
-    r"\btel(?:ephone)?[:.]? ?0\d",
+    r"\btel(?:ephone)?[:.]? ?0\d|"
+    # what the public can do, said of them ("the general public will be able to comment", "local people can access
+    # the service direct"), and where ("the website", "a self-referral portal", "Have your say")
+    r"\b(?:the (?:general )?public|members of the public|local people|people|residents|carers|families|patients|"
+    r"applicants) (?:will be able to|are able to|can|may) \w+|\bweb ?site\b|\bportal\b|"
+    r"\bself[- ]?referr?\w*|\bhave your say\b",
     re.IGNORECASE,
 )
 

