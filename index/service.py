@@ -5,9 +5,11 @@ Board papers are written by officers to members: they report on services and rec
 resident how to use one. A paper about Blue Badge transactions or the council tax base holds the words of "how do I
 apply for a blue badge" without answering it. So when a question asks, in the first person or as an instruction, how
 to get a service (``service_question``: "how do / can I ...", "apply for / book a / report a ..."), a passage is a
-match only if it speaks to the public the way a leaflet or a web page does ("you can apply", "if you need", a web address
-or a telephone number: ``addresses_reader``); else the judge holds it under the threshold, and ``ask`` says what papers
-like these hold and where such an answer is found instead.
+match only if it speaks to the public the way a leaflet or a web page does ("you can apply", "if you need", a web
+address, a telephone number) or says what the public can do, or where ("the general public will be able to comment",
+"local people can access the service direct", a website, a self-referral portal, "have your say": ``addresses_reader``);
+else the judge holds it under the threshold, and ``ask`` says what papers like these hold and where such an answer is
+found instead.
 
 Only "how" asks for the procedure. Whether or where a service is offered ("can I register a birth at my local
 gateway?", "where can I go to keep warm this winter") is what papers that change services say, and so is who to ask
