@@ -6,7 +6,8 @@
 #   scripts/eval_sets.sh LEICESTER_INDEX KENT_INDEX [OUT]
 #
 # LEICESTER_INDEX: an index of corpus/ (`boardpapers ingest corpus --index DIR`); KENT_INDEX: an index of
-# ../shared/realpdf. OUT defaults to a new temporary folder. About four minutes on two cores.
+# ../shared/realpdf. OUT defaults to a new temporary folder. About five minutes on two cores. ONLY=REGEX runs only the
+# sets whose name matches it (ONLY=facts: the two facts sets).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ $# -lt 2 ]; then
@@ -22,6 +23,7 @@ fi
 mkdir -p "$out"
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 TOKENIZERS_PARALLELISM=false
 run() {  # NAME GOLD INDEX SCOPE
+  [[ -n ${ONLY:-} && ! $1 =~ $ONLY ]] && return 0
   .venv/bin/python -m boardpapers eval --gold "$2" --index "$3" --judge --meetings eval/meetings.json --scope "$4" \
     --format json >"$out/$1.json"
 }
@@ -50,6 +52,8 @@ run residents-leicester eval/residents-leicester.jsonl "$leic" leicester
 run residents-kent eval/residents-kent.jsonl "$kent" kent
 run residents2-leicester eval/residents2-leicester.jsonl "$leic" leicester
 run residents2-kent eval/residents2-kent.jsonl "$kent" kent
+run facts-leicester eval/facts-leicester.jsonl "$leic" leicester
+run facts-kent eval/facts-kent.jsonl "$kent" kent
 .venv/bin/python - "$out" <<'PY'
 import json
 import sys
