@@ -7,6 +7,7 @@ import sys
 
 from boardpapers.index.excerpt import excerpt
 from boardpapers.index.export import hits_csv
+from boardpapers.index.facts import UNSTATED, UNSTATED_HEAD
 from boardpapers.index.hits import citation, public_hit
 from boardpapers.index.service import why_no_match
 from boardpapers.ingest.display import shown_path
@@ -78,8 +79,9 @@ def print_answer_text(r: dict, out=None) -> None:
     out = out or sys.stdout
     print(r["answer"], file=out)
     if r["abstained"]:
-        if r.get("related"):
-            print("\nclosest related passages (not matches):", file=out)
+        if r.get("related"):  # the matches about the subject when none states the figure asked, else the closest
+            head = UNSTATED_HEAD.format(what=UNSTATED[r["unstated"]]) if r.get("unstated") else "closest related passages (not matches)"
+            print(f"\n{head}:", file=out)
             for h in r["related"]:
                 print(f"  - {shown_path(citation(h))}", file=out)
     else:
@@ -95,6 +97,8 @@ def ask_obj(r: dict) -> dict:
     out = {k: r[k] for k in ("question", "answer", "abstained", "citations")}
     if r["abstained"]:
         out["related"] = r.get("related", [])
+    if r.get("unstated"):  # the figure asked ('count', 'amount', 'percentage', 'date') that no match states
+        out["unstated"] = r["unstated"]
     if r.get("decision_recorded") is False:  # a decision question whose matches record no decision (index/undecided.py)
         out["decision_recorded"] = False
     if r.get("notes"):

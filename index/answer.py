@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from .attendance import attendance_answer
-from .facts import fact_kind, is_table_row, owner, states, tabular, unit_states
+from .facts import UNSTATED, asked_figure, fact_kind, is_table_row, owner, states, states_figure, tabular, unit_states
 from .generate import generate
 from .hits import numbered_hit, public_hit
 from .neighbours import continuations, describe_rows, introduced_by, row_heads
@@ -238,6 +238,10 @@ NO_MATCH_NAMED = (
     "No passage in the indexed papers is about this question: none of those closest to it mentions {names}. "
     "They are listed below; they are related, not matches."
 )
+UNSTATED_TEXT = (
+    "The indexed papers discuss this, but none of the passages that match says {what}, so there is no answer to quote. "
+    "They are listed below; they are about the subject, not an answer."
+)
 SERVICE_TEXT = f"This asks how to use a council service. {SERVICE_WHY} {RELATED_TAIL}"
 HOURS_TEXT = f"This asks when a place is open. {HOURS_WHY} {RELATED_TAIL}"
 NO_MATCH_TEXT = (
@@ -310,9 +314,8 @@ def _answer(index, question: str, k: int, filters: Filters | None, embedder, poo
         c["below"] = c["hit"] in below
     undecided = rec is None and no_decision_found(question, hits, cands, DECISION_DENSE_GAP)
     chosen = select_sentences(cands, undecided)
-    missing = unnamed(question, [hits[c["hit"]] for c in chosen], index) if rec is None else []
-    if chosen and missing:  # a strong match names the place, but the sentences that would answer come from others
-        return _abstain(out, UNCITED_NAME_TEXT.format(names=_and(missing)), res, missing)
+    if rec is None and (half := _half_answered(index, question, chosen, hits, res, out)) is not None:
+        return half
     describe_rows(index, chosen, hits)
     answer, citations, sentences = _compose(chosen, hits) if cands else ("", [], [])
     mode = "extractive"
@@ -325,6 +328,19 @@ def _answer(index, question: str, k: int, filters: Filters | None, embedder, poo
         mode = "decision record"
     out.update({"answer": answer, "abstained": False, "citations": citations, "sentences": sentences, "mode": mode})
     return out
+
+
+def _half_answered(index, question: str, chosen: list[dict], hits: list[dict], res, out: dict) -> dict | None:
+    """An abstention when the sentences chosen would not answer, else None: none of their passages names the place
+    the question does (index/unnamed.py), or none of them states the figure it asks for (index/facts.py)."""
+    missing = unnamed(question, [hits[c["hit"]] for c in chosen], index)
+    if chosen and missing:  # a strong match names the place, but the sentences that would answer come from others
+        return _abstain(out, UNCITED_NAME_TEXT.format(names=_and(missing)), res, missing)
+    figure = asked_figure(question)
+    if chosen and figure and not any(states_figure(figure, question, c["quote"], c["table"]) for c in chosen):
+        out["unstated"] = figure  # about the subject, but none of them states the figure asked (docs/ANSWERS.md)
+        return _abstain(out, UNSTATED_TEXT.format(what=UNSTATED[figure]), res, [], shown=res.strong[:5])
+    return None
 
 
 def _from_records(index, question: str, hits: list[dict], res, embedder) -> tuple[dict | None, dict | None]:
@@ -350,9 +366,10 @@ def _no_match_text(question: str, missing: list[str], related: bool) -> str:
     return SERVICE_TEXT if service_question(question) else HOURS_TEXT if hours_question(question) else NO_MATCH_TEXT
 
 
-def _abstain(out: dict, text: str, res, missing: list[str]) -> dict:
-    """``out`` as an abstention saying ``text``, with the closest related passages (and the names no match holds)."""
-    out.update(answer=text, related=[public_hit(h) for h in res.hits[:5]])
+def _abstain(out: dict, text: str, res, missing: list[str], shown: list[dict] | None = None) -> dict:
+    """``out`` as an abstention saying ``text``, with the closest related passages, or the passages ``shown`` (and the
+    names no match holds)."""
+    out.update(answer=text, related=[public_hit(h) for h in (res.hits[:5] if shown is None else shown)])
     if missing:
         out["unnamed"] = missing
     return out

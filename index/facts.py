@@ -36,10 +36,12 @@ KINDS: list[tuple[str, re.Pattern, re.Pattern]] = [
     (
         "count",
         re.compile(r"\b(?:how many|number of|count of)\b", re.I),
-        # '29 of 36 communities', '122 personal health budgets'; not a paragraph number ('39 It is') or a range's end ('18-25
-        # section'); a small count written in words, as papers write them ('The Panel met on six occasions')
+        # '29 of 36 communities', '122 personal health budgets', 'the number of providers (61' (not '... of referrals led to a
+        # 24%'); not a paragraph number ('39 It is') or a range's end ('18-25 section'); a small count written in words, as
+        # papers write them ('The Panel met on six occasions')
         re.compile(
             r"\b\d{1,3}(?:,\d{3})+\b|(?<![\d/£.\-–])(?!(?:19|20)\d\d\b)\d+(?:\.\d+)?\s+[a-z]"
+            r"|\bnumber of\b[^.;\d]{1,60}?(?<![\d/£])(?!(?:19|20)\d\d\b)\d[\d,]*(?![\d,.]*\s?%)"
             r"|\b(?i:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty)\s+(?!(?:of|or|and|to|per)\b)[a-z]{3,}"
         ),
     ),
@@ -102,6 +104,46 @@ def fact_kind(question: str) -> str | None:
         if asks.search(question):
             return kind
     return None
+
+
+# a figure the question asks for as its own question: a clause opens with the asking words ('How many ...',
+# 'breastfeeding at 6-8 weeks - how much did it improve?', 'where will it be built and when will it open?'), not words
+# inside another question ('how can I work out how much I'll pay'); a date asked of what is still to come ('when will',
+# 'when is'): a past decision's date is its meeting's, in the citation, not in a sentence
+_OPENS = r"(?:^|(?<=[,;:?(\-–—])|(?<=\band))\s*"
+_FIGURES: dict[str, re.Pattern] = {
+    "count": re.compile(_OPENS + r"(?:how many|(?:what(?:'s| is| was| are| were)? )?(?:the )?(?:total )?number of)\b", re.I),
+    "amount": re.compile(_OPENS + r"how much\b", re.I),
+    "percentage": re.compile(_OPENS + r"(?:what|which) (?:percentage|proportion|share|per ?cent)\b", re.I),
+    "date": re.compile(
+        _OPENS + r"(?:when(?:'s| will| is| are| does| do| would| should)\b|(?:by |from |on )?(?:what|which) date\b(?! (?:did|was|were)))",
+        re.I,
+    ),
+}
+# what ``ask`` says no match states, and the heading of those matches (CLI and app)
+UNSTATED = {"count": "how many", "amount": "how much", "percentage": "what share", "date": "when"}
+UNSTATED_HEAD = "The passages that match — about the subject; none says {what}"
+# a quantity named as money: 'how much' then asks for an amount in money, not a change in a rate or a count
+_MONEY = re.compile(
+    r"\b(?:money|cost\w*|pay\w*|paid|price\w*|worth|spen[dt]\w*|fund\w*|grants?|budget\w*|sav(?:e|ed|ing|ings)|fees?|fines?|charg\w*|income|raise[ds]?|£)",
+    re.I,
+)
+
+
+def asked_figure(question: str) -> str | None:
+    """The figure a question asks for in so many words ('count', 'amount', 'percentage' or 'date'; the first asked), or
+    None: what ``ask`` must find stated before it answers (index/answer.py)."""
+    asked = [(m.start(), kind) for kind, rx in _FIGURES.items() if (m := rx.search(question))]
+    return min(asked)[1] if asked else None
+
+
+def states_figure(kind: str, question: str, quote: str, table: bool) -> bool:
+    """Does the sentence (or table row, ``table``) state the figure ``kind`` asked by ``question``? A table row of
+    figures may state an amount, count or share (its column heads say which); 'how much' that names no money asks for
+    any quantity ('how much did it improve?': a percentage or a count answers it)."""
+    if states(kind, quote) or (table and kind != "date" and bool(re.search(r"\d", quote))):
+        return True
+    return kind == "amount" and not _MONEY.search(question) and (states("percentage", quote) or states("count", quote))
 
 
 def states(kind: str | None, quote: str) -> bool:

@@ -298,6 +298,16 @@ def test_ask_abstains_with_related(app_env):
     assert "RELATED · NOT A MATCH" in md  # each related passage is marked
 
 
+def test_ask_shows_matches_that_never_give_the_figure_asked(app_env):
+    """The minutes are about the zebrafinch opening hours but give no count of responses: the app says so and lists
+    them as the matches they are, not as related passages (index/answer.py, "unstated")."""
+    at = search(run_app(), "How many consultation responses were there on zebrafinch library opening hours?", mode="Ask")
+    assert at.warning and "none of the passages that match says how many" in at.warning[0].value
+    md = markdown_text(at)
+    assert "about the subject; none says how many" in md and 'class="bp-answer"' not in md
+    assert "zebrafinch" in md and "RELATED · NOT A MATCH" not in md  # the minutes, shown as the match they are
+
+
 def test_trace(app_env):
     at = run_app()
     at.radio(key="view").set_value("Trace").run()

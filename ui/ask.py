@@ -7,6 +7,7 @@ import re
 
 import streamlit as st
 
+from boardpapers.index.facts import UNSTATED, UNSTATED_HEAD
 from boardpapers.ui.render import render_hit
 from boardpapers.ui.state import available, run_ask
 from boardpapers.ui.text import esc, html_block, query_terms
@@ -28,7 +29,11 @@ def view_ask(index, index_key: str, question: str, ft: tuple) -> None:
         if res.get("notes"):
             st.caption("Why: " + esc("; ".join(map(str, res["notes"]))), unsafe_allow_html=True)
         related = res.get("related") or []
-        if related:
+        if related and res.get("unstated"):  # matches about the subject, none stating the figure asked: shown as they are
+            st.markdown(f"**{esc(UNSTATED_HEAD.format(what=UNSTATED[res['unstated']]))}:**", unsafe_allow_html=True)
+            for i, h in enumerate(related):
+                render_hit(index, h, terms, key=f"r-{i}-{h['passage_id']}")
+        elif related:
             st.markdown("**The closest related passages** — not matches; they do not answer the question:")
             for i, h in enumerate(related):
                 render_hit(index, {**h, "match": "related"}, terms, key=f"r-{i}-{h['passage_id']}")
