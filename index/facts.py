@@ -113,8 +113,18 @@ def fact_kind(question: str) -> str | None:
 _OPENS = r"(?:^|(?<=[,;:?(\-–—])|(?<=\band))\s*"
 _FIGURES: dict[str, re.Pattern] = {
     "count": re.compile(_OPENS + r"(?:how many|(?:what(?:'s| is| was| are| were)? )?(?:the )?(?:total )?number of)\b", re.I),
-    "amount": re.compile(_OPENS + r"how much\b", re.I),
-    "percentage": re.compile(_OPENS + r"(?:what|which) (?:percentage|proportion|share|per ?cent)\b", re.I),
+    # 'how much', and the same asked of a cost or price ('what is the total cost of ...', '... - what would it cost?')
+    "amount": re.compile(
+        _OPENS + r"(?:how much\b|what(?:'s| is| was| are| were| will| would)? (?:be )?(?:the )?(?:total |annual |yearly |full "
+        r"|overall |estimated |expected )?(?:cost|price|value)\b(?! (?:of living|pressures?)\b)|what (?:will|would|does|did) "
+        r"\w+ cost\b)",
+        re.I,
+    ),
+    "percentage": re.compile(
+        _OPENS + r"(?:(?:what|which) (?:percentage|proportion|share|per ?cent)\b|what (?:rate|level) of (?:interest|inflation)\b"
+        r"|what(?:'s| is| was)? (?:the )?(?:interest|inflation) rate\b)",
+        re.I,
+    ),
     "date": re.compile(
         _OPENS + r"(?:when(?:'s| will| is| are| does| do| would| should)\b|(?:by |from |on )?(?:what|which) date\b(?! (?:did|was|were)))",
         re.I,
@@ -130,6 +140,9 @@ _MONEY = re.compile(
 )
 
 
+_CELLS_END = re.compile(rf"(?<!\S){_NUM}(?:\s+{_NUM})+\s*$")
+
+
 def asked_figure(question: str) -> str | None:
     """The figure a question asks for in so many words ('count', 'amount', 'percentage' or 'date'; the first asked), or
     None: what ``ask`` must find stated before it answers (index/answer.py)."""
@@ -139,9 +152,11 @@ def asked_figure(question: str) -> str | None:
 
 def states_figure(kind: str, question: str, quote: str, table: bool) -> bool:
     """Does the sentence (or table row, ``table``) state the figure ``kind`` asked by ``question``? A table row of
-    figures may state an amount, count or share (its column heads say which); 'how much' that names no money asks for
-    any quantity ('how much did it improve?': a percentage or a count answers it)."""
-    if states(kind, quote) or (table and kind != "date" and bool(re.search(r"\d", quote))):
+    figures, or a line ending in two or more figures ('... Member accommodation in Invicta House 3,000 3,000'), may
+    state an amount, count or share (its column heads say which); 'how much' that names no money asks for any
+    quantity ('how much did it improve?': a percentage or a count answers it)."""
+    row = (table and bool(re.search(r"\d", quote))) or bool(_CELLS_END.search(quote))
+    if states(kind, quote) or (row and kind != "date"):
         return True
     return kind == "amount" and not _MONEY.search(question) and (states("percentage", quote) or states("count", quote))
 

@@ -18,6 +18,12 @@ from boardpapers.index.facts import asked_figure, states, states_figure
         ("how much does a speed awareness course cost in Kent", "amount"),
         ("breastfeeding at 6-8 weeks Leicester - how much did it improve?", "amount"),  # a clause opens with it
         ("What percentage pay award did the Personnel Committee recommend?", "percentage"),
+        # the same asked of a cost, a price or an interest rate
+        ("What is the total cost of the Oracle Cloud programme?", "amount"),
+        ("Invicta House extra member accommodation - what would it cost?", "amount"),
+        ("Chilmington Green developer loan - what rate of interest is KCC charging?", "percentage"),
+        ("What are the cost pressures in adult social care?", None),
+        ("what is the cost of living payment", None),
         ("When will buses start using the Fastrack Bean Road tunnels?", "date"),
         ("Where will the new mortuary be built and when will it open?", "date"),
         ("What date will the new pothole reporting tool go live?", "date"),
@@ -45,6 +51,10 @@ def test_a_sentence_states_the_figure_asked():
     row = "GET North Thanet Link Creation of a relief road 2,629 1,200"
     assert states_figure("amount", "How much will the North Thanet Link cost?", row, table=True)
     assert not states_figure("date", "When will the North Thanet Link open?", row, table=True)
+    # a line ending in figures is a row, however many words its label has
+    cells = "DCED Further provision for Member accommodation in Invicta House Further provision 3,000 3,000"
+    assert states_figure("amount", "Invicta House - what would it cost?", cells, table=False)
+    assert not states_figure("amount", "Invicta House - what would it cost?", "Invicta House was refitted.", table=False)
     assert states_figure("date", "When will the tunnels open?", "The tunnels will open to buses in March 2026.", table=False)
     assert not states_figure("date", "When will the tunnels open?", "Construction of the tunnels continued.", table=False)
 
