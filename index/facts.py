@@ -140,6 +140,15 @@ _MONEY = re.compile(
 )
 
 
+# when something happens, said as papers say it besides a calendar date: 'within 10-14 days', 'in the autumn', 'by the
+# end of March', 'during 2025-26', 'annually', 'later this year' (not 'in Quarter 3': a report's period, not when)
+_WHEN = re.compile(
+    rf"\b(?:within|after|before|every|each|by|from|until|in|during|at|over)\s+(?:the\s+)?(?:(?:first|next|last|coming|end of|start"
+    rf" of|beginning of|middle of|\d+(?:\s?[-–]\s?\d+)?)\s+)?(?:days?|weeks?|months?|years?|spring|summer|autumn"
+    rf"|winter|{_MONTH}|(?:19|20)\d\d)\b|\b(?:annually|quarterly|monthly|weekly|(?:later |early |next |this )(?:this )?(?:year|month|spring"
+    rf"|summer|autumn|winter))\b",
+    re.I,
+)
 _CELLS_END = re.compile(rf"(?<!\S){_NUM}(?:\s+{_NUM})+\s*$")
 
 
@@ -156,7 +165,7 @@ def states_figure(kind: str, question: str, quote: str, table: bool) -> bool:
     state an amount, count or share (its column heads say which); 'how much' that names no money asks for any
     quantity ('how much did it improve?': a percentage or a count answers it)."""
     row = (table and bool(re.search(r"\d", quote))) or bool(_CELLS_END.search(quote))
-    if states(kind, quote) or (row and kind != "date"):
+    if states(kind, quote) or (row and kind != "date") or (kind == "date" and bool(_WHEN.search(quote))):
         return True
     return kind == "amount" and not _MONEY.search(question) and (states("percentage", quote) or states("count", quote))
 

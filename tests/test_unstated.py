@@ -57,6 +57,12 @@ def test_a_sentence_states_the_figure_asked():
     assert not states_figure("amount", "Invicta House - what would it cost?", "Invicta House was refitted.", table=False)
     assert states_figure("date", "When will the tunnels open?", "The tunnels will open to buses in March 2026.", table=False)
     assert not states_figure("date", "When will the tunnels open?", "Construction of the tunnels continued.", table=False)
+    # when, as papers say it besides a calendar date; a report's quarter is its period, not when a thing happens
+    visit = "I've just had a baby - when should the health visitor come round?"
+    assert asked_figure(visit) == "date"
+    assert states_figure("date", visit, "New birth visits are made within 10-14 days of the birth.", table=False)
+    assert states_figure("date", "When will the unit open?", "The unit will open in the autumn.", table=False)
+    assert not states_figure("date", "When will Eurostar stop at Ashford?", "Planning applications fell in Quarter 3.", table=False)
 
 
 def test_a_count_said_as_the_number_of_things_then_the_figure():
