@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from .attendance import attendance_answer
-from .facts import UNSTATED, asked_figure, fact_kind, is_table_row, owner, states, states_figure, tabular, unit_states
+from .facts import UNSTATED, asked_figure, fact_kind, is_table_row, owner, states, states_asked, states_figure, tabular, unit_states
 from .generate import generate
 from .hits import numbered_hit, public_hit
 from .neighbours import continuations, describe_rows, introduced_by, row_heads
@@ -95,7 +95,7 @@ def score_sentences(index, question: str, hits: list[dict], embedder, qvec: np.n
         c["overlap"] = overlap(q, c["terms"])
         c["vec"], c["own"], c["cos"], c["dense"] = v, mine, float(cs), dense[c["hit"]]
         c["table"] = is_table_row(c["quote"]) or tabular(c["quote"])
-        c["fact"] = states(q["fact"], c["quote"])
+        c["fact"] = states_asked(q["fact"], question, c["quote"])
         if q["fact"] and c["table"]:  # a row states the fact asked when its column's unit says so ('£000')
             c["heads"], c["unit"] = row_heads(index, c, hits, before)
             c["fact"] = c["fact"] or unit_states(q["fact"], c["unit"])

@@ -165,9 +165,16 @@ def states_figure(kind: str, question: str, quote: str, table: bool) -> bool:
     state an amount, count or share (its column heads say which); 'how much' that names no money asks for any
     quantity ('how much did it improve?': a percentage or a count answers it)."""
     row = (table and bool(re.search(r"\d", quote))) or bool(_CELLS_END.search(quote))
-    if states(kind, quote) or (row and kind != "date") or (kind == "date" and bool(_WHEN.search(quote))):
+    return states_asked(kind, question, quote) or (row and kind != "date") or (kind == "date" and bool(_WHEN.search(quote)))
+
+
+def states_asked(kind: str | None, question: str, quote: str) -> bool:
+    """Does the sentence state the kind of fact ``question`` asks? As ``states``, but 'how much' naming no money asks
+    for any quantity: 'how much is the council putting council tax up by' is answered by '4.99%'."""
+    if states(kind, quote):
         return True
-    return kind == "amount" and not _MONEY.search(question) and (states("percentage", quote) or states("count", quote))
+    quantity = kind == "amount" and bool(re.search(r"\bhow much\b", question, re.I)) and not _MONEY.search(question)
+    return quantity and (states("percentage", quote) or states("count", quote))
 
 
 def states(kind: str | None, quote: str) -> bool:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from boardpapers.index.facts import asked_figure, states, states_figure
+from boardpapers.index.facts import asked_figure, states, states_asked, states_figure
 
 
 @pytest.mark.parametrize(
@@ -63,6 +63,14 @@ def test_a_sentence_states_the_figure_asked():
     assert states_figure("date", visit, "New birth visits are made within 10-14 days of the birth.", table=False)
     assert states_figure("date", "When will the unit open?", "The unit will open in the autumn.", table=False)
     assert not states_figure("date", "When will Eurostar stop at Ashford?", "Planning applications fell in Quarter 3.", table=False)
+
+
+def test_how_much_naming_no_money_is_answered_by_any_quantity_and_such_a_sentence_may_lead():
+    tax = "how much is Kent County Council putting council tax up by in 2025-26"
+    said = "The CSP assumes 6.2% increase in KCC council tax."
+    assert states_asked("amount", tax, said)  # the fact kind ask leads with (index/answer.py score_sentences)
+    assert not states_asked("amount", "How much is adult social care spending going up?", said)  # money named: £
+    assert states_asked("amount", "How much is adult social care spending going up?", "Spending rises by £80m.")
 
 
 def test_a_count_said_as_the_number_of_things_then_the_figure():
