@@ -149,6 +149,12 @@ _WHEN = re.compile(
     rf"|summer|autumn|winter))\b",
     re.I,
 )
+# a share said in words: 'one in five', 'half of', 'two thirds of', 'a quarter of'
+_SHARE = re.compile(
+    r"\b(?:one|\d+) in (?:every )?(?:\d+|two|three|four|five|six|seven|eight|nine|ten|twenty|a hundred)\b"
+    r"|\b(?:half|(?:a|one|two) thirds?|(?:a|one|three) quarters?|(?:a|one) fifth) of\b",
+    re.I,
+)
 _CELLS_END = re.compile(rf"(?<!\S){_NUM}(?:\s+{_NUM})+\s*$")
 
 
@@ -165,7 +171,8 @@ def states_figure(kind: str, question: str, quote: str, table: bool) -> bool:
     state an amount, count or share (its column heads say which); 'how much' that names no money asks for any
     quantity ('how much did it improve?': a percentage or a count answers it)."""
     row = (table and bool(re.search(r"\d", quote))) or bool(_CELLS_END.search(quote))
-    return states_asked(kind, question, quote) or (row and kind != "date") or (kind == "date" and bool(_WHEN.search(quote)))
+    said = {"date": _WHEN, "percentage": _SHARE}.get(kind)
+    return states_asked(kind, question, quote) or (row and kind != "date") or bool(said and said.search(quote))
 
 
 def states_asked(kind: str | None, question: str, quote: str) -> bool:

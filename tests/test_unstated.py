@@ -63,6 +63,11 @@ def test_a_sentence_states_the_figure_asked():
     assert states_figure("date", visit, "New birth visits are made within 10-14 days of the birth.", table=False)
     assert states_figure("date", "When will the unit open?", "The unit will open in the autumn.", table=False)
     assert not states_figure("date", "When will Eurostar stop at Ashford?", "Planning applications fell in Quarter 3.", table=False)
+    # a share said in words
+    alone = "What proportion of older people in Leicester live alone?"
+    assert states_figure("percentage", alone, "One in five older people in the city live alone.", table=False)
+    assert states_figure("percentage", alone, "Half of older people live alone.", table=False)
+    assert not states_figure("percentage", alone, "Older people often live alone.", table=False)
 
 
 def test_how_much_naming_no_money_is_answered_by_any_quantity_and_such_a_sentence_may_lead():
