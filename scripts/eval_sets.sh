@@ -7,7 +7,7 @@
 #
 # LEICESTER_INDEX: an index of corpus/ (`boardpapers ingest corpus --index DIR`); KENT_INDEX: an index of
 # ../shared/realpdf. OUT defaults to a new temporary folder. About five minutes on two cores. ONLY=REGEX runs only the
-# sets whose name matches it (ONLY=facts: the two facts sets).
+# sets whose name matches it (ONLY=facts: the four facts sets).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ $# -lt 2 ]; then
@@ -54,6 +54,8 @@ run residents2-leicester eval/residents2-leicester.jsonl "$leic" leicester
 run residents2-kent eval/residents2-kent.jsonl "$kent" kent
 run facts-leicester eval/facts-leicester.jsonl "$leic" leicester
 run facts-kent eval/facts-kent.jsonl "$kent" kent
+run facts2-leicester eval/facts2-leicester.jsonl "$leic" leicester
+run facts2-kent eval/facts2-kent.jsonl "$kent" kent
 .venv/bin/python - "$out" <<'PY'
 import json
 import sys
