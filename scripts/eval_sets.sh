@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every labelled set, judged: the twenty-five lines a change to ranking, the judge, trace or ask is decided on
+# Every labelled set, judged: the twenty-nine lines a change to ranking, the judge, trace or ask is decided on
 # (docs/BENCHMARKS.md, "Held-out sets"). `boardpapers eval --judge` on the dev set and our own sets, each over the index
 # of its papers; prints one line per set and leaves each run's JSON (per-query records included) in OUT.
 #
