@@ -109,7 +109,13 @@ def fact_kind(question: str) -> str | None:
 # a figure the question asks for as its own question: a clause opens with the asking words ('How many ...',
 # 'breastfeeding at 6-8 weeks - how much did it improve?', 'where will it be built and when will it open?'), not words
 # inside another question ('how can I work out how much I'll pay'); a date asked of what is still to come ('when will',
-# 'when is'): a past decision's date is its meeting's, in the citation, not in a sentence
+# 'when is') or of a past event ('when were the cameras switched on'), not of what a meeting did ('when did the
+# cabinet approve it'): that date is its meeting's, in the citation, not in a sentence
+# what a meeting does: asked when it was done, the meeting that did it is the answer, and its date is in the citation
+_AT_A_MEETING = (
+    r"[^?.;]*\b(?:decid|decision|agree|resolv|approv|endors|adopt|discuss|consider|debat|meet(?:s|ing)?\b|met\b"
+    r"|note[ds]?\b|noting|receiv|sign(?:ed|s|ing)?\b|vot(?:e|ed|es|ing)\b|appoint|ratif|amend|accept|reject|recommend)"
+)
 _OPENS = r"(?:^|(?<=[,;:?(\-–—])|(?<=\band))\s*"
 _FIGURES: dict[str, re.Pattern] = {
     "count": re.compile(_OPENS + r"(?:how many|(?:what(?:'s| is| was| are| were)? )?(?:the )?(?:total )?number of)\b", re.I),
@@ -126,7 +132,8 @@ _FIGURES: dict[str, re.Pattern] = {
         re.I,
     ),
     "date": re.compile(
-        _OPENS + r"(?:when(?:'s| will| is| are| does| do| would| should)\b|(?:by |from |on )?(?:what|which) date\b(?! (?:did|was|were)))",
+        _OPENS + r"(?:when(?:'s| will| is| are| does| do| would| should)\b|(?:by |from |on )?(?:what|which) date\b(?! (?:did|was|were))"
+        rf"|(?:when|(?:on )?(?:what|which) date) (?:did|was|were|had|has|have)\b(?!{_AT_A_MEETING}))",
         re.I,
     ),
 }
@@ -158,11 +165,21 @@ _SHARE = re.compile(
 _CELLS_END = re.compile(rf"(?<!\S){_NUM}(?:\s+{_NUM})+\s*$")
 
 
+# another question opening a clause ('Who was the inspector and when were the hearings?'): asked first, it is what the
+# question is about, and an answer to it is no answer to refuse for want of the figure asked after it
+_OTHER_ASK = re.compile(_OPENS + r"(?:who|whom|whose|where|why|which|what|how|is|are|was|were|did|does|do|will|can|could|should)\b", re.I)
+
+
 def asked_figure(question: str) -> str | None:
     """The figure a question asks for in so many words ('count', 'amount', 'percentage' or 'date'; the first asked), or
-    None: what ``ask`` must find stated before it answers (index/answer.py)."""
+    None: what ``ask`` must find stated before it answers (index/answer.py). None too when the question asks something
+    else first."""
     asked = [(m.start(), kind) for kind, rx in _FIGURES.items() if (m := rx.search(question))]
-    return min(asked)[1] if asked else None
+    if not asked:
+        return None
+    at, kind = min(asked)
+    other = _OTHER_ASK.search(question)
+    return None if other and other.start() < at else kind
 
 
 def states_figure(kind: str, question: str, quote: str, table: bool) -> bool:

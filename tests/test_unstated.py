@@ -25,11 +25,17 @@ from boardpapers.index.facts import asked_figure, states, states_asked, states_f
         ("What are the cost pressures in adult social care?", None),
         ("what is the cost of living payment", None),
         ("When will buses start using the Fastrack Bean Road tunnels?", "date"),
-        ("Where will the new mortuary be built and when will it open?", "date"),
+        ("When will the Kingfisher Unit beds open and what will they cost?", "date"),
+        ("When were the average speed cameras on the A20 switched on?", "date"),  # a past event: a sentence dates it
+        ("When did the council last end a year with a significant overspend?", "date"),
         ("What date will the new pothole reporting tool go live?", "date"),
         # asked inside another question, of the past (its meeting's date answers), or not asked at all
         ("how can I work out how much I'll have to pay towards my care", None),
-        ("When did the council last end a year with a significant overspend?", None),
+        ("When did the cabinet approve the plan?", None),  # what a meeting did: the meeting's date, in the citation
+        ("When was the library strategy discussed by the scrutiny committee?", None),
+        # something else asked first: an answer to it is not refused for want of the figure asked after it
+        ("Who was the planning inspector for the plan and when were the hearings?", None),
+        ("Where will the new mortuary be built and when will it open?", None),
         ("What happens when a care home closes?", None),
         ("Did the board agree a number of changes to the budget?", None),
         ("Leicestershire BCF pooled fund size 2017/18", None),
