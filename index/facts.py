@@ -106,16 +106,15 @@ def fact_kind(question: str) -> str | None:
     return None
 
 
-# a figure the question asks for as its own question: a clause opens with the asking words ('How many ...',
-# 'breastfeeding at 6-8 weeks - how much did it improve?', 'where will it be built and when will it open?'), not words
-# inside another question ('how can I work out how much I'll pay'); a date asked of what is still to come ('when will',
-# 'when is') or of a past event ('when were the cameras switched on'), not of what a meeting did ('when did the
-# cabinet approve it'): that date is its meeting's, in the citation, not in a sentence
 # what a meeting does: asked when it was done, the meeting that did it is the answer, and its date is in the citation
 _AT_A_MEETING = (
     r"[^?.;]*\b(?:decid|decision|agree|resolv|approv|endors|adopt|discuss|consider|debat|meet(?:s|ing)?\b|met\b"
     r"|note[ds]?\b|noting|receiv|sign(?:ed|s|ing)?\b|vot(?:e|ed|es|ing)\b|appoint|ratif|amend|accept|reject|recommend)"
 )
+# a figure the question asks for as its own question: a clause opens with the asking words ('How many ...',
+# 'breastfeeding at 6-8 weeks - how much did it improve?', 'the unit - when will it open?'), not words inside another
+# question ('how can I work out how much I'll pay'); a date asked of what is still to come ('when will', 'when is') or
+# of a past event ('when were the cameras switched on'), not of what a meeting did ('when did the cabinet approve it')
 _OPENS = r"(?:^|(?<=[,;:?(\-–—])|(?<=\band))\s*"
 _FIGURES: dict[str, re.Pattern] = {
     "count": re.compile(_OPENS + r"(?:how many|(?:what(?:'s| is| was| are| were)? )?(?:the )?(?:total )?number of)\b", re.I),
