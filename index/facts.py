@@ -196,7 +196,7 @@ def states_asked(kind: str | None, question: str, quote: str) -> bool:
     for any quantity: 'how much is the council putting council tax up by' is answered by '4.99%'."""
     if states(kind, quote):
         return True
-    quantity = kind == "amount" and bool(re.search(r"\bhow much\b", question, re.I)) and not _MONEY.search(question)
+    quantity = kind == "amount" and bool(_ASKING["amount"].search(question)) and not _MONEY.search(question)
     return quantity and (states("percentage", quote) or states("count", quote))
 
 
