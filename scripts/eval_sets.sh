@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every labelled set, judged: the twenty-nine lines a change to ranking, the judge, trace or ask is decided on
+# Every labelled set, judged: the thirty-five lines a change to ranking, the judge, trace or ask is decided on
 # (docs/BENCHMARKS.md, "Held-out sets"). `boardpapers eval --judge` on the dev set and our own sets, each over the index
 # of its papers; prints one line per set and leaves each run's JSON (per-query records included) in OUT.
 #
@@ -7,7 +7,7 @@
 #
 # LEICESTER_INDEX: an index of corpus/ (`boardpapers ingest corpus --index DIR`); KENT_INDEX: an index of
 # ../shared/realpdf. OUT defaults to a new temporary folder. About five minutes on two cores. ONLY=REGEX runs only the
-# sets whose name matches it (ONLY=facts: the four facts sets).
+# sets whose name matches it (ONLY=facts: the eight facts sets).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ $# -lt 2 ]; then
@@ -56,6 +56,12 @@ run facts-leicester eval/facts-leicester.jsonl "$leic" leicester
 run facts-kent eval/facts-kent.jsonl "$kent" kent
 run facts2-leicester eval/facts2-leicester.jsonl "$leic" leicester
 run facts2-kent eval/facts2-kent.jsonl "$kent" kent
+run facts3-leicester eval/facts3-leicester.jsonl "$leic" leicester
+run facts3-kent eval/facts3-kent.jsonl "$kent" kent
+run facts4-leicester eval/facts4-leicester.jsonl "$leic" leicester
+run facts4-kent eval/facts4-kent.jsonl "$kent" kent
+run residents3-leicester eval/residents3-leicester.jsonl "$leic" leicester
+run residents3-kent eval/residents3-kent.jsonl "$kent" kent
 .venv/bin/python - "$out" <<'PY'
 import json
 import sys
