@@ -17,6 +17,7 @@ from boardpapers.ingest.votes import TITLES
 _MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
 _NUM = r"[£$]?\(?-?\d[\d,]*(?:\.\d+)?\)?%?"
 _CELL = rf"(?:{_NUM}|Nil|nil|N/A|n/a|-|–)"
+_FEW = "two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty"
 
 # (kind, what the question says, what a sentence stating that kind of fact holds); the first kind the question names
 KINDS: list[tuple[str, re.Pattern, re.Pattern]] = [
@@ -38,11 +39,12 @@ KINDS: list[tuple[str, re.Pattern, re.Pattern]] = [
         re.compile(r"\b(?:how many|number of|count of)\b", re.I),
         # '29 of 36 communities', '122 personal health budgets', 'the number of providers (61' (not '... of referrals led to a
         # 24%'); not a paragraph number ('39 It is') or a range's end ('18-25 section'); a small count written in words, as
-        # papers write them ('The Panel met on six occasions')
+        # papers write them ('The Panel met on six occasions', 'the first two Mockingbird home hubs'; not a name's 'Five Year
+        # Forward View')
         re.compile(
             r"\b\d{1,3}(?:,\d{3})+\b|(?<![\d/£.\-–])(?!(?:19|20)\d\d\b)\d+(?:\.\d+)?\s+[a-z]"
             r"|\bnumber of\b[^.;\d]{1,60}?(?<![\d/£])(?!(?:19|20)\d\d\b)\d[\d,]*(?![\d,.]*\s?%)"
-            r"|\b(?i:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty)\s+(?!(?:of|or|and|to|per)\b)[a-z]{3,}"
+            rf"|\b(?i:{_FEW})\s+(?!(?:of|or|and|to|per)\b)[a-z]{{3,}}|\b(?:{_FEW})\s+[A-Z][a-z]{{2,}}"
         ),
     ),
     (

@@ -88,6 +88,10 @@ def test_a_count_said_as_the_number_of_things_then_the_figure():
     assert states("count", "the current number of providers (61 – the figure is well over 100")
     assert not states("count", "The increase in the number of referrals led to a 24% increase in children in need")
     assert not states("count", "the number of births peaked in 2012")
+    # a small count in words, before a name as before a plain word; a name that opens with one is no count
+    assert states("count", "The scheme launched with the first two Mockingbird home hub constellations now live.")
+    assert states("count", "The Panel met on six occasions.")
+    assert not states("count", "Implementing the Five Year Forward View is a priority.")
 
 
 # (papers about a subject that never give the figure, the question asking for it, a paper that states it, its words)
