@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from boardpapers.index.unnamed import question_names, unnamed
 
 
@@ -28,3 +30,39 @@ def test_unnamed_lists_the_question_words_no_hit_holds():
     assert unnamed("Family Hub opening times in Kent", hits) == []  # the council's own name, in a hit's council field
     assert unnamed("Which Family Hub opens on Saturdays?", hits) == []
     assert unnamed("Margate and Medway family hubs", []) == ["Margate", "Medway"]
+
+
+def test_the_town_an_asker_says_they_live_or_work_in_is_not_what_they_ask_about():
+    # a personal preamble's place: the asker's, not the subject; a county's papers answer for all its towns
+    assert question_names("I'm a parent in Maidstone - by when should every primary school offer wraparound care?") == []
+    assert question_names("I live in Lutterworth - are they closing the beds at Feilding Palmer hospital?") == ["feild", "palmer"]
+    # a place named as where the thing asked about is, and any question without a first-person preamble, keep theirs
+    assert question_names("My daughter is in the unit at Coalville - when will the new unit at Glenfield open?") == [
+        "coalvill",
+        "glenfield",
+    ]
+    assert question_names("Maidstone - by when should every primary school offer wraparound care?") == ["maidston"]
+    hits = [{"text": "All primary schools are to offer wraparound care by September 2026.", "title": "Integrated Care Strategy"}]
+    assert unnamed("I'm a parent in Maidstone - by when should every primary school offer wraparound care?", hits) == []
+    assert unnamed("wraparound care in Maidstone primary schools", hits) == ["Maidstone"]
+
+
+@pytest.mark.slow  # index_of_texts builds with the real model
+def test_ask_answers_an_asker_who_says_where_they_live_from_county_wide_papers(tmp_path):
+    from conftest import index_of_texts
+
+    from boardpapers.index.answer import ask
+
+    papers = {
+        "cabinet_2025_01.txt": (
+            "Cabinet, 30 January 2025. Integrated Care Strategy delivery plan.\n\nIncrease opportunity for parents to work: "
+            "all primary schools are to offer wraparound care, before and after school, by September 2026."
+        ),
+        "cabinet_2025_02.txt": "Cabinet, 30 January 2025. Highways.\n\nThe winter service gritted 1,200 miles of primary routes.",
+        "cabinet_2025_03.txt": "Cabinet, 4 March 2025. Transport.\n\nThe Maidstone bus station improvements were completed in December.",
+    }
+    ix = index_of_texts(tmp_path, papers)
+    out = ask(ix, "I'm a parent in Maidstone - by when should every primary school offer wraparound care?")
+    assert not out["abstained"] and "September 2026" in out["answer"]
+    out = ask(ix, "When should every primary school in Maidstone offer wraparound care?")  # Maidstone asked about
+    assert out["abstained"]
