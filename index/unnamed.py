@@ -134,7 +134,14 @@ def unnamed(question: str, hits: list[dict], index=None) -> list[str]:
     if missing and index is not None:
         read = {h["pid"]: h for h in hits if "pid" in h}
         missing -= preceding_terms(index, list(read), read)
+        missing -= by_acronym(held, getattr(index, "glossary", None) or {})
     return [w for w in dict.fromkeys(_TITLE_WORD.findall(question)) if set(tokenize_query(w)) & missing]
+
+
+def by_acronym(held: set[str], glossary: dict[str, list[str]]) -> set[str]:
+    """The words of the long forms of the acronyms ``held`` (index terms) holds: a passage that says "LLR" names
+    Leicester, Leicestershire and Rutland, as the index's glossary spells it (index/glossary.py)."""
+    return {t for acr, longs in glossary.items() if acr.lower() in held for long in longs for t in tokenize_query(long)}
 
 
 def unnamed_terms(index, rows: np.ndarray, p: np.ndarray, thr: float, query_text: str) -> list[str]:
@@ -150,6 +157,12 @@ def unnamed_terms(index, rows: np.ndarray, p: np.ndarray, thr: float, query_text
     post = index.term_rows(names)
     held = rows[strong]
     missing = [t for t in names if t not in post or not np.isin(held, post[t]).any()]
+    if missing:  # a match saying "LLR" names Leicester, Leicestershire and Rutland (``by_acronym``)
+        longs = {a.lower(): set(by_acronym({a.lower()}, {a: ls})) for a, ls in (getattr(index, "glossary", None) or {}).items()}
+        asked = [a for a, ts in longs.items() if ts & set(missing)]
+        acr = index.term_rows(asked) if asked else {}
+        said = {t for a in asked if a in acr and np.isin(held, acr[a]).any() for t in longs[a]}
+        missing = [t for t in missing if t not in said]
     if not missing:
         return []
     pids = index.pid_of(held)  # a paper of Leicestershire County Council's Health and Wellbeing Board need say neither

@@ -66,3 +66,35 @@ def test_ask_answers_an_asker_who_says_where_they_live_from_county_wide_papers(t
     assert not out["abstained"] and "September 2026" in out["answer"]
     out = ask(ix, "When should every primary school in Maidstone offer wraparound care?")  # Maidstone asked about
     assert out["abstained"]
+
+
+def test_an_acronym_names_the_places_of_its_long_form():
+    from boardpapers.index.unnamed import by_acronym
+
+    glossary = {"LLR": ["Leicester Leicestershire and Rutland"], "HOSC": ["Health Overview and Scrutiny Committee"]}
+    assert by_acronym({"across", "llr", "gp"}, glossary) == {"leicest", "leicestershir", "rutland"}
+    assert by_acronym({"across", "gp"}, glossary) == set()
+
+
+@pytest.mark.slow  # index_of_texts builds with the real model
+def test_a_passage_saying_llr_answers_a_question_naming_leicester_leicestershire_and_rutland(tmp_path):
+    from conftest import index_of_texts
+
+    from boardpapers.index.answer import ask
+
+    papers = {  # the acronym defined in one paper, used alone in another
+        "footprint_2016_10.txt": (
+            "Health and Wellbeing Board, 10 October 2016. Footprint.\n\nThe Leicester, Leicestershire and Rutland (LLR) health "
+            "and care system serves a population of one million."
+        ),
+        "stp_2016_12.txt": (
+            "Health and Wellbeing Board, 15 December 2016. Sustainability and Transformation Plan.\n\nAcross LLR 10% of GP "
+            "practices inspected were rated as Requires Improvement by the CQC and 3% are rated as Inadequate."
+        ),
+        "budget_2017_01.txt": "Scrutiny Commission, 4 January 2017. Budget.\n\nThe council tax will rise by 3.99% in 2017/18.",
+    }
+    ix = index_of_texts(tmp_path, papers)
+    out = ask(ix, "What share of GP practices across Leicester, Leicestershire and Rutland has the CQC rated inadequate?")
+    assert not out["abstained"] and "3% are rated as Inadequate" in out["answer"]
+    out = ask(ix, "What share of GP practices in Nottinghamshire has the CQC rated inadequate?")
+    assert out["abstained"]
