@@ -62,11 +62,11 @@ def question_names(question: str) -> list[str]:
 
 # A personal preamble: what the asker says of themselves before the question ("I'm a parent in Maidstone - by when should
 # every primary school offer wraparound care?", "I live in Lutterworth - are they closing the beds at ...?"). The place
-# they live or work "in" is where they are, not what they ask about: a county's papers answer for the whole county and
-# seldom name each town. A place named as where the thing asked about is ("the CAMHS unit at Coalville", "the
-# roundabout near Aylesford") stays a name the matches must hold.
+# they live or work "in", or travel "from" and "into", is where they are, not what they ask about: a county's papers
+# answer for the whole county and seldom name each town. A place named as where the thing asked about is ("the CAMHS
+# unit at Coalville", "a farm group near Ashford", "the A20 through Farningham") stays a name the matches must hold.
 _PREAMBLE = re.compile(r"^(?P<pre>[^?]*?\b(?:I|I'm|I’m|I've|I’ve|I'd|[Mm]y|[Mm]e|[Ww]e|[Oo]ur|[Uu]s)\b[^?]*?)\s[-–—]\s+(?=\S)")
-_LIVES_IN = re.compile(r"\bin\s+(?:[A-Z][\w'’\-]*\s*)+")
+_LIVES_IN = re.compile(r"\b(?:in|from|into)\s+(?:[A-Z][\w'’\-]*\s*)+")
 
 
 def asked_part(question: str) -> str:

@@ -36,6 +36,11 @@ def test_the_town_an_asker_says_they_live_or_work_in_is_not_what_they_ask_about(
     # a personal preamble's place: the asker's, not the subject; a county's papers answer for all its towns
     assert question_names("I'm a parent in Maidstone - by when should every primary school offer wraparound care?") == []
     assert question_names("I live in Lutterworth - are they closing the beds at Feilding Palmer hospital?") == ["feild", "palmer"]
+    assert question_names("I commute from Aylesford into Maidstone - is the Coldharbour Roundabout finished?") == [
+        "coldharbour",
+        "roundabout",
+    ]
+    assert question_names("I volunteer with a farm group near Ashford - when will the lottery decide?") == ["ashford"]  # the group's
     # a place named as where the thing asked about is, and any question without a first-person preamble, keep theirs
     assert question_names("My daughter is in the unit at Coalville - when will the new unit at Glenfield open?") == [
         "coalvill",
