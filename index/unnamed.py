@@ -138,10 +138,15 @@ def unnamed(question: str, hits: list[dict], index=None) -> list[str]:
     return [w for w in dict.fromkeys(_TITLE_WORD.findall(question)) if set(tokenize_query(w)) & missing]
 
 
+def long_forms(glossary: dict[str, list[str]]) -> dict[str, set[str]]:
+    """Each acronym of the index's glossary (index/glossary.py), as an index term, with the terms of its long forms."""
+    return {acr.lower(): {t for long in longs for t in tokenize_query(long)} for acr, longs in glossary.items()}
+
+
 def by_acronym(held: set[str], glossary: dict[str, list[str]]) -> set[str]:
     """The words of the long forms of the acronyms ``held`` (index terms) holds: a passage that says "LLR" names
-    Leicester, Leicestershire and Rutland, as the index's glossary spells it (index/glossary.py)."""
-    return {t for acr, longs in glossary.items() if acr.lower() in held for long in longs for t in tokenize_query(long)}
+    Leicester, Leicestershire and Rutland, as the index's glossary spells it."""
+    return {t for acr, terms in long_forms(glossary).items() if acr in held for t in terms}
 
 
 def unnamed_terms(index, rows: np.ndarray, p: np.ndarray, thr: float, query_text: str) -> list[str]:
@@ -158,7 +163,7 @@ def unnamed_terms(index, rows: np.ndarray, p: np.ndarray, thr: float, query_text
     held = rows[strong]
     missing = [t for t in names if t not in post or not np.isin(held, post[t]).any()]
     if missing:  # a match saying "LLR" names Leicester, Leicestershire and Rutland (``by_acronym``)
-        longs = {a.lower(): set(by_acronym({a.lower()}, {a: ls})) for a, ls in (getattr(index, "glossary", None) or {}).items()}
+        longs = long_forms(getattr(index, "glossary", None) or {})
         asked = [a for a, ts in longs.items() if ts & set(missing)]
         acr = index.term_rows(asked) if asked else {}
         said = {t for a in asked if a in acr and np.isin(held, acr[a]).any() for t in longs[a]}
