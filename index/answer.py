@@ -13,13 +13,26 @@ from __future__ import annotations
 import numpy as np
 
 from .attendance import attendance_answer
-from .facts import UNSTATED, asked_figure, fact_kind, is_table_row, owner, states, states_asked, states_figure, tabular, unit_states
+from .facts import (
+    UNSTATED,
+    asked_figure,
+    fact_kind,
+    is_table_row,
+    owner,
+    stated_elsewhere,
+    states,
+    states_asked,
+    states_figure,
+    tabular,
+    unit_states,
+)
 from .generate import generate
 from .hits import numbered_hit, public_hit
 from .neighbours import continuations, describe_rows, introduced_by, row_heads
 from .query import Filters, QueryError
 from .rank import CANDIDATES, embedder_for
 from .recordanswer import DECISION_Q, led_by_record, record_answer, record_only
+from .replies import ABSTAIN_TEXT, NO_MATCH_TEXT, UNCITED_NAME_TEXT, UNNAMED_TEXT, UNSTATED_TEXT, and_list, no_match_text
 from .search import search
 from .sentences import candidate_sentences, display, quotable, split_sentences
 from .sentscore import (
@@ -32,12 +45,9 @@ from .sentscore import (
     score_sentence,
 )
 from .sentvec import one_encoder_thread, sentence_vectors
-from .service import HOURS_WHY, SERVICE_WHY, hours_question, service_question
 from .tokenize import tokenize_query
 from .undecided import is_proposal, no_decision_found, preamble, proposals
 from .unnamed import unnamed
-
-ABSTAIN_TEXT = "The indexed papers don't seem to answer this question."
 
 # --- selection (see docs/ANSWERS.md) ---------------------------------------------------------------------
 READ = 16  # strong matches read: the sentence stating the fact asked is often in a passage ranked below the 8th
@@ -225,31 +235,6 @@ def _compose(chosen: list[dict], hits: list[dict]) -> tuple[str, list[dict], lis
     return " ".join(parts), citations, sentences
 
 
-RELATED_TAIL = "The closest passages are listed below; they are related, not an answer."
-UNNAMED_TEXT = (
-    "The passages that match this question never mention {names}, so the indexed papers don't seem to answer it. "
-    "The closest passages are listed below; they are related, not an answer."
-)
-UNCITED_NAME_TEXT = (
-    "The passages that best answer this question never mention {names}, so the indexed papers don't seem to answer "
-    "it. The closest passages are listed below; they are related, not an answer."
-)
-NO_MATCH_NAMED = (
-    "No passage in the indexed papers is about this question: none of those closest to it mentions {names}. "
-    "They are listed below; they are related, not matches."
-)
-UNSTATED_TEXT = (
-    "The indexed papers discuss this, but none of the passages that match says {what}, so there is no answer to quote. "
-    "They are listed below; they are about the subject, not an answer."
-)
-SERVICE_TEXT = f"This asks how to use a council service. {SERVICE_WHY} {RELATED_TAIL}"
-HOURS_TEXT = f"This asks when a place is open. {HOURS_WHY} {RELATED_TAIL}"
-NO_MATCH_TEXT = (
-    "No passage in the indexed papers is about this question, so there is no answer to quote. "
-    "The closest passages are listed below; they are related, not matches."
-)
-
-
 def ask(
     index,
     question: str,
@@ -283,7 +268,7 @@ def _answer(index, question: str, k: int, filters: Filters | None, embedder, poo
     hits = res.strong[: max(k, pool)]
     if not hits:
         missing = unnamed(question, res.hits[:k], index)  # the judge found none: say why when a name is what is missing
-        return _abstain(out, _no_match_text(question, missing, bool(res.hits)), res, missing)
+        return _abstain(out, no_match_text(question, missing, bool(res.hits)), res, missing)
     if decision_q:
         hits = hits + decisions_below(res.strong[len(hits) :])
     wide = stating(res.strong[len(hits) :], kind, set(tokenize_query(question)))
@@ -292,7 +277,7 @@ def _answer(index, question: str, k: int, filters: Filters | None, embedder, poo
     hits = hits + continuations(index, hits, res, fact=kind is not None)
     missing = unnamed(question, hits, index)
     if missing:  # the papers that match never mention the place or body asked about (index/unnamed.py)
-        return _abstain(out, UNNAMED_TEXT.format(names=_and(missing)), res, missing)
+        return _abstain(out, UNNAMED_TEXT.format(names=and_list(missing)), res, missing)
     whole, rec = _from_records(index, question, hits, res, embedder)
     if whole is not None and whole.get("abstained"):  # it asks who attended a meeting whose minutes are not indexed
         return _abstain(out, whole["answer"], res, [])
@@ -314,7 +299,7 @@ def _answer(index, question: str, k: int, filters: Filters | None, embedder, poo
         c["below"] = c["hit"] in below
     undecided = rec is None and no_decision_found(question, hits, cands, DECISION_DENSE_GAP)
     chosen = select_sentences(cands, undecided)
-    if rec is None and (half := _half_answered(index, question, chosen, hits, res, out)) is not None:
+    if rec is None and (half := _half_answered(index, question, chosen, cands, hits, res, out)) is not None:
         return half
     describe_rows(index, chosen, hits)
     answer, citations, sentences = _compose(chosen, hits) if cands else ("", [], [])
@@ -330,14 +315,17 @@ def _answer(index, question: str, k: int, filters: Filters | None, embedder, poo
     return out
 
 
-def _half_answered(index, question: str, chosen: list[dict], hits: list[dict], res, out: dict) -> dict | None:
+def _half_answered(index, question: str, chosen: list[dict], cands: list[dict], hits: list[dict], res, out: dict) -> dict | None:
     """An abstention when the sentences chosen would not answer, else None: none of their passages names the place
     the question does (index/unnamed.py), or none of them states the figure it asks for (index/facts.py)."""
     missing = unnamed(question, [hits[c["hit"]] for c in chosen], index)
     if chosen and missing:  # a strong match names the place, but the sentences that would answer come from others
-        return _abstain(out, UNCITED_NAME_TEXT.format(names=_and(missing)), res, missing)
+        return _abstain(out, UNCITED_NAME_TEXT.format(names=and_list(missing)), res, missing)
     figure = asked_figure(question)
     if chosen and figure and not any(states_figure(figure, question, c["quote"], c["table"]) for c in chosen):
+        if lead := stated_elsewhere(question, figure, cands):  # the count, in a row naming the thing
+            chosen[:] = [dict(lead, lead=True)] + chosen[: MAX_SENTENCES - 1]
+            return None
         out["unstated"] = figure  # about the subject, but none of them states the figure asked (docs/ANSWERS.md)
         return _abstain(out, UNSTATED_TEXT.format(what=UNSTATED[figure]), res, [], shown=res.strong[:5])
     return None
@@ -356,16 +344,6 @@ def _from_records(index, question: str, hits: list[dict], res, embedder) -> tupl
     return None, rec
 
 
-def _no_match_text(question: str, missing: list[str], related: bool) -> str:
-    """Why nothing answers, in words: a name no close passage mentions, a resident's request for a service the papers
-    do not explain (index/service.py), or no passage about the question."""
-    if missing:
-        return NO_MATCH_NAMED.format(names=_and(missing))
-    if not related:
-        return ABSTAIN_TEXT
-    return SERVICE_TEXT if service_question(question) else HOURS_TEXT if hours_question(question) else NO_MATCH_TEXT
-
-
 def _abstain(out: dict, text: str, res, missing: list[str], shown: list[dict] | None = None) -> dict:
     """``out`` as an abstention saying ``text``, with the closest related passages, or the passages ``shown`` (and the
     names no match holds)."""
@@ -373,11 +351,6 @@ def _abstain(out: dict, text: str, res, missing: list[str], shown: list[dict] | 
     if missing:
         out["unnamed"] = missing
     return out
-
-
-def _and(words: list[str]) -> str:
-    quoted = [f"“{w}”" for w in words]
-    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
 
 
 def phrase(out: dict, llm: str, llm_model: str | None = None, llm_key: str | None = None, timeout: float = 60.0) -> dict:

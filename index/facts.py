@@ -196,18 +196,48 @@ def states_figure(kind: str, question: str, quote: str, table: bool) -> bool:
 def states_asked(kind: str | None, question: str, quote: str) -> bool:
     """Does the sentence state the kind of fact ``question`` asks? As ``states``, but 'how much' naming no money asks
     for any quantity: 'how much is the council putting council tax up by' is answered by '4.99%'."""
-    if states(kind, quote):
+    if states(kind, quote, question):
         return True
     quantity = kind == "amount" and bool(_ASKING["amount"].search(question)) and not _MONEY.search(question)
-    return quantity and (states("percentage", quote) or states("count", quote))
+    return quantity and (states("percentage", quote) or states("count", quote, question))
 
 
-def states(kind: str | None, quote: str) -> bool:
-    """Does the sentence state a fact of ``kind``?"""
+def states(kind: str | None, quote: str, question: str = "") -> bool:
+    """Does the sentence state a fact of ``kind``? A count is of things (``counts``)."""
     for k, _, holds in KINDS:
         if k == kind:
-            return bool(holds.search(quote))
+            return any(counts(m, quote, question) for m in holds.finditer(quote)) if k == "count" else bool(holds.search(quote))
     return False
+
+
+# what a number is when it is no count of things: money ('£1,408.15'), a label ('Year 4 funding', 'Level 3 sanction',
+# 'Appendix 2 sets out'), a rate's base ('per 1,000 people', 'one in four people') -- and a length of time or a measure
+# ('over the last 14 years', 'due to run for eight weeks', 'two million miles'), unless the question counts in that unit
+_NOT_COUNTED_BEFORE = re.compile(
+    r"(?:[£$]|\b(?:Year|Quarter|Phase|Stage|Level|Tier|Band|Section|Schedule|Appendix|Annex|Paragraph|Para|Table|Figure|Item"
+    r"|Minute|Option|Priority|Round|Tranche|Wave|Part|Step|Chapter|Clause|Article|Regulation|Pages?|Version|Grade|Category"
+    r"|per|(?:one|\d+)\s+in(?:\s+every)?)\.?\s+)$",
+    re.I,
+)
+_UNITS = (
+    r"(?:days?|weeks?|months?|years?|hours?|minutes?|decades?|miles?|metres?|meters?|km|kilometres?|acres?|hectares?|tonnes?"
+    r"|tons?|MW|kW|GW|MWh|kWh)"
+)
+_UNIT_AFTER = re.compile(
+    rf"^(?:\s*(?:[-–]|to)\s*[\d,.]+)?[\s\-–]*(?:(?:million|thousand|hundred|more|fewer|additional|further|extra)\s+)?({_UNITS})\b", re.I
+)
+
+
+def counts(m: re.Match, quote: str, question: str) -> bool:
+    """Is the number the count pattern matched at ``m`` a count of things (see _NOT_COUNTED_BEFORE)?"""
+    nums = list(re.finditer(r"\d[\d,.]*", m.group(0))) or list(re.finditer(r"[A-Za-z]+", m.group(0)))[:1]
+    num = nums[-1] if m.group(0).lower().startswith("number") else nums[0]
+    at = m.start() + num.start()
+    if _NOT_COUNTED_BEFORE.search(quote[max(0, at - 24) : at]):
+        return False
+    end = m.start() + num.end()
+    unit = _UNIT_AFTER.match(quote[end : end + 40])
+    return not unit or bool(re.search(rf"\b{unit.group(1)[:4]}", question, re.I))
 
 
 _UNIT_KIND = {"amount": re.compile(r"£"), "percentage": re.compile(r"%"), "count": re.compile(r"No\b|number|FTE", re.I)}
@@ -255,7 +285,10 @@ def table_heads(above: str, cells: int) -> tuple[list[str], str | None]:
     lines = above.split("\n")[-HEAD_LINES:]
     block: list[str] = []
     for line in reversed(lines):
-        head = bool(_PERIOD.search(line) or _UNIT.search(line)) and not ROW.match(line)
+        row = ROW.match(line)  # a head line may read as a row: 'Service 2023 2024' (its cells are all periods)
+        head = bool(_PERIOD.search(line) or _UNIT.search(line)) and (
+            not row or all(_PERIOD.fullmatch(c) for c in row.group("cells").split())
+        )
         if head:
             block.insert(0, line)
         elif block or len(re.findall(r"[A-Za-z]{2,}", line)) >= 10:
@@ -292,3 +325,45 @@ def owner(hit: dict) -> str:
     where = ", ".join(str(x) for x in (hit.get("body"), when) if x)
     head = ", ".join(str(x) for x in (hit.get("council"), what) if x)
     return head + (f" ({where})" if where else "") if head else where
+
+
+# what 'how many' counts: the words after it up to the verb or preposition that ends the phrase ('how many new special
+# school (SEND) places does ...', 'number of complaints received in 2024'); its last word names the thing counted
+_COUNTED = re.compile(
+    r"\b(?:how many|number of)\s+((?:[\w'’()\-]+\s+){0,5}?[\w'’()\-]+?)(?=\s+(?:(?:did|does|do|are|is|were|was|have|has|had|will|would|can|could|in|at|on|of|for|from|by|to|with|across|under|who|that|which|this|last|each|per|there|took|take|get|got|go|went|work|live|use|need|say|make|made|come|came|see|saw|seen|run|ran|hold|held)s?\b|[\w'’\-]+ed\b)|\s*[?,.;]|\s*$)",
+    re.I,
+)
+
+
+def counted_thing(question: str) -> tuple[str, str] | None:
+    """(the word for the thing a 'how many' question counts, the whole phrase): ('places', 'new special school (SEND)
+    places'), ('complaints', 'complaints'); or None."""
+    m = _COUNTED.search(question)
+    return (m.group(1).split()[-1].strip("()"), m.group(1)) if m else None
+
+
+def stated_elsewhere(question: str, figure: str | None, cands: list[dict]) -> dict | None:
+    """For a count the sentences chosen do not state: a table row or figure among the candidates (strong matches only;
+    no sentence ends in it) that states a count and names the thing counted ('Total Complaints 5,647 5,416 1,512 1,047'
+    for 'how many complaints ...'), holding most of the words that say which ('SEND ... 530 permanent places' before
+    'Year R places'), the best scored of those; else None. A row is short and its words are few, so it scores below
+    running text about the subject that gives no count; a sentence that does give one scores well, so one far down is
+    about something else."""
+    thing = counted_thing(question) if figure == "count" else None
+    if thing is None:
+        return None
+    head, phrase = _words(thing[0]), _words(thing[1])
+    fit = [
+        (len(phrase & w), -i, c)
+        for i, c in enumerate(cands)
+        if c.get("fact") and not _SENTENCE.search(c["quote"]) and head <= (w := _words(c["quote"]))
+    ]
+    return max(fit, key=lambda f: f[:2])[2] if head and fit else None
+
+
+_SENTENCE = re.compile(r"[a-z]{3,}[.!?](?:\s|$)")  # a sentence ends here: running text, not a row or a figure's labels
+
+
+def _words(text: str) -> set[str]:
+    """Lower-case words, a plural's 's' dropped: 'Complaints' and 'complaint' alike."""
+    return {re.sub(r"(?<=[a-z]{3})s$", "", w) for w in re.findall(r"[a-z]+", text.lower().replace("'s", ""))}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from .facts import row_lines
+from .facts import ROW, row_lines
 
 MAX_SENTENCE_CHARS = 600
 MIN_WORDS = 4
@@ -151,10 +151,17 @@ def candidate_sentences(hits: list[dict]) -> list[dict]:
         for hi, h in enumerate(hits)
         for s, e in quotable(h["text"])
         if len(re.findall(r"\w+", h["text"][s:e])) >= MIN_WORDS
-        and len(re.findall(r"[A-Za-z]{2,}", h["text"][s:e])) >= MIN_LETTER_WORDS
+        and (len(re.findall(r"[A-Za-z]{2,}", h["text"][s:e])) >= MIN_LETTER_WORDS or _labelled_row(h["text"][s:e]))
         and not _UNFINISHED.search(h["text"][s:e])
         and not _is_heading(h["text"][s:e])
     ]
+
+
+def _labelled_row(quote: str) -> bool:
+    """A table row led by a label of two words ('Total Complaints 5,647 5,416 1,512 1,047'): shown with its column
+    heads, it states its figures (index/facts.py), as a number run after a heading does not."""
+    m = ROW.match(quote)
+    return bool(m and "\n" not in quote.strip() and len(re.findall(r"[A-Za-z]{2,}", m.group("label"))) >= 2)
 
 
 # what a heading may name besides words: a year or financial year ('Strategy 2025-26', 'Report 2015-2016'), and a page

@@ -83,7 +83,8 @@ LEAFLET = {
 def test_a_report_about_a_service_does_not_answer_how_to_use_it(tmp_path, mode):
     from conftest import index_of_texts
 
-    from boardpapers.index.answer import SERVICE_TEXT, ask
+    from boardpapers.index.answer import ask
+    from boardpapers.index.replies import SERVICE_TEXT
     from boardpapers.index.search import search
 
     ix = index_of_texts(tmp_path, SERVICE_PAPERS)
@@ -177,7 +178,8 @@ UNITS = {
 def test_opening_hours_and_a_rate_are_answered_only_by_a_passage_that_states_them(tmp_path, what):
     from conftest import index_of_texts
 
-    from boardpapers.index.answer import HOURS_TEXT, ask
+    from boardpapers.index.answer import ask
+    from boardpapers.index.replies import HOURS_TEXT
     from boardpapers.index.search import search
 
     papers, asked, words, stated, said = UNITS[what]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from boardpapers.index.facts import asked_figure, states, states_asked, states_figure
+from boardpapers.index.facts import asked_figure, counted_thing, stated_elsewhere, states, states_asked, states_figure
 
 
 @pytest.mark.parametrize(
@@ -94,6 +94,55 @@ def test_a_count_said_as_the_number_of_things_then_the_figure():
     assert not states("count", "Implementing the Five Year Forward View is a priority.")
 
 
+def test_a_count_is_a_number_of_things():
+    people = "how many people responded to the consultation"
+    assert states("count", "There are 122 personal health budgets in place across LLR.", people)
+    assert states("count", "Training was delivered in 45 schools this year.", people)
+    # a label, money, a rate's base: numbers, not counts of things
+    assert not states("count", "Further information was sought about what the Year 4 additional funding could be used for.")
+    assert not states("count", "Within Priority 1 the County Council has committed to maintain its role.")
+    assert not states("count", "The City Council's proposed tax for 2017/18 is £1,408.15 an increase of just below 4%.")
+    assert not states("count", "With one in four people experiencing a mental health problem at some point.")
+    assert not states("count", "The expectation is one to two per 1,000 people in receipt of a budget.")
+    # a length of time or a measure counts only what the question counts in that unit
+    run = "The public consultation launched on 16th January and was due to run for eight weeks."
+    assert not states("count", run, people)
+    assert states("count", run, "how many weeks will the consultation run for")
+    assert not states("count", "Growth over the last 14 years has stalled.", people)
+    assert not states("count", "The gang removed over two million miles from vehicle odometers.", people)
+    assert not states("count", "The new requirement for 9 to 36-month provision starts in September.", people)
+
+
+def test_the_thing_a_count_question_counts():
+    assert counted_thing("how many complaints did kent county council get in 2024") == ("complaints", "complaints")
+    assert counted_thing("How many new special school (SEND) places does the plan make?")[0] == "places"
+    assert counted_thing("How many EU nationals work in adult social care?")[0] == "nationals"
+    assert counted_thing("How many people took part in Clean Air Night?")[0] == "people"
+    assert counted_thing("number of health visitors employed by Kent") == ("visitors", "health visitors")
+    assert counted_thing("When will the road open?") is None
+
+
+def test_a_count_the_sentences_chosen_do_not_state_is_looked_for_in_a_row_naming_the_thing():
+    q = "How many new special school (SEND) places does the plan make?"
+    cands = [
+        {"quote": "The plan identifies the need for additional places each year as follows.", "fact": False, "table": False},
+        {"quote": "Year R temp places 6.3FE 14.3FE A total of up to 120 temporary Year R places", "fact": True, "table": True},
+        {
+            "quote": "SEND Commissioning Intentions: 0 places 440 places 90 places A total of 530 permanent places",
+            "fact": True,
+            "table": True,
+        },
+        {"quote": "Total Complaints 5,647 5,416 1,512 1,047", "fact": True, "table": True},
+        {"quote": "There were 18,147 children born in 2012, and 41 special school places.", "fact": True, "table": False},
+    ]
+    assert stated_elsewhere(q, "count", cands) is cands[2]  # the row that says which places
+    assert stated_elsewhere("how many complaints did the council get", "count", cands) is cands[3]
+    assert stated_elsewhere("how many dentists are accepting patients", "count", cands) is None
+    # running text: a sentence stating a count scores well, so one scored below those chosen is about something else
+    assert stated_elsewhere("how many children moved from private schools", "count", cands) is None
+    assert stated_elsewhere(q, "amount", cands) is None  # counts only
+
+
 # (papers about a subject that never give the figure, the question asking for it, a paper that states it, its words)
 FIGURES = {
     "date": (
@@ -146,3 +195,39 @@ def test_matches_that_never_give_the_figure_asked_are_no_answer(tmp_path, figure
     ix = index_of_texts(tmp_path / "b", {**KINGFISHER, "kingfisher_2017_03.txt": stated})
     out = ask(ix, asked)
     assert not out["abstained"] and said in out["answer"]
+
+
+COMPLAINTS = {
+    "cabinet_2025_03_04.txt": (
+        "Cabinet, 4 March 2025. Quarterly Performance Report.\n\n"
+        "Customer feedback. The number of complaints received by the council fell over the last year. Most complaints "
+        "were received by the Growth, Environment and Transport Directorate, who responded to 90% of them within "
+        "timescale. Complaints typically decline in the third quarter, and the level of complaints this quarter is "
+        "comparable to previous years.\n\n"
+        "Complaints received\nService 2023 2024\nHighways and Transportation 2,902 2,355\nAdult Social Services 969 1,066\n"
+        "Total Complaints 5,647 5,416\n\nContact Point received 19% fewer calls than the previous quarter."
+    ),
+    "cabinet_2025_01_30.txt": (
+        "Cabinet, 30 January 2025. Commissioning Plan for Education Provision.\n\nThe plan sets out how the council "
+        "will provide enough school places. Additional provision will be secured by expanding existing schools and "
+        "opening new ones. Cabinet agreed the plan."
+    ),
+}
+
+
+@pytest.mark.slow  # index_of_texts builds with the real model
+def test_a_count_only_a_table_row_states_is_quoted_with_its_column_heads(tmp_path, monkeypatch):
+    from conftest import index_of_texts
+
+    import boardpapers.index.answer as answer
+
+    ix = index_of_texts(tmp_path, COMPLAINTS)
+    question = "number of complaints received by the council in 2024"
+    out = answer.ask(ix, question)
+    assert not out["abstained"]
+    assert out["answer"].split(" [1]")[0].endswith("Total Complaints: 5,647 (2023); 5,416 (2024)")  # the row leads, heads shown
+    assert out["citations"][0]["meeting_date"] == "2025-03-04"
+    # without the row, the sentences about complaints give no count: ask would say none of them does
+    monkeypatch.setattr(answer, "stated_elsewhere", lambda *a: None)
+    out = answer.ask(ix, question)
+    assert out["abstained"] and out["unstated"] == "count"
