@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every labelled set, judged: the thirty-five lines a change to ranking, the judge, trace or ask is decided on
+# Every labelled set, judged: the thirty-seven lines a change to ranking, the judge, trace or ask is decided on
 # (docs/BENCHMARKS.md, "Held-out sets"). `boardpapers eval --judge` on the dev set and our own sets, each over the index
 # of its papers; prints one line per set and leaves each run's JSON (per-query records included) in OUT.
 #
@@ -60,6 +60,8 @@ run facts3-leicester eval/facts3-leicester.jsonl "$leic" leicester
 run facts3-kent eval/facts3-kent.jsonl "$kent" kent
 run facts4-leicester eval/facts4-leicester.jsonl "$leic" leicester
 run facts4-kent eval/facts4-kent.jsonl "$kent" kent
+run facts5-leicester eval/facts5-leicester.jsonl "$leic" leicester
+run facts5-kent eval/facts5-kent.jsonl "$kent" kent
 run residents3-leicester eval/residents3-leicester.jsonl "$leic" leicester
 run residents3-kent eval/residents3-kent.jsonl "$kent" kent
 .venv/bin/python - "$out" <<'PY'
