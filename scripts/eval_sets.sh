@@ -7,7 +7,7 @@
 #
 # LEICESTER_INDEX: an index of corpus/ (`boardpapers ingest corpus --index DIR`); KENT_INDEX: an index of
 # ../shared/realpdf. OUT defaults to a new temporary folder. About five minutes on two cores. ONLY=REGEX runs only the
-# sets whose name matches it (ONLY=facts: the eight facts sets).
+# sets whose name matches it (ONLY=facts: the ten facts sets).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ $# -lt 2 ]; then
