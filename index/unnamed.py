@@ -77,6 +77,29 @@ def asked_part(question: str) -> str:
     return _LIVES_IN.sub(" in ", m.group("pre")) + question[m.end("pre") :]
 
 
+# The question's first word is capitalised as its first word: "Number of young people in Kent who entered the youth justice
+# system ..." names Kent, not "Number". It is a name only when the papers write it so: capitalised inside a sentence at
+# least as often as in lower case ("Kent", "Cabinet", "Department"; not "Number", "Outcome", "Percentage"), in up to
+# SAMPLE_PASSAGES of the passages holding it. A word the papers never use stays a name ("Hertfordshire County Council
+# budget"). Read only when the word is a name no match holds, so it costs nothing otherwise.
+SAMPLE_PASSAGES = 60
+
+
+def opening_common_word(index, question: str) -> set[str]:
+    """The index term of ``question``'s first word when the papers write that word in lower case (see above), else {}."""
+    m = re.match(r"\s*([A-Z][a-z]+)\b", question)
+    word = m.group(1) if m else ""
+    terms = tokenize_query(word) if word else []
+    rows = index.term_rows(terms).get(terms[0]) if terms else None
+    if rows is None or not len(rows):
+        return set()
+    low = cap = 0
+    for p in index.store.passages_by_pid(index.pid_of(rows[:SAMPLE_PASSAGES])).values():
+        low += len(re.findall(rf"\b{word.lower()}\b", p["text"]))
+        cap += len(re.findall(rf"(?<![.!?:•\n])(?<![.!?:•\n]\s)\b{word}\b", p["text"]))
+    return {terms[0]} if low > cap else set()
+
+
 MINUTE_BACK = 40  # how far back a minute's opening is looked for (Kent's longest minute: 31 passages)
 
 
@@ -132,6 +155,7 @@ def unnamed(question: str, hits: list[dict], index=None) -> list[str]:
         held.update(tokenize(" ".join(str(h.get(k) or "") for k in ("text", "title", "item", "body", "council"))))
     missing = {t for t in names if t not in held}
     if missing and index is not None:
+        missing -= opening_common_word(index, question)
         read = {h["pid"]: h for h in hits if "pid" in h}
         missing -= preceding_terms(index, list(read), read)
         missing -= by_acronym(held, getattr(index, "glossary", None) or {})
@@ -162,6 +186,8 @@ def unnamed_terms(index, rows: np.ndarray, p: np.ndarray, thr: float, query_text
     post = index.term_rows(names)
     held = rows[strong]
     missing = [t for t in names if t not in post or not np.isin(held, post[t]).any()]
+    if missing:  # "Number of young people ...": a question's first word the papers write in lower case
+        missing = [t for t in missing if t not in opening_common_word(index, query_text)]
     if missing:  # a match saying "LLR" names Leicester, Leicestershire and Rutland (``by_acronym``)
         longs = long_forms(getattr(index, "glossary", None) or {})
         asked = [a for a, ts in longs.items() if ts & set(missing)]

@@ -103,3 +103,27 @@ def test_a_passage_saying_llr_answers_a_question_naming_leicester_leicestershire
     assert not out["abstained"] and "3% are rated as Inadequate" in out["answer"]
     out = ask(ix, "What share of GP practices in Nottinghamshire has the CQC rated inadequate?")
     assert out["abstained"]
+
+
+def test_a_question_s_first_word_is_a_name_only_when_the_papers_write_it_capitalised(tmp_path):
+    from conftest import index_of_texts
+
+    from boardpapers.index.answer import ask
+    from boardpapers.index.unnamed import opening_common_word
+
+    papers = {
+        "cabinet_2025_03.txt": (
+            "Cabinet, 4 March 2025. Quarterly Performance Report.\n\nYouth justice. The number of first-time entrants to "
+            "the youth justice system in Kent was 284 young people in the year to December 2024, and the number of "
+            "young people re-offending fell. Kent Youth Justice Partnership reviews the number each quarter."
+        ),
+        "cabinet_2025_01.txt": "Cabinet, 30 January 2025. Highways.\n\nThe winter service gritted 1,200 miles of primary routes.",
+    }
+    ix = index_of_texts(tmp_path, papers)
+    assert opening_common_word(ix, "Number of young people in Kent") == {"number"}  # the papers write 'the number'
+    assert opening_common_word(ix, "Kent youth justice entrants") == set()  # 'Kent', always capitalised: a name
+    assert opening_common_word(ix, "Medway youth justice entrants") == set()  # never used: a name no paper holds
+    out = ask(ix, "Number of young people in Kent who entered the youth justice system for the first time in 2024")
+    assert not out["abstained"] and "284 young people" in out["answer"]
+    out = ask(ix, "Medway number of young people who entered the youth justice system for the first time in 2024")
+    assert out["abstained"]  # Medway is a name no paper holds
