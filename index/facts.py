@@ -149,12 +149,13 @@ _MONEY = re.compile(
 
 
 # when something happens, said as papers say it besides a calendar date: 'within 10-14 days', 'in the autumn', 'by the
-# end of March', 'during 2025-26', 'annually', 'later this year' (not 'in Quarter 3': a report's period, not when)
+# end of March', 'during 2025-26', 'in 25-26' (a financial year written short), 'annually', 'later this year' (not 'in
+# Quarter 3': a report's period, not when)
 _WHEN = re.compile(
     rf"\b(?:within|after|before|every|each|by|from|until|in|during|at|over)\s+(?:the\s+)?(?:(?:first|next|last|coming|end of|start"
     rf" of|beginning of|middle of|\d+(?:\s?[-–]\s?\d+)?)\s+)?(?:days?|weeks?|months?|years?|spring|summer|autumn"
     rf"|winter|{_MONTH}|(?:19|20)\d\d)\b|\b(?:annually|quarterly|monthly|weekly|(?:later |early |next |this )(?:this )?(?:year|month|spring"
-    rf"|summer|autumn|winter))\b",
+    rf"|summer|autumn|winter))\b|\b(?:in|by|from|until|during)\s+(?:the\s+)?(?:end of\s+)?[1-3]\d\s?[/\-–]\s?[1-3]\d\b(?!\s*(?:days?|weeks?|months?|years?)\b)",
     re.I,
 )
 # a share said in words: 'one in five', 'half of', 'two thirds of', 'a quarter of'

@@ -68,6 +68,9 @@ def test_a_sentence_states_the_figure_asked():
     assert asked_figure(visit) == "date"
     assert states_figure("date", visit, "New birth visits are made within 10-14 days of the birth.", table=False)
     assert states_figure("date", "When will the unit open?", "The unit will open in the autumn.", table=False)
+    shop = "When will the reuse shop at Allington tip be up and running?"  # a financial year written short
+    assert states_figure("date", shop, "The re-use shop at Allington will be operational in 25-26.", table=False)
+    assert not states_figure("date", shop, "The shop will be run with 45-50 volunteers.", table=False)
     assert not states_figure("date", "When will Eurostar stop at Ashford?", "Planning applications fell in Quarter 3.", table=False)
     # a share said in words
     alone = "What proportion of older people in Leicester live alone?"
