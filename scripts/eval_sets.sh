@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every labelled set, judged: the thirty-seven lines a change to ranking, the judge, trace or ask is decided on
+# Every labelled set, judged: the thirty-nine lines a change to ranking, the judge, trace or ask is decided on
 # (docs/BENCHMARKS.md, "Held-out sets"). `boardpapers eval --judge` on the dev set and our own sets, each over the index
 # of its papers; prints one line per set and leaves each run's JSON (per-query records included) in OUT.
 #
@@ -7,7 +7,7 @@
 #
 # LEICESTER_INDEX: an index of corpus/ (`boardpapers ingest corpus --index DIR`); KENT_INDEX: an index of
 # ../shared/realpdf. OUT defaults to a new temporary folder. About five minutes on two cores. ONLY=REGEX runs only the
-# sets whose name matches it (ONLY=facts: the ten facts sets).
+# sets whose name matches it (ONLY=facts: the twelve facts sets).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ $# -lt 2 ]; then
@@ -62,6 +62,8 @@ run facts4-leicester eval/facts4-leicester.jsonl "$leic" leicester
 run facts4-kent eval/facts4-kent.jsonl "$kent" kent
 run facts5-leicester eval/facts5-leicester.jsonl "$leic" leicester
 run facts5-kent eval/facts5-kent.jsonl "$kent" kent
+run facts6-leicester eval/facts6-leicester.jsonl "$leic" leicester
+run facts6-kent eval/facts6-kent.jsonl "$kent" kent
 run residents3-leicester eval/residents3-leicester.jsonl "$leic" leicester
 run residents3-kent eval/residents3-kent.jsonl "$kent" kent
 .venv/bin/python - "$out" <<'PY'
