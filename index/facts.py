@@ -80,6 +80,7 @@ ROW = re.compile(rf"^\s*(?P<label>.*?[A-Za-z)*].*?)\s+(?P<cells>{_CELL}(?:\s+{_C
 _PERIOD = re.compile(r"\b(?:(?:19|20)\d\d\s?[/\-–]\s?\d{2,4}|(?:19|20)\d\d|Q[1-4]|Actual|Budget|Forecast|Outturn|Target|Variance|Plan)\b")
 _UNIT = re.compile(r"£\s?['’]?000s?|£k\b|£m\b|£bn\b|\(%\)|%|\bNo\.?(?=\s|$)|\bFTE\b|\bnumbers?\b", re.I)
 HEAD_LINES = 30  # how far above a row its column heads are looked for
+_SENTENCE = re.compile(r"[a-z]{3,}[.!?](?:\s|$)")  # a sentence ends here: running text, not a row or a figure's labels
 
 
 # what a question says it asks ('How many schools were in deficit?', 'Who has to approve spending from the reserve?',
@@ -265,7 +266,7 @@ def is_table_row(quote: str) -> bool:
     """A table fragment rather than running text: every line of it is a row, or it is mostly rows."""
     lines = [x for x in quote.split("\n") if x.strip()]
     rows = row_lines(quote)
-    return bool(rows) and len(rows) * 2 >= len(lines) and not re.search(r"[a-z]{3,}[.!?](?:\s|$)", quote)
+    return bool(rows) and len(rows) * 2 >= len(lines) and not _SENTENCE.search(quote)
 
 
 _CELL_RUN = re.compile(rf"(?<!\S){_NUM}(?:\s+{_NUM}){{2,}}(?!\S)")
@@ -275,7 +276,7 @@ def tabular(quote: str) -> bool:
     """Table text that is not cut into rows: no sentence ends in it, and it holds a row among wrapped label lines or a
     run of three or more cells ('Valve Agreement with DfE 0.0 -14,600.0 -11,100.0 Borrowing costs') -- it holds the
     question's words as row labels, not a statement of the fact."""
-    if re.search(r"[a-z]{3,}[.!?](?:\s|$)", quote):
+    if _SENTENCE.search(quote):
         return False
     return bool(_CELL_RUN.search(quote)) or ("\n" in quote.strip() and bool(row_lines(quote)))
 
@@ -360,9 +361,6 @@ def stated_elsewhere(question: str, figure: str | None, cands: list[dict]) -> di
         if c.get("fact") and not _SENTENCE.search(c["quote"]) and head <= (w := _words(c["quote"]))
     ]
     return max(fit, key=lambda f: f[:2])[2] if head and fit else None
-
-
-_SENTENCE = re.compile(r"[a-z]{3,}[.!?](?:\s|$)")  # a sentence ends here: running text, not a row or a figure's labels
 
 
 def _words(text: str) -> set[str]:

@@ -63,7 +63,7 @@ from .semantic import vector_flags
 from .service import service_held
 from .tokenize import tokenize_query
 from .unnamed import unnamed_terms
-from .wording import compounds, other_words, period_spellings, same_things, section_forms, term_variants
+from .wording import compounds, held_by, other_words, period_spellings, same_things, section_forms, term_variants
 
 MODEL_FILE = Path(__file__).with_name("judge_model.json")
 FEATURES = ("cov", "known_cov", "cov_gap", "item_cov", "inv_concepts", "dense", "dense_gap", "item_dense")
@@ -94,8 +94,7 @@ class Concept:
 
 
 def concepts(query_text: str, glossary: dict[str, list[str]], known: Callable[[set[str]], set[str]] | None = None) -> list[Concept]:
-    """The query's distinct terms, each with its glossary spellings: an acronym's long forms, or a long form's acronym;
-    given ``known`` (the part of a set of terms the index holds), two words in a row the papers write as one too."""
+    """The query's distinct terms with their other spellings: acronym / long form, papers' words, ``compounds`` (given ``known``)."""
     terms = list(dict.fromkeys(tokenize_query(query_text)))
     # "what did the board decide / agree / approve": the papers write decisions as RESOLVED / AGREED blocks, not in
     # the asker's verbs, so those words frame the question (ranking lifts decision passages for them) and are no concept
@@ -141,10 +140,7 @@ def concepts(query_text: str, glossary: dict[str, list[str]], known: Callable[[s
     for _, term, _, other in other_words(query_text):  # spelled the other way, or the papers' word ("biggest" / "largest")
         if term in alts:
             alts[term].add((other,))
-    pairs = compounds(query_text) if known else []
-    have = known({t for _, o in pairs for t in _terms(o)}) if known and pairs else set()
-    joined = [(p, o) for p, o in pairs if set(_terms(o)) <= have]
-    for phrase, other in term_variants(query_text) + joined:  # the papers' phrase for the query's, or one word for two
+    for phrase, other in term_variants(query_text) + (compounds(query_text, known) if known else []):  # theirs, or two words as one
         for t in _terms(phrase):
             if t in alts:
                 alts[t].add(_terms(other))
@@ -272,8 +268,7 @@ def features(index, rows, query_text: str, qvec: np.ndarray | None, glossary: di
     """Every signal the judge can use for ``rows`` (the candidates of one query), by name; dense ones need ``qvec``.
     ``glossary``: the acronyms to read (default: the index's, with the query's unknown ones spelled by initials)."""
     rows = np.asarray(rows, dtype=np.int64)
-    held = lambda terms: {t for t, r in index.term_rows(sorted(terms)).items() if len(r)}  # noqa: E731
-    cons = concepts(query_text, initials_glossary(index, query_text) if glossary is None else glossary, held)
+    cons = concepts(query_text, initials_glossary(index, query_text) if glossary is None else glossary, held_by(index))
     f = lexical_features(index, rows, cons)
     f["inv_concepts"] = np.full(len(rows), 1.0 / max(1, len(cons)))
     if not len(rows):

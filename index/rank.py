@@ -16,7 +16,7 @@ from .judge import judge
 from .query import DECISION_INTENT, Filters, QueryError, parse_query
 from .semantic import vector_flags, with_keyword_stand_ins, without_vectors
 from .tokenize import MAX_TOKEN_LEN, tokenize_query
-from .wording import query_variants, section_words, word_notes
+from .wording import held_by, query_variants, section_words, word_notes
 
 MODES = ("hybrid", "bm25", "dense")
 FUSIONS = ("rrf", "linear")
@@ -183,7 +183,7 @@ def rank(
         have = {i for i, _ in fused}
         fused += [(i, x) for i, x in _fuse_or_keep(deep_lists, fusion) if i not in have]
     # after the dense query: the other words are BM25's and the judge's, and the user is told of those the papers use
-    notes = notes + word_notes(pq.text, lambda terms: {t for t, r in index.term_rows(sorted(terms)).items() if len(r)})
+    notes = notes + word_notes(pq.text, held_by(index))
     return Ranking(fused=fused, notes=notes, text=pq.text, qvec=qvec, ranked_top=top)
 
 

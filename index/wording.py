@@ -119,14 +119,18 @@ def term_variants(text: str) -> list[tuple[str, str]]:
 _PAIR = re.compile(r"(?=\b([A-Za-z]{3,})\s+([A-Za-z]{3,})\b)")
 
 
-def compounds(text: str) -> list[tuple[str, str]]:
-    """(two words as ``text`` writes them, the one word they make) for each two content words in a row."""
+def compounds(text: str, known: Callable[[set[str]], set[str]] | None = None) -> list[tuple[str, str]]:
+    """(two words as ``text`` writes them, the one word they make) for each two content words in a row; given
+    ``known`` (``held_by``), only those whose one word the index holds."""
     out = []
     for m in _PAIR.finditer(" ".join(text.split())):
         a, b = m.group(1), m.group(2)
         if len(tokenize_query(a)) == 1 and len(tokenize_query(b)) == 1:
             out.append((f"{a} {b}", (a + b).lower()))
-    return out
+    if known is None or not out:
+        return out
+    have = known({t for _, o in out for t in tokenize_query(o)})
+    return [(p, o) for p, o in out if set(tokenize_query(o)) <= have]
 
 
 def phrase_variants(text: str) -> list[tuple[str, str]]:
@@ -329,6 +333,12 @@ def word_notes(text: str, known: Callable[[set[str]], set[str]]) -> list[str]:
         if set(terms) <= held and other not in said.setdefault(w, []):
             said[w].append(other)
     return [f"{w} = {' / '.join(vs)}" for w, vs in said.items() if vs]
+
+
+def held_by(index) -> Callable[[set[str]], set[str]]:
+    """The part of a set of terms ``index`` holds (some passage uses each): what ``word_notes`` and the judge's
+    ``compounds`` read."""
+    return lambda terms: {t for t, r in index.term_rows(sorted(terms)).items() if len(r)}
 
 
 def _letters(text: str) -> str:

@@ -18,6 +18,7 @@ from boardpapers.index.tokenize import tokenize_query
 from boardpapers.index.wording import (
     PLAIN_WORDS,
     amounts,
+    held_by,
     phrase_variants,
     quarters,
     query_variants,
@@ -164,8 +165,7 @@ def ranked_coverage(ix, query: str) -> list[tuple[str, float]]:
     """(text, the judge's coverage of the query) of each passage BM25 ranks for ``query``, best first."""
     rows = np.asarray([i for i, _ in rank(ix, query, 5, mode="bm25").fused])
     texts = ix.store.passages_by_pid(ix.pid_of(rows))
-    held = lambda terms: {t for t, r in ix.term_rows(sorted(terms)).items() if len(r)}  # noqa: E731 (as the judge reads)
-    cov = lexical_features(ix, rows, concepts(query, {}, held))["cov"]
+    cov = lexical_features(ix, rows, concepts(query, {}, held_by(ix)))["cov"]  # as the judge reads
     return [(texts[pid]["text"], float(c)) for pid, c in zip(ix.pid_of(rows), cov)]
 
 
