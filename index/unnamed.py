@@ -86,7 +86,8 @@ SAMPLE_PASSAGES = 60
 
 
 def opening_common_word(index, question: str) -> set[str]:
-    """The index term of ``question``'s first word when the papers write that word in lower case (see above), else {}."""
+    """The index term of ``question``'s first word when the papers write that word in lower case (see above), else an
+    empty set."""
     m = re.match(r"\s*([A-Z][a-z]+)\b", question)
     word = m.group(1) if m else ""
     terms = tokenize_query(word) if word else []
@@ -187,7 +188,8 @@ def unnamed_terms(index, rows: np.ndarray, p: np.ndarray, thr: float, query_text
     held = rows[strong]
     missing = [t for t in names if t not in post or not np.isin(held, post[t]).any()]
     if missing:  # "Number of young people ...": a question's first word the papers write in lower case
-        missing = [t for t in missing if t not in opening_common_word(index, query_text)]
+        common = opening_common_word(index, query_text)  # read once: it samples passages
+        missing = [t for t in missing if t not in common]
     if missing:  # a match saying "LLR" names Leicester, Leicestershire and Rutland (``by_acronym``)
         longs = long_forms(getattr(index, "glossary", None) or {})
         asked = [a for a, ts in longs.items() if ts & set(missing)]
