@@ -32,7 +32,7 @@ from .neighbours import continuations, describe_rows, introduced_by, row_heads
 from .query import Filters, QueryError
 from .rank import CANDIDATES, embedder_for
 from .recordanswer import DECISION_Q, led_by_record, record_answer, record_only
-from .replies import ABSTAIN_TEXT, NO_MATCH_TEXT, UNCITED_NAME_TEXT, UNNAMED_TEXT, UNSTATED_TEXT, and_list, no_match_text
+from .replies import ABSTAIN_TEXT, NO_MATCH_TEXT, UNCITED_NAME_TEXT, UNNAMED_TEXT, UNSTATED_OF_TEXT, UNSTATED_TEXT, and_list, no_match_text
 from .search import search
 from .sentences import candidate_sentences, display, quotable, split_sentences
 from .sentscore import (
@@ -47,7 +47,7 @@ from .sentscore import (
 from .sentvec import one_encoder_thread, sentence_vectors
 from .tokenize import tokenize_query
 from .undecided import is_proposal, no_decision_found, preamble, proposals
-from .unnamed import unnamed
+from .unnamed import figure_of_named, name_phrases, unnamed
 
 # --- selection (see docs/ANSWERS.md) ---------------------------------------------------------------------
 READ = 16  # strong matches read: the sentence stating the fact asked is often in a passage ranked below the 8th
@@ -322,13 +322,31 @@ def _half_answered(index, question: str, chosen: list[dict], cands: list[dict], 
     if chosen and missing:  # a strong match names the place, but the sentences that would answer come from others
         return _abstain(out, UNCITED_NAME_TEXT.format(names=and_list(missing)), res, missing)
     figure = asked_figure(question)
-    if chosen and figure and not any(states_figure(figure, question, c["quote"], c["table"]) for c in chosen):
-        if lead := stated_elsewhere(question, figure, cands):  # the count, in a row naming the thing
-            chosen[:] = [dict(lead, lead=True)] + chosen[: MAX_SENTENCES - 1]
-            return None
-        out["unstated"] = figure  # about the subject, but none of them states the figure asked (docs/ANSWERS.md)
-        return _abstain(out, UNSTATED_TEXT.format(what=UNSTATED[figure]), res, [], shown=res.strong[:5])
-    return None
+    if not (chosen and figure):
+        return None
+    stating = [c for c in chosen if states_figure(figure, question, c["quote"], c["table"])]
+    named = next((c for c in stating if figure_of_named(question, hits[c["hit"]], c["end"], index)), None)
+    if named is not None:  # the figure said of the thing the question names leads
+        if named is not stating[0]:
+            _lead_with(chosen, named)
+        return None
+    if stating:  # stated of other things: the figure, in a sentence or row of the strong matches that names the thing
+        said = (c for c in cands if states_figure(figure, question, c["quote"], c["table"]))
+        lead = next((c for c in said if figure_of_named(question, {"text": c["quote"]}, len(c["quote"]), index)), None)
+    else:
+        lead = stated_elsewhere(question, figure, cands)  # the count, in a row naming the thing
+    if lead is not None:
+        _lead_with(chosen, lead)
+        return None
+    out["unstated"] = figure  # about the subject, but none states the figure asked, or only of other things (docs/ANSWERS.md)
+    what = UNSTATED[figure]
+    text = UNSTATED_OF_TEXT.format(what=what, names=and_list(name_phrases(question))) if stating else UNSTATED_TEXT.format(what=what)
+    return _abstain(out, text, res, [], shown=res.strong[:5])
+
+
+def _lead_with(chosen: list[dict], lead: dict) -> None:
+    """``lead`` leads the answer, the other sentences chosen after it (up to MAX_SENTENCES in all), none of them a lead."""
+    chosen[:] = [dict(lead, lead=True)] + [dict(c, lead=False) for c in chosen if c is not lead][: MAX_SENTENCES - 1]
 
 
 def _from_records(index, question: str, hits: list[dict], res, embedder) -> tuple[dict | None, dict | None]:

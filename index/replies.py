@@ -23,6 +23,10 @@ UNSTATED_TEXT = (
     "The indexed papers discuss this, but none of the passages that match says {what}, so there is no answer to quote. "
     "They are listed below; they are about the subject, not an answer."
 )
+UNSTATED_OF_TEXT = (
+    "The indexed papers discuss this, but none of the passages that match says {what} for {names}; they say it of other "
+    "things, so there is no answer to quote. They are listed below; they are about the subject, not an answer."
+)
 SERVICE_TEXT = f"This asks how to use a council service. {SERVICE_WHY} {RELATED_TAIL}"
 HOURS_TEXT = f"This asks when a place is open. {HOURS_WHY} {RELATED_TAIL}"
 NO_MATCH_TEXT = (

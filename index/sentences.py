@@ -158,10 +158,12 @@ def candidate_sentences(hits: list[dict]) -> list[dict]:
 
 
 def _labelled_row(quote: str) -> bool:
-    """A table row led by a label of two words ('Total Complaints 5,647 5,416 1,512 1,047'): shown with its column
-    heads, it states its figures (index/facts.py), as a number run after a heading does not."""
+    """A table row led by a label of two words ('Total Complaints 5,647 5,416 1,512 1,047') or one capitalised word, a
+    district's or body's name ('Melton £259,427 £281,543'): shown with its column heads, it states its figures
+    (index/facts.py), as a number run after a heading does not."""
     m = ROW.match(quote)
-    return bool(m and "\n" not in quote.strip() and len(re.findall(r"[A-Za-z]{2,}", m.group("label"))) >= 2)
+    words = re.findall(r"[A-Za-z]{2,}", m.group("label")) if m else []
+    return bool(m and "\n" not in quote.strip() and (len(words) >= 2 or re.fullmatch(r"\s*[A-Z][a-z]{2,}\s*", m.group("label"))))
 
 
 # what a heading may name besides words: a year or financial year ('Strategy 2025-26', 'Report 2015-2016'), and a page

@@ -205,3 +205,34 @@ def unnamed_terms(index, rows: np.ndarray, p: np.ndarray, thr: float, query_text
     if missing:  # nor need a passage that goes on about what the one before it named (index/unnamed.py)
         missing = [t for t in missing if t not in preceding_terms(index, pids, got)]
     return missing
+
+
+def figure_of_named(question: str, hit: dict, end: int, index=None) -> bool:
+    """Is a figure stated by the sentence of ``hit`` ending at ``end`` said of something ``question`` names (one of its
+    ``question_names``, or it names none)? One is held by the sentence or the words before it in its passage, by the
+    passage's document title, agenda item, body or council, as the long form of an acronym among those, or by the
+    passage before it in its agenda item or its minute's opening (``preceding_terms``, as ``unnamed`` reads them); the
+    question's first word counts only when the papers write it capitalised (``opening_common_word``). "When does the
+    consultation on EV charging in Otter Street close?" is not answered by "Family Hub awareness survey - closes 31st
+    March 2025" in a Cabinet Member's list of updates, nor "when will the 18-25 SIS team move onto Mosaic" by the
+    service's transfer to adult social care "from April 2025", with nothing before it naming Mosaic."""
+    names = set(question_names(question))
+    if not names:
+        return True
+    held = set(tokenize(" ".join([hit["text"][:end]] + [str(hit.get(k) or "") for k in ("title", "item", "body", "council")])))
+    if index is not None:
+        held |= by_acronym(held, getattr(index, "glossary", None) or {})
+    if names & held or index is None:
+        return bool(names & held)
+    if "pid" in hit and names & preceding_terms(index, [hit["pid"]], {hit["pid"]: hit}):
+        return True
+    return not names - opening_common_word(index, question)
+
+
+def name_phrases(question: str) -> list[str]:
+    """The names ``question`` asks about as it writes them, a run of Title-case words each ("Otter Street", "Romney
+    Marsh"): what ``ask`` says no figure it found is of."""
+    names = set(question_names(question))
+    runs = re.finditer(r"[A-Z][a-z][A-Za-z'’\-]*(?:\s+[A-Z][a-z][A-Za-z'’\-]*)*", asked_part(question))
+    phrases = (" ".join(w for w in m.group(0).split() if w.lower() not in NOT_NAMES) for m in runs)
+    return list(dict.fromkeys(p for p in phrases if p and names & set(tokenize_query(p))))

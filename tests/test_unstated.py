@@ -234,3 +234,53 @@ def test_a_count_only_a_table_row_states_is_quoted_with_its_column_heads(tmp_pat
     monkeypatch.setattr(answer, "stated_elsewhere", lambda *a: None)
     out = answer.ask(ix, question)
     assert out["abstained"] and out["unstated"] == "count"
+
+
+def test_a_figure_answers_only_when_said_of_something_the_question_names():
+    from boardpapers.index.unnamed import figure_of_named
+
+    question = "When does the consultation on EV charging in Otter Street close?"
+    updates = {"text": "Cabinet Member updates. Family Hub awareness survey - closes 31st March 2025.", "title": "Minutes"}
+    assert not figure_of_named(question, updates, len(updates["text"]))  # a date of something else
+    street = {"text": "Otter Street EV charging. The consultation closes on 14 February 2025.", "title": "Minutes"}
+    assert figure_of_named(question, street, len(street["text"]))  # named before the sentence, in its passage
+    later = {"text": "The consultation closes on 14 February 2025. Otter Street is next.", "title": "Minutes"}
+    assert not figure_of_named(question, later, later["text"].index(" Otter"))  # only after it: another thing
+    titled = {"text": "The consultation closes on 14 February 2025.", "title": "Otter Street EV charging"}
+    assert figure_of_named(question, titled, len(titled["text"]))  # the paper's title names it
+    assert figure_of_named("when does the ev charging consultation close", updates, 10)  # it names nothing
+
+
+DISTRICTS = {
+    "hwb_2017_09_21.txt": (
+        "Health and Wellbeing Board, 21 September 2017. Better Care Fund Plan.\n\n"
+        "Disabled Facilities Grant allocations 2017/18. The BCF policy framework requires upper tier authorities to "
+        "passport the Disabled Facilities Grant (DFG) allocation in full to each District Council, which decides how "
+        "much grant each disabled resident gets for adaptations. Releasing the DFG monies held back in 2016/17 places a "
+        "£1m recurrent pressure on the 2017/18 BCF. The Family Hub awareness survey closes on 31 March "
+        "2018.\n\nThe Disabled Facilities Grant allocations for each District Council are -\n2017/18 2018/19\n"
+        "Blaby £499,481 £542,165\n"
+        "Charnwood £846,293 £920,160\nMelton £259,427 £281,543\nHarborough £385,744 £418,476\n"
+    ),
+    "hwb_2017_07_20.txt": (
+        "Health and Wellbeing Board, 20 July 2017. Unified Prevention Board.\n\nThe Board approved the strategic "
+        "direction of the Unified Prevention Board and the outcomes it will report on. Members asked that the social "
+        "prescribing offer be explained to GP practices across the county."
+    ),
+}
+
+
+@pytest.mark.slow  # index_of_texts builds with the real model
+def test_a_figure_said_of_other_things_is_no_answer_but_a_row_naming_the_thing_is(tmp_path):
+    from conftest import index_of_texts
+
+    from boardpapers.index.answer import ask
+
+    ix = index_of_texts(tmp_path, DISTRICTS)
+    out = ask(ix, "How much disabled facilities grant money does Melton get in 2017/18?")
+    assert not out["abstained"]
+    assert out["answer"].split(" [1]")[0].endswith("Melton: £259,427 (2017/18); £281,543 (2018/19)")  # its own row
+    out = ask(ix, "How much disabled facilities grant money does Rutland get in 2017/18?")
+    assert out["abstained"]  # not a district of the table: no figure is Rutland's
+    out = ask(ix, "When does the disabled facilities grant consultation in Melton close?")
+    assert out["abstained"] and out["unstated"] == "date" and "says when for “Melton”; they say it of other things" in out["answer"]
