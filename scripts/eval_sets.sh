@@ -64,6 +64,8 @@ run facts5-leicester eval/facts5-leicester.jsonl "$leic" leicester
 run facts5-kent eval/facts5-kent.jsonl "$kent" kent
 run facts6-leicester eval/facts6-leicester.jsonl "$leic" leicester
 run facts6-kent eval/facts6-kent.jsonl "$kent" kent
+run facts7-leicester eval/facts7-leicester.jsonl "$leic" leicester
+run facts7-kent eval/facts7-kent.jsonl "$kent" kent
 run residents3-leicester eval/residents3-leicester.jsonl "$leic" leicester
 run residents3-kent eval/residents3-kent.jsonl "$kent" kent
 .venv/bin/python - "$out" <<'PY'
