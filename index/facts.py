@@ -55,6 +55,18 @@ KINDS: list[tuple[str, re.Pattern, re.Pattern]] = [
         ),
     ),
     (
+        "duration",  # how long: a length of time ('a six-week period', 'within 20 working days', 'for a minimum period of 18
+        # months', '1 minute 7 seconds'), since when ('existed since 1889') or until when ('extended ... to 31 March 2026')
+        re.compile(r"\bhow long\b", re.I),
+        re.compile(
+            rf"\b(?:\d+(?:\.\d+)?|an?|one|{_FEW}|eighteen|thirty|several|few)[\s-]+(?:working[\s-]+|calendar[\s-]+)?"
+            r"(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?)\b"
+            rf"|\bsince\s+(?:\d{{1,2}}(?:st|nd|rd|th)?\s+)?(?:{_MONTH}\s+)?(?:1[89]|20)\d\d\b"
+            rf"|\b(?:until|till|to|up to|ending|ends|end|by)\s+(?:the\s+)?(?:end\s+of\s+)?(?:(?:\d{{1,2}}(?:st|nd|rd|th)?\s+)?{_MONTH}|(?:19|20)\d\d)\b",
+            re.I,
+        ),
+    ),
+    (
         "body",  # which committee, board or panel: a sentence naming one ('the ... Joint Health Scrutiny Committee', 'this Commission')
         re.compile(r"\bwhich (?:\w+ )?(?:body|committee|board|commission|panel|partnership|forum)\b", re.I),
         re.compile(
@@ -92,6 +104,7 @@ _ASKING: dict[str, re.Pattern] = {
     "amount": re.compile(r"\bhow much\b", re.I),
     "count": re.compile(r"\bhow many\b|(?<!\ba )\bnumber of\b", re.I),  # not 'a number of changes'
     "date": _NAMED["date"],
+    "duration": _NAMED["duration"],
     "body": _NAMED["body"],
     "name": re.compile(r"^\s*who\b|\bwhom\b|\bname of\b", re.I),
 }
@@ -125,7 +138,7 @@ _FIGURES: dict[str, re.Pattern] = {
     "amount": re.compile(
         _OPENS + r"(?:how much\b|what(?:'s| is| was| are| were| will| would)? (?:be )?(?:the )?(?:total |annual |yearly |full "
         r"|overall |estimated |expected )?(?:cost|price|value)\b(?! (?:of living|pressures?)\b)|what (?:will|would|does|did) "
-        r"\w+ cost\b)",
+        r"(?:[\w'’\-]+ ){1,12}?(?<!\bthe )(?<!\ba )(?<!\bits )(?<!\btheir )(?<!\bthis )(?<!\bof )cost\b)",
         re.I,
     ),
     "percentage": re.compile(
@@ -133,6 +146,7 @@ _FIGURES: dict[str, re.Pattern] = {
         r"|what(?:'s| is| was)? (?:the )?(?:interest|inflation) rate\b)",
         re.I,
     ),
+    "duration": re.compile(_OPENS + r"how long\b", re.I),
     "date": re.compile(
         _OPENS + r"(?:when(?:'s| will| is| are| does| do| would| should)\b|(?:by |from |on )?(?:what|which) date\b(?! (?:did|was|were))"
         rf"|(?:when|(?:on )?(?:what|which) date) (?:did|was|were|had|has|have)\b(?!{_AT_A_MEETING}))",
@@ -140,7 +154,7 @@ _FIGURES: dict[str, re.Pattern] = {
     ),
 }
 # what ``ask`` says no match states, and the heading of those matches (CLI and app)
-UNSTATED = {"count": "how many", "amount": "how much", "percentage": "what share", "date": "when"}
+UNSTATED = {"count": "how many", "amount": "how much", "percentage": "what share", "date": "when", "duration": "how long"}
 UNSTATED_HEAD = "The passages that match — about the subject; none says {what}"
 # a quantity named as money: 'how much' then asks for an amount in money, not a change in a rate or a count
 _MONEY = re.compile(
@@ -192,7 +206,7 @@ def states_figure(kind: str, question: str, quote: str, table: bool) -> bool:
     quantity ('how much did it improve?': a percentage or a count answers it)."""
     row = (table and bool(re.search(r"\d", quote))) or bool(_CELLS_END.search(quote))
     said = {"date": _WHEN, "percentage": _SHARE}.get(kind)
-    return states_asked(kind, question, quote) or (row and kind != "date") or bool(said and said.search(quote))
+    return states_asked(kind, question, quote) or (row and kind not in ("date", "duration")) or bool(said and said.search(quote))
 
 
 def states_asked(kind: str | None, question: str, quote: str) -> bool:

@@ -22,7 +22,14 @@ from boardpapers.index.facts import asked_figure, counted_thing, stated_elsewher
         ("What is the total cost of the Oracle Cloud programme?", "amount"),
         ("Invicta House extra member accommodation - what would it cost?", "amount"),
         ("Chilmington Green developer loan - what rate of interest is KCC charging?", "percentage"),
+        ("what did the Ernst and Young options appraisal for Help to Live at Home cost the county council", "amount"),
         ("What are the cost pressures in adult social care?", None),
+        ("what did the council decide about the cost of the scheme", None),  # the cost, a noun: what was decided
+        # how long: a length of time, or since or until when
+        ("Household Support Fund - how long will it run?", "duration"),
+        ("How long will KCC keep the personal data of young adults on Mosaic?", "duration"),
+        ("allotment waiting list how long", None),  # no clause opens with it
+        ("When does the consultation start and how long does it run?", "date"),
         ("what is the cost of living payment", None),
         ("When will buses start using the Fastrack Bean Road tunnels?", "date"),
         ("When will the Kingfisher Unit beds open and what will they cost?", "date"),
@@ -72,6 +79,15 @@ def test_a_sentence_states_the_figure_asked():
     assert states_figure("date", shop, "The re-use shop at Allington will be operational in 25-26.", table=False)
     assert not states_figure("date", shop, "The shop will be run with 45-50 volunteers.", table=False)
     assert not states_figure("date", "When will Eurostar stop at Ashford?", "Planning applications fell in Quarter 3.", table=False)
+    # how long: a length of time, since or until when; not a year something happens in, nor a bare date
+    court = "once the plan is adopted how long do people have to challenge it in court"
+    assert states_figure("duration", court, "Following adoption there is a six-week period for legal challenges.", table=False)
+    assert states_figure("duration", court, "Complaints are answered within 20 working days at stage 1.", table=False)
+    assert states_figure("duration", court, "The Fund was extended for a further year to 31 March 2026.", table=False)
+    assert states_figure("duration", court, "The Council had existed since 1889.", table=False)
+    assert not states_figure("duration", court, "The Council will review the plan in 2026.", table=False)
+    assert not states_figure("duration", court, "Staff will continue to use both systems until Mosaic is ready.", table=False)
+    assert not states_figure("duration", court, "Legal challenges 2 4", table=True)  # a row's figures are no length of time
     # a share said in words
     alone = "What proportion of older people in Leicester live alone?"
     assert states_figure("percentage", alone, "One in five older people in the city live alone.", table=False)
@@ -159,6 +175,12 @@ FIGURES = {
         "Health and Wellbeing Board, 2 March 2017. Kingfisher Unit.\n\nThe Kingfisher Unit reablement beds will cost "
         "£1.4m a year, met from the Better Care Fund.",
         "£1.4m",
+    ),
+    "duration": (
+        "How long will the Kingfisher Unit reablement beds be open for?",
+        "Health and Wellbeing Board, 2 March 2017. Kingfisher Unit.\n\nThe Kingfisher Unit reablement beds will stay open "
+        "for 18 months, met from the Better Care Fund until March 2019.",
+        "18 months",
     ),
 }
 KINGFISHER = {
