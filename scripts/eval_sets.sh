@@ -66,6 +66,8 @@ run facts6-leicester eval/facts6-leicester.jsonl "$leic" leicester
 run facts6-kent eval/facts6-kent.jsonl "$kent" kent
 run facts7-leicester eval/facts7-leicester.jsonl "$leic" leicester
 run facts7-kent eval/facts7-kent.jsonl "$kent" kent
+run facts8-leicester eval/facts8-leicester.jsonl "$leic" leicester
+run facts8-kent eval/facts8-kent.jsonl "$kent" kent
 run residents3-leicester eval/residents3-leicester.jsonl "$leic" leicester
 run residents3-kent eval/residents3-kent.jsonl "$kent" kent
 .venv/bin/python - "$out" <<'PY'
