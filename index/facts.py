@@ -51,7 +51,7 @@ KINDS: list[tuple[str, re.Pattern, re.Pattern]] = [
         "date",
         re.compile(r"^\s*when\b|\b(?:what|which)\s+(?:date|day|month|year)\b|\bby when\b|\bdeadline\b", re.I),
         re.compile(
-            rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}\b|\b{_MONTH}\s+(?:19|20)\d\d\b|\b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b|\b(?:in|by|from|until)\s+(?:19|20)\d\d\b"
+            rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}\b|\b{_MONTH}\s+(?:19|20)\d\d\b|\b{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?\b|\b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b|\b(?:in|by|from|until)\s+(?:19|20)\d\d\b"
         ),
     ),
     (

@@ -75,6 +75,9 @@ def test_a_sentence_states_the_figure_asked():
     assert asked_figure(visit) == "date"
     assert states_figure("date", visit, "New birth visits are made within 10-14 days of the birth.", table=False)
     assert states_figure("date", "When will the unit open?", "The unit will open in the autumn.", table=False)
+    pilots = "when were the selected partners expected to be announced?"  # a date written month first
+    assert states_figure("date", pilots, "The partners were expected to be announced on May 17 2017.", table=False)
+    assert not states_figure("date", pilots, "The 10 pilots were chosen from 112 bids.", table=False)
     shop = "When will the reuse shop at Allington tip be up and running?"  # a financial year written short
     assert states_figure("date", shop, "The re-use shop at Allington will be operational in 25-26.", table=False)
     assert not states_figure("date", shop, "The shop will be run with 45-50 volunteers.", table=False)
