@@ -93,17 +93,12 @@ class Concept:
     after: str | None = None  # "children's centres": the word written just before it (index/possessive.py)
 
 
-# "how many / how much / how long": the asking words of a figure question; papers state the figure, not the words
-_ASKING = re.compile(r"\bhow\s+(many|much|long)\b", re.I)
-
-
 def concepts(query_text: str, glossary: dict[str, list[str]], known: Callable[[set[str]], set[str]] | None = None) -> list[Concept]:
     """The query's distinct terms with their other spellings: acronym / long form, papers' words, ``compounds`` (given ``known``)."""
     terms = list(dict.fromkeys(tokenize_query(query_text)))
     # "what did the board decide / agree / approve": the papers write decisions as RESOLVED / AGREED blocks, not in
     # the asker's verbs, so those words frame the question (ranking lifts decision passages for them) and are no concept
     framing = {t for w in DECISION_INTENT.findall(query_text) for t in tokenize_query(w)}
-    framing |= {t for w in _ASKING.findall(query_text) for t in tokenize_query(w)}
     terms = [t for t in terms if t not in framing] or terms
     if not terms:
         return []

@@ -86,14 +86,6 @@ def test_a_query_that_spells_its_acronym_out_asks_one_thing():
     assert all(not c.alternatives for c in concepts("teams integrated locality ITL", {}))
 
 
-def test_the_asking_words_of_a_figure_question_are_no_concept():
-    """Papers state the figure ("a six-week period", "19,407 children"), not "how long" or "how many"."""
-    assert [c.term for c in concepts("How long will the Household Support Fund run?", {})] == ["household", "support", "fund", "run"]
-    assert [c.term for c in concepts("how many categories of reserves", {})] == ["categori", "reserv"]
-    assert [c.term for c in concepts("how much grant does Melton get", {})] == ["grant", "melton", "get"]
-    assert [c.term for c in concepts("long term borrowing: how much?", {})][:2] == ["long", "term"]  # "long" of its own
-
-
 def test_a_period_of_years_counts_however_the_papers_write_it():
     """ "2025-35" is written "2025-26 to 2034-35", "2025-2035" or "2025 to 2035" in the papers; one year has one form."""
     (c,) = concepts("capital programme 2025-35", {})[-1:]

@@ -190,7 +190,8 @@ KINGFISHER = {
     "kingfisher_2017_01.txt": (
         "Health and Wellbeing Board. Discharge to assess.\n\nThe partners agreed the business case for "
         "the Kingfisher Unit reablement beds, including how much of the cost each partner will meet, and asked officers to "
-        "report when the Kingfisher Unit beds are ready to open. The Kingfisher Unit will provide reablement and "
+        "report when the Kingfisher Unit beds are ready to open and how long they will be open for. The Kingfisher Unit "
+        "will provide reablement and "
         "assessment beds for city and county patients leaving hospital."
     ),
 }
