@@ -325,14 +325,15 @@ def _half_answered(index, question: str, chosen: list[dict], cands: list[dict], 
     if not (chosen and figure):
         return None
     stating = [c for c in chosen if states_figure(figure, question, c["quote"], c["table"])]
-    named = next((c for c in stating if figure_of_named(question, hits[c["hit"]], c["end"], index)), None)
+    memo: dict = {}  # what figure_of_named reads once for the question
+    named = next((c for c in stating if figure_of_named(question, hits[c["hit"]], c["end"], index, memo)), None)
     if named is not None:  # the figure said of the thing the question names leads
         if named is not stating[0]:
             _lead_with(chosen, named)
         return None
     if stating:  # stated of other things: the figure, in a sentence or row of the strong matches that names the thing
         said = (c for c in cands if states_figure(figure, question, c["quote"], c["table"]))
-        lead = next((c for c in said if figure_of_named(question, {"text": c["quote"]}, len(c["quote"]), index)), None)
+        lead = next((c for c in said if figure_of_named(question, {"text": c["quote"]}, len(c["quote"]), index, memo)), None)
     else:
         lead = stated_elsewhere(question, figure, cands)  # the count, in a row naming the thing
     if lead is not None:

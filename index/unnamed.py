@@ -42,6 +42,7 @@ NOT_NAMES = frozenset(
 # at 0.82), the papers answer the rest of the question for somewhere else. Labelled answerable queries that name a
 # place: the best match holding it is at most 0.22 under the best; off-topic ones 0.12-0.56.
 NAME_GAP = 0.3
+HIT_NAMES = ("title", "item", "body", "council")  # a passage's fields besides its text that name what it is about
 
 
 def question_names(question: str) -> list[str]:
@@ -153,7 +154,7 @@ def unnamed(question: str, hits: list[dict], index=None) -> list[str]:
         return []
     held: set[str] = set()
     for h in hits:
-        held.update(tokenize(" ".join(str(h.get(k) or "") for k in ("text", "title", "item", "body", "council"))))
+        held.update(tokenize(" ".join(str(h.get(k) or "") for k in ("text", *HIT_NAMES))))
     missing = {t for t in names if t not in held}
     if missing and index is not None:
         missing -= opening_common_word(index, question)
@@ -207,26 +208,30 @@ def unnamed_terms(index, rows: np.ndarray, p: np.ndarray, thr: float, query_text
     return missing
 
 
-def figure_of_named(question: str, hit: dict, end: int, index=None) -> bool:
+def figure_of_named(question: str, hit: dict, end: int, index=None, memo: dict | None = None) -> bool:
     """Is a figure stated by the sentence of ``hit`` ending at ``end`` said of something ``question`` names (one of its
     ``question_names``, or it names none)? One is held by the sentence or the words before it in its passage, by the
     passage's document title, agenda item, body or council, as the long form of an acronym among those, or by the
     passage before it in its agenda item or its minute's opening (``preceding_terms``, as ``unnamed`` reads them); the
-    question's first word counts only when the papers write it capitalised (``opening_common_word``). "When does the
+    question's first word counts only when the papers write it capitalised (``opening_common_word``, read once per
+    ``memo``: a dict the calls for one question share). "When does the
     consultation on EV charging in Otter Street close?" is not answered by "Family Hub awareness survey - closes 31st
     March 2025" in a Cabinet Member's list of updates, nor "when will the 18-25 SIS team move onto Mosaic" by the
     service's transfer to adult social care "from April 2025", with nothing before it naming Mosaic."""
     names = set(question_names(question))
     if not names:
         return True
-    held = set(tokenize(" ".join([hit["text"][:end]] + [str(hit.get(k) or "") for k in ("title", "item", "body", "council")])))
+    held = set(tokenize(" ".join([hit["text"][:end]] + [str(hit.get(k) or "") for k in HIT_NAMES])))
     if index is not None:
         held |= by_acronym(held, getattr(index, "glossary", None) or {})
     if names & held or index is None:
         return bool(names & held)
     if "pid" in hit and names & preceding_terms(index, [hit["pid"]], {hit["pid"]: hit}):
         return True
-    return not names - opening_common_word(index, question)
+    memo = {} if memo is None else memo
+    if "common" not in memo:
+        memo["common"] = opening_common_word(index, question)
+    return not names - memo["common"]
 
 
 def name_phrases(question: str) -> list[str]:
