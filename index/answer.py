@@ -319,9 +319,15 @@ def _half_answered(index, question: str, chosen: list[dict], cands: list[dict], 
     """An abstention when the sentences chosen would not answer, else None: none of their passages names the place
     the question does (index/unnamed.py), or none of them states the figure it asks for (index/facts.py)."""
     missing = unnamed(question, [hits[c["hit"]] for c in chosen], index)
+    figure = asked_figure(question)
+    if chosen and missing and figure:  # the figure, in a sentence or row of the strong matches naming what they leave out
+        terms = {t for w in missing for t in tokenize_query(w)}
+        said = (c for c in cands if states_figure(figure, question, c["quote"], c["table"]))
+        if (lead := next((c for c in said if terms <= set(tokenize_query(c["quote"]))), None)) is not None:
+            _lead_with(chosen, lead)
+            missing = []
     if chosen and missing:  # a strong match names the place, but the sentences that would answer come from others
         return _abstain(out, UNCITED_NAME_TEXT.format(names=and_list(missing)), res, missing)
-    figure = asked_figure(question)
     if not (chosen and figure):
         return None
     stating = [c for c in chosen if states_figure(figure, question, c["quote"], c["table"])]
