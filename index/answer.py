@@ -19,6 +19,7 @@ from .facts import (
     fact_kind,
     is_table_row,
     owner,
+    said_naming,
     stated_elsewhere,
     states,
     states_asked,
@@ -299,7 +300,7 @@ def _answer(index, question: str, k: int, filters: Filters | None, embedder, poo
         c["below"] = c["hit"] in below
     undecided = rec is None and no_decision_found(question, hits, cands, DECISION_DENSE_GAP)
     chosen = select_sentences(cands, undecided)
-    if rec is None and (half := _half_answered(index, question, chosen, cands, hits, res, out)) is not None:
+    if rec is None and (half := half_answered(index, question, chosen, cands, hits, res, out)) is not None:
         return half
     describe_rows(index, chosen, hits)
     answer, citations, sentences = _compose(chosen, hits) if cands else ("", [], [])
@@ -315,15 +316,15 @@ def _answer(index, question: str, k: int, filters: Filters | None, embedder, poo
     return out
 
 
-def _half_answered(index, question: str, chosen: list[dict], cands: list[dict], hits: list[dict], res, out: dict) -> dict | None:
-    """An abstention when the sentences chosen would not answer, else None: none of their passages names the place
-    the question does (index/unnamed.py), or none of them states the figure it asks for (index/facts.py)."""
+def half_answered(index, question: str, chosen: list[dict], cands: list[dict], hits: list[dict], res, out: dict) -> dict | None:
+    """An abstention when the sentences chosen would not answer, else None (a candidate that does may lead them): none
+    of their passages names the place the question does (index/unnamed.py), or none of them states the figure it asks
+    for, or only of another thing than it names (index/facts.py, ``figure_of_named``)."""
     missing = unnamed(question, [hits[c["hit"]] for c in chosen], index)
     figure = asked_figure(question)
     if chosen and missing and figure:  # the figure, in a sentence or row of the strong matches naming what they leave out
         terms = {t for w in missing for t in tokenize_query(w)}
-        said = (c for c in cands if states_figure(figure, question, c["quote"], c["table"]))
-        if (lead := next((c for c in said if terms <= set(tokenize_query(c["quote"]))), None)) is not None:
+        if (lead := said_naming(cands, figure, question, lambda q: terms <= set(tokenize_query(q)))) is not None:
             _lead_with(chosen, lead)
             missing = []
     if chosen and missing:  # a strong match names the place, but the sentences that would answer come from others
@@ -338,8 +339,7 @@ def _half_answered(index, question: str, chosen: list[dict], cands: list[dict], 
             _lead_with(chosen, named)
         return None
     if stating:  # stated of other things: the figure, in a sentence or row of the strong matches that names the thing
-        said = (c for c in cands if states_figure(figure, question, c["quote"], c["table"]))
-        lead = next((c for c in said if figure_of_named(question, {"text": c["quote"]}, len(c["quote"]), index, memo)), None)
+        lead = said_naming(cands, figure, question, lambda q: figure_of_named(question, {"text": q}, len(q), index, memo))
     else:
         lead = stated_elsewhere(question, figure, cands)  # the count, in a row naming the thing
     if lead is not None:

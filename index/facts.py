@@ -10,6 +10,7 @@ only leads when no running sentence states the fact (index/answer.py, docs/ANSWE
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from boardpapers.ingest.dates import date_words
 from boardpapers.ingest.votes import TITLES
@@ -356,6 +357,12 @@ def counted_thing(question: str) -> tuple[str, str] | None:
     places'), ('complaints', 'complaints'); or None."""
     m = _COUNTED.search(question)
     return (m.group(1).split()[-1].strip("()"), m.group(1)) if m else None
+
+
+def said_naming(cands: list[dict], figure: str, question: str, naming: Callable[[str], bool]) -> dict | None:
+    """The best scored of ``cands`` (sentence candidates) that states ``figure`` and whose own words are ``naming`` what
+    ``question`` asks about (index/answer.py: the figure of the thing named)."""
+    return next((c for c in cands if states_figure(figure, question, c["quote"], c["table"]) and naming(c["quote"])), None)
 
 
 def stated_elsewhere(question: str, figure: str | None, cands: list[dict]) -> dict | None:

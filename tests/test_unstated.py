@@ -315,7 +315,7 @@ def test_a_figure_said_of_other_things_is_no_answer_but_a_row_naming_the_thing_i
 def test_a_figure_in_a_row_naming_what_the_chosen_sentences_leave_out_leads():
     """Leicester's public health budget report (corpus pack 000): the sentence that best answers comes from a passage
     that never says "Checks"; a row of the budget table, in another strong match, states the figure and names them."""
-    from boardpapers.index.answer import _half_answered
+    from boardpapers.index.answer import half_answered
 
     prose = "6.8 The budget ceiling of the division has been reduced by £0.7m in 2017/18 for cuts to the public health grant."
     table = "2.3 City Public Health Sexual Health 4,390.6 0.0 0.0 4,390.6 NHS Health Checks 521.0 0.0 0.0 521.0"
@@ -325,5 +325,5 @@ def test_a_figure_in_a_row_naming_what_the_chosen_sentences_leave_out_leads():
     row = {"hit": 1, "start": 0, "end": len(table), "quote": table, "table": True}
     chosen = [said]
     question = "Leicester city public health budget 2017/18 - how much for NHS Health Checks?"
-    assert _half_answered(None, question, chosen, [said, row], hits, None, {}) is None  # no abstention
+    assert half_answered(None, question, chosen, [said, row], hits, None, {}) is None  # no abstention
     assert chosen[0]["quote"] == table and chosen[0]["lead"] and not chosen[1]["lead"]  # the row leads
