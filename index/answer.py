@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from .asking import asked_figure
 from .attendance import attendance_answer
 from .facts import (
     UNSTATED,
-    asked_figure,
     fact_kind,
     is_table_row,
     owner,

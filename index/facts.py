@@ -15,6 +15,8 @@ from collections.abc import Callable
 from boardpapers.ingest.dates import date_words
 from boardpapers.ingest.votes import TITLES
 
+from .asking import counted_thing
+
 _MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
 _NUM = r"[£$]?\(?-?\d[\d,]*(?:\.\d+)?\)?%?"
 _CELL = rf"(?:{_NUM}|Nil|nil|N/A|n/a|-|–)"
@@ -123,37 +125,6 @@ def fact_kind(question: str) -> str | None:
     return None
 
 
-# what a meeting does: asked when it was done, the meeting that did it is the answer, and its date is in the citation
-_AT_A_MEETING = (
-    r"[^?.;]*\b(?:decid|decision|agree|resolv|approv|endors|adopt|discuss|consider|debat|meet(?:s|ing)?\b|met\b"
-    r"|note[ds]?\b|noting|receiv|sign(?:ed|s|ing)?\b|vot(?:e|ed|es|ing)\b|appoint|ratif|amend|accept|reject|recommend)"
-)
-# a figure the question asks for as its own question: a clause opens with the asking words ('How many ...',
-# 'breastfeeding at 6-8 weeks - how much did it improve?', 'the unit - when will it open?'), not words inside another
-# question ('how can I work out how much I'll pay'); a date asked of what is still to come ('when will', 'when is') or
-# of a past event ('when were the cameras switched on'), not of what a meeting did ('when did the cabinet approve it')
-_OPENS = r"(?:^|(?<=[,;:?(\-–—])|(?<=\band))\s*"
-_FIGURES: dict[str, re.Pattern] = {
-    "count": re.compile(_OPENS + r"(?:how many|(?:what(?:'s| is| was| are| were)? )?(?:the )?(?:total )?number of)\b", re.I),
-    # 'how much', and the same asked of a cost or price ('what is the total cost of ...', '... - what would it cost?')
-    "amount": re.compile(
-        _OPENS + r"(?:how much\b|what(?:'s| is| was| are| were| will| would)? (?:be )?(?:the )?(?:total |annual |yearly |full "
-        r"|overall |estimated |expected )?(?:cost|price|value)\b(?! (?:of living|pressures?)\b)|what (?:will|would|does|did) "
-        r"(?:[\w'’\-]+ ){1,12}?(?<!\bthe )(?<!\ba )(?<!\bits )(?<!\btheir )(?<!\bthis )(?<!\bof )cost\b)",
-        re.I,
-    ),
-    "percentage": re.compile(
-        _OPENS + r"(?:(?:what|which) (?:percentage|proportion|share|per ?cent)\b|what (?:rate|level) of (?:interest|inflation)\b"
-        r"|what(?:'s| is| was)? (?:the )?(?:interest|inflation) rate\b)",
-        re.I,
-    ),
-    "duration": re.compile(_OPENS + r"how long\b", re.I),
-    "date": re.compile(
-        _OPENS + r"(?:when(?:'s| will| is| are| does| do| would| should)\b|(?:by |from |on )?(?:what|which) date\b(?! (?:did|was|were))"
-        rf"|(?:when|(?:on )?(?:what|which) date) (?:did|was|were|had|has|have)\b(?!{_AT_A_MEETING}))",
-        re.I,
-    ),
-}
 # what ``ask`` says no match states, and the heading of those matches (CLI and app)
 UNSTATED = {"count": "how many", "amount": "how much", "percentage": "what share", "date": "when", "duration": "how long"}
 UNSTATED_HEAD = "The passages that match — about the subject; none says {what}"
@@ -181,23 +152,6 @@ _SHARE = re.compile(
     re.I,
 )
 _CELLS_END = re.compile(rf"(?<!\S){_NUM}(?:\s+{_NUM})+\s*$")
-
-
-# another question opening a clause ('Who was the inspector and when were the hearings?'): asked first, it is what the
-# question is about, and an answer to it is no answer to refuse for want of the figure asked after it
-_OTHER_ASK = re.compile(_OPENS + r"(?:who|whom|whose|where|why|which|what|how|is|are|was|were|did|does|do|will|can|could|should)\b", re.I)
-
-
-def asked_figure(question: str) -> str | None:
-    """The figure a question asks for in so many words ('count', 'amount', 'percentage' or 'date'; the first asked), or
-    None: what ``ask`` must find stated before it answers (index/answer.py). None too when the question asks something
-    else first."""
-    asked = [(m.start(), kind) for kind, rx in _FIGURES.items() if (m := rx.search(question))]
-    if not asked:
-        return None
-    at, kind = min(asked)
-    other = _OTHER_ASK.search(question)
-    return None if other and other.start() < at else kind
 
 
 def states_figure(kind: str, question: str, quote: str, table: bool) -> bool:
@@ -342,21 +296,6 @@ def owner(hit: dict) -> str:
     where = ", ".join(str(x) for x in (hit.get("body"), when) if x)
     head = ", ".join(str(x) for x in (hit.get("council"), what) if x)
     return head + (f" ({where})" if where else "") if head else where
-
-
-# what 'how many' counts: the words after it up to the verb or preposition that ends the phrase ('how many new special
-# school (SEND) places does ...', 'number of complaints received in 2024'); its last word names the thing counted
-_COUNTED = re.compile(
-    r"\b(?:how many|number of)\s+((?:[\w'’()\-]+\s+){0,5}?[\w'’()\-]+?)(?=\s+(?:(?:did|does|do|are|is|were|was|have|has|had|will|would|can|could|in|at|on|of|for|from|by|to|with|across|under|who|that|which|this|last|each|per|there|took|take|get|got|go|went|work|live|use|need|say|make|made|come|came|see|saw|seen|run|ran|hold|held)s?\b|[\w'’\-]+ed\b)|\s*[?,.;]|\s*$)",
-    re.I,
-)
-
-
-def counted_thing(question: str) -> tuple[str, str] | None:
-    """(the word for the thing a 'how many' question counts, the whole phrase): ('places', 'new special school (SEND)
-    places'), ('complaints', 'complaints'); or None."""
-    m = _COUNTED.search(question)
-    return (m.group(1).split()[-1].strip("()"), m.group(1)) if m else None
 
 
 def said_naming(cands: list[dict], figure: str, question: str, naming: Callable[[str], bool]) -> dict | None:
