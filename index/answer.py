@@ -48,7 +48,7 @@ from .sentscore import (
 from .sentvec import one_encoder_thread, sentence_vectors
 from .tokenize import tokenize_query
 from .undecided import is_proposal, no_decision_found, preamble, proposals
-from .unnamed import figure_of_named, name_phrases, unnamed
+from .unnamed import figure_of_asked, name_phrases, unnamed
 
 # --- selection (see docs/ANSWERS.md) ---------------------------------------------------------------------
 READ = 16  # strong matches read: the sentence stating the fact asked is often in a passage ranked below the 8th
@@ -319,12 +319,12 @@ def _answer(index, question: str, k: int, filters: Filters | None, embedder, poo
 def half_answered(index, question: str, chosen: list[dict], cands: list[dict], hits: list[dict], res, out: dict) -> dict | None:
     """An abstention when the sentences chosen would not answer, else None (a candidate that does may lead them): none
     of their passages names the place the question does (index/unnamed.py), or none of them states the figure it asks
-    for, or only of another thing than it names (index/facts.py, ``figure_of_named``)."""
+    for, or only of another thing than it names (index/unnamed.py, ``figure_of_asked``)."""
     missing = unnamed(question, [hits[c["hit"]] for c in chosen], index)
     figure = asked_figure(question)
     if chosen and missing and figure:  # the figure, in a sentence or row of the strong matches naming what they leave out
         terms = {t for w in missing for t in tokenize_query(w)}
-        if (lead := said_naming(cands, figure, question, lambda q: terms <= set(tokenize_query(q)))) is not None:
+        if (lead := said_naming(cands, figure, question, lambda c: terms <= set(tokenize_query(c["quote"])))) is not None:
             _lead_with(chosen, lead)
             missing = []
     if chosen and missing:  # a strong match names the place, but the sentences that would answer come from others
@@ -332,14 +332,15 @@ def half_answered(index, question: str, chosen: list[dict], cands: list[dict], h
     if not (chosen and figure):
         return None
     stating = [c for c in chosen if states_figure(figure, question, c["quote"], c["table"])]
-    memo: dict = {}  # what figure_of_named reads once for the question
-    named = next((c for c in stating if figure_of_named(question, hits[c["hit"]], c["end"], index, memo)), None)
+    memo: dict = {}  # what figure_of_asked reads once for the question
+
+    named = next((c for c in stating if figure_of_asked(question, hits[c["hit"]], c["end"], index, memo)), None)
     if named is not None:  # the figure said of the thing the question names leads
         if named is not stating[0]:
             _lead_with(chosen, named)
         return None
     if stating:  # stated of other things: the figure, in a sentence or row of the strong matches that names the thing
-        lead = said_naming(cands, figure, question, lambda q: figure_of_named(question, {"text": q}, len(q), index, memo))
+        lead = said_naming(cands, figure, question, lambda c: figure_of_asked(question, hits[c["hit"]], c["end"], index, memo, c["quote"]))
     else:
         lead = stated_elsewhere(question, figure, cands)  # the count, in a row naming the thing
     if lead is not None:

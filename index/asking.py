@@ -64,6 +64,39 @@ _HEADS: dict[str, re.Pattern] = {
 }
 
 
+# words that say which figure, not what it is of ('total cost', 'weekly allowance', 'latest estimate')
+_QUALIFIERS = frozenset(
+    "total average weekly annual yearly hourly monthly daily latest estimated extra overall full net gross current new "
+    "actual planned final typical maximum minimum lowest highest expected projected forecast proposed updated revised "
+    "indicative approximate".split()
+)
+_FUNCTION_WORDS = frozenset("of to for the a an in on at by with and or from per".split())
+
+
+def figure_thing(question: str) -> tuple[str, str] | None:
+    """What a query typed as a noun phrase asks the figure of: (the word its head noun follows, a qualifier, year or
+    name passed over; the words from it to the head noun): ('passenger', 'passenger numbers') in 'Thanet Parkway
+    station passenger numbers since it opened', ('upgrade', 'upgrade total cost') in 'A229 Bluebell Hill junction
+    upgrade total cost'. None for a question with asking words, or a head followed by 'of' (the thing comes after it:
+    'number of installations')."""
+    if any(rx.search(question) for rx in _FIGURES.values()) or _OTHER_ASK.search(question):
+        return None
+    heads = [m for rx in _HEADS.values() if (m := rx.search(question))]
+    if not heads:
+        return None
+    head = min(heads, key=lambda m: m.start())
+    if re.match(r"\s+of\b", question[head.end() :]):
+        return None
+    clause = re.split(r"[?!:;,()]|\s[-–—]\s", question[: head.start()])[-1]
+    for m in reversed(list(re.finditer(r"\S+", clause))):
+        word = m.group(0)
+        if word.lower() in _QUALIFIERS or not word.isalpha() or not word.islower():
+            continue  # 'total', '2024/25', 'Q3', 'Kent': which figure, when, or a name (``figure_of_named``)
+        start = head.start() - len(clause) + m.start()
+        return None if word in _FUNCTION_WORDS else (word, question[start : head.end()])
+    return None
+
+
 def asked_figure(question: str) -> str | None:
     """The figure a question asks for in so many words ('count', 'amount', 'percentage' or 'date'; the first asked), or
     by the head noun of a query typed with no asking word (_HEADS), or None: what ``ask`` must find stated before it

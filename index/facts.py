@@ -298,10 +298,10 @@ def owner(hit: dict) -> str:
     return head + (f" ({where})" if where else "") if head else where
 
 
-def said_naming(cands: list[dict], figure: str, question: str, naming: Callable[[str], bool]) -> dict | None:
-    """The best scored of ``cands`` (sentence candidates) that states ``figure`` and whose own words are ``naming`` what
-    ``question`` asks about (index/answer.py: the figure of the thing named)."""
-    return next((c for c in cands if states_figure(figure, question, c["quote"], c["table"]) and naming(c["quote"])), None)
+def said_naming(cands: list[dict], figure: str, question: str, naming: Callable[[dict], bool]) -> dict | None:
+    """The best scored of ``cands`` (sentence candidates) that states ``figure`` and is ``naming`` what ``question`` asks
+    about (index/answer.py: the figure of the thing named)."""
+    return next((c for c in cands if states_figure(figure, question, c["quote"], c["table"]) and naming(c)), None)
 
 
 def stated_elsewhere(question: str, figure: str | None, cands: list[dict]) -> dict | None:

@@ -24,6 +24,7 @@ import re
 
 import numpy as np
 
+from .asking import figure_thing
 from .tokenize import tokenize, tokenize_query
 
 _TITLE_WORD = re.compile(r"\b[A-Z][a-z][A-Za-z'’\-]*")
@@ -234,10 +235,42 @@ def figure_of_named(question: str, hit: dict, end: int, index=None, memo: dict |
     return not names - memo["common"]
 
 
+def of_thing(question: str, hit: dict, end: int, index=None) -> bool:
+    """Is a figure stated by the sentence of ``hit`` ending at ``end`` of the thing a query typed as a noun phrase asks
+    it of (``figure_thing``: 'passenger' in "Thanet Parkway station passenger numbers since it opened"), or does the
+    query name none? The word is held by the sentence or the words before it in its passage (a table's column heads:
+    "Indicative implementation date" over the row "Countesthorpe ... August 2015"), by its paper's title, agenda item,
+    body or council, or by the passage before it (``preceding_terms``). "weekly fostering allowance rates Kent 2025" is
+    not answered by "an extra 31 pence per week for a band D property"."""
+    thing = figure_thing(question)
+    if thing is None:
+        return True
+    terms = set(tokenize(thing[0]))
+    held = set(tokenize(" ".join([hit["text"][:end]] + [str(hit.get(k) or "") for k in HIT_NAMES])))
+    if terms <= held or index is None or "pid" not in hit:
+        return terms <= held
+    return terms <= preceding_terms(index, [hit["pid"]], {hit["pid"]: hit})
+
+
+def figure_of_asked(question: str, hit: dict, end: int, index=None, memo: dict | None = None, own: str | None = None) -> bool:
+    """Is a figure stated by the sentence of ``hit`` ending at ``end`` of what ``question`` asks: of the thing its head
+    noun says (``of_thing``) and of a name it asks about (``figure_of_named``)? With ``own``, a candidate's own words,
+    the name must be held by them (a row "Melton £259,427 £281,543" among other districts' rows), its thing may still
+    be held by the column heads above it."""
+    if not of_thing(question, hit, end, index):
+        return False
+    return (
+        figure_of_named(question, hit, end, index, memo) if own is None else figure_of_named(question, {"text": own}, len(own), index, memo)
+    )
+
+
 def name_phrases(question: str) -> list[str]:
     """The names ``question`` asks about as it writes them, a run of Title-case words each ("Otter Street", "Romney
-    Marsh"): what ``ask`` says no figure it found is of."""
+    Marsh"), after the words of the figure a query typed as a noun phrase asks for ("passenger numbers",
+    ``figure_thing``): what ``ask`` says no figure it found is of."""
     names = set(question_names(question))
     runs = re.finditer(r"[A-Z][a-z][A-Za-z'’\-]*(?:\s+[A-Z][a-z][A-Za-z'’\-]*)*", asked_part(question))
     phrases = (" ".join(w for w in m.group(0).split() if w.lower() not in NOT_NAMES) for m in runs)
-    return list(dict.fromkeys(p for p in phrases if p and names & set(tokenize_query(p))))
+    named = [p for p in phrases if p and names & set(tokenize_query(p))]
+    thing = figure_thing(question)  # and the figure's own words in a query typed as a noun phrase: 'passenger numbers'
+    return list(dict.fromkeys(([thing[1]] if thing else []) + named))

@@ -338,3 +338,42 @@ def test_a_figure_in_a_row_naming_what_the_chosen_sentences_leave_out_leads():
     question = "Leicester city public health budget 2017/18 - how much for NHS Health Checks?"
     assert half_answered(None, question, chosen, [said, row], hits, None, {}) is None  # no abstention
     assert chosen[0]["quote"] == table and chosen[0]["lead"] and not chosen[1]["lead"]  # the row leads
+
+
+@pytest.mark.parametrize(
+    "query, thing",
+    [
+        ("Thanet Parkway station passenger numbers since it opened", ("passenger", "passenger numbers")),
+        ("A229 Bluebell Hill junction upgrade total cost", ("upgrade", "upgrade total cost")),  # 'total' says which
+        ("citizenship ceremonies Kent Q3 2024/25 numbers", ("ceremonies", "ceremonies Kent Q3 2024/25 numbers")),
+        ("Solar Together Kent number of installations", None),  # the thing follows 'of'
+        ("BCF section 75 agreement - extended? deadline for sign off", None),  # nothing before it in its clause
+        ("How much is the Kent fostering allowance?", None),  # asking words: the names and the judge say what of
+    ],
+)
+def test_the_thing_a_query_typed_as_a_noun_phrase_asks_the_figure_of(query, thing):
+    from boardpapers.index.asking import figure_thing
+
+    assert figure_thing(query) == thing
+
+
+def test_a_figure_of_another_thing_than_the_head_noun_says_is_no_answer():
+    """'weekly fostering allowance rates Kent 2025' is not answered by a council tax rise of 31 pence a week; a table
+    row under the column head 'Indicative implementation date' does answer 'Countesthorpe community library
+    implementation date'."""
+    from types import SimpleNamespace
+
+    from boardpapers.index.answer import half_answered
+    from boardpapers.index.unnamed import of_thing
+
+    tax = "Each 1% increase in the Council Tax rate generates £9.5m, an extra 31 pence per week for a band D property."
+    hits = [{"text": tax, "council": "Kent County Council", "match": "strong"}]
+    said = {"hit": 0, "start": 0, "end": len(tax), "quote": tax, "table": False, "lead": True}
+    out: dict = {}
+    res = SimpleNamespace(strong=hits, hits=hits)
+    assert half_answered(None, "weekly fostering allowance rates Kent 2025", [said], [said], hits, res, out) is not None
+    assert out["unstated"] == "amount" and "how much for “fostering allowance rates”" in out["answer"]
+    table = "Library Current status Indicative implementation date\nAnstey Transition plan October 2015\nCountesthorpe Transition plan August 2015"
+    query = "Countesthorpe community library implementation date"
+    assert of_thing(query, {"text": table}, len(table))  # the column heads above the row hold it
+    assert not of_thing(query, {"text": "Countesthorpe library opened in August 2015."}, 45)
