@@ -57,7 +57,9 @@ _HEAD_END = (
     r"|(?:\s+[A-Z0-9][\w/&'’\-]*)+\s*[?.]?\s*$)"
 )
 _HEADS: dict[str, re.Pattern] = {
-    "amount": re.compile(r"\b(?:prices?|costs?|fees?|charges?|allowances?(?: rates?)?|salar(?:y|ies)|pay|wages?)" + _HEAD_END),
+    "amount": re.compile(
+        r"\b(?:amounts?|values?|allocations?|prices?|costs?|fees?|charges?|allowances?(?: rates?)?|salar(?:y|ies)|pay|wages?)" + _HEAD_END
+    ),
     "count": re.compile(r"\b(?:numbers?|figures)" + _HEAD_END),
     "percentage": re.compile(r"\b(?:percentages?|proportion)" + _HEAD_END),
     "date": re.compile(r"\b(?:dates?|deadlines?|timetable|timescales?)" + _HEAD_END),

@@ -52,6 +52,8 @@ from boardpapers.index.facts import stated_elsewhere, states, states_asked, stat
         ("garden waste collection subscription price", "amount"),
         ("weekly fostering allowance rates Kent 2025", "amount"),
         ("register office wedding ceremony fees in Kent", "amount"),
+        ("Beaver Road Ashford bus gate fine amount", "amount"),
+        ("Active Travel grant allocation Kent 2025", "amount"),
         ("Kent school term dates 2025/26", "date"),
         ("citizenship ceremonies Kent Q3 2024/25 numbers", "count"),
         ("delayed transfers of care figures for Kent hospitals", "count"),
