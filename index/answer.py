@@ -348,7 +348,8 @@ def half_answered(index, question: str, chosen: list[dict], cands: list[dict], h
         return None
     out["unstated"] = figure  # about the subject, but none states the figure asked, or only of other things (docs/ANSWERS.md)
     what = UNSTATED[figure]
-    text = UNSTATED_OF_TEXT.format(what=what, names=and_list(name_phrases(question))) if stating else UNSTATED_TEXT.format(what=what)
+    of = name_phrases(question, [(hits[c["hit"]], c["end"]) for c in stating], index)
+    text = UNSTATED_OF_TEXT.format(what=what, names=and_list(of)) if stating else UNSTATED_TEXT.format(what=what)
     return _abstain(out, text, res, [], shown=res.strong[:5])
 
 

@@ -264,13 +264,15 @@ def figure_of_asked(question: str, hit: dict, end: int, index=None, memo: dict |
     )
 
 
-def name_phrases(question: str) -> list[str]:
-    """The names ``question`` asks about as it writes them, a run of Title-case words each ("Otter Street", "Romney
-    Marsh"), after the words of the figure a query typed as a noun phrase asks for ("passenger numbers",
-    ``figure_thing``): what ``ask`` says no figure it found is of."""
+def name_phrases(question: str, stated: list[tuple[dict, int]] | None = None, index=None) -> list[str]:
+    """What ``ask`` says no figure it found is of: the words of the figure a query typed as a noun phrase asks for
+    ("fostering allowance rates", ``figure_thing``) when none of the sentences ``stated`` ((hit, end) pairs) is of
+    that thing (``of_thing``); else the names ``question`` asks about as it writes them, a run of Title-case words each
+    ("Otter Street", "Romney Marsh")."""
+    thing = figure_thing(question)
+    if thing and not any(of_thing(question, hit, end, index) for hit, end in stated or []):
+        return [thing[1]]
     names = set(question_names(question))
     runs = re.finditer(r"[A-Z][a-z][A-Za-z'’\-]*(?:\s+[A-Z][a-z][A-Za-z'’\-]*)*", asked_part(question))
     phrases = (" ".join(w for w in m.group(0).split() if w.lower() not in NOT_NAMES) for m in runs)
-    named = [p for p in phrases if p and names & set(tokenize_query(p))]
-    thing = figure_thing(question)  # and the figure's own words in a query typed as a noun phrase: 'passenger numbers'
-    return list(dict.fromkeys(([thing[1]] if thing else []) + named))
+    return list(dict.fromkeys(p for p in phrases if p and names & set(tokenize_query(p))))
