@@ -333,7 +333,6 @@ def half_answered(index, question: str, chosen: list[dict], cands: list[dict], h
         return None
     stating = [c for c in chosen if states_figure(figure, question, c["quote"], c["table"])]
     memo: dict = {}  # what figure_of_asked reads once for the question
-
     named = next((c for c in stating if figure_of_asked(question, hits[c["hit"]], c["end"], index, memo)), None)
     if named is not None:  # the figure said of the thing the question names leads
         if named is not stating[0]:

@@ -75,18 +75,23 @@ _QUALIFIERS = frozenset(
 _FUNCTION_WORDS = frozenset("of to for the a an in on at by with and or from per".split())
 
 
+def _noun_head(question: str) -> tuple[str, re.Match] | None:
+    """(the figure, the head noun's match) of a query with no asking word whose head noun names a figure (_HEADS)."""
+    if _OTHER_ASK.search(question):
+        return None
+    heads = [(m, kind) for kind, rx in _HEADS.items() if (m := rx.search(question))]
+    return min(((k, m) for m, k in heads), key=lambda f: f[1].start()) if heads else None
+
+
 def figure_thing(question: str) -> tuple[str, str] | None:
     """What a query typed as a noun phrase asks the figure of: (the word its head noun follows, a qualifier, year or
     name passed over; the words from it to the head noun): ('passenger', 'passenger numbers') in 'Thanet Parkway
     station passenger numbers since it opened', ('upgrade', 'upgrade total cost') in 'A229 Bluebell Hill junction
     upgrade total cost'. None for a question with asking words, or a head followed by 'of' (the thing comes after it:
     'number of installations')."""
-    if any(rx.search(question) for rx in _FIGURES.values()) or _OTHER_ASK.search(question):
+    if any(rx.search(question) for rx in _FIGURES.values()) or (found := _noun_head(question)) is None:
         return None
-    heads = [m for rx in _HEADS.values() if (m := rx.search(question))]
-    if not heads:
-        return None
-    head = min(heads, key=lambda m: m.start())
+    head = found[1]
     if re.match(r"\s+of\b", question[head.end() :]):
         return None
     clause = re.split(r"[?!:;,()]|\s[-–—]\s", question[: head.start()])[-1]
@@ -104,10 +109,8 @@ def asked_figure(question: str) -> str | None:
     by the head noun of a query typed with no asking word (_HEADS), or None: what ``ask`` must find stated before it
     answers (index/answer.py). None too when the question asks something else first."""
     asked = [(m.start(), kind) for kind, rx in _FIGURES.items() if (m := rx.search(question))]
-    if not asked and not _OTHER_ASK.search(question):
-        asked = [(m.start(), kind) for kind, rx in _HEADS.items() if (m := rx.search(question))]
     if not asked:
-        return None
+        return found[0] if (found := _noun_head(question)) else None
     at, kind = min(asked)
     other = _OTHER_ASK.search(question)
     return None if other and other.start() < at else kind

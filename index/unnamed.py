@@ -222,7 +222,7 @@ def figure_of_named(question: str, hit: dict, end: int, index=None, memo: dict |
     names = set(question_names(question))
     if not names:
         return True
-    held = set(tokenize(" ".join([hit["text"][:end]] + [str(hit.get(k) or "") for k in HIT_NAMES])))
+    held = _held(hit, end)
     if index is not None:
         held |= by_acronym(held, getattr(index, "glossary", None) or {})
     if names & held or index is None:
@@ -235,6 +235,11 @@ def figure_of_named(question: str, hit: dict, end: int, index=None, memo: dict |
     return not names - memo["common"]
 
 
+def _held(hit: dict, end: int) -> set[str]:
+    """The terms of ``hit``'s passage up to ``end`` and of its citation's names (title, item, body, council)."""
+    return set(tokenize(" ".join([hit["text"][:end]] + [str(hit.get(k) or "") for k in HIT_NAMES])))
+
+
 def of_thing(question: str, hit: dict, end: int, index=None) -> bool:
     """Is a figure stated by the sentence of ``hit`` ending at ``end`` of the thing a query typed as a noun phrase asks
     it of (``figure_thing``: 'passenger' in "Thanet Parkway station passenger numbers since it opened"), or does the
@@ -245,8 +250,7 @@ def of_thing(question: str, hit: dict, end: int, index=None) -> bool:
     thing = figure_thing(question)
     if thing is None:
         return True
-    terms = set(tokenize(thing[0]))
-    held = set(tokenize(" ".join([hit["text"][:end]] + [str(hit.get(k) or "") for k in HIT_NAMES])))
+    terms, held = set(tokenize(thing[0])), _held(hit, end)
     if terms <= held or index is None or "pid" not in hit:
         return terms <= held
     return terms <= preceding_terms(index, [hit["pid"]], {hit["pid"]: hit})
