@@ -70,6 +70,8 @@ run facts8-leicester eval/facts8-leicester.jsonl "$leic" leicester
 run facts8-kent eval/facts8-kent.jsonl "$kent" kent
 run facts9-leicester eval/facts9-leicester.jsonl "$leic" leicester
 run facts9-kent eval/facts9-kent.jsonl "$kent" kent
+run facts10-leicester eval/facts10-leicester.jsonl "$leic" leicester
+run facts10-kent eval/facts10-kent.jsonl "$kent" kent
 run residents3-leicester eval/residents3-leicester.jsonl "$leic" leicester
 run residents3-kent eval/residents3-kent.jsonl "$kent" kent
 .venv/bin/python - "$out" <<'PY'
