@@ -333,13 +333,13 @@ def half_answered(index, question: str, chosen: list[dict], cands: list[dict], h
         return None
     stating = [c for c in chosen if states_figure(figure, question, c["quote"], c["table"])]
     memo: dict = {}  # what figure_of_asked reads once for the question
-    named = next((c for c in stating if figure_of_asked(question, hits[c["hit"]], c["end"], index, memo)), None)
+    named = next((c for c in stating if figure_of_asked(question, hits[c["hit"]], c, index, memo)), None)
     if named is not None:  # the figure said of the thing the question names leads
         if named is not stating[0]:
             _lead_with(chosen, named)
         return None
     if stating:  # stated of other things: the figure, in a sentence or row of the strong matches that names the thing
-        lead = said_naming(cands, figure, question, lambda c: figure_of_asked(question, hits[c["hit"]], c["end"], index, memo, c["quote"]))
+        lead = said_naming(cands, figure, question, lambda c: figure_of_asked(question, hits[c["hit"]], c, index, memo, own=True))
     else:
         lead = stated_elsewhere(question, figure, cands)  # the count, in a row naming the thing
     if lead is not None:
@@ -347,7 +347,7 @@ def half_answered(index, question: str, chosen: list[dict], cands: list[dict], h
         return None
     out["unstated"] = figure  # about the subject, but none states the figure asked, or only of other things (docs/ANSWERS.md)
     what = UNSTATED[figure]
-    of = name_phrases(question, [(hits[c["hit"]], c["end"]) for c in stating], index)
+    of = name_phrases(question, [(hits[c["hit"]], c) for c in stating], index)
     text = UNSTATED_OF_TEXT.format(what=what, names=and_list(of)) if stating else UNSTATED_TEXT.format(what=what)
     return _abstain(out, text, res, [], shown=res.strong[:5])
 

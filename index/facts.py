@@ -231,6 +231,11 @@ def row_lines(quote: str) -> list[tuple[int, int]]:
     return out
 
 
+def running_text(quote: str) -> bool:
+    """Does a sentence end in ``quote`` (running text), or is it a row, a list line or a label?"""
+    return bool(_SENTENCE.search(quote))
+
+
 def is_table_row(quote: str) -> bool:
     """A table fragment rather than running text: every line of it is a row, or it is mostly rows."""
     lines = [x for x in quote.split("\n") if x.strip()]

@@ -25,6 +25,7 @@ import re
 import numpy as np
 
 from .asking import figure_thing
+from .facts import running_text
 from .tokenize import tokenize, tokenize_query
 
 _TITLE_WORD = re.compile(r"\b[A-Z][a-z][A-Za-z'’\-]*")
@@ -240,41 +241,54 @@ def _held(hit: dict, end: int) -> set[str]:
     return set(tokenize(" ".join([hit["text"][:end]] + [str(hit.get(k) or "") for k in HIT_NAMES])))
 
 
-def of_thing(question: str, hit: dict, end: int, index=None) -> bool:
-    """Is a figure stated by the sentence of ``hit`` ending at ``end`` of the thing a query typed as a noun phrase asks
-    it of (``figure_thing``: 'passenger' in "Thanet Parkway station passenger numbers since it opened"), or does the
-    query name none? The word is held by the sentence or the words before it in its passage (a table's column heads:
-    "Indicative implementation date" over the row "Countesthorpe ... August 2015"), by its paper's title, agenda item,
-    body or council, or by the passage before it (``preceding_terms``). "weekly fostering allowance rates Kent 2025" is
-    not answered by "an extra 31 pence per week for a band D property"."""
+def of_thing(question: str, hit: dict, end: int, index=None, start: int = 0, row: bool = False) -> bool:
+    """Is a figure stated by the sentence of ``hit`` from ``start`` to ``end`` of the thing a query typed as a noun
+    phrase asks it of (``figure_thing``: 'passenger' in "Thanet Parkway station passenger numbers since it opened"), or
+    does the query name none? The word is held by the sentence, by its paper's title, agenda item, body or council,
+    or, for a table ``row`` or a list line, by the lines over it back to the nearest line of running text (a table's
+    column heads: "Indicative implementation date" over the row "Countesthorpe ... August 2015"), or the passage
+    before when they reach its start. "weekly fostering allowance rates Kent 2025" is not answered by "an extra 31
+    pence per week for a band D property", nor "Kent school term dates 2025/26" by a list line "Strategy for the Future
+    of Education in Kent 2025-2030 (Due for publication in 2025)" in a passage that said "long term" paragraphs before."""
     thing = figure_thing(question)
     if thing is None:
         return True
-    terms, held = set(tokenize(thing[0])), _held(hit, end)
-    if terms <= held or index is None or "pid" not in hit:
+    reached = False
+    if row:  # the lines over it that are no running text (10 words or more)
+        lines = hit["text"][:start].split("\n")
+        top = next((i + 1 for i in range(len(lines) - 1, -1, -1) if len(re.findall(r"[A-Za-z]{2,}", lines[i])) >= 10), 0)
+        start, reached = len("\n".join(lines[:top])), top == 0
+    terms, held = set(tokenize(thing[0])), _held({**hit, "text": hit["text"][start:]}, end - start)
+    if terms <= held or not reached or index is None or "pid" not in hit:
         return terms <= held
     return terms <= preceding_terms(index, [hit["pid"]], {hit["pid"]: hit})
 
 
-def figure_of_asked(question: str, hit: dict, end: int, index=None, memo: dict | None = None, own: str | None = None) -> bool:
-    """Is a figure stated by the sentence of ``hit`` ending at ``end`` of what ``question`` asks: of the thing its head
-    noun says (``of_thing``) and of a name it asks about (``figure_of_named``)? With ``own``, a candidate's own words,
-    the name must be held by them (a row "Melton £259,427 £281,543" among other districts' rows), its thing may still
-    be held by the column heads above it."""
-    if not of_thing(question, hit, end, index):
+def figure_of_asked(question: str, hit: dict, sent: dict, index=None, memo: dict | None = None, own: bool = False) -> bool:
+    """Is a figure stated by the sentence ``sent`` of ``hit`` ({"start", "end", "quote", "table"}) of what ``question``
+    asks: of the thing its head noun says (``of_thing``; a table row's column heads may hold it, a running sentence
+    must) and of a name it asks about (``figure_of_named``)? With ``own`` the name must be held by the sentence's own
+    words (a row "Melton £259,427 £281,543" among other districts' rows)."""
+    if not _thing_held(question, hit, sent, index):
         return False
-    return (
-        figure_of_named(question, hit, end, index, memo) if own is None else figure_of_named(question, {"text": own}, len(own), index, memo)
-    )
+    if own:
+        return figure_of_named(question, {"text": sent["quote"]}, len(sent["quote"]), index, memo)
+    return figure_of_named(question, hit, sent["end"], index, memo)
 
 
-def name_phrases(question: str, stated: list[tuple[dict, int]] | None = None, index=None) -> list[str]:
+def _thing_held(question: str, hit: dict, sent: dict, index) -> bool:
+    """``of_thing`` for the sentence ``sent`` of ``hit``: a table row may take the thing from the heads above it."""
+    row = sent.get("table") or not running_text(sent["quote"])
+    return of_thing(question, hit, sent["end"], index, sent["start"], bool(row))
+
+
+def name_phrases(question: str, stated: list[tuple[dict, dict]] | None = None, index=None) -> list[str]:
     """What ``ask`` says no figure it found is of: the words of the figure a query typed as a noun phrase asks for
-    ("fostering allowance rates", ``figure_thing``) when none of the sentences ``stated`` ((hit, end) pairs) is of
-    that thing (``of_thing``); else the names ``question`` asks about as it writes them, a run of Title-case words each
-    ("Otter Street", "Romney Marsh")."""
+    ("fostering allowance rates", ``figure_thing``) when none of the sentences ``stated`` ((hit, sentence) pairs) is
+    of that thing (``of_thing``); else the names ``question`` asks about as it writes them, a
+    run of Title-case words each ("Otter Street", "Romney Marsh")."""
     thing = figure_thing(question)
-    if thing and not any(of_thing(question, hit, end, index) for hit, end in stated or []):
+    if thing and not any(_thing_held(question, hit, sent, index) for hit, sent in stated or []):
         return [thing[1]]
     names = set(question_names(question))
     runs = re.finditer(r"[A-Z][a-z][A-Za-z'’\-]*(?:\s+[A-Z][a-z][A-Za-z'’\-]*)*", asked_part(question))

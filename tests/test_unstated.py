@@ -379,3 +379,9 @@ def test_a_figure_of_another_thing_than_the_head_noun_says_is_no_answer():
     query = "Countesthorpe community library implementation date"
     assert of_thing(query, {"text": table}, len(table))  # the column heads above the row hold it
     assert not of_thing(query, {"text": "Countesthorpe library opened in August 2015."}, 45)
+    # a running sentence holds the thing itself; a list line takes it from the lines over it, up to running text
+    text = "The medium term financial plan was agreed in the spring after a long consultation with every school.\n"
+    bullet = "• Strategy for the Future of Education in Kent 2025-2030 (Due for publication in 2025)"
+    assert not of_thing("Kent school term dates 2025/26", {"text": text + bullet}, len(text + bullet), start=len(text), row=True)
+    lines = "Library Current status Indicative implementation date\nCountesthorpe Transition plan August 2015"
+    assert of_thing(query, {"text": text + lines}, len(text + lines), start=len(text) + 54, row=True)  # heads over a row
