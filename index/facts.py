@@ -255,6 +255,11 @@ def tabular(quote: str) -> bool:
     return bool(_CELL_RUN.search(quote)) or ("\n" in quote.strip() and bool(row_lines(quote)))
 
 
+def prose_line(line: str) -> bool:
+    """A line of running text: ten words or more, where a table's heads or a row's label are fewer."""
+    return len(re.findall(r"[A-Za-z]{2,}", line)) >= 10
+
+
 def table_heads(above: str, cells: int) -> tuple[list[str], str | None]:
     """The column heads (one per cell) and the unit of a table row, from the text ``above`` it: the nearest lines over
     the row that name periods ('2017/18', 'Q1', 'Budget') or units ('£000', '%'). ([], None) when none are found."""
@@ -267,7 +272,7 @@ def table_heads(above: str, cells: int) -> tuple[list[str], str | None]:
         )
         if head:
             block.insert(0, line)
-        elif block or len(re.findall(r"[A-Za-z]{2,}", line)) >= 10:
+        elif block or prose_line(line):
             break  # the heads end here, or running text comes before any: the row's table has none above it
     if not block:
         return [], None

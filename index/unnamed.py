@@ -25,7 +25,7 @@ import re
 import numpy as np
 
 from .asking import figure_thing
-from .facts import running_text
+from .facts import prose_line, running_text
 from .tokenize import tokenize, tokenize_query
 
 _TITLE_WORD = re.compile(r"\b[A-Z][a-z][A-Za-z'’\-]*")
@@ -254,9 +254,9 @@ def of_thing(question: str, hit: dict, end: int, index=None, start: int = 0, row
     if thing is None:
         return True
     reached = False
-    if row:  # the lines over it that are no running text (10 words or more)
+    if row:  # the lines over it that are no running text (``prose_line``)
         lines = hit["text"][:start].split("\n")
-        top = next((i + 1 for i in range(len(lines) - 1, -1, -1) if len(re.findall(r"[A-Za-z]{2,}", lines[i])) >= 10), 0)
+        top = next((i + 1 for i in range(len(lines) - 1, -1, -1) if prose_line(lines[i])), 0)
         start, reached = len("\n".join(lines[:top])), top == 0
     terms, held = set(tokenize(thing[0])), _held({**hit, "text": hit["text"][start:]}, end - start)
     if terms <= held or not reached or index is None or "pid" not in hit:
